@@ -1,0 +1,148 @@
+//! Flags shared by the commands: input, column roles, reading and cleaning options.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use custseg::Result;
+use custseg::data::clean::CleaningRules;
+use custseg::data::dates::DateFormat;
+use custseg::data::roles::ColumnRoles;
+use custseg::data::source::{FileFormat, ReadOptions, RawTable, TextEncoding, read_table};
+use custseg::data::transactions::LoadOptions;
+use custseg::error::Error;
+
+/// The input file and how to read it.
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// Transaction file (.csv, .csv.gz, .tsv, .parquet, .xlsx). Default: the bundled Online Retail data.
+    pub input: Option<PathBuf>,
+
+    /// Customer id column [auto: CustomerID, Customer ID, CUST_CODE, customer_id, ...]
+    #[arg(long, value_name = "COLUMN", help_heading = "Column roles")]
+    pub customer: Option<String>,
+    /// Invoice / order / basket id column [auto: InvoiceNo, Invoice, Order ID, BASKET_ID, ...]
+    #[arg(long, value_name = "COLUMN", help_heading = "Column roles")]
+    pub invoice: Option<String>,
+    /// Transaction date column [auto: InvoiceDate, Order Date, SHOP_DATE, ...]
+    #[arg(long, value_name = "COLUMN", help_heading = "Column roles")]
+    pub date: Option<String>,
+    /// Quantity column [auto: Quantity, Qty, ...]
+    #[arg(long, value_name = "COLUMN", help_heading = "Column roles")]
+    pub quantity: Option<String>,
+    /// Unit price column [auto: UnitPrice, Price, ...]
+    #[arg(long, value_name = "COLUMN", help_heading = "Column roles")]
+    pub price: Option<String>,
+    /// Ready amount column, used instead of quantity x price [auto when there is no price: Sales, SPEND, total_amt, ...]
+    #[arg(long, value_name = "COLUMN", help_heading = "Column roles")]
+    pub amount: Option<String>,
+    /// Product id column [auto: StockCode, Product ID, PROD_CODE, ...]
+    #[arg(long, value_name = "COLUMN", help_heading = "Column roles")]
+    pub product: Option<String>,
+    /// Product description column [auto: Description, ...]
+    #[arg(long, value_name = "COLUMN", help_heading = "Column roles")]
+    pub description: Option<String>,
+    /// Column to break results down by (repeatable): country, store, category...
+    #[arg(long = "dimension", value_name = "COLUMN", help_heading = "Column roles")]
+    pub dimensions: Vec<String>,
+
+    /// File format [default: detected]
+    #[arg(long, value_enum, help_heading = "Reading")]
+    pub format: Option<FormatArg>,
+    /// Text encoding: utf-8, utf-16, latin1 (= iso-8859-1, windows-1252) [default: detected]
+    #[arg(long, help_heading = "Reading")]
+    pub encoding: Option<String>,
+    /// Field delimiter, e.g. ';' or '\t' [default: detected from the header]
+    #[arg(long, help_heading = "Reading")]
+    pub delimiter: Option<String>,
+    /// Excel worksheet [default: the first]
+    #[arg(long, help_heading = "Reading")]
+    pub sheet: Option<String>,
+    /// Date layout: iso, mdy, dmy, yyyymmdd, or a chrono pattern like "%d/%m/%Y %H:%M" [default: detected]
+    #[arg(long, help_heading = "Reading")]
+    pub date_format: Option<String>,
+
+    /// Keep cancelled invoices (by default invoices matching --cancellation-pattern are dropped)
+    #[arg(long, help_heading = "Cleaning")]
+    pub keep_cancellations: bool,
+    /// Regular expression for cancelled invoice ids
+    #[arg(long, default_value = r"^C\d+$", help_heading = "Cleaning")]
+    pub cancellation_pattern: String,
+    /// Keep rows with zero or negative quantity, price or amount
+    #[arg(long, help_heading = "Cleaning")]
+    pub keep_non_positive: bool,
+    /// Drop rows that repeat an earlier row exactly
+    #[arg(long, help_heading = "Cleaning")]
+    pub drop_duplicates: bool,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum FormatArg {
+    Csv,
+    Parquet,
+    Excel,
+}
+
+impl InputArgs {
+    /// The load options these flags describe.
+    pub fn load_options(&self) -> Result<LoadOptions> {
+        let delimiter = match self.delimiter.as_deref() {
+            None => None,
+            Some("\\t") | Some("tab") => Some('\t'),
+            Some(d) if d.chars().count() == 1 => d.chars().next(),
+            Some(d) => {
+                return Err(Error::InvalidParameter {
+                    name: "delimiter",
+                    message: format!("give one character (or \\t for tab), not {d:?}"),
+                });
+            }
+        };
+        let date_format = match self.date_format.as_deref() {
+            None => None,
+            Some(text) => Some(DateFormat::from_user(text).ok_or_else(|| Error::InvalidParameter {
+                name: "date-format",
+                message: format!(
+                    "{text:?} is neither a layout name (iso, mdy, dmy, yyyymmdd) nor a pattern with % fields"
+                ),
+            })?),
+        };
+        Ok(LoadOptions {
+            read: ReadOptions {
+                format: self.format.map(|f| match f {
+                    FormatArg::Csv => FileFormat::Csv,
+                    FormatArg::Parquet => FileFormat::Parquet,
+                    FormatArg::Excel => FileFormat::Excel,
+                }),
+                encoding: self.encoding.as_deref().map(TextEncoding::from_name).transpose()?,
+                delimiter,
+                sheet: self.sheet.clone(),
+            },
+            roles: ColumnRoles {
+                customer: self.customer.clone(),
+                invoice: self.invoice.clone(),
+                date: self.date.clone(),
+                quantity: self.quantity.clone(),
+                price: self.price.clone(),
+                amount: self.amount.clone(),
+                product: self.product.clone(),
+                description: self.description.clone(),
+                dimensions: self.dimensions.clone(),
+            },
+            date_format,
+            rules: CleaningRules {
+                drop_cancellations: !self.keep_cancellations,
+                cancellation_pattern: self.cancellation_pattern.clone(),
+                drop_non_positive_quantity: !self.keep_non_positive,
+                drop_non_positive_price: !self.keep_non_positive,
+                drop_duplicates: self.drop_duplicates,
+            },
+        })
+    }
+
+    /// Reads the input (or the bundled data) without interpreting it.
+    pub fn read(&self, options: &LoadOptions) -> Result<RawTable> {
+        match &self.input {
+            Some(path) => read_table(path, &options.read),
+            None => custseg::data::bundled::online_retail_raw(&options.read),
+        }
+    }
+}

@@ -1,0 +1,85 @@
+//! Command-line interface. The command names, flags and output columns are a contract that other
+//! tools script against: keep them.
+
+mod args;
+mod rfm;
+mod sanity;
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+
+/// Customer segmentation from transaction files: sanity checks, RFM scores and segments.
+///
+/// Every command reads CSV (any common encoding and delimiter, optionally .gz), Parquet or Excel.
+/// Without INPUT it uses the bundled UCI Online Retail data (CC BY 4.0).
+#[derive(Debug, Parser)]
+#[command(name = "custseg", version, propagate_version = true)]
+struct Cli {
+    /// Print stage timings as one JSON line on standard error (for benchmarks).
+    #[arg(long, global = true)]
+    timings: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// One row per customer: recency, frequency, monetary, R/F/M scores, RFM code and segment.
+    Rfm(rfm::RfmArgs),
+    /// Row accounting (kept and dropped per reason), missing values, coverage by month.
+    Sanity(sanity::SanityArgs),
+}
+
+/// Stage timings, printed with `--timings`.
+#[derive(Debug, Default)]
+pub(crate) struct Timings {
+    stages: Vec<(&'static str, f64)>,
+    last: Option<Instant>,
+    start: Option<Instant>,
+}
+
+impl Timings {
+    fn new() -> Self {
+        let now = Instant::now();
+        Timings { stages: Vec::new(), last: Some(now), start: Some(now) }
+    }
+
+    /// Records the time since the previous mark under `stage`.
+    pub(crate) fn mark(&mut self, stage: &'static str) {
+        let now = Instant::now();
+        let since = self.last.map_or(0.0, |t| (now - t).as_secs_f64());
+        self.stages.push((stage, since));
+        self.last = Some(now);
+    }
+
+    fn json(&self) -> String {
+        let total = self.start.map_or(0.0, |t| t.elapsed().as_secs_f64());
+        let mut parts: Vec<String> = self.stages.iter().map(|(s, t)| format!("\"{s}_s\":{t:.6}")).collect();
+        parts.push(format!("\"total_s\":{total:.6}"));
+        format!("{{{}}}", parts.join(","))
+    }
+}
+
+/// Parses arguments, runs the command, and turns errors into a message and exit code 1.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let mut timings = Timings::new();
+    let result = match &cli.command {
+        Command::Rfm(args) => rfm::run(args, &mut timings),
+        Command::Sanity(args) => sanity::run(args, &mut timings),
+    };
+    match result {
+        Ok(()) => {
+            if cli.timings {
+                eprintln!("{}", timings.json());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,139 @@
+//! `custseg rfm`.
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use clap::Args;
+use custseg::Result;
+use custseg::data::transactions::Transactions;
+use custseg::error::Error;
+use custseg::rfm::{RfmParams, ScoringMethod, SegmentMap};
+use polars::prelude::*;
+
+use super::Timings;
+use super::args::InputArgs;
+
+/// Arguments of `custseg rfm`.
+#[derive(Debug, Args)]
+pub struct RfmArgs {
+    #[command(flatten)]
+    input: InputArgs,
+
+    /// Segment map: `table` (11 segments on R, F and M), `rf-regex` (10 segments on R and F), or a TOML file
+    #[arg(long, default_value = "table", value_name = "table|rf-regex|PATH.toml", help_heading = "RFM")]
+    segments: String,
+    /// Date recency is measured to [default: the day after the last transaction]
+    #[arg(long, value_name = "YYYY-MM-DD", help_heading = "RFM")]
+    snapshot: Option<NaiveDate>,
+    /// Number of quantile bins (5 = quintiles, pandas qcut semantics)
+    #[arg(long, default_value_t = 5, help_heading = "RFM")]
+    bins: usize,
+    /// Fixed recency cut points in days, ascending, e.g. 30,90,180,365 (with --frequency-cuts and --monetary-cuts; replaces quantiles)
+    #[arg(long, value_delimiter = ',', value_name = "X,Y,..", help_heading = "RFM")]
+    recency_cuts: Vec<f64>,
+    /// Fixed frequency cut points, ascending
+    #[arg(long, value_delimiter = ',', value_name = "X,Y,..", help_heading = "RFM")]
+    frequency_cuts: Vec<f64>,
+    /// Fixed monetary cut points, ascending
+    #[arg(long, value_delimiter = ',', value_name = "X,Y,..", help_heading = "RFM")]
+    monetary_cuts: Vec<f64>,
+    /// Weights of R, F and M in the combined score
+    #[arg(long, value_delimiter = ',', value_name = "R,F,M", default_value = "1,1,1", help_heading = "RFM")]
+    weights: Vec<f64>,
+    /// Write the per-customer table (customer_id,recency,frequency,monetary,r,f,m,rfm_code,segment) to a .csv or .parquet file instead of printing the segment summary
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Also print the summary broken down by this dimension (load it with --dimension)
+    #[arg(long, value_name = "COLUMN")]
+    by: Option<String>,
+}
+
+impl RfmArgs {
+    fn params(&self) -> Result<RfmParams> {
+        let segments = match self.segments.as_str() {
+            "table" => SegmentMap::table(),
+            "rf-regex" => SegmentMap::rf_regex(),
+            path => SegmentMap::from_toml_file(Path::new(path))?,
+        };
+        let cuts = [&self.recency_cuts, &self.frequency_cuts, &self.monetary_cuts];
+        let scoring = if cuts.iter().all(|c| c.is_empty()) {
+            ScoringMethod::Quantiles { bins: self.bins }
+        } else {
+            ScoringMethod::Thresholds {
+                recency: self.recency_cuts.clone(),
+                frequency: self.frequency_cuts.clone(),
+                monetary: self.monetary_cuts.clone(),
+            }
+        };
+        let [r, f, m] = <[f64; 3]>::try_from(self.weights.as_slice()).map_err(|_| Error::InvalidParameter {
+            name: "weights",
+            message: format!("give three numbers R,F,M, got {:?}", self.weights),
+        })?;
+        let mut params = RfmParams::new().scoring(scoring).segments(segments).weights(r, f, m);
+        if let Some(date) = self.snapshot {
+            params = params.snapshot(date);
+        }
+        params.check()?;
+        Ok(params)
+    }
+}
+
+pub fn run(args: &RfmArgs, timings: &mut Timings) -> Result<()> {
+    let params = args.params()?;
+    let options = args.input.load_options()?;
+    let raw = args.input.read(&options)?;
+    timings.mark("read");
+    let transactions = Transactions::from_raw(raw, &options)?;
+    timings.mark("clean");
+    let table = params.fit(&transactions)?;
+    timings.mark("rfm");
+    match &args.output {
+        Some(path) => {
+            let mut frame = table.export_frame()?;
+            write_frame(&mut frame, path)?;
+            timings.mark("write");
+        }
+        None => {
+            let a = &transactions.sanity().accounting;
+            println!(
+                "{} customers from {} of {} rows; snapshot {}; scores 1-{} ({}); segments: {}",
+                table.len(),
+                a.rows_kept,
+                a.rows_in,
+                table.snapshot(),
+                table.scoring().bins,
+                table.scoring().measures.iter().map(|m| format!("{} by {}", m.measure.name(), m.rule)).collect::<Vec<_>>().join(", "),
+                table.segment_map().name
+            );
+            for note in &table.scoring().fallbacks {
+                println!("note: {note}");
+            }
+            let coverage = table.coverage();
+            if !coverage.uncovered.is_empty() {
+                println!(
+                    "note: {} of the map's codes fall to \"Other\": {}",
+                    coverage.uncovered.len(),
+                    coverage.uncovered.join(" ")
+                );
+            }
+            println!();
+            print!("{}", table.segment_summary()?);
+            if let Some(dimension) = &args.by {
+                println!();
+                print!("{}", table.segment_summary_by(&transactions, dimension)?);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn write_frame(frame: &mut DataFrame, path: &Path) -> Result<()> {
+    let file = std::fs::File::create(path).map_err(|e| Error::Io { path: path.to_path_buf(), source: e })?;
+    let parquet = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
+    let written = if parquet {
+        ParquetWriter::new(file).finish(frame).map(|_| ())
+    } else {
+        CsvWriter::new(file).include_header(true).finish(frame)
+    };
+    written.map_err(|e| Error::Format { path: path.to_path_buf(), message: format!("cannot write: {e}") })
+}

@@ -1,0 +1,393 @@
+//! Date and time parsing for transaction dates.
+//!
+//! Detects the common layouts (ISO 8601 with or without `T`, `Z`, milliseconds or an offset; US
+//! `12/1/2010 8:26` with optional AM/PM; day-first `01.12.2010`; compact `YYYYMMDD`; date-only) and
+//! refuses to guess between day-first and month-first: when no value has a day above 12 the column
+//! is ambiguous and the caller must say which (`--date-format`).
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime};
+
+/// How the values of a date column are laid out.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum DateFormat {
+    /// Year first: `2010-12-01 08:26:00`, `2010-12-01T08:26:00.000Z`, `2010/12/01`, `2010-12-01`.
+    YearFirst,
+    /// Month first (US): `12/1/2010 8:26`, `12/01/2010 08:26:00 AM`.
+    MonthFirst,
+    /// Day first: `1/12/2010 08:26`, `01.12.2010`, `01-12-2010`.
+    DayFirst,
+    /// Eight digits `YYYYMMDD`, as in dunnhumby's SHOP_DATE.
+    Compact,
+    /// A chrono `strftime` pattern given by the user, such as `%d/%m/%Y %H:%M`.
+    Pattern(String),
+}
+
+impl DateFormat {
+    /// Interprets a user's `--date-format`: one of the names `iso`, `mdy`, `dmy`, `yyyymmdd`, or a
+    /// chrono pattern containing `%`.
+    pub fn from_user(text: &str) -> Option<Self> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "iso" | "ymd" | "year-first" => Some(DateFormat::YearFirst),
+            "mdy" | "us" | "month-first" => Some(DateFormat::MonthFirst),
+            "dmy" | "day-first" => Some(DateFormat::DayFirst),
+            "yyyymmdd" | "compact" => Some(DateFormat::Compact),
+            _ if text.contains('%') => Some(DateFormat::Pattern(text.to_string())),
+            _ => None,
+        }
+    }
+
+    /// A short description for reports.
+    pub fn describe(&self) -> String {
+        match self {
+            DateFormat::YearFirst => "year first (ISO 8601)".into(),
+            DateFormat::MonthFirst => "month first (M/D/YYYY)".into(),
+            DateFormat::DayFirst => "day first (D/M/YYYY)".into(),
+            DateFormat::Compact => "YYYYMMDD".into(),
+            DateFormat::Pattern(p) => format!("pattern {p}"),
+        }
+    }
+
+    /// Parses one value to milliseconds since 1970-01-01 (naive local time; values with an offset
+    /// are converted to UTC).
+    pub fn parse(&self, text: &str) -> Option<i64> {
+        let text = text.trim();
+        let datetime = match self {
+            DateFormat::Pattern(pattern) => parse_pattern(text, pattern)?,
+            DateFormat::Compact => parse_compact(text)?,
+            order => {
+                let fields = Fields::scan(text)?;
+                let (y, m, d) = match order {
+                    DateFormat::YearFirst if fields.a_digits == 4 => (fields.a, fields.b, fields.c),
+                    DateFormat::MonthFirst if fields.c_digits == 4 => (fields.c, fields.a, fields.b),
+                    DateFormat::DayFirst if fields.c_digits == 4 => (fields.c, fields.b, fields.a),
+                    _ => return None,
+                };
+                let date = NaiveDate::from_ymd_opt(y as i32, m, d)?;
+                let time = NaiveTime::from_hms_milli_opt(fields.h, fields.min, fields.s, fields.ms)?;
+                NaiveDateTime::new(date, time) - chrono::Duration::minutes(fields.offset_minutes)
+            }
+        };
+        Some(datetime.and_utc().timestamp_millis())
+    }
+}
+
+/// Why a column's date format could not be settled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DetectError {
+    /// No value looks like a date.
+    NoDates {
+        /// A value that was seen, for the message.
+        example: Option<String>,
+    },
+    /// Every value fits both day-first and month-first.
+    Ambiguous {
+        /// A value that fits both.
+        example: String,
+    },
+    /// Some values need day-first and others month-first.
+    Mixed {
+        /// A value that only fits day-first.
+        day_first: String,
+        /// A value that only fits month-first.
+        month_first: String,
+    },
+}
+
+impl DetectError {
+    /// A message for the user, with the fix.
+    pub fn explain(&self) -> String {
+        match self {
+            DetectError::NoDates { example: Some(v) } => format!(
+                "no value looks like a date (for example \"{v}\"); give the layout with \
+                 --date-format, e.g. --date-format \"%d %b %Y\""
+            ),
+            DetectError::NoDates { example: None } => {
+                "the column is empty: every value is missing".to_string()
+            }
+            DetectError::Ambiguous { example } => format!(
+                "dates such as \"{example}\" are ambiguous: no day is above 12, so they read as \
+                 either day/month or month/day. Say which with --date-format dmy or --date-format mdy"
+            ),
+            DetectError::Mixed { day_first, month_first } => format!(
+                "the column mixes day-first (\"{day_first}\") and month-first (\"{month_first}\") \
+                 dates; fix the file or give one layout with --date-format"
+            ),
+        }
+    }
+}
+
+/// Detects the layout of a column from all its values (all, not a sample: a day above 12 may first
+/// appear late in the file).
+pub fn detect<'a>(values: impl IntoIterator<Item = &'a str>) -> Result<DateFormat, DetectError> {
+    let mut year_first = 0usize;
+    let mut year_last = 0usize;
+    let mut compact = 0usize;
+    let mut first_seen: Option<&str> = None;
+    let mut day_first_only: Option<&str> = None;
+    let mut month_first_only: Option<&str> = None;
+    let mut either: Option<&str> = None;
+    for value in values {
+        let value = value.trim();
+        if value.is_empty() {
+            continue;
+        }
+        first_seen.get_or_insert(value);
+        if value.len() == 8 && value.bytes().all(|b| b.is_ascii_digit()) {
+            compact += 1;
+            continue;
+        }
+        let Some(fields) = Fields::scan(value) else { continue };
+        if fields.a_digits == 4 {
+            year_first += 1;
+        } else if fields.c_digits == 4 {
+            year_last += 1;
+            match (fields.a > 12, fields.b > 12) {
+                (true, false) => {
+                    day_first_only.get_or_insert(value);
+                }
+                (false, true) => {
+                    month_first_only.get_or_insert(value);
+                }
+                (false, false) if fields.a != fields.b => {
+                    either.get_or_insert(value);
+                }
+                _ => {}
+            }
+        }
+    }
+    let best = year_first.max(year_last).max(compact);
+    if best == 0 {
+        return Err(DetectError::NoDates { example: first_seen.map(str::to_string) });
+    }
+    if best == year_first {
+        return Ok(DateFormat::YearFirst);
+    }
+    if best == compact {
+        return Ok(DateFormat::Compact);
+    }
+    match (day_first_only, month_first_only) {
+        (Some(d), Some(m)) => {
+            Err(DetectError::Mixed { day_first: d.to_string(), month_first: m.to_string() })
+        }
+        (Some(_), None) => Ok(DateFormat::DayFirst),
+        (None, Some(_)) => Ok(DateFormat::MonthFirst),
+        // Every value has day == month (e.g. 1/1/2011): both readings agree.
+        (None, None) if either.is_none() => Ok(DateFormat::MonthFirst),
+        (None, None) => Err(DetectError::Ambiguous {
+            example: either.unwrap_or_default().to_string(),
+        }),
+    }
+}
+
+/// The numeric fields of `A<sep>B<sep>C[( |T)H:M[:S[.fff]]][ AM|PM][Z|±HH[:MM]]`.
+#[derive(Debug, Default)]
+struct Fields {
+    a: u32,
+    a_digits: usize,
+    b: u32,
+    c: u32,
+    c_digits: usize,
+    h: u32,
+    min: u32,
+    s: u32,
+    ms: u32,
+    offset_minutes: i64,
+}
+
+impl Fields {
+    fn scan(text: &str) -> Option<Fields> {
+        let mut cur = Cursor { bytes: text.as_bytes(), pos: 0 };
+        let mut f = Fields::default();
+        (f.a, f.a_digits) = cur.number(4)?;
+        let sep = cur.one_of(b"-/.")?;
+        (f.b, _) = cur.number(2)?;
+        cur.expect(sep)?;
+        (f.c, f.c_digits) = cur.number(4)?;
+        if cur.done() {
+            return Some(f);
+        }
+        if cur.one_of(b"T ").is_none() {
+            return None;
+        }
+        cur.skip_spaces();
+        (f.h, _) = cur.number(2)?;
+        cur.expect(b':')?;
+        (f.min, _) = cur.number(2)?;
+        if cur.peek() == Some(b':') {
+            cur.pos += 1;
+            (f.s, _) = cur.number(2)?;
+            if cur.peek() == Some(b'.') || cur.peek() == Some(b',') {
+                cur.pos += 1;
+                let (frac, digits) = cur.number(9)?;
+                f.ms = match digits {
+                    1 => frac * 100,
+                    2 => frac * 10,
+                    3 => frac,
+                    n => frac / 10u32.pow(n as u32 - 3),
+                };
+            }
+        }
+        cur.skip_spaces();
+        let rest = &text[cur.pos..];
+        if rest.len() >= 2 && (rest[..2].eq_ignore_ascii_case("am") || rest[..2].eq_ignore_ascii_case("pm")) {
+            let pm = rest[..2].eq_ignore_ascii_case("pm");
+            if f.h == 0 || f.h > 12 {
+                return None;
+            }
+            f.h = match (pm, f.h) {
+                (false, 12) => 0,
+                (true, 12) => 12,
+                (true, h) => h + 12,
+                (false, h) => h,
+            };
+            cur.pos += 2;
+        }
+        match cur.peek() {
+            None => {}
+            Some(b'Z') | Some(b'z') => {
+                cur.pos += 1;
+            }
+            Some(sign @ (b'+' | b'-')) => {
+                cur.pos += 1;
+                let (hh, _) = cur.number(2)?;
+                if cur.peek() == Some(b':') {
+                    cur.pos += 1;
+                }
+                let mm = if cur.done() { 0 } else { cur.number(2)?.0 };
+                let minutes = i64::from(hh * 60 + mm);
+                f.offset_minutes = if sign == b'+' { minutes } else { -minutes };
+            }
+            Some(_) => return None,
+        }
+        cur.done().then_some(f)
+    }
+}
+
+struct Cursor<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl Cursor<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+    fn done(&self) -> bool {
+        self.pos >= self.bytes.len()
+    }
+    fn number(&mut self, max_digits: usize) -> Option<(u32, usize)> {
+        let start = self.pos;
+        let mut value = 0u32;
+        while let Some(b) = self.peek().filter(u8::is_ascii_digit) {
+            if self.pos - start == max_digits {
+                return None;
+            }
+            value = value * 10 + u32::from(b - b'0');
+            self.pos += 1;
+        }
+        let digits = self.pos - start;
+        (digits > 0).then_some((value, digits))
+    }
+    fn one_of(&mut self, set: &[u8]) -> Option<u8> {
+        let b = self.peek().filter(|b| set.contains(b))?;
+        self.pos += 1;
+        Some(b)
+    }
+    fn expect(&mut self, wanted: u8) -> Option<()> {
+        (self.peek() == Some(wanted)).then(|| self.pos += 1)
+    }
+    fn skip_spaces(&mut self) {
+        while self.peek() == Some(b' ') {
+            self.pos += 1;
+        }
+    }
+}
+
+fn parse_compact(text: &str) -> Option<NaiveDateTime> {
+    if text.len() != 8 || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let y = text[..4].parse().ok()?;
+    let m = text[4..6].parse().ok()?;
+    let d = text[6..].parse().ok()?;
+    NaiveDate::from_ymd_opt(y, m, d)?.and_hms_opt(0, 0, 0)
+}
+
+fn parse_pattern(text: &str, pattern: &str) -> Option<NaiveDateTime> {
+    NaiveDateTime::parse_from_str(text, pattern)
+        .ok()
+        .or_else(|| DateTime::parse_from_str(text, pattern).ok().map(|d| d.naive_utc()))
+        .or_else(|| NaiveDate::parse_from_str(text, pattern).ok()?.and_hms_opt(0, 0, 0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ymd_hms(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> i64 {
+        NaiveDate::from_ymd_opt(y, mo, d)
+            .unwrap()
+            .and_hms_opt(h, mi, s)
+            .unwrap()
+            .and_utc()
+            .timestamp_millis()
+    }
+
+    #[test]
+    fn parses_iso_variants() {
+        let f = DateFormat::YearFirst;
+        let expected = ymd_hms(2010, 12, 1, 8, 26, 0);
+        assert_eq!(f.parse("2010-12-01 08:26:00"), Some(expected));
+        assert_eq!(f.parse("2010-12-01T08:26:00"), Some(expected));
+        assert_eq!(f.parse("2010-12-01T08:26:00Z"), Some(expected));
+        assert_eq!(f.parse("2010-12-01T08:26:00.000Z"), Some(expected));
+        assert_eq!(f.parse("2010-12-01 08:26"), Some(expected));
+        assert_eq!(f.parse("2010-12-01T10:26:00+02:00"), Some(expected));
+        assert_eq!(f.parse("2010-12-01T08:26:00.250Z"), Some(expected + 250));
+        assert_eq!(f.parse("2010-12-01"), Some(ymd_hms(2010, 12, 1, 0, 0, 0)));
+        assert_eq!(f.parse("2010/12/01"), Some(ymd_hms(2010, 12, 1, 0, 0, 0)));
+        assert_eq!(f.parse("2010-13-01"), None);
+        assert_eq!(f.parse("2010-12-01 08:26:00 trailing"), None);
+    }
+
+    #[test]
+    fn parses_us_and_day_first() {
+        assert_eq!(DateFormat::MonthFirst.parse("12/1/2010 8:26"), Some(ymd_hms(2010, 12, 1, 8, 26, 0)));
+        assert_eq!(
+            DateFormat::MonthFirst.parse("12/01/2010 08:26:00 PM"),
+            Some(ymd_hms(2010, 12, 1, 20, 26, 0))
+        );
+        assert_eq!(DateFormat::MonthFirst.parse("1/5/2011 12:05 AM"), Some(ymd_hms(2011, 1, 5, 0, 5, 0)));
+        assert_eq!(DateFormat::DayFirst.parse("01.12.2010"), Some(ymd_hms(2010, 12, 1, 0, 0, 0)));
+        assert_eq!(DateFormat::DayFirst.parse("13/1/2011 9:00"), Some(ymd_hms(2011, 1, 13, 9, 0, 0)));
+        assert_eq!(DateFormat::MonthFirst.parse("13/1/2011 9:00"), None);
+        assert_eq!(DateFormat::Compact.parse("20110105"), Some(ymd_hms(2011, 1, 5, 0, 0, 0)));
+        assert_eq!(
+            DateFormat::Pattern("%d %b %Y".into()).parse("5 Jan 2011"),
+            Some(ymd_hms(2011, 1, 5, 0, 0, 0))
+        );
+    }
+
+    #[test]
+    fn detects_layouts_from_all_values() {
+        assert_eq!(detect(["2010-12-01 08:26:00", "x"]), Ok(DateFormat::YearFirst));
+        assert_eq!(detect(["12/1/2010 8:26", "12/13/2010 9:00"]), Ok(DateFormat::MonthFirst));
+        assert_eq!(detect(["1/12/2010", "13/12/2010"]), Ok(DateFormat::DayFirst));
+        assert_eq!(detect(["20110105", "20110106"]), Ok(DateFormat::Compact));
+        assert_eq!(detect(["1/1/2011"]), Ok(DateFormat::MonthFirst));
+        assert_eq!(
+            detect(["1/2/2011", "3/4/2011"]),
+            Err(DetectError::Ambiguous { example: "1/2/2011".into() })
+        );
+        assert!(matches!(detect(["13/1/2011", "1/13/2011"]), Err(DetectError::Mixed { .. })));
+        assert!(matches!(detect(["", "hello"]), Err(DetectError::NoDates { .. })));
+        assert!(matches!(detect(Vec::<&str>::new()), Err(DetectError::NoDates { example: None })));
+    }
+
+    #[test]
+    fn user_formats() {
+        assert_eq!(DateFormat::from_user("dmy"), Some(DateFormat::DayFirst));
+        assert_eq!(DateFormat::from_user("%Y%m%d"), Some(DateFormat::Pattern("%Y%m%d".into())));
+        assert_eq!(DateFormat::from_user("whatever"), None);
+    }
+}

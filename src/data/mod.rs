@@ -1,0 +1,13 @@
+//! Getting transactions in: reading files, giving columns roles, parsing, cleaning, sanity checks.
+//!
+//! The usual entry point is [`transactions::Transactions::load`].
+
+pub mod bundled;
+pub mod clean;
+pub mod dates;
+pub mod excel;
+pub mod numbers;
+pub mod roles;
+pub mod sanity;
+pub mod source;
+pub mod transactions;

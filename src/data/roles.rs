@@ -1,0 +1,246 @@
+//! Column roles: which column of a file holds the customer, the invoice, the date, and so on.
+//!
+//! Roles are given by name or auto-detected from the common names used by the public datasets
+//! (UCI Online Retail, dunnhumby, Superstore, e-commerce exports). Matching ignores case, spaces and
+//! punctuation, so `" summary.gran _total "` matches `summarygrantotal`.
+
+use std::path::Path;
+
+use crate::error::{Error, Result};
+
+/// The column names given for each role; `None` means auto-detect.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ColumnRoles {
+    /// Customer identifier.
+    pub customer: Option<String>,
+    /// Invoice, order or basket identifier (one purchase occasion).
+    pub invoice: Option<String>,
+    /// Transaction date (and time).
+    pub date: Option<String>,
+    /// Units bought.
+    pub quantity: Option<String>,
+    /// Unit price.
+    pub price: Option<String>,
+    /// Ready line amount, used when there is no quantity x price.
+    pub amount: Option<String>,
+    /// Product identifier.
+    pub product: Option<String>,
+    /// Product description.
+    pub description: Option<String>,
+    /// Columns to break results down by (country, store, category...).
+    pub dimensions: Vec<String>,
+}
+
+/// Roles resolved against a file's actual column names.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ResolvedRoles {
+    /// Customer column.
+    pub customer: String,
+    /// Invoice column, if any; without one every row counts as its own purchase.
+    pub invoice: Option<String>,
+    /// Date column.
+    pub date: String,
+    /// Quantity column, if any.
+    pub quantity: Option<String>,
+    /// Unit price column, if any.
+    pub price: Option<String>,
+    /// Amount column, used when quantity x price is not available.
+    pub amount: Option<String>,
+    /// Product column, if any.
+    pub product: Option<String>,
+    /// Description column, if any.
+    pub description: Option<String>,
+    /// Dimension columns.
+    pub dimensions: Vec<String>,
+}
+
+const CUSTOMER: &[&str] = &[
+    "customerid", "customer", "custid", "custcode", "customercode", "customerno",
+    "customernumber", "customerkey", "clientid", "client", "memberid", "userid",
+];
+const INVOICE: &[&str] = &[
+    "invoiceno", "invoice", "invoiceid", "invoicenumber", "orderid", "order", "orderno",
+    "ordernumber", "basketid", "transactionid", "receiptid", "receiptno", "billno", "id",
+];
+const DATE: &[&str] = &[
+    "invoicedate", "orderdate", "transactiondate", "purchasedate", "shopdate", "date",
+    "createdat", "createinfocreated", "created", "paymentdate", "datetime", "timestamp",
+];
+const QUANTITY: &[&str] = &["quantity", "qty", "units", "unitssold"];
+const PRICE: &[&str] = &["unitprice", "price", "priceeach", "itemprice", "priceperunit"];
+const AMOUNT: &[&str] = &[
+    "sales", "spend", "amount", "totalamt", "totalamount", "total", "revenue", "lineamount",
+    "linetotal", "grandtotal", "ordertotal", "summarygrantotal", "netsales", "value",
+];
+const PRODUCT: &[&str] =
+    &["stockcode", "productid", "productcode", "prodcode", "sku", "itemid", "itemcode", "product"];
+const DESCRIPTION: &[&str] = &["description", "productname", "itemname", "itemdescription"];
+
+/// Lower-cased letters and digits only: how column names are compared.
+pub fn normalize_name(name: &str) -> String {
+    name.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+}
+
+impl ColumnRoles {
+    /// Resolves every role against the file's columns.
+    ///
+    /// A role given by name must exist (an exact match first, then one ignoring case and
+    /// punctuation); a role not given is looked up among the common names. The customer and date
+    /// roles, and either quantity x price or an amount, are required.
+    ///
+    /// ```
+    /// use custseg::data::roles::ColumnRoles;
+    /// let columns = ["InvoiceNo", "InvoiceDate", "Quantity", "UnitPrice", "CustomerID"];
+    /// let roles = ColumnRoles::default().resolve(&columns, "retail.csv".as_ref())?;
+    /// assert_eq!(roles.customer, "CustomerID");
+    /// assert_eq!(roles.invoice.as_deref(), Some("InvoiceNo"));
+    /// # Ok::<(), custseg::Error>(())
+    /// ```
+    pub fn resolve(&self, columns: &[&str], path: &Path) -> Result<ResolvedRoles> {
+        let find = |given: &Option<String>, names: &[&str], flag: &'static str| {
+            lookup(given.as_deref(), names, columns, path, flag)
+        };
+        let required = |found: Option<String>, role: &'static str, flag: &'static str| {
+            found.ok_or_else(|| missing(columns, path, role, flag, ""))
+        };
+        let customer = required(find(&self.customer, CUSTOMER, "customer")?, "customer", "customer")?;
+        let date = required(find(&self.date, DATE, "date")?, "date", "date")?;
+        let invoice = find(&self.invoice, INVOICE, "invoice")?;
+        let quantity = find(&self.quantity, QUANTITY, "quantity")?;
+        let price = find(&self.price, PRICE, "price")?;
+        // A ready amount given by the user wins; an auto-detected one only fills in for a missing
+        // quantity x price.
+        let amount = match (&self.amount, &quantity, &price) {
+            (Some(_), _, _) => find(&self.amount, AMOUNT, "amount")?,
+            (None, Some(_), Some(_)) => None,
+            (None, _, _) => find(&None, AMOUNT, "amount")?,
+        };
+        if amount.is_none() && (quantity.is_none() || price.is_none()) {
+            let lacking = if quantity.is_none() { "quantity" } else { "price" };
+            return Err(missing(
+                columns,
+                path,
+                "amount",
+                "amount",
+                &format!(
+                    " (spend is quantity x price, or a ready amount; no {lacking} column was found \
+                     either, so give --quantity and --price, or --amount)"
+                ),
+            ));
+        }
+        let product = find(&self.product, PRODUCT, "product")?;
+        let description = find(&self.description, DESCRIPTION, "description")?;
+        let dimensions = self
+            .dimensions
+            .iter()
+            .map(|d| {
+                lookup(Some(d), &[], columns, path, "dimension")
+                    .map(|found| found.unwrap_or_else(|| d.clone()))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(ResolvedRoles { customer, invoice, date, quantity, price, amount, product, description, dimensions })
+    }
+}
+
+fn lookup(
+    given: Option<&str>,
+    names: &[&str],
+    columns: &[&str],
+    path: &Path,
+    flag: &'static str,
+) -> Result<Option<String>> {
+    if let Some(given) = given {
+        if let Some(exact) = columns.iter().find(|c| **c == given) {
+            return Ok(Some(exact.to_string()));
+        }
+        let key = normalize_name(given);
+        return match columns.iter().find(|c| normalize_name(c) == key) {
+            Some(close) => Ok(Some(close.to_string())),
+            None => Err(Error::Column {
+                path: path.to_path_buf(),
+                column: given.to_string(),
+                message: format!(
+                    "no such column (given with --{flag}). The file has the columns: {}",
+                    list_columns(columns)
+                ),
+            }),
+        };
+    }
+    let keys: Vec<String> = columns.iter().map(|c| normalize_name(c)).collect();
+    Ok(names
+        .iter()
+        .find_map(|name| keys.iter().position(|k| k == name))
+        .map(|i| columns[i].to_string()))
+}
+
+fn list_columns(columns: &[&str]) -> String {
+    columns.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(", ")
+}
+
+fn missing(columns: &[&str], path: &Path, role: &'static str, flag: &'static str, hint: &str) -> Error {
+    let mut hint = hint.to_string();
+    // One column whose name holds another delimiter means the file was split on the wrong one.
+    if let [only] = columns
+        && let Some(d) = [',', ';', '\t', '|'].into_iter().find(|d| only.contains(*d))
+    {
+        hint.push_str(&format!(
+            " (the file was read as a single column; its header contains {d:?}, so the delimiter \
+             is probably {d:?}: pass --delimiter '{}')",
+            if d == '\t' { "\\t".to_string() } else { d.to_string() }
+        ));
+    }
+    Error::MissingRole {
+        path: path.to_path_buf(),
+        role,
+        flag,
+        hint,
+        available: list_columns(columns),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_common_names_across_datasets() {
+        let p = Path::new("f.csv");
+        let dunnhumby = ["SHOP_DATE", "QUANTITY", "SPEND", "PROD_CODE", "CUST_CODE", "BASKET_ID"];
+        let r = ColumnRoles::default().resolve(&dunnhumby, p).unwrap();
+        assert_eq!(r.customer, "CUST_CODE");
+        assert_eq!(r.invoice.as_deref(), Some("BASKET_ID"));
+        assert_eq!(r.amount.as_deref(), Some("SPEND"));
+        assert_eq!(r.product.as_deref(), Some("PROD_CODE"));
+        let flowers = ["_id", "customer_id", " summary.gran _total ", "create_info.created"];
+        let r = ColumnRoles::default().resolve(&flowers, p).unwrap();
+        assert_eq!(r.invoice.as_deref(), Some("_id"));
+        assert_eq!(r.amount.as_deref(), Some(" summary.gran _total "));
+        assert_eq!(r.date, "create_info.created");
+    }
+
+    #[test]
+    fn explicit_names_win_and_must_exist() {
+        let p = Path::new("f.csv");
+        let cols = ["Customer ID", "Invoice", "InvoiceDate", "Price", "Quantity", "Total"];
+        let roles = ColumnRoles { amount: Some("total".into()), ..Default::default() };
+        let r = roles.resolve(&cols, p).unwrap();
+        assert_eq!(r.amount.as_deref(), Some("Total"));
+        assert_eq!(r.customer, "Customer ID");
+        let roles = ColumnRoles { customer: Some("Client".into()), ..Default::default() };
+        let err = roles.resolve(&cols, p).unwrap_err().to_string();
+        assert!(err.contains("\"Client\"") && err.contains("--customer"), "{err}");
+    }
+
+    #[test]
+    fn missing_role_lists_columns_and_hints_delimiter() {
+        let p = Path::new("f.csv");
+        let err = ColumnRoles::default().resolve(&["a;b;c"], p).unwrap_err().to_string();
+        assert!(err.contains("customer") && err.contains("\"a;b;c\"") && err.contains("';'"), "{err}");
+        let err = ColumnRoles::default()
+            .resolve(&["CustomerID", "InvoiceDate", "Quantity"], p)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("--amount") && err.contains("no price column"), "{err}");
+    }
+}

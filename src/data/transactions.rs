@@ -1,0 +1,333 @@
+//! The clean transaction table every later step works from.
+//!
+//! [`Transactions::load`] reads a file ([`crate::data::source`]), resolves column roles
+//! ([`crate::data::roles`]), parses dates and numbers, applies the cleaning rules
+//! ([`crate::data::clean`]) and builds the [`SanityReport`]. The result holds the kept rows in a polars
+//! frame with canonical column names:
+//!
+//! | column | type | |
+//! |---|---|---|
+//! | `customer_id` | str | |
+//! | `invoice` | str | only when the file has an invoice column |
+//! | `date` | datetime\[ms\] | |
+//! | `quantity`, `price` | f64 | when the file has them |
+//! | `amount` | f64 | quantity x price, or the amount column |
+//! | `product`, `description` | str | when the file has them |
+//! | dimensions | str | under their own names |
+
+use std::path::Path;
+
+use polars::prelude::*;
+
+use crate::data::clean::{self, CleaningRules, Present, cols};
+use crate::data::dates::{self, DateFormat};
+use crate::data::numbers::parse_number;
+use crate::data::roles::{ColumnRoles, ResolvedRoles};
+use crate::data::sanity::SanityReport;
+use crate::data::source::{RawTable, ReadOptions, SourceInfo, read_table};
+use crate::error::{Error, Result};
+
+/// Everything that decides how a file becomes clean transactions.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LoadOptions {
+    /// File format, encoding, delimiter, sheet.
+    pub read: ReadOptions,
+    /// Which column plays which role.
+    pub roles: ColumnRoles,
+    /// Date layout; detected when `None`.
+    pub date_format: Option<DateFormat>,
+    /// Which rows to drop.
+    pub rules: CleaningRules,
+}
+
+/// Clean transactions, with how they were obtained.
+#[derive(Debug, Clone)]
+pub struct Transactions {
+    frame: DataFrame,
+    roles: ResolvedRoles,
+    sanity: SanityReport,
+}
+
+impl Transactions {
+    /// Loads and cleans a transaction file.
+    ///
+    /// ```no_run
+    /// use custseg::prelude::*;
+    /// let tx = Transactions::load("online_retail.csv.gz", &LoadOptions::default())?;
+    /// println!("{}", tx.sanity());
+    /// # Ok::<(), custseg::Error>(())
+    /// ```
+    pub fn load(path: impl AsRef<Path>, options: &LoadOptions) -> Result<Self> {
+        let raw = read_table(path, &options.read)?;
+        Self::from_raw(raw, options)
+    }
+
+    /// Loads the bundled UCI Online Retail data (541,909 rows; see `data/online-retail/SOURCE.md`).
+    pub fn bundled(options: &LoadOptions) -> Result<Self> {
+        Self::from_raw(crate::data::bundled::online_retail_raw(&options.read)?, options)
+    }
+
+    /// Cleans a table that was already read.
+    pub fn from_raw(raw: RawTable, options: &LoadOptions) -> Result<Self> {
+        let RawTable { frame, source } = raw;
+        let frame = crate::frame::rebuild(&frame)?;
+        let path = source.path.clone();
+        let names = crate::frame::column_names(&frame);
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let roles = options.roles.resolve(&names, &path)?;
+        if frame.height() == 0 {
+            return Err(Error::NoData {
+                path,
+                message: "the file has a header but no data rows".to_string(),
+            });
+        }
+        let missing_by_column = missing_values(&frame)?;
+        let (typed, date_format) = typed_frame(&frame, &roles, options.date_format.as_ref(), &path)?;
+        let present = Present {
+            invoice: roles.invoice.is_some(),
+            quantity: roles.quantity.is_some(),
+            price: roles.price.is_some() && roles.amount.is_none(),
+            amount_column: roles.amount.is_some(),
+        };
+        let duplicate_key: Vec<String> = crate::frame::column_names(&typed)
+            .into_iter()
+            .filter(|n| !n.starts_with(cols::BAD_PREFIX) && n != cols::ROW)
+            .collect();
+        let (kept, accounting) = clean::apply(typed, &options.rules, present, &duplicate_key)?;
+        let kept = kept.drop(cols::ROW)?;
+        if kept.height() == 0 {
+            let reasons: Vec<String> = accounting
+                .dropped
+                .iter()
+                .map(|(r, n)| format!("{n} {}", r.label()))
+                .collect();
+            return Err(Error::NoData {
+                path,
+                message: format!(
+                    "every one of the {} rows was dropped by cleaning ({}). Check the column roles \
+                     and the cleaning rules.",
+                    accounting.rows_in,
+                    reasons.join(", ")
+                ),
+            });
+        }
+        let sanity =
+            SanityReport::build(&kept, source, &roles, &date_format, accounting, missing_by_column)?;
+        Ok(Transactions { frame: kept, roles, sanity })
+    }
+
+    /// The kept rows, in file order, with canonical column names.
+    pub fn frame(&self) -> &DataFrame {
+        &self.frame
+    }
+
+    /// A lazy view of the kept rows, for building polars pipelines.
+    pub fn lazy(&self) -> LazyFrame {
+        self.frame.clone().lazy()
+    }
+
+    /// Which file columns played which role.
+    pub fn roles(&self) -> &ResolvedRoles {
+        &self.roles
+    }
+
+    /// Row accounting, missing values, coverage.
+    pub fn sanity(&self) -> &SanityReport {
+        &self.sanity
+    }
+
+    /// How the file was read.
+    pub fn source(&self) -> &SourceInfo {
+        &self.sanity.source
+    }
+
+    /// Whether spend came from an invoice column (else each row is its own purchase).
+    pub fn has_invoices(&self) -> bool {
+        self.roles.invoice.is_some()
+    }
+}
+
+/// Missing values per column of the file, in file order.
+fn missing_values(frame: &DataFrame) -> Result<Vec<(String, usize)>> {
+    frame
+        .columns()
+        .iter()
+        .map(|c| {
+            let mut missing = c.null_count();
+            if let Ok(text) = c.str() {
+                missing += text.iter().flatten().filter(|v| v.trim().is_empty()).count();
+            }
+            Ok((c.name().to_string(), missing))
+        })
+        .collect()
+}
+
+/// Builds the canonical typed frame, with `__unparsable_*` flags for values that were present but
+/// could not be parsed.
+fn typed_frame(
+    frame: &DataFrame,
+    roles: &ResolvedRoles,
+    date_format: Option<&DateFormat>,
+    path: &Path,
+) -> Result<(DataFrame, DateFormat)> {
+    let height = frame.height();
+    let mut columns: Vec<Column> = Vec::new();
+    columns.push(Column::new(cols::ROW.into(), (0..height as u64).collect::<Vec<_>>()));
+    columns.push(id_column(frame, &roles.customer, cols::CUSTOMER)?);
+    if let Some(invoice) = &roles.invoice {
+        columns.push(id_column(frame, invoice, cols::INVOICE)?);
+    }
+    let (date, date_bad, format) = date_column(frame, &roles.date, date_format, path)?;
+    columns.push(date);
+    columns.push(date_bad);
+    let mut numeric = |role: &Option<String>, name: &str| -> Result<Option<Column>> {
+        match role {
+            Some(source) => {
+                let (values, bad) = number_column(frame, source, name)?;
+                let out = values.clone();
+                columns.push(values);
+                columns.push(bad);
+                Ok(Some(out))
+            }
+            None => Ok(None),
+        }
+    };
+    let quantity = numeric(&roles.quantity, cols::QUANTITY)?;
+    let amount_source = roles.amount.clone();
+    let price = if amount_source.is_none() { numeric(&roles.price, cols::PRICE)? } else { None };
+    match (&amount_source, quantity, price) {
+        (Some(source), _, _) => {
+            numeric(&Some(source.clone()), cols::AMOUNT)?;
+        }
+        (None, Some(q), Some(p)) => {
+            let amount = (q.as_materialized_series() * p.as_materialized_series())?;
+            columns.push(amount.with_name(cols::AMOUNT.into()).into_column());
+        }
+        // resolve() guarantees an amount or both quantity and price.
+        _ => unreachable!("roles without amount or quantity x price"),
+    }
+    for (role, name) in [(&roles.product, cols::PRODUCT), (&roles.description, cols::DESCRIPTION)] {
+        if let Some(source) = role {
+            columns.push(text_column(frame, source, name, true)?);
+        }
+    }
+    for dimension in &roles.dimensions {
+        if frame.column(dimension).is_err() {
+            return Err(Error::column(path, dimension, "no such column (given as a dimension)"));
+        }
+        columns.push(text_column(frame, dimension, dimension, true)?);
+    }
+    Ok((DataFrame::new(height, columns)?, format))
+}
+
+/// Ids as trimmed text; empty becomes null. Whole-number floats (a Parquet CustomerID of 17850.0)
+/// become "17850", as they are written in the CSV.
+fn id_column(frame: &DataFrame, source: &str, name: &str) -> Result<Column> {
+    let column = frame.column(source)?;
+    let series = column.as_materialized_series();
+    let series = if series.dtype().is_float() {
+        let values = series.f64().map(|c| c.clone()).or_else(|_| series.cast(&DataType::Float64)?.f64().cloned())?;
+        let all_whole = values.iter().flatten().all(|v| v.fract() == 0.0 && v.abs() < 1e15);
+        if all_whole { series.cast(&DataType::Int64)? } else { series.clone() }
+    } else {
+        series.clone()
+    };
+    text_column(&DataFrame::new(frame.height(), vec![series.into_column()])?, source, name, false)
+}
+
+fn text_column(frame: &DataFrame, source: &str, name: &str, trim_only_end: bool) -> Result<Column> {
+    let column = frame.column(source)?;
+    let text = column.cast(&DataType::String)?;
+    let values: StringChunked = text
+        .str()?
+        .iter()
+        .map(|v| {
+            v.map(|s| if trim_only_end { s.trim_end() } else { s.trim() })
+                .filter(|s| !s.is_empty())
+        })
+        .collect();
+    Ok(values.with_name(name.into()).into_column())
+}
+
+fn flag_name(name: &str) -> PlSmallStr {
+    format!("{}{name}", cols::BAD_PREFIX).into()
+}
+
+fn number_column(frame: &DataFrame, source: &str, name: &str) -> Result<(Column, Column)> {
+    let column = frame.column(source)?;
+    if column.dtype().is_primitive_numeric() {
+        let values = column.cast(&DataType::Float64)?.with_name(name.into());
+        let bad = BooleanChunked::full(flag_name(name), false, frame.height());
+        return Ok((values, bad.into_column()));
+    }
+    let text = column.cast(&DataType::String)?;
+    let text = text.str()?;
+    let mut bad = Vec::with_capacity(text.len());
+    let values: Float64Chunked = text
+        .iter()
+        .map(|v| match v.map(str::trim).filter(|s| !s.is_empty()) {
+            None => {
+                bad.push(false);
+                None
+            }
+            Some(s) => {
+                let parsed = parse_number(s);
+                bad.push(parsed.is_none());
+                parsed
+            }
+        })
+        .collect();
+    Ok((
+        values.with_name(name.into()).into_column(),
+        BooleanChunked::from_slice(flag_name(name), &bad).into_column(),
+    ))
+}
+
+fn date_column(
+    frame: &DataFrame,
+    source: &str,
+    format: Option<&DateFormat>,
+    path: &Path,
+) -> Result<(Column, Column, DateFormat)> {
+    let column = frame.column(source)?;
+    let datetime_ms = DataType::Datetime(TimeUnit::Milliseconds, None);
+    match column.dtype() {
+        DataType::Datetime(_, _) | DataType::Date => {
+            let values = column
+                .cast(&datetime_ms)?
+                .with_name(cols::DATE.into());
+            let bad = BooleanChunked::full(flag_name(cols::DATE), false, frame.height());
+            return Ok((values, bad.into_column(), DateFormat::YearFirst));
+        }
+        _ => {}
+    }
+    let text = column.cast(&DataType::String)?;
+    let text = text.str()?;
+    let format = match format {
+        Some(f) => f.clone(),
+        None => dates::detect(text.iter().flatten())
+            .map_err(|e| Error::column(path, source, format!("{} (date column)", e.explain())))?,
+    };
+    let mut bad = Vec::with_capacity(text.len());
+    let values: Int64Chunked = text
+        .iter()
+        .map(|v| match v.map(str::trim).filter(|s| !s.is_empty()) {
+            None => {
+                bad.push(false);
+                None
+            }
+            Some(s) => {
+                let parsed = format.parse(s);
+                bad.push(parsed.is_none());
+                parsed
+            }
+        })
+        .collect();
+    let values = values.into_datetime(TimeUnit::Milliseconds, None).into_series();
+    Ok((
+        values.with_name(cols::DATE.into()).into_column(),
+        BooleanChunked::from_slice(flag_name(cols::DATE), &bad).into_column(),
+        format,
+    ))
+}

@@ -1,0 +1,22 @@
+//! # custseg: customer segmentation in Rust
+//!
+//! The steps of a segmentation study, as a library: load transactions ([`data`]), check and clean
+//! them with full row accounting, compute RFM values, scores and segments ([`rfm`]), and summarise.
+//!
+//! ```no_run
+//! use custseg::prelude::*;
+//!
+//! let tx = Transactions::bundled(&LoadOptions::default())?; // UCI Online Retail, bundled
+//! println!("{}", tx.sanity());                               // rows kept and dropped per reason
+//! let rfm = RfmParams::new().fit(&tx)?;                      // quintiles, 11-segment table
+//! println!("{}", rfm.segment_summary()?);
+//! # Ok::<(), custseg::Error>(())
+//! ```
+
+pub mod data;
+pub mod error;
+pub mod frame;
+pub mod prelude;
+pub mod rfm;
+
+pub use error::{Error, Result};

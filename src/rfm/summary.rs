@@ -1,0 +1,137 @@
+//! Segment summaries: customers, revenue and typical R, F, M per segment, overall or per dimension.
+
+use std::fmt;
+
+use polars::prelude::*;
+
+use crate::data::clean::cols;
+use crate::data::transactions::Transactions;
+use crate::error::{Error, Result};
+use crate::rfm::table::RfmTable;
+
+/// Per segment: `customers, customer_share, revenue, revenue_share` and the mean and median of
+/// recency, frequency and monetary; by dimension, the same per (dimension value, segment) with
+/// shares taken within the dimension value.
+#[derive(Debug, Clone)]
+pub struct SegmentSummary {
+    frame: DataFrame,
+    dimension: Option<String>,
+}
+
+impl SegmentSummary {
+    /// The summary as a polars frame.
+    pub fn frame(&self) -> &DataFrame {
+        &self.frame
+    }
+
+    /// The dimension broken down by, if any.
+    pub fn dimension(&self) -> Option<&str> {
+        self.dimension.as_deref()
+    }
+}
+
+fn stats() -> Vec<Expr> {
+    let mut exprs = vec![len().cast(DataType::UInt64).alias("customers"), col("monetary").sum().alias("revenue")];
+    for measure in ["recency", "frequency", "monetary"] {
+        exprs.push(col(measure).cast(DataType::Float64).mean().alias(format!("{measure}_mean")));
+        exprs.push(col(measure).cast(DataType::Float64).median().alias(format!("{measure}_median")));
+    }
+    exprs
+}
+
+fn ordered_columns(group: &[&str]) -> Vec<Expr> {
+    let mut names: Vec<&str> = group.to_vec();
+    names.extend([
+        "customers", "customer_share", "revenue", "revenue_share", "recency_mean", "recency_median",
+        "frequency_mean", "frequency_median", "monetary_mean", "monetary_median",
+    ]);
+    names.into_iter().map(col).collect()
+}
+
+impl RfmTable {
+    /// Customers, revenue and R/F/M statistics per segment, in the map's segment order.
+    ///
+    /// ```no_run
+    /// # use custseg::prelude::*;
+    /// # let tx = Transactions::bundled(&LoadOptions::default())?;
+    /// let summary = RfmParams::new().fit(&tx)?.segment_summary()?;
+    /// println!("{summary}");
+    /// # Ok::<(), custseg::Error>(())
+    /// ```
+    pub fn segment_summary(&self) -> Result<SegmentSummary> {
+        let order = segment_rank(self)?;
+        let frame = crate::frame::rebuild(self.frame())?
+            .lazy()
+            .group_by([col("segment")])
+            .agg(stats())
+            .with_columns([
+                (col("customers").cast(DataType::Float64) / col("customers").sum().cast(DataType::Float64))
+                    .alias("customer_share"),
+                (col("revenue") / col("revenue").sum()).alias("revenue_share"),
+            ])
+            .join(order.lazy(), [col("segment")], [col("segment")], JoinArgs::new(JoinType::Left))
+            .sort(["__order"], Default::default())
+            .select(ordered_columns(&["segment"]))
+            .collect()?;
+        Ok(SegmentSummary { frame, dimension: None })
+    }
+
+    /// The summary per value of a dimension of the transactions (country, store...). A customer
+    /// counts under the value that brought the most revenue (ties: the alphabetically first), so
+    /// every customer is counted once.
+    pub fn segment_summary_by(&self, transactions: &Transactions, dimension: &str) -> Result<SegmentSummary> {
+        let tx = crate::frame::rebuild(transactions.frame())?;
+        if tx.column(dimension).is_err() {
+            return Err(Error::param(
+                "dimension",
+                format!(
+                    "\"{dimension}\" is not a dimension of these transactions; load them with it \
+                     as a dimension (--dimension {dimension}); loaded dimensions: {}",
+                    transactions.roles().dimensions.join(", ")
+                ),
+            ));
+        }
+        let primary = tx
+            .lazy()
+            .group_by([col(cols::CUSTOMER), col(dimension)])
+            .agg([col(cols::AMOUNT).sum().alias("__revenue")])
+            .sort_by_exprs(
+                [col(cols::CUSTOMER), col("__revenue"), col(dimension)],
+                SortMultipleOptions::default().with_order_descending_multi([false, true, false]).with_nulls_last(true),
+            )
+            .group_by_stable([col(cols::CUSTOMER)])
+            .agg([col(dimension).first()]);
+        let order = segment_rank(self)?;
+        let frame = crate::frame::rebuild(self.frame())?
+            .lazy()
+            .join(primary, [col(cols::CUSTOMER)], [col(cols::CUSTOMER)], JoinArgs::new(JoinType::Left))
+            .group_by([col(dimension), col("segment")])
+            .agg(stats())
+            .with_columns([
+                (col("customers").cast(DataType::Float64)
+                    / col("customers").sum().over([col(dimension)])?.cast(DataType::Float64))
+                .alias("customer_share"),
+                (col("revenue") / col("revenue").sum().over([col(dimension)])?).alias("revenue_share"),
+            ])
+            .join(order.lazy(), [col("segment")], [col("segment")], JoinArgs::new(JoinType::Left))
+            .sort_by_exprs(
+                [col(dimension), col("__order")],
+                SortMultipleOptions::default().with_nulls_last(true),
+            )
+            .select(ordered_columns(&[dimension, "segment"]))
+            .collect()?;
+        Ok(SegmentSummary { frame, dimension: Some(dimension.to_string()) })
+    }
+}
+
+fn segment_rank(table: &RfmTable) -> Result<DataFrame> {
+    let names = table.segment_map().segment_names();
+    let order: Vec<u32> = (0..names.len() as u32).collect();
+    Ok(DataFrame::new(names.len(), vec![Column::new("segment".into(), names), Column::new("__order".into(), order)])?)
+}
+
+impl fmt::Display for SegmentSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", crate::frame::text_table(&self.frame))
+    }
+}

@@ -1,0 +1,236 @@
+//! The per-customer RFM table: values, scores, code and segment.
+
+use chrono::{Duration, NaiveDate};
+use polars::prelude::*;
+
+use crate::data::clean::cols;
+use crate::data::transactions::Transactions;
+use crate::error::{Error, Result};
+use crate::rfm::scoring::{ScoringMethod, ScoringReport, score};
+use crate::rfm::segments::{Coverage, SegmentMap, rfm_code};
+
+/// Parameters of an RFM analysis, checked by [`RfmParams::fit`] (linfa's params -> fit -> model
+/// pattern).
+///
+/// ```no_run
+/// use custseg::prelude::*;
+/// let tx = Transactions::bundled(&LoadOptions::default())?;
+/// let rfm = RfmParams::new().segments(SegmentMap::rf_regex()).fit(&tx)?;
+/// println!("{}", rfm.segment_summary()?);
+/// # Ok::<(), custseg::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct RfmParams {
+    snapshot: Option<NaiveDate>,
+    scoring: ScoringMethod,
+    weights: [f64; 3],
+    segments: SegmentMap,
+}
+
+impl Default for RfmParams {
+    fn default() -> Self {
+        RfmParams {
+            snapshot: None,
+            scoring: ScoringMethod::quintiles(),
+            weights: [1.0, 1.0, 1.0],
+            segments: SegmentMap::table(),
+        }
+    }
+}
+
+impl RfmParams {
+    /// Quintile scoring, the 11-segment table, snapshot the day after the last transaction.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The date recency is measured to. Default: the day after the last transaction.
+    pub fn snapshot(mut self, date: NaiveDate) -> Self {
+        self.snapshot = Some(date);
+        self
+    }
+
+    /// How to turn values into scores.
+    pub fn scoring(mut self, method: ScoringMethod) -> Self {
+        self.scoring = method;
+        self
+    }
+
+    /// Weights of R, F and M in the combined `score` (weighted sum; default 1, 1, 1, so the score
+    /// is R + F + M).
+    pub fn weights(mut self, r: f64, f: f64, m: f64) -> Self {
+        self.weights = [r, f, m];
+        self
+    }
+
+    /// The segment map.
+    pub fn segments(mut self, map: SegmentMap) -> Self {
+        self.segments = map;
+        self
+    }
+
+    /// Checks the parameters without data.
+    pub fn check(&self) -> Result<()> {
+        self.scoring.check()?;
+        if self.weights.iter().any(|w| !w.is_finite() || *w < 0.0) || self.weights.iter().all(|w| *w == 0.0) {
+            return Err(Error::param(
+                "weights",
+                format!("must be finite, non-negative and not all zero, got {:?}", self.weights),
+            ));
+        }
+        if self.segments.levels as usize != self.scoring.bins() {
+            return Err(Error::param(
+                "segments",
+                format!(
+                    "the map \"{}\" is written for {}-level scores but scoring gives {} levels; \
+                     score with {} bins or use a map with `levels = {}`",
+                    self.segments.name,
+                    self.segments.levels,
+                    self.scoring.bins(),
+                    self.segments.levels,
+                    self.scoring.bins()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Computes the RFM table from clean transactions.
+    pub fn fit(&self, transactions: &Transactions) -> Result<RfmTable> {
+        self.check()?;
+        let frame = crate::frame::rebuild(transactions.frame())?;
+        let last = last_date(&frame)?;
+        let snapshot = self.snapshot.unwrap_or(last + Duration::days(1));
+        if snapshot < last {
+            return Err(Error::param(
+                "snapshot",
+                format!("{snapshot} is before the last transaction ({last}); recency would be negative"),
+            ));
+        }
+        let values = rfm_values(frame, transactions.has_invoices(), snapshot)?;
+        self.score_values(values, snapshot)
+    }
+
+    fn score_values(&self, values: DataFrame, snapshot: NaiveDate) -> Result<RfmTable> {
+        let as_f64 = |name: &str| -> Result<Vec<f64>> {
+            Ok(values.column(name)?.cast(&DataType::Float64)?.f64()?.iter().map(|v| v.unwrap_or(0.0)).collect())
+        };
+        let (recency, frequency, monetary) = (as_f64("recency")?, as_f64("frequency")?, as_f64("monetary")?);
+        let scores = score(&self.scoring, &recency, &frequency, &monetary)?;
+        let levels = self.scoring.bins() as u32;
+        let [wr, wf, wm] = self.weights;
+        let n = values.height();
+        let mut codes = Vec::with_capacity(n);
+        let mut segment = Vec::with_capacity(n);
+        let mut combined = Vec::with_capacity(n);
+        for i in 0..n {
+            let (r, f, m) = (scores.r[i], scores.f[i], scores.m[i]);
+            codes.push(rfm_code(r, f, m, levels));
+            segment.push(self.segments.assign(r, f, m).to_string());
+            combined.push(wr * f64::from(r) + wf * f64::from(f) + wm * f64::from(m));
+        }
+        let mut columns = values.columns().to_vec();
+        columns.push(Column::new("r".into(), &scores.r));
+        columns.push(Column::new("f".into(), &scores.f));
+        columns.push(Column::new("m".into(), &scores.m));
+        columns.push(Column::new("rfm_code".into(), codes));
+        columns.push(Column::new("score".into(), combined));
+        columns.push(Column::new("segment".into(), segment));
+        Ok(RfmTable {
+            frame: DataFrame::new(n, columns)?,
+            snapshot,
+            scoring: scores.report,
+            segments: self.segments.clone(),
+        })
+    }
+}
+
+fn last_date(frame: &DataFrame) -> Result<NaiveDate> {
+    let dates = frame.column(cols::DATE)?.as_materialized_series().datetime()?.physical().clone();
+    let max = dates.max().ok_or_else(|| Error::param("transactions", "there are no transactions"))?;
+    Ok(chrono::DateTime::from_timestamp_millis(max).unwrap_or_default().date_naive())
+}
+
+/// recency, frequency, monetary per customer, sorted by customer id (numerically when every id is
+/// a whole number, as pandas sorts a numeric CustomerID).
+fn rfm_values(frame: DataFrame, has_invoices: bool, snapshot: NaiveDate) -> Result<DataFrame> {
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+    let snapshot_day = (snapshot - epoch).num_days();
+    let frequency = if has_invoices { col(cols::INVOICE).n_unique() } else { len() };
+    let per_customer = frame
+        .lazy()
+        .group_by([col(cols::CUSTOMER)])
+        .agg([
+            col(cols::DATE).max().alias("last_purchase"),
+            frequency.cast(DataType::Int64).alias("frequency"),
+            col(cols::AMOUNT).sum().alias("monetary"),
+        ])
+        .select([
+            col(cols::CUSTOMER),
+            (lit(snapshot_day) - col("last_purchase").cast(DataType::Date).cast(DataType::Int64)).alias("recency"),
+            col("frequency"),
+            col("monetary"),
+        ])
+        .collect()?;
+    let ids = per_customer.column(cols::CUSTOMER)?.str()?.clone();
+    let numeric: Option<Vec<i128>> = ids.iter().map(|id| id.and_then(|s| s.parse::<i128>().ok())).collect();
+    let mut order: Vec<u32> = (0..per_customer.height() as u32).collect();
+    match numeric {
+        Some(keys) => order.sort_by_key(|&i| keys[i as usize]),
+        None => order.sort_by(|&a, &b| ids.get(a as usize).cmp(&ids.get(b as usize))),
+    }
+    let index = IdxCa::from_vec("".into(), order);
+    Ok(per_customer.take(&index)?)
+}
+
+/// One row per customer: `customer_id, recency, frequency, monetary, r, f, m, rfm_code, score,
+/// segment`, sorted by customer id.
+#[derive(Debug, Clone)]
+pub struct RfmTable {
+    frame: DataFrame,
+    snapshot: NaiveDate,
+    scoring: ScoringReport,
+    segments: SegmentMap,
+}
+
+impl RfmTable {
+    /// The table as a polars frame.
+    pub fn frame(&self) -> &DataFrame {
+        &self.frame
+    }
+
+    /// The columns of the CLI's contract: `customer_id,recency,frequency,monetary,r,f,m,rfm_code,segment`.
+    pub fn export_frame(&self) -> Result<DataFrame> {
+        Ok(self.frame.select(["customer_id", "recency", "frequency", "monetary", "r", "f", "m", "rfm_code", "segment"])?)
+    }
+
+    /// The date recency was measured to.
+    pub fn snapshot(&self) -> NaiveDate {
+        self.snapshot
+    }
+
+    /// How scores were computed, with any fallback.
+    pub fn scoring(&self) -> &ScoringReport {
+        &self.scoring
+    }
+
+    /// The segment map used.
+    pub fn segment_map(&self) -> &SegmentMap {
+        &self.segments
+    }
+
+    /// Codes of the map that fall to "Other" (whether or not a customer has them).
+    pub fn coverage(&self) -> Coverage {
+        self.segments.coverage()
+    }
+
+    /// Number of customers.
+    pub fn len(&self) -> usize {
+        self.frame.height()
+    }
+
+    /// Whether there are no customers (never true for a fitted table).
+    pub fn is_empty(&self) -> bool {
+        self.frame.height() == 0
+    }
+}
