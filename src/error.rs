@@ -74,6 +74,17 @@ pub enum Error {
         /// What is wrong and how to fix it.
         message: String,
     },
+    /// A chart could not be drawn.
+    #[error("cannot draw chart: {0}")]
+    Chart(String),
+    /// A report template could not be rendered.
+    #[error("report template {template}: {message}")]
+    Template {
+        /// The template's name or path.
+        template: String,
+        /// What went wrong.
+        message: String,
+    },
     /// An error from polars that custseg could not attribute more precisely.
     #[error("data frame operation failed: {0}")]
     Polars(#[from] polars::error::PolarsError),
@@ -84,11 +95,17 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io { path: path.into(), source }
+        Error::Io {
+            path: path.into(),
+            source,
+        }
     }
 
     pub(crate) fn format(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
-        Error::Format { path: path.into(), message: message.into() }
+        Error::Format {
+            path: path.into(),
+            message: message.into(),
+        }
     }
 
     pub(crate) fn column(
@@ -96,10 +113,17 @@ impl Error {
         column: impl Into<String>,
         message: impl Into<String>,
     ) -> Self {
-        Error::Column { path: path.into(), column: column.into(), message: message.into() }
+        Error::Column {
+            path: path.into(),
+            column: column.into(),
+            message: message.into(),
+        }
     }
 
     pub(crate) fn param(name: &'static str, message: impl Into<String>) -> Self {
-        Error::InvalidParameter { name, message: message.into() }
+        Error::InvalidParameter {
+            name,
+            message: message.into(),
+        }
     }
 }

@@ -17,7 +17,11 @@ pub fn rebuild(frame: &DataFrame) -> Result<DataFrame> {
 
 /// The frame's column names.
 pub fn column_names(frame: &DataFrame) -> Vec<String> {
-    frame.get_column_names().iter().map(|s| s.to_string()).collect()
+    frame
+        .get_column_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
 }
 
 /// A plain-text table of a (small) frame: every row, numbers right-aligned, floats with two
@@ -32,7 +36,9 @@ pub fn text_table(frame: &DataFrame) -> String {
             let value = column.get(row).unwrap_or(AnyValue::Null);
             let text = match value {
                 AnyValue::Null => String::new(),
-                AnyValue::Float64(v) if names[i].ends_with("_share") => format!("{:.1}%", v * 100.0),
+                AnyValue::Float64(v) if names[i].ends_with("_share") => {
+                    format!("{:.1}%", v * 100.0)
+                }
                 AnyValue::Float64(v) => format!("{v:.2}"),
                 AnyValue::Float32(v) => format!("{v:.2}"),
                 AnyValue::String(s) => s.to_string(),
@@ -44,14 +50,27 @@ pub fn text_table(frame: &DataFrame) -> String {
         }
         cells.push(line);
     }
-    let widths: Vec<usize> =
-        (0..names.len()).map(|i| cells.iter().map(|r| r[i].chars().count()).max().unwrap_or(0)).collect();
+    let widths: Vec<usize> = (0..names.len())
+        .map(|i| {
+            cells
+                .iter()
+                .map(|r| r[i].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
     let mut out = String::new();
     for (n, row) in cells.iter().enumerate() {
         let line: Vec<String> = row
             .iter()
             .enumerate()
-            .map(|(i, c)| if numeric[i] { format!("{c:>w$}", w = widths[i]) } else { format!("{c:<w$}", w = widths[i]) })
+            .map(|(i, c)| {
+                if numeric[i] {
+                    format!("{c:>w$}", w = widths[i])
+                } else {
+                    format!("{c:<w$}", w = widths[i])
+                }
+            })
             .collect();
         out.push_str(line.join("  ").trim_end());
         out.push('\n');
@@ -66,4 +85,24 @@ pub fn text_table(frame: &DataFrame) -> String {
 
 fn value_is_numeric(dtype: &DataType) -> bool {
     dtype.is_primitive_numeric()
+}
+
+/// A column as text values (nulls as empty strings).
+pub fn text_values(frame: &DataFrame, name: &str) -> Result<Vec<String>> {
+    let column = frame.column(name)?.cast(&DataType::String)?;
+    Ok(column
+        .str()?
+        .iter()
+        .map(|v| v.unwrap_or_default().to_string())
+        .collect())
+}
+
+/// A numeric column as `f64` values (nulls as NaN).
+pub fn float_values(frame: &DataFrame, name: &str) -> Result<Vec<f64>> {
+    let column = frame.column(name)?.cast(&DataType::Float64)?;
+    Ok(column
+        .f64()?
+        .iter()
+        .map(|v| v.unwrap_or(f64::NAN))
+        .collect())
 }

@@ -13,10 +13,12 @@
 //! # Ok::<(), custseg::Error>(())
 //! ```
 
+pub mod chart;
 pub mod data;
 pub mod error;
 pub mod frame;
 pub mod prelude;
+pub mod report;
 pub mod rfm;
 
 pub use error::{Error, Result};

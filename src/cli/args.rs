@@ -7,7 +7,7 @@ use custseg::Result;
 use custseg::data::clean::CleaningRules;
 use custseg::data::dates::DateFormat;
 use custseg::data::roles::ColumnRoles;
-use custseg::data::source::{FileFormat, ReadOptions, RawTable, TextEncoding, read_table};
+use custseg::data::source::{FileFormat, RawTable, ReadOptions, TextEncoding, read_table};
 use custseg::data::transactions::LoadOptions;
 use custseg::error::Error;
 
@@ -42,7 +42,11 @@ pub struct InputArgs {
     #[arg(long, value_name = "COLUMN", help_heading = "Column roles")]
     pub description: Option<String>,
     /// Column to break results down by (repeatable): country, store, category...
-    #[arg(long = "dimension", value_name = "COLUMN", help_heading = "Column roles")]
+    #[arg(
+        long = "dimension",
+        value_name = "COLUMN",
+        help_heading = "Column roles"
+    )]
     pub dimensions: Vec<String>,
 
     /// File format [default: detected]
@@ -112,7 +116,11 @@ impl InputArgs {
                     FormatArg::Parquet => FileFormat::Parquet,
                     FormatArg::Excel => FileFormat::Excel,
                 }),
-                encoding: self.encoding.as_deref().map(TextEncoding::from_name).transpose()?,
+                encoding: self
+                    .encoding
+                    .as_deref()
+                    .map(TextEncoding::from_name)
+                    .transpose()?,
                 delimiter,
                 sheet: self.sheet.clone(),
             },

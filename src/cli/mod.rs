@@ -43,7 +43,11 @@ pub(crate) struct Timings {
 impl Timings {
     fn new() -> Self {
         let now = Instant::now();
-        Timings { stages: Vec::new(), last: Some(now), start: Some(now) }
+        Timings {
+            stages: Vec::new(),
+            last: Some(now),
+            start: Some(now),
+        }
     }
 
     /// Records the time since the previous mark under `stage`.
@@ -56,7 +60,11 @@ impl Timings {
 
     fn json(&self) -> String {
         let total = self.start.map_or(0.0, |t| t.elapsed().as_secs_f64());
-        let mut parts: Vec<String> = self.stages.iter().map(|(s, t)| format!("\"{s}_s\":{t:.6}")).collect();
+        let mut parts: Vec<String> = self
+            .stages
+            .iter()
+            .map(|(s, t)| format!("\"{s}_s\":{t:.6}"))
+            .collect();
         parts.push(format!("\"total_s\":{total:.6}"));
         format!("{{{}}}", parts.join(","))
     }

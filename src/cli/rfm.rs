@@ -20,7 +20,12 @@ pub struct RfmArgs {
     input: InputArgs,
 
     /// Segment map: `table` (11 segments on R, F and M), `rf-regex` (10 segments on R and F), or a TOML file
-    #[arg(long, default_value = "table", value_name = "table|rf-regex|PATH.toml", help_heading = "RFM")]
+    #[arg(
+        long,
+        default_value = "table",
+        value_name = "table|rf-regex|PATH.toml",
+        help_heading = "RFM"
+    )]
     segments: String,
     /// Date recency is measured to [default: the day after the last transaction]
     #[arg(long, value_name = "YYYY-MM-DD", help_heading = "RFM")]
@@ -29,16 +34,37 @@ pub struct RfmArgs {
     #[arg(long, default_value_t = 5, help_heading = "RFM")]
     bins: usize,
     /// Fixed recency cut points in days, ascending, e.g. 30,90,180,365 (with --frequency-cuts and --monetary-cuts; replaces quantiles)
-    #[arg(long, value_delimiter = ',', value_name = "X,Y,..", help_heading = "RFM")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "X,Y,..",
+        help_heading = "RFM"
+    )]
     recency_cuts: Vec<f64>,
     /// Fixed frequency cut points, ascending
-    #[arg(long, value_delimiter = ',', value_name = "X,Y,..", help_heading = "RFM")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "X,Y,..",
+        help_heading = "RFM"
+    )]
     frequency_cuts: Vec<f64>,
     /// Fixed monetary cut points, ascending
-    #[arg(long, value_delimiter = ',', value_name = "X,Y,..", help_heading = "RFM")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "X,Y,..",
+        help_heading = "RFM"
+    )]
     monetary_cuts: Vec<f64>,
     /// Weights of R, F and M in the combined score
-    #[arg(long, value_delimiter = ',', value_name = "R,F,M", default_value = "1,1,1", help_heading = "RFM")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "R,F,M",
+        default_value = "1,1,1",
+        help_heading = "RFM"
+    )]
     weights: Vec<f64>,
     /// Write the per-customer table (customer_id,recency,frequency,monetary,r,f,m,rfm_code,segment) to a .csv or .parquet file instead of printing the segment summary
     #[arg(long, short, value_name = "FILE")]
@@ -55,7 +81,11 @@ impl RfmArgs {
             "rf-regex" => SegmentMap::rf_regex(),
             path => SegmentMap::from_toml_file(Path::new(path))?,
         };
-        let cuts = [&self.recency_cuts, &self.frequency_cuts, &self.monetary_cuts];
+        let cuts = [
+            &self.recency_cuts,
+            &self.frequency_cuts,
+            &self.monetary_cuts,
+        ];
         let scoring = if cuts.iter().all(|c| c.is_empty()) {
             ScoringMethod::Quantiles { bins: self.bins }
         } else {
@@ -65,11 +95,15 @@ impl RfmArgs {
                 monetary: self.monetary_cuts.clone(),
             }
         };
-        let [r, f, m] = <[f64; 3]>::try_from(self.weights.as_slice()).map_err(|_| Error::InvalidParameter {
-            name: "weights",
-            message: format!("give three numbers R,F,M, got {:?}", self.weights),
-        })?;
-        let mut params = RfmParams::new().scoring(scoring).segments(segments).weights(r, f, m);
+        let [r, f, m] =
+            <[f64; 3]>::try_from(self.weights.as_slice()).map_err(|_| Error::InvalidParameter {
+                name: "weights",
+                message: format!("give three numbers R,F,M, got {:?}", self.weights),
+            })?;
+        let mut params = RfmParams::new()
+            .scoring(scoring)
+            .segments(segments)
+            .weights(r, f, m);
         if let Some(date) = self.snapshot {
             params = params.snapshot(date);
         }
@@ -102,7 +136,13 @@ pub fn run(args: &RfmArgs, timings: &mut Timings) -> Result<()> {
                 a.rows_in,
                 table.snapshot(),
                 table.scoring().bins,
-                table.scoring().measures.iter().map(|m| format!("{} by {}", m.measure.name(), m.rule)).collect::<Vec<_>>().join(", "),
+                table
+                    .scoring()
+                    .measures
+                    .iter()
+                    .map(|m| format!("{} by {}", m.measure.name(), m.rule))
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 table.segment_map().name
             );
             for note in &table.scoring().fallbacks {
@@ -128,12 +168,20 @@ pub fn run(args: &RfmArgs, timings: &mut Timings) -> Result<()> {
 }
 
 fn write_frame(frame: &mut DataFrame, path: &Path) -> Result<()> {
-    let file = std::fs::File::create(path).map_err(|e| Error::Io { path: path.to_path_buf(), source: e })?;
-    let parquet = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
+    let file = std::fs::File::create(path).map_err(|e| Error::Io {
+        path: path.to_path_buf(),
+        source: e,
+    })?;
+    let parquet = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
     let written = if parquet {
         ParquetWriter::new(file).finish(frame).map(|_| ())
     } else {
         CsvWriter::new(file).include_header(true).finish(frame)
     };
-    written.map_err(|e| Error::Format { path: path.to_path_buf(), message: format!("cannot write: {e}") })
+    written.map_err(|e| Error::Format {
+        path: path.to_path_buf(),
+        message: format!("cannot write: {e}"),
+    })
 }

@@ -8,7 +8,8 @@ use crate::data::source::{RawTable, ReadOptions, read_bytes};
 use crate::error::Result;
 
 /// The gzip-compressed CSV, as shipped.
-pub static ONLINE_RETAIL_CSV_GZ: &[u8] = include_bytes!("../../data/online-retail/online_retail.csv.gz");
+pub static ONLINE_RETAIL_CSV_GZ: &[u8] =
+    include_bytes!("../../data/online-retail/online_retail.csv.gz");
 
 /// The name the bundled data goes by in messages and reports.
 pub const ONLINE_RETAIL_NAME: &str = "bundled:online-retail";

@@ -134,7 +134,10 @@ pub struct RowAccounting {
 impl RowAccounting {
     /// Rows dropped for `reason`.
     pub fn dropped_for(&self, reason: DropReason) -> usize {
-        self.dropped.iter().find(|(r, _)| *r == reason).map_or(0, |(_, n)| *n)
+        self.dropped
+            .iter()
+            .find(|(r, _)| *r == reason)
+            .map_or(0, |(_, n)| *n)
     }
 
     /// All dropped rows.
@@ -192,28 +195,35 @@ pub(crate) fn apply(
         checks.push((col(INVOICE).is_null(), DropReason::MissingInvoice));
         if rules.drop_cancellations {
             checks.push((
-                col(INVOICE).str().contains(lit(rules.cancellation_pattern.as_str()), true),
+                col(INVOICE)
+                    .str()
+                    .contains(lit(rules.cancellation_pattern.as_str()), true),
                 DropReason::Cancellation,
             ));
         }
     }
     checks.push((bad(DATE), DropReason::UnparsableDate));
     checks.push((col(DATE).is_null(), DropReason::MissingDate));
-    let mut numeric = |name: &str, present: bool, drop_non_positive: bool, reasons: [DropReason; 3]| {
-        if present {
-            checks.push((bad(name), reasons[1]));
-            checks.push((col(name).is_null(), reasons[0]));
-            if drop_non_positive {
-                checks.push((col(name).lt_eq(lit(0.0)), reasons[2]));
+    let mut numeric =
+        |name: &str, present: bool, drop_non_positive: bool, reasons: [DropReason; 3]| {
+            if present {
+                checks.push((bad(name), reasons[1]));
+                checks.push((col(name).is_null(), reasons[0]));
+                if drop_non_positive {
+                    checks.push((col(name).lt_eq(lit(0.0)), reasons[2]));
+                }
             }
-        }
-    };
+        };
     use DropReason as R;
     numeric(
         QUANTITY,
         present.quantity,
         rules.drop_non_positive_quantity,
-        [R::MissingQuantity, R::UnparsableQuantity, R::NonPositiveQuantity],
+        [
+            R::MissingQuantity,
+            R::UnparsableQuantity,
+            R::NonPositiveQuantity,
+        ],
     );
     numeric(
         PRICE,
@@ -231,9 +241,14 @@ pub(crate) fn apply(
     let reason = checks
         .into_iter()
         .rev()
-        .fold(lit(NULL).cast(DataType::UInt32), |otherwise, (cond, reason)| {
-            when(cond.fill_null(lit(false))).then(lit(reason.code())).otherwise(otherwise)
-        })
+        .fold(
+            lit(NULL).cast(DataType::UInt32),
+            |otherwise, (cond, reason)| {
+                when(cond.fill_null(lit(false)))
+                    .then(lit(reason.code()))
+                    .otherwise(otherwise)
+            },
+        )
         .alias(REASON);
     let with_reason = typed.lazy().with_column(reason).collect()?;
 
@@ -244,12 +259,17 @@ pub(crate) fn apply(
     let mut kept = with_reason
         .lazy()
         .filter(col(REASON).is_null())
-        .select([all().exclude_cols([format!("^{BAD_PREFIX}.*$"), REASON.to_string()]).as_expr()])
+        .select([all()
+            .exclude_cols([format!("^{BAD_PREFIX}.*$"), REASON.to_string()])
+            .as_expr()])
         .collect()?;
     if rules.drop_duplicates && kept.height() > 0 {
         let before = kept.height();
         let key: Vec<Expr> = duplicate_key.iter().map(col).collect();
-        kept = kept.lazy().unique_stable_generic(Some(key), UniqueKeepStrategy::First).collect()?;
+        kept = kept
+            .lazy()
+            .unique_stable_generic(Some(key), UniqueKeepStrategy::First)
+            .collect()?;
         counts[DropReason::Duplicate as usize] = before - kept.height();
     }
     let dropped = DropReason::ALL
@@ -258,7 +278,11 @@ pub(crate) fn apply(
         .filter(|(_, n)| *n > 0)
         .map(|(r, n)| (*r, n))
         .collect();
-    let accounting = RowAccounting { rows_in, rows_kept: kept.height(), dropped };
+    let accounting = RowAccounting {
+        rows_in,
+        rows_kept: kept.height(),
+        dropped,
+    };
     debug_assert!(accounting.check());
     Ok((kept, accounting))
 }

@@ -58,12 +58,15 @@ impl DateFormat {
                 let fields = Fields::scan(text)?;
                 let (y, m, d) = match order {
                     DateFormat::YearFirst if fields.a_digits == 4 => (fields.a, fields.b, fields.c),
-                    DateFormat::MonthFirst if fields.c_digits == 4 => (fields.c, fields.a, fields.b),
+                    DateFormat::MonthFirst if fields.c_digits == 4 => {
+                        (fields.c, fields.a, fields.b)
+                    }
                     DateFormat::DayFirst if fields.c_digits == 4 => (fields.c, fields.b, fields.a),
                     _ => return None,
                 };
                 let date = NaiveDate::from_ymd_opt(y as i32, m, d)?;
-                let time = NaiveTime::from_hms_milli_opt(fields.h, fields.min, fields.s, fields.ms)?;
+                let time =
+                    NaiveTime::from_hms_milli_opt(fields.h, fields.min, fields.s, fields.ms)?;
                 NaiveDateTime::new(date, time) - chrono::Duration::minutes(fields.offset_minutes)
             }
         };
@@ -108,7 +111,10 @@ impl DetectError {
                 "dates such as \"{example}\" are ambiguous: no day is above 12, so they read as \
                  either day/month or month/day. Say which with --date-format dmy or --date-format mdy"
             ),
-            DetectError::Mixed { day_first, month_first } => format!(
+            DetectError::Mixed {
+                day_first,
+                month_first,
+            } => format!(
                 "the column mixes day-first (\"{day_first}\") and month-first (\"{month_first}\") \
                  dates; fix the file or give one layout with --date-format"
             ),
@@ -136,7 +142,9 @@ pub fn detect<'a>(values: impl IntoIterator<Item = &'a str>) -> Result<DateForma
             compact += 1;
             continue;
         }
-        let Some(fields) = Fields::scan(value) else { continue };
+        let Some(fields) = Fields::scan(value) else {
+            continue;
+        };
         if fields.a_digits == 4 {
             year_first += 1;
         } else if fields.c_digits == 4 {
@@ -157,7 +165,9 @@ pub fn detect<'a>(values: impl IntoIterator<Item = &'a str>) -> Result<DateForma
     }
     let best = year_first.max(year_last).max(compact);
     if best == 0 {
-        return Err(DetectError::NoDates { example: first_seen.map(str::to_string) });
+        return Err(DetectError::NoDates {
+            example: first_seen.map(str::to_string),
+        });
     }
     if best == year_first {
         return Ok(DateFormat::YearFirst);
@@ -166,9 +176,10 @@ pub fn detect<'a>(values: impl IntoIterator<Item = &'a str>) -> Result<DateForma
         return Ok(DateFormat::Compact);
     }
     match (day_first_only, month_first_only) {
-        (Some(d), Some(m)) => {
-            Err(DetectError::Mixed { day_first: d.to_string(), month_first: m.to_string() })
-        }
+        (Some(d), Some(m)) => Err(DetectError::Mixed {
+            day_first: d.to_string(),
+            month_first: m.to_string(),
+        }),
         (Some(_), None) => Ok(DateFormat::DayFirst),
         (None, Some(_)) => Ok(DateFormat::MonthFirst),
         // Every value has day == month (e.g. 1/1/2011): both readings agree.
@@ -196,7 +207,10 @@ struct Fields {
 
 impl Fields {
     fn scan(text: &str) -> Option<Fields> {
-        let mut cur = Cursor { bytes: text.as_bytes(), pos: 0 };
+        let mut cur = Cursor {
+            bytes: text.as_bytes(),
+            pos: 0,
+        };
         let mut f = Fields::default();
         (f.a, f.a_digits) = cur.number(4)?;
         let sep = cur.one_of(b"-/.")?;
@@ -206,9 +220,7 @@ impl Fields {
         if cur.done() {
             return Some(f);
         }
-        if cur.one_of(b"T ").is_none() {
-            return None;
-        }
+        cur.one_of(b"T ")?;
         cur.skip_spaces();
         (f.h, _) = cur.number(2)?;
         cur.expect(b':')?;
@@ -229,7 +241,9 @@ impl Fields {
         }
         cur.skip_spaces();
         let rest = &text[cur.pos..];
-        if rest.len() >= 2 && (rest[..2].eq_ignore_ascii_case("am") || rest[..2].eq_ignore_ascii_case("pm")) {
+        if rest.len() >= 2
+            && (rest[..2].eq_ignore_ascii_case("am") || rest[..2].eq_ignore_ascii_case("pm"))
+        {
             let pm = rest[..2].eq_ignore_ascii_case("pm");
             if f.h == 0 || f.h > 12 {
                 return None;
@@ -316,8 +330,16 @@ fn parse_compact(text: &str) -> Option<NaiveDateTime> {
 fn parse_pattern(text: &str, pattern: &str) -> Option<NaiveDateTime> {
     NaiveDateTime::parse_from_str(text, pattern)
         .ok()
-        .or_else(|| DateTime::parse_from_str(text, pattern).ok().map(|d| d.naive_utc()))
-        .or_else(|| NaiveDate::parse_from_str(text, pattern).ok()?.and_hms_opt(0, 0, 0))
+        .or_else(|| {
+            DateTime::parse_from_str(text, pattern)
+                .ok()
+                .map(|d| d.naive_utc())
+        })
+        .or_else(|| {
+            NaiveDate::parse_from_str(text, pattern)
+                .ok()?
+                .and_hms_opt(0, 0, 0)
+        })
 }
 
 #[cfg(test)]
@@ -352,16 +374,31 @@ mod tests {
 
     #[test]
     fn parses_us_and_day_first() {
-        assert_eq!(DateFormat::MonthFirst.parse("12/1/2010 8:26"), Some(ymd_hms(2010, 12, 1, 8, 26, 0)));
+        assert_eq!(
+            DateFormat::MonthFirst.parse("12/1/2010 8:26"),
+            Some(ymd_hms(2010, 12, 1, 8, 26, 0))
+        );
         assert_eq!(
             DateFormat::MonthFirst.parse("12/01/2010 08:26:00 PM"),
             Some(ymd_hms(2010, 12, 1, 20, 26, 0))
         );
-        assert_eq!(DateFormat::MonthFirst.parse("1/5/2011 12:05 AM"), Some(ymd_hms(2011, 1, 5, 0, 5, 0)));
-        assert_eq!(DateFormat::DayFirst.parse("01.12.2010"), Some(ymd_hms(2010, 12, 1, 0, 0, 0)));
-        assert_eq!(DateFormat::DayFirst.parse("13/1/2011 9:00"), Some(ymd_hms(2011, 1, 13, 9, 0, 0)));
+        assert_eq!(
+            DateFormat::MonthFirst.parse("1/5/2011 12:05 AM"),
+            Some(ymd_hms(2011, 1, 5, 0, 5, 0))
+        );
+        assert_eq!(
+            DateFormat::DayFirst.parse("01.12.2010"),
+            Some(ymd_hms(2010, 12, 1, 0, 0, 0))
+        );
+        assert_eq!(
+            DateFormat::DayFirst.parse("13/1/2011 9:00"),
+            Some(ymd_hms(2011, 1, 13, 9, 0, 0))
+        );
         assert_eq!(DateFormat::MonthFirst.parse("13/1/2011 9:00"), None);
-        assert_eq!(DateFormat::Compact.parse("20110105"), Some(ymd_hms(2011, 1, 5, 0, 0, 0)));
+        assert_eq!(
+            DateFormat::Compact.parse("20110105"),
+            Some(ymd_hms(2011, 1, 5, 0, 0, 0))
+        );
         assert_eq!(
             DateFormat::Pattern("%d %b %Y".into()).parse("5 Jan 2011"),
             Some(ymd_hms(2011, 1, 5, 0, 0, 0))
@@ -370,24 +407,47 @@ mod tests {
 
     #[test]
     fn detects_layouts_from_all_values() {
-        assert_eq!(detect(["2010-12-01 08:26:00", "x"]), Ok(DateFormat::YearFirst));
-        assert_eq!(detect(["12/1/2010 8:26", "12/13/2010 9:00"]), Ok(DateFormat::MonthFirst));
-        assert_eq!(detect(["1/12/2010", "13/12/2010"]), Ok(DateFormat::DayFirst));
+        assert_eq!(
+            detect(["2010-12-01 08:26:00", "x"]),
+            Ok(DateFormat::YearFirst)
+        );
+        assert_eq!(
+            detect(["12/1/2010 8:26", "12/13/2010 9:00"]),
+            Ok(DateFormat::MonthFirst)
+        );
+        assert_eq!(
+            detect(["1/12/2010", "13/12/2010"]),
+            Ok(DateFormat::DayFirst)
+        );
         assert_eq!(detect(["20110105", "20110106"]), Ok(DateFormat::Compact));
         assert_eq!(detect(["1/1/2011"]), Ok(DateFormat::MonthFirst));
         assert_eq!(
             detect(["1/2/2011", "3/4/2011"]),
-            Err(DetectError::Ambiguous { example: "1/2/2011".into() })
+            Err(DetectError::Ambiguous {
+                example: "1/2/2011".into()
+            })
         );
-        assert!(matches!(detect(["13/1/2011", "1/13/2011"]), Err(DetectError::Mixed { .. })));
-        assert!(matches!(detect(["", "hello"]), Err(DetectError::NoDates { .. })));
-        assert!(matches!(detect(Vec::<&str>::new()), Err(DetectError::NoDates { example: None })));
+        assert!(matches!(
+            detect(["13/1/2011", "1/13/2011"]),
+            Err(DetectError::Mixed { .. })
+        ));
+        assert!(matches!(
+            detect(["", "hello"]),
+            Err(DetectError::NoDates { .. })
+        ));
+        assert!(matches!(
+            detect(Vec::<&str>::new()),
+            Err(DetectError::NoDates { example: None })
+        ));
     }
 
     #[test]
     fn user_formats() {
         assert_eq!(DateFormat::from_user("dmy"), Some(DateFormat::DayFirst));
-        assert_eq!(DateFormat::from_user("%Y%m%d"), Some(DateFormat::Pattern("%Y%m%d".into())));
+        assert_eq!(
+            DateFormat::from_user("%Y%m%d"),
+            Some(DateFormat::Pattern("%Y%m%d".into()))
+        );
         assert_eq!(DateFormat::from_user("whatever"), None);
     }
 }

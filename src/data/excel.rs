@@ -17,12 +17,19 @@ pub fn read_excel(path: &Path, sheet: Option<&str>) -> Result<RawTable> {
         .map_err(|e| Error::format(path, format!("not a readable Excel workbook: {e}")))?;
     let names = workbook.sheet_names();
     let sheet_name = match sheet {
-        Some(wanted) => names.iter().find(|n| n.as_str() == wanted).cloned().ok_or_else(|| {
-            Error::format(
-                path,
-                format!("no worksheet named \"{wanted}\"; the workbook has: {}", names.join(", ")),
-            )
-        })?,
+        Some(wanted) => names
+            .iter()
+            .find(|n| n.as_str() == wanted)
+            .cloned()
+            .ok_or_else(|| {
+                Error::format(
+                    path,
+                    format!(
+                        "no worksheet named \"{wanted}\"; the workbook has: {}",
+                        names.join(", ")
+                    ),
+                )
+            })?,
         None => names
             .first()
             .cloned()
@@ -31,7 +38,9 @@ pub fn read_excel(path: &Path, sheet: Option<&str>) -> Result<RawTable> {
     let range = workbook
         .worksheet_range(&sheet_name)
         .map_err(|e| Error::format(path, format!("cannot read worksheet \"{sheet_name}\": {e}")))?;
-    let mut rows = range.rows().skip_while(|row| row.iter().all(|c| matches!(c, Data::Empty)));
+    let mut rows = range
+        .rows()
+        .skip_while(|row| row.iter().all(|c| matches!(c, Data::Empty)));
     let header: Vec<String> = match rows.next() {
         Some(row) => row
             .iter()
@@ -83,7 +92,9 @@ fn cell_text(cell: &Data) -> Option<String> {
         Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => Some(format!("{}", *f as i64)),
         Data::Float(f) => Some(f.to_string()),
         Data::Bool(b) => Some(b.to_string()),
-        Data::DateTime(d) => d.as_datetime().map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string()),
+        Data::DateTime(d) => d
+            .as_datetime()
+            .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string()),
         Data::DateTimeIso(s) | Data::DurationIso(s) => Some(s.clone()),
     }
 }

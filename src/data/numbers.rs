@@ -22,19 +22,30 @@ pub fn parse_number(text: &str) -> Option<f64> {
     if let Some(inner) = text.strip_prefix('(').and_then(|t| t.strip_suffix(')')) {
         return parse_number(inner).map(|v| -v);
     }
-    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit() || b"+-.,' ".contains(&b)) {
+    if text.is_empty()
+        || !text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b"+-.,' ".contains(&b))
+    {
         return None;
     }
     let last_comma = text.rfind(',');
     let last_dot = text.rfind('.');
     let cleaned: String = match (last_comma, last_dot) {
-        (Some(c), Some(d)) if c > d => {
-            text.chars().filter(|&ch| ch != '.' && ch != ' ' && ch != '\'').map(|ch| if ch == ',' { '.' } else { ch }).collect()
-        }
-        (Some(_), Some(_)) => text.chars().filter(|&ch| ch != ',' && ch != ' ' && ch != '\'').collect(),
+        (Some(c), Some(d)) if c > d => text
+            .chars()
+            .filter(|&ch| ch != '.' && ch != ' ' && ch != '\'')
+            .map(|ch| if ch == ',' { '.' } else { ch })
+            .collect(),
+        (Some(_), Some(_)) => text
+            .chars()
+            .filter(|&ch| ch != ',' && ch != ' ' && ch != '\'')
+            .collect(),
         (Some(_), None) => {
             if text.matches(',').count() > 1 {
-                text.chars().filter(|&ch| ch != ',' && ch != ' ' && ch != '\'').collect()
+                text.chars()
+                    .filter(|&ch| ch != ',' && ch != ' ' && ch != '\'')
+                    .collect()
             } else {
                 text.replace(',', ".").replace([' ', '\''], "")
             }

@@ -56,30 +56,91 @@ pub struct ResolvedRoles {
 }
 
 const CUSTOMER: &[&str] = &[
-    "customerid", "customer", "custid", "custcode", "customercode", "customerno",
-    "customernumber", "customerkey", "clientid", "client", "memberid", "userid",
+    "customerid",
+    "customer",
+    "custid",
+    "custcode",
+    "customercode",
+    "customerno",
+    "customernumber",
+    "customerkey",
+    "clientid",
+    "client",
+    "memberid",
+    "userid",
 ];
 const INVOICE: &[&str] = &[
-    "invoiceno", "invoice", "invoiceid", "invoicenumber", "orderid", "order", "orderno",
-    "ordernumber", "basketid", "transactionid", "receiptid", "receiptno", "billno", "id",
+    "invoiceno",
+    "invoice",
+    "invoiceid",
+    "invoicenumber",
+    "orderid",
+    "order",
+    "orderno",
+    "ordernumber",
+    "basketid",
+    "transactionid",
+    "receiptid",
+    "receiptno",
+    "billno",
+    "id",
 ];
 const DATE: &[&str] = &[
-    "invoicedate", "orderdate", "transactiondate", "purchasedate", "shopdate", "date",
-    "createdat", "createinfocreated", "created", "paymentdate", "datetime", "timestamp",
+    "invoicedate",
+    "orderdate",
+    "transactiondate",
+    "purchasedate",
+    "shopdate",
+    "date",
+    "createdat",
+    "createinfocreated",
+    "created",
+    "paymentdate",
+    "datetime",
+    "timestamp",
 ];
 const QUANTITY: &[&str] = &["quantity", "qty", "units", "unitssold"];
-const PRICE: &[&str] = &["unitprice", "price", "priceeach", "itemprice", "priceperunit"];
-const AMOUNT: &[&str] = &[
-    "sales", "spend", "amount", "totalamt", "totalamount", "total", "revenue", "lineamount",
-    "linetotal", "grandtotal", "ordertotal", "summarygrantotal", "netsales", "value",
+const PRICE: &[&str] = &[
+    "unitprice",
+    "price",
+    "priceeach",
+    "itemprice",
+    "priceperunit",
 ];
-const PRODUCT: &[&str] =
-    &["stockcode", "productid", "productcode", "prodcode", "sku", "itemid", "itemcode", "product"];
+const AMOUNT: &[&str] = &[
+    "sales",
+    "spend",
+    "amount",
+    "totalamt",
+    "totalamount",
+    "total",
+    "revenue",
+    "lineamount",
+    "linetotal",
+    "grandtotal",
+    "ordertotal",
+    "summarygrantotal",
+    "netsales",
+    "value",
+];
+const PRODUCT: &[&str] = &[
+    "stockcode",
+    "productid",
+    "productcode",
+    "prodcode",
+    "sku",
+    "itemid",
+    "itemcode",
+    "product",
+];
 const DESCRIPTION: &[&str] = &["description", "productname", "itemname", "itemdescription"];
 
 /// Lower-cased letters and digits only: how column names are compared.
 pub fn normalize_name(name: &str) -> String {
-    name.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+    name.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 impl ColumnRoles {
@@ -104,7 +165,11 @@ impl ColumnRoles {
         let required = |found: Option<String>, role: &'static str, flag: &'static str| {
             found.ok_or_else(|| missing(columns, path, role, flag, ""))
         };
-        let customer = required(find(&self.customer, CUSTOMER, "customer")?, "customer", "customer")?;
+        let customer = required(
+            find(&self.customer, CUSTOMER, "customer")?,
+            "customer",
+            "customer",
+        )?;
         let date = required(find(&self.date, DATE, "date")?, "date", "date")?;
         let invoice = find(&self.invoice, INVOICE, "invoice")?;
         let quantity = find(&self.quantity, QUANTITY, "quantity")?;
@@ -117,7 +182,11 @@ impl ColumnRoles {
             (None, _, _) => find(&None, AMOUNT, "amount")?,
         };
         if amount.is_none() && (quantity.is_none() || price.is_none()) {
-            let lacking = if quantity.is_none() { "quantity" } else { "price" };
+            let lacking = if quantity.is_none() {
+                "quantity"
+            } else {
+                "price"
+            };
             return Err(missing(
                 columns,
                 path,
@@ -139,7 +208,17 @@ impl ColumnRoles {
                     .map(|found| found.unwrap_or_else(|| d.clone()))
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok(ResolvedRoles { customer, invoice, date, quantity, price, amount, product, description, dimensions })
+        Ok(ResolvedRoles {
+            customer,
+            invoice,
+            date,
+            quantity,
+            price,
+            amount,
+            product,
+            description,
+            dimensions,
+        })
     }
 }
 
@@ -175,19 +254,35 @@ fn lookup(
 }
 
 fn list_columns(columns: &[&str]) -> String {
-    columns.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(", ")
+    columns
+        .iter()
+        .map(|c| format!("\"{c}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
-fn missing(columns: &[&str], path: &Path, role: &'static str, flag: &'static str, hint: &str) -> Error {
+fn missing(
+    columns: &[&str],
+    path: &Path,
+    role: &'static str,
+    flag: &'static str,
+    hint: &str,
+) -> Error {
     let mut hint = hint.to_string();
     // One column whose name holds another delimiter means the file was split on the wrong one.
     if let [only] = columns
-        && let Some(d) = [',', ';', '\t', '|'].into_iter().find(|d| only.contains(*d))
+        && let Some(d) = [',', ';', '\t', '|']
+            .into_iter()
+            .find(|d| only.contains(*d))
     {
         hint.push_str(&format!(
             " (the file was read as a single column; its header contains {d:?}, so the delimiter \
              is probably {d:?}: pass --delimiter '{}')",
-            if d == '\t' { "\\t".to_string() } else { d.to_string() }
+            if d == '\t' {
+                "\\t".to_string()
+            } else {
+                d.to_string()
+            }
         ));
     }
     Error::MissingRole {
@@ -206,13 +301,25 @@ mod tests {
     #[test]
     fn detects_common_names_across_datasets() {
         let p = Path::new("f.csv");
-        let dunnhumby = ["SHOP_DATE", "QUANTITY", "SPEND", "PROD_CODE", "CUST_CODE", "BASKET_ID"];
+        let dunnhumby = [
+            "SHOP_DATE",
+            "QUANTITY",
+            "SPEND",
+            "PROD_CODE",
+            "CUST_CODE",
+            "BASKET_ID",
+        ];
         let r = ColumnRoles::default().resolve(&dunnhumby, p).unwrap();
         assert_eq!(r.customer, "CUST_CODE");
         assert_eq!(r.invoice.as_deref(), Some("BASKET_ID"));
         assert_eq!(r.amount.as_deref(), Some("SPEND"));
         assert_eq!(r.product.as_deref(), Some("PROD_CODE"));
-        let flowers = ["_id", "customer_id", " summary.gran _total ", "create_info.created"];
+        let flowers = [
+            "_id",
+            "customer_id",
+            " summary.gran _total ",
+            "create_info.created",
+        ];
         let r = ColumnRoles::default().resolve(&flowers, p).unwrap();
         assert_eq!(r.invoice.as_deref(), Some("_id"));
         assert_eq!(r.amount.as_deref(), Some(" summary.gran _total "));
@@ -222,25 +329,50 @@ mod tests {
     #[test]
     fn explicit_names_win_and_must_exist() {
         let p = Path::new("f.csv");
-        let cols = ["Customer ID", "Invoice", "InvoiceDate", "Price", "Quantity", "Total"];
-        let roles = ColumnRoles { amount: Some("total".into()), ..Default::default() };
+        let cols = [
+            "Customer ID",
+            "Invoice",
+            "InvoiceDate",
+            "Price",
+            "Quantity",
+            "Total",
+        ];
+        let roles = ColumnRoles {
+            amount: Some("total".into()),
+            ..Default::default()
+        };
         let r = roles.resolve(&cols, p).unwrap();
         assert_eq!(r.amount.as_deref(), Some("Total"));
         assert_eq!(r.customer, "Customer ID");
-        let roles = ColumnRoles { customer: Some("Client".into()), ..Default::default() };
+        let roles = ColumnRoles {
+            customer: Some("Client".into()),
+            ..Default::default()
+        };
         let err = roles.resolve(&cols, p).unwrap_err().to_string();
-        assert!(err.contains("\"Client\"") && err.contains("--customer"), "{err}");
+        assert!(
+            err.contains("\"Client\"") && err.contains("--customer"),
+            "{err}"
+        );
     }
 
     #[test]
     fn missing_role_lists_columns_and_hints_delimiter() {
         let p = Path::new("f.csv");
-        let err = ColumnRoles::default().resolve(&["a;b;c"], p).unwrap_err().to_string();
-        assert!(err.contains("customer") && err.contains("\"a;b;c\"") && err.contains("';'"), "{err}");
+        let err = ColumnRoles::default()
+            .resolve(&["a;b;c"], p)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("customer") && err.contains("\"a;b;c\"") && err.contains("';'"),
+            "{err}"
+        );
         let err = ColumnRoles::default()
             .resolve(&["CustomerID", "InvoiceDate", "Quantity"], p)
             .unwrap_err()
             .to_string();
-        assert!(err.contains("--amount") && err.contains("no price column"), "{err}");
+        assert!(
+            err.contains("--amount") && err.contains("no price column"),
+            "{err}"
+        );
     }
 }

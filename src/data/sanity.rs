@@ -65,8 +65,17 @@ impl SanityReport {
         accounting: RowAccounting,
         missing_values: Vec<(String, usize)>,
     ) -> Result<Self> {
-        let dates = kept.column(cols::DATE)?.as_materialized_series().datetime()?.physical().clone();
-        let to_naive = |ms: i64| DateTime::from_timestamp_millis(ms).unwrap_or_default().naive_utc();
+        let dates = kept
+            .column(cols::DATE)?
+            .as_materialized_series()
+            .datetime()?
+            .physical()
+            .clone();
+        let to_naive = |ms: i64| {
+            DateTime::from_timestamp_millis(ms)
+                .unwrap_or_default()
+                .naive_utc()
+        };
         let first_date = to_naive(dates.min().unwrap_or_default());
         let last_date = to_naive(dates.max().unwrap_or_default());
         let invoice_count = if roles.invoice.is_some() {
@@ -75,12 +84,20 @@ impl SanityReport {
             len()
         };
         let mut totals = vec![
-            col(cols::CUSTOMER).n_unique().cast(DataType::UInt64).alias("customers"),
+            col(cols::CUSTOMER)
+                .n_unique()
+                .cast(DataType::UInt64)
+                .alias("customers"),
             invoice_count.cast(DataType::UInt64).alias("invoices"),
             col(cols::AMOUNT).sum().alias("revenue"),
         ];
         if roles.product.is_some() {
-            totals.push(col(cols::PRODUCT).n_unique().cast(DataType::UInt64).alias("products"));
+            totals.push(
+                col(cols::PRODUCT)
+                    .n_unique()
+                    .cast(DataType::UInt64)
+                    .alias("products"),
+            );
         }
         let totals = kept.clone().lazy().select(totals).collect()?;
         let get_u64 = |name: &str| -> Result<usize> {
@@ -88,18 +105,26 @@ impl SanityReport {
         };
         let customers = get_u64("customers")?;
         let invoices = get_u64("invoices")?;
-        let products = if roles.product.is_some() { Some(get_u64("products")?) } else { None };
+        let products = if roles.product.is_some() {
+            Some(get_u64("products")?)
+        } else {
+            None
+        };
         let revenue = totals.column("revenue")?.f64()?.get(0).unwrap_or(0.0);
 
         let monthly = kept
             .clone()
             .lazy()
-            .group_by([(col(cols::DATE).dt().year() * lit(100) + col(cols::DATE).dt().month().cast(DataType::Int32))
-                .alias("ym")])
+            .group_by([(col(cols::DATE).dt().year() * lit(100)
+                + col(cols::DATE).dt().month().cast(DataType::Int32))
+            .alias("ym")])
             .agg([
                 len().cast(DataType::UInt64).alias("rows"),
                 col(cols::AMOUNT).sum().alias("revenue"),
-                col(cols::CUSTOMER).n_unique().cast(DataType::UInt64).alias("customers"),
+                col(cols::CUSTOMER)
+                    .n_unique()
+                    .cast(DataType::UInt64)
+                    .alias("customers"),
             ])
             .sort(["ym"], Default::default())
             .collect()?;
@@ -116,9 +141,18 @@ impl SanityReport {
             if let Some(mut next) = expected {
                 while next < current {
                     let label = format!("{}-{:02}", next / 100, next % 100);
-                    months.push(MonthCoverage { month: label.clone(), rows: 0, revenue: 0.0, customers: 0 });
+                    months.push(MonthCoverage {
+                        month: label.clone(),
+                        rows: 0,
+                        revenue: 0.0,
+                        customers: 0,
+                    });
                     gaps.push(label);
-                    next = if next % 100 == 12 { next + 89 } else { next + 1 };
+                    next = if next % 100 == 12 {
+                        next + 89
+                    } else {
+                        next + 1
+                    };
                 }
             }
             months.push(MonthCoverage {
@@ -127,7 +161,11 @@ impl SanityReport {
                 revenue: month_revenue.get(i).unwrap_or(0.0),
                 customers: month_customers.get(i).unwrap_or(0) as usize,
             });
-            expected = Some(if current % 100 == 12 { current + 89 } else { current + 1 });
+            expected = Some(if current % 100 == 12 {
+                current + 89
+            } else {
+                current + 1
+            });
         }
         Ok(SanityReport {
             source,
@@ -176,13 +214,20 @@ impl fmt::Display for SanityReport {
             r.date,
             opt(&r.quantity),
             opt(&r.price),
-            r.amount.clone().unwrap_or_else(|| "quantity x price".into()),
+            r.amount
+                .clone()
+                .unwrap_or_else(|| "quantity x price".into()),
             opt(&r.product)
         )?;
         writeln!(f, "\nRows")?;
         writeln!(f, "  {:<28}{:>12}", "read", group(a.rows_in))?;
         for (reason, n) in &a.dropped {
-            writeln!(f, "  {:<28}{:>12}", format!("dropped: {}", reason.label()), group(*n))?;
+            writeln!(
+                f,
+                "  {:<28}{:>12}",
+                format!("dropped: {}", reason.label()),
+                group(*n)
+            )?;
         }
         writeln!(f, "  {:<28}{:>12}", "kept", group(a.rows_kept))?;
         writeln!(f, "\nMissing values (before cleaning)")?;
@@ -190,22 +235,48 @@ impl fmt::Display for SanityReport {
             writeln!(f, "  {:<28}{:>12}", column, group(*n))?;
         }
         writeln!(f, "\nKept data")?;
-        writeln!(f, "  {:<28}{} to {}", "dates", self.first_date, self.last_date)?;
+        writeln!(
+            f,
+            "  {:<28}{} to {}",
+            "dates", self.first_date, self.last_date
+        )?;
         writeln!(f, "  {:<28}{:>12}", "customers", group(self.customers))?;
         writeln!(f, "  {:<28}{:>12}", "invoices", group(self.invoices))?;
         if let Some(p) = self.products {
             writeln!(f, "  {:<28}{:>12}", "products", group(p))?;
         }
         writeln!(f, "  {:<28}{:>12.2}", "revenue", self.revenue)?;
-        writeln!(f, "\nMonths ({} from {} to {})", self.months.len(), self.months.first().map_or("", |m| &m.month), self.months.last().map_or("", |m| &m.month))?;
+        writeln!(
+            f,
+            "\nMonths ({} from {} to {})",
+            self.months.len(),
+            self.months.first().map_or("", |m| &m.month),
+            self.months.last().map_or("", |m| &m.month)
+        )?;
         for m in &self.months {
-            let flag = if m.rows == 0 { "  <- no data (gap)" } else { "" };
-            writeln!(f, "  {}  rows {:>9}  customers {:>7}  revenue {:>14.2}{flag}", m.month, group(m.rows), group(m.customers), m.revenue)?;
+            let flag = if m.rows == 0 {
+                "  <- no data (gap)"
+            } else {
+                ""
+            };
+            writeln!(
+                f,
+                "  {}  rows {:>9}  customers {:>7}  revenue {:>14.2}{flag}",
+                m.month,
+                group(m.rows),
+                group(m.customers),
+                m.revenue
+            )?;
         }
         if self.gaps.is_empty() {
             writeln!(f, "  no month without data inside the range")?;
         } else {
-            writeln!(f, "  WARNING: {} month(s) without data inside the range: {}", self.gaps.len(), self.gaps.join(", "))?;
+            writeln!(
+                f,
+                "  WARNING: {} month(s) without data inside the range: {}",
+                self.gaps.len(),
+                self.gaps.join(", ")
+            )?;
         }
         Ok(())
     }
@@ -216,7 +287,7 @@ pub fn group(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

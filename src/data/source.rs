@@ -41,8 +41,11 @@ pub enum TextEncoding {
 impl TextEncoding {
     /// Parses a user-given encoding name such as `utf-8`, `latin1`, `iso-8859-1` or `cp1252`.
     pub fn from_name(name: &str) -> Result<Self> {
-        let key: String =
-            name.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_lowercase();
+        let key: String = name
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_lowercase();
         match key.as_str() {
             "utf8" => Ok(TextEncoding::Utf8),
             "utf16" | "utf16le" | "utf16be" => Ok(TextEncoding::Utf16),
@@ -67,7 +70,7 @@ impl TextEncoding {
 }
 
 /// How to read a file. Every field left `None` is detected.
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ReadOptions {
     /// Container format; detected from the content and extension when `None`.
@@ -124,13 +127,24 @@ pub fn read_table(path: impl AsRef<Path>, options: &ReadOptions) -> Result<RawTa
         FileFormat::Excel => crate::data::excel::read_excel(path, options.sheet.as_deref()),
         FileFormat::Parquet | FileFormat::Csv => {
             let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-            read_bytes(path, bytes, &ReadOptions { format: Some(format), ..options.clone() })
+            read_bytes(
+                path,
+                bytes,
+                &ReadOptions {
+                    format: Some(format),
+                    ..options.clone()
+                },
+            )
         }
     }
 }
 
 /// Reads a transaction file held in memory; `name` is used in messages.
-pub fn read_bytes(name: impl AsRef<Path>, bytes: Vec<u8>, options: &ReadOptions) -> Result<RawTable> {
+pub fn read_bytes(
+    name: impl AsRef<Path>,
+    bytes: Vec<u8>,
+    options: &ReadOptions,
+) -> Result<RawTable> {
     let name = name.as_ref();
     let (bytes, gzip) = if bytes.starts_with(&[0x1f, 0x8b]) {
         let mut out = Vec::with_capacity(bytes.len() * 6);
@@ -214,7 +228,9 @@ fn read_csv(name: &Path, bytes: Vec<u8>, gzip: bool, options: &ReadOptions) -> R
         }
         None => sniff_delimiter(&text),
     };
-    let parse = CsvParseOptions::default().with_separator(delimiter).with_missing_is_null(true);
+    let parse = CsvParseOptions::default()
+        .with_separator(delimiter)
+        .with_missing_is_null(true);
     let frame = CsvReadOptions::default()
         .with_has_header(true)
         .with_infer_schema_length(Some(0))
@@ -293,7 +309,10 @@ fn decode_text(
             if malformed {
                 return Err(Error::format(
                     name,
-                    format!("the file is not valid {}; re-export it as UTF-8", used.name()),
+                    format!(
+                        "the file is not valid {}; re-export it as UTF-8",
+                        used.name()
+                    ),
                 ));
             }
             Ok((text.into_owned().into_bytes(), encoding, utf16_bom))

@@ -65,7 +65,10 @@ impl Transactions {
 
     /// Loads the bundled UCI Online Retail data (541,909 rows; see `data/online-retail/SOURCE.md`).
     pub fn bundled(options: &LoadOptions) -> Result<Self> {
-        Self::from_raw(crate::data::bundled::online_retail_raw(&options.read)?, options)
+        Self::from_raw(
+            crate::data::bundled::online_retail_raw(&options.read)?,
+            options,
+        )
     }
 
     /// Cleans a table that was already read.
@@ -83,7 +86,8 @@ impl Transactions {
             });
         }
         let missing_by_column = missing_values(&frame)?;
-        let (typed, date_format) = typed_frame(&frame, &roles, options.date_format.as_ref(), &path)?;
+        let (typed, date_format) =
+            typed_frame(&frame, &roles, options.date_format.as_ref(), &path)?;
         let present = Present {
             invoice: roles.invoice.is_some(),
             quantity: roles.quantity.is_some(),
@@ -112,9 +116,19 @@ impl Transactions {
                 ),
             });
         }
-        let sanity =
-            SanityReport::build(&kept, source, &roles, &date_format, accounting, missing_by_column)?;
-        Ok(Transactions { frame: kept, roles, sanity })
+        let sanity = SanityReport::build(
+            &kept,
+            source,
+            &roles,
+            &date_format,
+            accounting,
+            missing_by_column,
+        )?;
+        Ok(Transactions {
+            frame: kept,
+            roles,
+            sanity,
+        })
     }
 
     /// The kept rows, in file order, with canonical column names.
@@ -156,7 +170,11 @@ fn missing_values(frame: &DataFrame) -> Result<Vec<(String, usize)>> {
         .map(|c| {
             let mut missing = c.null_count();
             if let Ok(text) = c.str() {
-                missing += text.iter().flatten().filter(|v| v.trim().is_empty()).count();
+                missing += text
+                    .iter()
+                    .flatten()
+                    .filter(|v| v.trim().is_empty())
+                    .count();
             }
             Ok((c.name().to_string(), missing))
         })
@@ -173,7 +191,10 @@ fn typed_frame(
 ) -> Result<(DataFrame, DateFormat)> {
     let height = frame.height();
     let mut columns: Vec<Column> = Vec::new();
-    columns.push(Column::new(cols::ROW.into(), (0..height as u64).collect::<Vec<_>>()));
+    columns.push(Column::new(
+        cols::ROW.into(),
+        (0..height as u64).collect::<Vec<_>>(),
+    ));
     columns.push(id_column(frame, &roles.customer, cols::CUSTOMER)?);
     if let Some(invoice) = &roles.invoice {
         columns.push(id_column(frame, invoice, cols::INVOICE)?);
@@ -195,7 +216,11 @@ fn typed_frame(
     };
     let quantity = numeric(&roles.quantity, cols::QUANTITY)?;
     let amount_source = roles.amount.clone();
-    let price = if amount_source.is_none() { numeric(&roles.price, cols::PRICE)? } else { None };
+    let price = if amount_source.is_none() {
+        numeric(&roles.price, cols::PRICE)?
+    } else {
+        None
+    };
     match (&amount_source, quantity, price) {
         (Some(source), _, _) => {
             numeric(&Some(source.clone()), cols::AMOUNT)?;
@@ -207,14 +232,21 @@ fn typed_frame(
         // resolve() guarantees an amount or both quantity and price.
         _ => unreachable!("roles without amount or quantity x price"),
     }
-    for (role, name) in [(&roles.product, cols::PRODUCT), (&roles.description, cols::DESCRIPTION)] {
+    for (role, name) in [
+        (&roles.product, cols::PRODUCT),
+        (&roles.description, cols::DESCRIPTION),
+    ] {
         if let Some(source) = role {
             columns.push(text_column(frame, source, name, true)?);
         }
     }
     for dimension in &roles.dimensions {
         if frame.column(dimension).is_err() {
-            return Err(Error::column(path, dimension, "no such column (given as a dimension)"));
+            return Err(Error::column(
+                path,
+                dimension,
+                "no such column (given as a dimension)",
+            ));
         }
         columns.push(text_column(frame, dimension, dimension, true)?);
     }
@@ -227,13 +259,28 @@ fn id_column(frame: &DataFrame, source: &str, name: &str) -> Result<Column> {
     let column = frame.column(source)?;
     let series = column.as_materialized_series();
     let series = if series.dtype().is_float() {
-        let values = series.f64().map(|c| c.clone()).or_else(|_| series.cast(&DataType::Float64)?.f64().cloned())?;
-        let all_whole = values.iter().flatten().all(|v| v.fract() == 0.0 && v.abs() < 1e15);
-        if all_whole { series.cast(&DataType::Int64)? } else { series.clone() }
+        let values = series
+            .f64()
+            .cloned()
+            .or_else(|_| series.cast(&DataType::Float64)?.f64().cloned())?;
+        let all_whole = values
+            .iter()
+            .flatten()
+            .all(|v| v.fract() == 0.0 && v.abs() < 1e15);
+        if all_whole {
+            series.cast(&DataType::Int64)?
+        } else {
+            series.clone()
+        }
     } else {
         series.clone()
     };
-    text_column(&DataFrame::new(frame.height(), vec![series.into_column()])?, source, name, false)
+    text_column(
+        &DataFrame::new(frame.height(), vec![series.into_column()])?,
+        source,
+        name,
+        false,
+    )
 }
 
 fn text_column(frame: &DataFrame, source: &str, name: &str, trim_only_end: bool) -> Result<Column> {
@@ -243,8 +290,14 @@ fn text_column(frame: &DataFrame, source: &str, name: &str, trim_only_end: bool)
         .str()?
         .iter()
         .map(|v| {
-            v.map(|s| if trim_only_end { s.trim_end() } else { s.trim() })
-                .filter(|s| !s.is_empty())
+            v.map(|s| {
+                if trim_only_end {
+                    s.trim_end()
+                } else {
+                    s.trim()
+                }
+            })
+            .filter(|s| !s.is_empty())
         })
         .collect();
     Ok(values.with_name(name.into()).into_column())
@@ -294,9 +347,7 @@ fn date_column(
     let datetime_ms = DataType::Datetime(TimeUnit::Milliseconds, None);
     match column.dtype() {
         DataType::Datetime(_, _) | DataType::Date => {
-            let values = column
-                .cast(&datetime_ms)?
-                .with_name(cols::DATE.into());
+            let values = column.cast(&datetime_ms)?.with_name(cols::DATE.into());
             let bad = BooleanChunked::full(flag_name(cols::DATE), false, frame.height());
             return Ok((values, bad.into_column(), DateFormat::YearFirst));
         }
@@ -324,7 +375,9 @@ fn date_column(
             }
         })
         .collect();
-    let values = values.into_datetime(TimeUnit::Milliseconds, None).into_series();
+    let values = values
+        .into_datetime(TimeUnit::Milliseconds, None)
+        .into_series();
     Ok((
         values.with_name(cols::DATE.into()).into_column(),
         BooleanChunked::from_slice(flag_name(cols::DATE), &bad).into_column(),

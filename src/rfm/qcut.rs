@@ -43,20 +43,32 @@ pub fn quantile_probabilities(q: usize) -> Vec<f64> {
     (0..=q)
         .map(|i| {
             let p = if i == q { 1.0 } else { i as f64 * step };
-            if q as f64 * p != i as f64 { next_up(p) } else { p }
+            if q as f64 * p != i as f64 {
+                next_up(p)
+            } else {
+                p
+            }
         })
         .collect()
 }
 
 /// The next representable f64 above a finite non-negative `x` (`numpy.nextafter(x, 1)` for x < 1).
 fn next_up(x: f64) -> f64 {
-    if x == 0.0 { f64::from_bits(1) } else { f64::from_bits(x.to_bits() + 1) }
+    if x == 0.0 {
+        f64::from_bits(1)
+    } else {
+        f64::from_bits(x.to_bits() + 1)
+    }
 }
 
 /// numpy's `_lerp`: the form it uses depends on which end `t` is closer to.
 fn lerp(a: f64, b: f64, t: f64) -> f64 {
     let diff = b - a;
-    if t >= 0.5 { b - diff * (1.0 - t) } else { a + diff * t }
+    if t >= 0.5 {
+        b - diff * (1.0 - t)
+    } else {
+        a + diff * t
+    }
 }
 
 /// Bins `values` into `q` quantile bins, returning labels `1..=q` (pandas' `labels=False` plus one).
@@ -104,14 +116,21 @@ mod tests {
 
     #[test]
     fn hand_computed_edges_and_bins() {
-        // n = 6 values 10..60: edges at positions 0, 1, 2, 3, 4, 5 x (5/5) -> the values themselves
-        // for q = 5 (virtual index i).
+        // n = 6 values 10..60, q = 5: virtual indices 0..5, so the edges are the values themselves,
+        // except the fourth: pandas bumps p = 0.6000000000000001 up to 0.6000000000000002, whose
+        // virtual index lands a hair above 3, giving 40.00000000000001 (pandas prints the same).
         let v = [10.0, 20.0, 30.0, 40.0, 50.0, 60.0];
-        assert_eq!(quantile_edges(&v, 5), vec![10.0, 20.0, 30.0, 40.0, 50.0, 60.0]);
+        assert_eq!(
+            quantile_edges(&v, 5),
+            vec![10.0, 20.0, 30.0, 40.00000000000001, 50.0, 60.0]
+        );
         // 10 -> first bin (include_lowest), 20 -> (10,20] bin 1, 30 -> bin 2 ...
         assert_eq!(qcut(&v, 5).unwrap(), vec![1, 1, 2, 3, 4, 5]);
         // 4 values, q = 2: edges 1, 2.5, 4.
-        assert_eq!(quantile_edges(&[4.0, 1.0, 3.0, 2.0], 2), vec![1.0, 2.5, 4.0]);
+        assert_eq!(
+            quantile_edges(&[4.0, 1.0, 3.0, 2.0], 2),
+            vec![1.0, 2.5, 4.0]
+        );
         assert_eq!(qcut(&[4.0, 1.0, 3.0, 2.0], 2).unwrap(), vec![2, 1, 2, 1]);
     }
 
@@ -126,6 +145,9 @@ mod tests {
 
     #[test]
     fn rank_first_breaks_ties_by_position() {
-        assert_eq!(rank_first(&[3.0, 1.0, 3.0, 2.0, 1.0]), vec![4.0, 1.0, 5.0, 3.0, 2.0]);
+        assert_eq!(
+            rank_first(&[3.0, 1.0, 3.0, 2.0, 1.0]),
+            vec![4.0, 1.0, 5.0, 3.0, 2.0]
+        );
     }
 }

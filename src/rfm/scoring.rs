@@ -84,14 +84,26 @@ impl ScoringMethod {
     /// Checks the parameters.
     pub fn check(&self) -> Result<()> {
         match self {
-            ScoringMethod::Quantiles { bins } if !(2..=99).contains(bins) => {
-                Err(Error::param("bins", format!("must be between 2 and 99, got {bins}")))
-            }
+            ScoringMethod::Quantiles { bins } if !(2..=99).contains(bins) => Err(Error::param(
+                "bins",
+                format!("must be between 2 and 99, got {bins}"),
+            )),
             ScoringMethod::Quantiles { .. } => Ok(()),
-            ScoringMethod::Thresholds { recency, frequency, monetary } => {
-                for (name, cuts) in [("recency", recency), ("frequency", frequency), ("monetary", monetary)] {
+            ScoringMethod::Thresholds {
+                recency,
+                frequency,
+                monetary,
+            } => {
+                for (name, cuts) in [
+                    ("recency", recency),
+                    ("frequency", frequency),
+                    ("monetary", monetary),
+                ] {
                     if cuts.is_empty() {
-                        return Err(Error::param("thresholds", format!("{name} needs at least one cut point")));
+                        return Err(Error::param(
+                            "thresholds",
+                            format!("{name} needs at least one cut point"),
+                        ));
                     }
                     if cuts.len() != recency.len() {
                         return Err(Error::param(
@@ -103,10 +115,13 @@ impl ScoringMethod {
                             ),
                         ));
                     }
-                    if cuts.iter().any(|c| !c.is_finite()) || cuts.windows(2).any(|w| w[0] >= w[1]) {
+                    if cuts.iter().any(|c| !c.is_finite()) || cuts.windows(2).any(|w| w[0] >= w[1])
+                    {
                         return Err(Error::param(
                             "thresholds",
-                            format!("{name} cut points must be finite and strictly ascending, got {cuts:?}"),
+                            format!(
+                                "{name} cut points must be finite and strictly ascending, got {cuts:?}"
+                            ),
                         ));
                     }
                 }
@@ -169,28 +184,58 @@ pub fn score(
         let reverse = measure == Measure::Recency;
         let (labels, rule) = match cuts {
             Some(cuts) => {
-                let edges: Vec<f64> =
-                    std::iter::once(f64::NEG_INFINITY).chain(cuts.iter().copied()).chain([f64::INFINITY]).collect();
-                (values.iter().map(|&v| bin_of(&edges, v)).collect(), "thresholds".to_string())
+                let edges: Vec<f64> = std::iter::once(f64::NEG_INFINITY)
+                    .chain(cuts.iter().copied())
+                    .chain([f64::INFINITY])
+                    .collect();
+                (
+                    values.iter().map(|&v| bin_of(&edges, v)).collect(),
+                    "thresholds".to_string(),
+                )
             }
             None => quantile_labels(measure, values, bins, &mut fallbacks),
         };
-        let labels: Vec<u32> =
-            if reverse { labels.into_iter().map(|l| bins as u32 + 1 - l).collect() } else { labels };
-        measures.push(MeasureScoring { measure, rule, ranges: ranges(values, &labels, bins) });
+        let labels: Vec<u32> = if reverse {
+            labels.into_iter().map(|l| bins as u32 + 1 - l).collect()
+        } else {
+            labels
+        };
+        measures.push(MeasureScoring {
+            measure,
+            rule,
+            ranges: ranges(values, &labels, bins),
+        });
         labels
     };
     let (rc, fc, mc) = match method {
-        ScoringMethod::Thresholds { recency, frequency, monetary } => (Some(recency), Some(frequency), Some(monetary)),
+        ScoringMethod::Thresholds {
+            recency,
+            frequency,
+            monetary,
+        } => (Some(recency), Some(frequency), Some(monetary)),
         ScoringMethod::Quantiles { .. } => (None, None, None),
     };
     let r = run(Measure::Recency, recency, rc);
     let f = run(Measure::Frequency, frequency, fc);
     let m = run(Measure::Monetary, monetary, mc);
-    Ok(Scores { r, f, m, report: ScoringReport { bins, measures, fallbacks } })
+    Ok(Scores {
+        r,
+        f,
+        m,
+        report: ScoringReport {
+            bins,
+            measures,
+            fallbacks,
+        },
+    })
 }
 
-fn quantile_labels(measure: Measure, values: &[f64], bins: usize, fallbacks: &mut Vec<String>) -> (Vec<u32>, String) {
+fn quantile_labels(
+    measure: Measure,
+    values: &[f64],
+    bins: usize,
+    fallbacks: &mut Vec<String>,
+) -> (Vec<u32>, String) {
     if values.len() == 1 {
         fallbacks.push(format!(
             "{}: a single customer cannot be placed by quantiles; given the middle score {}",
@@ -254,7 +299,13 @@ mod tests {
         // Six of eight customers spent 5: edges collapse.
         let monetary = [5.0, 5.0, 5.0, 9.0, 5.0, 5.0, 5.0, 1.0];
         let other: Vec<f64> = (1..=8).map(f64::from).collect();
-        let s = score(&ScoringMethod::Quantiles { bins: 4 }, &other, &other, &monetary).unwrap();
+        let s = score(
+            &ScoringMethod::Quantiles { bins: 4 },
+            &other,
+            &other,
+            &monetary,
+        )
+        .unwrap();
         // rank-first of monetary: 5s ranked 2..7 in order, 9 -> 8, 1 -> 1.
         // ranks [2,3,4,8,5,6,7,1], edges 1, 2.75, 4.5, 6.25, 8.
         assert_eq!(s.m, vec![1, 2, 2, 4, 3, 3, 4, 1]);
@@ -270,7 +321,13 @@ mod tests {
             frequency: vec![1.0, 3.0],
             monetary: vec![100.0, 1000.0],
         };
-        let s = score(&method, &[30.0, 31.0, 200.0], &[1.0, 2.0, 4.0], &[100.0, 100.5, 5000.0]).unwrap();
+        let s = score(
+            &method,
+            &[30.0, 31.0, 200.0],
+            &[1.0, 2.0, 4.0],
+            &[100.0, 100.5, 5000.0],
+        )
+        .unwrap();
         assert_eq!(s.r, vec![3, 2, 1]);
         assert_eq!(s.f, vec![1, 2, 3]);
         assert_eq!(s.m, vec![1, 2, 3]);
@@ -279,10 +336,30 @@ mod tests {
     #[test]
     fn bad_parameters_are_rejected() {
         assert!(ScoringMethod::Quantiles { bins: 1 }.check().is_err());
-        let unequal = ScoringMethod::Thresholds { recency: vec![1.0], frequency: vec![1.0, 2.0], monetary: vec![1.0] };
-        assert!(unequal.check().unwrap_err().to_string().contains("same number"));
-        let descending = ScoringMethod::Thresholds { recency: vec![2.0, 1.0], frequency: vec![1.0, 2.0], monetary: vec![1.0, 2.0] };
-        assert!(descending.check().unwrap_err().to_string().contains("ascending"));
+        let unequal = ScoringMethod::Thresholds {
+            recency: vec![1.0],
+            frequency: vec![1.0, 2.0],
+            monetary: vec![1.0],
+        };
+        assert!(
+            unequal
+                .check()
+                .unwrap_err()
+                .to_string()
+                .contains("same number")
+        );
+        let descending = ScoringMethod::Thresholds {
+            recency: vec![2.0, 1.0],
+            frequency: vec![1.0, 2.0],
+            monetary: vec![1.0, 2.0],
+        };
+        assert!(
+            descending
+                .check()
+                .unwrap_err()
+                .to_string()
+                .contains("ascending")
+        );
     }
 
     #[test]

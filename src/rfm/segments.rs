@@ -47,12 +47,19 @@ pub struct SegmentRule {
 
 impl SegmentRule {
     fn ranges(name: &str, r: (u32, u32), f: (u32, u32), m: (u32, u32)) -> Self {
-        SegmentRule { name: name.to_string(), r: Some(r), f: Some(f), m: Some(m), pattern: None }
+        SegmentRule {
+            name: name.to_string(),
+            r: Some(r),
+            f: Some(f),
+            m: Some(m),
+            pattern: None,
+        }
     }
 
     /// Whether the rule covers the scores (and their code).
     pub fn matches(&self, r: u32, f: u32, m: u32, code: &str) -> bool {
-        let within = |range: Option<(u32, u32)>, v: u32| range.is_none_or(|(lo, hi)| lo <= v && v <= hi);
+        let within =
+            |range: Option<(u32, u32)>, v: u32| range.is_none_or(|(lo, hi)| lo <= v && v <= hi);
         within(self.r, r)
             && within(self.f, f)
             && within(self.m, m)
@@ -73,7 +80,11 @@ pub struct SegmentMap {
 
 /// The RFM code of three scores: `"545"`, or `"10-5-10"` when scores can exceed 9.
 pub fn rfm_code(r: u32, f: u32, m: u32, levels: u32) -> String {
-    if levels <= 9 { format!("{r}{f}{m}") } else { format!("{r}-{f}-{m}") }
+    if levels <= 9 {
+        format!("{r}{f}{m}")
+    } else {
+        format!("{r}-{f}-{m}")
+    }
 }
 
 /// Which codes a map leaves to "Other", and which rules never win.
@@ -187,11 +198,17 @@ impl SegmentMap {
             m: Option<[u32; 2]>,
             pattern: Option<String>,
         }
-        let config = |message: String| Error::Config { path: path.to_path_buf(), message };
-        let file: File = toml::from_str(text).map_err(|e| config(format!("not a valid segment map: {e}")))?;
+        let config = |message: String| Error::Config {
+            path: path.to_path_buf(),
+            message,
+        };
+        let file: File =
+            toml::from_str(text).map_err(|e| config(format!("not a valid segment map: {e}")))?;
         let levels = file.levels.unwrap_or(5);
         if !(2..=99).contains(&levels) {
-            return Err(config(format!("levels must be between 2 and 99, got {levels}")));
+            return Err(config(format!(
+                "levels must be between 2 and 99, got {levels}"
+            )));
         }
         if file.segment.is_empty() {
             return Err(config("the map has no [[segment]] entries".to_string()));
@@ -212,7 +229,9 @@ impl SegmentMap {
                 }
             };
             let pattern = match &rule.pattern {
-                Some(p) => Some(Regex::new(p).map_err(|e| config(format!("{at}: bad pattern: {e}")))?),
+                Some(p) => {
+                    Some(Regex::new(p).map_err(|e| config(format!("{at}: bad pattern: {e}")))?)
+                }
                 None => None,
             };
             let parsed = SegmentRule {
@@ -222,18 +241,31 @@ impl SegmentMap {
                 pattern,
                 name: rule.name,
             };
-            if parsed.r.is_none() && parsed.f.is_none() && parsed.m.is_none() && parsed.pattern.is_none() {
-                return Err(config(format!("{at}: give at least one of r, f, m or pattern")));
+            if parsed.r.is_none()
+                && parsed.f.is_none()
+                && parsed.m.is_none()
+                && parsed.pattern.is_none()
+            {
+                return Err(config(format!(
+                    "{at}: give at least one of r, f, m or pattern"
+                )));
             }
             rules.push(parsed);
         }
-        Ok(SegmentMap { name: file.name.unwrap_or_else(|| path.display().to_string()), levels, rules })
+        Ok(SegmentMap {
+            name: file.name.unwrap_or_else(|| path.display().to_string()),
+            levels,
+            rules,
+        })
     }
 
     /// The segment of one customer.
     pub fn assign(&self, r: u32, f: u32, m: u32) -> &str {
         let code = rfm_code(r, f, m, self.levels);
-        self.rules.iter().find(|rule| rule.matches(r, f, m, &code)).map_or(OTHER, |rule| rule.name.as_str())
+        self.rules
+            .iter()
+            .find(|rule| rule.matches(r, f, m, &code))
+            .map_or(OTHER, |rule| rule.name.as_str())
     }
 
     /// The segment names in priority order, then [`OTHER`].
@@ -256,16 +288,28 @@ impl SegmentMap {
             for f in 1..=self.levels {
                 for m in 1..=self.levels {
                     let code = rfm_code(r, f, m, self.levels);
-                    match self.rules.iter().position(|rule| rule.matches(r, f, m, &code)) {
+                    match self
+                        .rules
+                        .iter()
+                        .position(|rule| rule.matches(r, f, m, &code))
+                    {
                         Some(i) => wins[i] = true,
                         None => uncovered.push(code),
                     }
                 }
             }
         }
-        let unreachable =
-            self.rules.iter().zip(wins).filter(|(_, won)| !won).map(|(rule, _)| rule.name.clone()).collect();
-        Coverage { uncovered, unreachable }
+        let unreachable = self
+            .rules
+            .iter()
+            .zip(wins)
+            .filter(|(_, won)| !won)
+            .map(|(rule, _)| rule.name.clone())
+            .collect();
+        Coverage {
+            uncovered,
+            unreachable,
+        }
     }
 }
 
@@ -276,7 +320,13 @@ mod tests {
     #[test]
     fn table_covers_every_code_and_reaches_every_segment() {
         let map = SegmentMap::table();
-        assert_eq!(map.coverage(), Coverage { uncovered: vec![], unreachable: vec![] });
+        assert_eq!(
+            map.coverage(),
+            Coverage {
+                uncovered: vec![],
+                unreachable: vec![]
+            }
+        );
         assert_eq!(map.segment_names().len(), 12);
         assert_eq!(map.assign(5, 5, 5), "Champions");
         assert_eq!(map.assign(5, 1, 5), "New Customers");
@@ -294,11 +344,21 @@ mod tests {
         let map = SegmentMap::rf_regex();
         assert_eq!(map.coverage().uncovered, Vec::<String>::new());
         let expect = [
-            ((1, 1), "Hibernating"), ((2, 2), "Hibernating"), ((1, 3), "At Risk"), ((2, 4), "At Risk"),
-            ((1, 5), "Can't Lose Them"), ((3, 2), "About To Sleep"), ((3, 3), "Need Attention"),
-            ((3, 4), "Loyal Customers"), ((4, 5), "Loyal Customers"), ((4, 1), "Promising"),
-            ((5, 1), "New Customers"), ((4, 3), "Potential Loyalists"), ((5, 2), "Potential Loyalists"),
-            ((5, 4), "Champions"), ((5, 5), "Champions"),
+            ((1, 1), "Hibernating"),
+            ((2, 2), "Hibernating"),
+            ((1, 3), "At Risk"),
+            ((2, 4), "At Risk"),
+            ((1, 5), "Can't Lose Them"),
+            ((3, 2), "About To Sleep"),
+            ((3, 3), "Need Attention"),
+            ((3, 4), "Loyal Customers"),
+            ((4, 5), "Loyal Customers"),
+            ((4, 1), "Promising"),
+            ((5, 1), "New Customers"),
+            ((4, 3), "Potential Loyalists"),
+            ((5, 2), "Potential Loyalists"),
+            ((5, 4), "Champions"),
+            ((5, 5), "Champions"),
         ];
         for ((r, f), name) in expect {
             for m in 1..=5 {
@@ -322,7 +382,10 @@ mod tests {
         assert_eq!(cov.uncovered.len(), 125 - 20 - 25);
         assert!(cov.uncovered.contains(&"333".to_string()));
         let err = |text: &str| SegmentMap::from_toml_str(text, p).unwrap_err().to_string();
-        assert!(err("[[segment]]\nname = \"A\"\nr = [5, 4]\n").contains("segment 1 (\"A\"): r = [5, 4]"));
+        assert!(
+            err("[[segment]]\nname = \"A\"\nr = [5, 4]\n")
+                .contains("segment 1 (\"A\"): r = [5, 4]")
+        );
         assert!(err("[[segment]]\nname = \"A\"\n").contains("at least one of"));
         assert!(err("[[segment]]\nname = \"A\"\npattern = \"(\"\n").contains("bad pattern"));
         assert!(err("[[segment]]\nname = \"A\"\nx = 1\n").contains("map.toml"));

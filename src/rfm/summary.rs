@@ -31,10 +31,23 @@ impl SegmentSummary {
 }
 
 fn stats() -> Vec<Expr> {
-    let mut exprs = vec![len().cast(DataType::UInt64).alias("customers"), col("monetary").sum().alias("revenue")];
+    let mut exprs = vec![
+        len().cast(DataType::UInt64).alias("customers"),
+        col("monetary").sum().alias("revenue"),
+    ];
     for measure in ["recency", "frequency", "monetary"] {
-        exprs.push(col(measure).cast(DataType::Float64).mean().alias(format!("{measure}_mean")));
-        exprs.push(col(measure).cast(DataType::Float64).median().alias(format!("{measure}_median")));
+        exprs.push(
+            col(measure)
+                .cast(DataType::Float64)
+                .mean()
+                .alias(format!("{measure}_mean")),
+        );
+        exprs.push(
+            col(measure)
+                .cast(DataType::Float64)
+                .median()
+                .alias(format!("{measure}_median")),
+        );
     }
     exprs
 }
@@ -42,8 +55,16 @@ fn stats() -> Vec<Expr> {
 fn ordered_columns(group: &[&str]) -> Vec<Expr> {
     let mut names: Vec<&str> = group.to_vec();
     names.extend([
-        "customers", "customer_share", "revenue", "revenue_share", "recency_mean", "recency_median",
-        "frequency_mean", "frequency_median", "monetary_mean", "monetary_median",
+        "customers",
+        "customer_share",
+        "revenue",
+        "revenue_share",
+        "recency_mean",
+        "recency_median",
+        "frequency_mean",
+        "frequency_median",
+        "monetary_mean",
+        "monetary_median",
     ]);
     names.into_iter().map(col).collect()
 }
@@ -65,21 +86,34 @@ impl RfmTable {
             .group_by([col("segment")])
             .agg(stats())
             .with_columns([
-                (col("customers").cast(DataType::Float64) / col("customers").sum().cast(DataType::Float64))
-                    .alias("customer_share"),
+                (col("customers").cast(DataType::Float64)
+                    / col("customers").sum().cast(DataType::Float64))
+                .alias("customer_share"),
                 (col("revenue") / col("revenue").sum()).alias("revenue_share"),
             ])
-            .join(order.lazy(), [col("segment")], [col("segment")], JoinArgs::new(JoinType::Left))
+            .join(
+                order.lazy(),
+                [col("segment")],
+                [col("segment")],
+                JoinArgs::new(JoinType::Left),
+            )
             .sort(["__order"], Default::default())
             .select(ordered_columns(&["segment"]))
             .collect()?;
-        Ok(SegmentSummary { frame, dimension: None })
+        Ok(SegmentSummary {
+            frame,
+            dimension: None,
+        })
     }
 
     /// The summary per value of a dimension of the transactions (country, store...). A customer
     /// counts under the value that brought the most revenue (ties: the alphabetically first), so
     /// every customer is counted once.
-    pub fn segment_summary_by(&self, transactions: &Transactions, dimension: &str) -> Result<SegmentSummary> {
+    pub fn segment_summary_by(
+        &self,
+        transactions: &Transactions,
+        dimension: &str,
+    ) -> Result<SegmentSummary> {
         let tx = crate::frame::rebuild(transactions.frame())?;
         if tx.column(dimension).is_err() {
             return Err(Error::param(
@@ -97,37 +131,62 @@ impl RfmTable {
             .agg([col(cols::AMOUNT).sum().alias("__revenue")])
             .sort_by_exprs(
                 [col(cols::CUSTOMER), col("__revenue"), col(dimension)],
-                SortMultipleOptions::default().with_order_descending_multi([false, true, false]).with_nulls_last(true),
+                SortMultipleOptions::default()
+                    .with_order_descending_multi([false, true, false])
+                    .with_nulls_last(true),
             )
             .group_by_stable([col(cols::CUSTOMER)])
             .agg([col(dimension).first()]);
         let order = segment_rank(self)?;
         let frame = crate::frame::rebuild(self.frame())?
             .lazy()
-            .join(primary, [col(cols::CUSTOMER)], [col(cols::CUSTOMER)], JoinArgs::new(JoinType::Left))
+            .join(
+                primary,
+                [col(cols::CUSTOMER)],
+                [col(cols::CUSTOMER)],
+                JoinArgs::new(JoinType::Left),
+            )
             .group_by([col(dimension), col("segment")])
             .agg(stats())
             .with_columns([
                 (col("customers").cast(DataType::Float64)
-                    / col("customers").sum().over([col(dimension)])?.cast(DataType::Float64))
+                    / col("customers")
+                        .sum()
+                        .over([col(dimension)])?
+                        .cast(DataType::Float64))
                 .alias("customer_share"),
-                (col("revenue") / col("revenue").sum().over([col(dimension)])?).alias("revenue_share"),
+                (col("revenue") / col("revenue").sum().over([col(dimension)])?)
+                    .alias("revenue_share"),
             ])
-            .join(order.lazy(), [col("segment")], [col("segment")], JoinArgs::new(JoinType::Left))
+            .join(
+                order.lazy(),
+                [col("segment")],
+                [col("segment")],
+                JoinArgs::new(JoinType::Left),
+            )
             .sort_by_exprs(
                 [col(dimension), col("__order")],
                 SortMultipleOptions::default().with_nulls_last(true),
             )
             .select(ordered_columns(&[dimension, "segment"]))
             .collect()?;
-        Ok(SegmentSummary { frame, dimension: Some(dimension.to_string()) })
+        Ok(SegmentSummary {
+            frame,
+            dimension: Some(dimension.to_string()),
+        })
     }
 }
 
 fn segment_rank(table: &RfmTable) -> Result<DataFrame> {
     let names = table.segment_map().segment_names();
     let order: Vec<u32> = (0..names.len() as u32).collect();
-    Ok(DataFrame::new(names.len(), vec![Column::new("segment".into(), names), Column::new("__order".into(), order)])?)
+    Ok(DataFrame::new(
+        names.len(),
+        vec![
+            Column::new("segment".into(), names),
+            Column::new("__order".into(), order),
+        ],
+    )?)
 }
 
 impl fmt::Display for SegmentSummary {

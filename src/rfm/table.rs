@@ -72,10 +72,15 @@ impl RfmParams {
     /// Checks the parameters without data.
     pub fn check(&self) -> Result<()> {
         self.scoring.check()?;
-        if self.weights.iter().any(|w| !w.is_finite() || *w < 0.0) || self.weights.iter().all(|w| *w == 0.0) {
+        if self.weights.iter().any(|w| !w.is_finite() || *w < 0.0)
+            || self.weights.iter().all(|w| *w == 0.0)
+        {
             return Err(Error::param(
                 "weights",
-                format!("must be finite, non-negative and not all zero, got {:?}", self.weights),
+                format!(
+                    "must be finite, non-negative and not all zero, got {:?}",
+                    self.weights
+                ),
             ));
         }
         if self.segments.levels as usize != self.scoring.bins() {
@@ -104,7 +109,9 @@ impl RfmParams {
         if snapshot < last {
             return Err(Error::param(
                 "snapshot",
-                format!("{snapshot} is before the last transaction ({last}); recency would be negative"),
+                format!(
+                    "{snapshot} is before the last transaction ({last}); recency would be negative"
+                ),
             ));
         }
         let values = rfm_values(frame, transactions.has_invoices(), snapshot)?;
@@ -113,9 +120,19 @@ impl RfmParams {
 
     fn score_values(&self, values: DataFrame, snapshot: NaiveDate) -> Result<RfmTable> {
         let as_f64 = |name: &str| -> Result<Vec<f64>> {
-            Ok(values.column(name)?.cast(&DataType::Float64)?.f64()?.iter().map(|v| v.unwrap_or(0.0)).collect())
+            Ok(values
+                .column(name)?
+                .cast(&DataType::Float64)?
+                .f64()?
+                .iter()
+                .map(|v| v.unwrap_or(0.0))
+                .collect())
         };
-        let (recency, frequency, monetary) = (as_f64("recency")?, as_f64("frequency")?, as_f64("monetary")?);
+        let (recency, frequency, monetary) = (
+            as_f64("recency")?,
+            as_f64("frequency")?,
+            as_f64("monetary")?,
+        );
         let scores = score(&self.scoring, &recency, &frequency, &monetary)?;
         let levels = self.scoring.bins() as u32;
         let [wr, wf, wm] = self.weights;
@@ -146,9 +163,18 @@ impl RfmParams {
 }
 
 fn last_date(frame: &DataFrame) -> Result<NaiveDate> {
-    let dates = frame.column(cols::DATE)?.as_materialized_series().datetime()?.physical().clone();
-    let max = dates.max().ok_or_else(|| Error::param("transactions", "there are no transactions"))?;
-    Ok(chrono::DateTime::from_timestamp_millis(max).unwrap_or_default().date_naive())
+    let dates = frame
+        .column(cols::DATE)?
+        .as_materialized_series()
+        .datetime()?
+        .physical()
+        .clone();
+    let max = dates
+        .max()
+        .ok_or_else(|| Error::param("transactions", "there are no transactions"))?;
+    Ok(chrono::DateTime::from_timestamp_millis(max)
+        .unwrap_or_default()
+        .date_naive())
 }
 
 /// recency, frequency, monetary per customer, sorted by customer id (numerically when every id is
@@ -156,7 +182,11 @@ fn last_date(frame: &DataFrame) -> Result<NaiveDate> {
 fn rfm_values(frame: DataFrame, has_invoices: bool, snapshot: NaiveDate) -> Result<DataFrame> {
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
     let snapshot_day = (snapshot - epoch).num_days();
-    let frequency = if has_invoices { col(cols::INVOICE).n_unique() } else { len() };
+    let frequency = if has_invoices {
+        col(cols::INVOICE).n_unique()
+    } else {
+        len()
+    };
     let per_customer = frame
         .lazy()
         .group_by([col(cols::CUSTOMER)])
@@ -167,13 +197,20 @@ fn rfm_values(frame: DataFrame, has_invoices: bool, snapshot: NaiveDate) -> Resu
         ])
         .select([
             col(cols::CUSTOMER),
-            (lit(snapshot_day) - col("last_purchase").cast(DataType::Date).cast(DataType::Int64)).alias("recency"),
+            (lit(snapshot_day)
+                - col("last_purchase")
+                    .cast(DataType::Date)
+                    .cast(DataType::Int64))
+            .alias("recency"),
             col("frequency"),
             col("monetary"),
         ])
         .collect()?;
     let ids = per_customer.column(cols::CUSTOMER)?.str()?.clone();
-    let numeric: Option<Vec<i128>> = ids.iter().map(|id| id.and_then(|s| s.parse::<i128>().ok())).collect();
+    let numeric: Option<Vec<i128>> = ids
+        .iter()
+        .map(|id| id.and_then(|s| s.parse::<i128>().ok()))
+        .collect();
     let mut order: Vec<u32> = (0..per_customer.height() as u32).collect();
     match numeric {
         Some(keys) => order.sort_by_key(|&i| keys[i as usize]),
@@ -201,7 +238,17 @@ impl RfmTable {
 
     /// The columns of the CLI's contract: `customer_id,recency,frequency,monetary,r,f,m,rfm_code,segment`.
     pub fn export_frame(&self) -> Result<DataFrame> {
-        Ok(self.frame.select(["customer_id", "recency", "frequency", "monetary", "r", "f", "m", "rfm_code", "segment"])?)
+        Ok(self.frame.select([
+            "customer_id",
+            "recency",
+            "frequency",
+            "monetary",
+            "r",
+            "f",
+            "m",
+            "rfm_code",
+            "segment",
+        ])?)
     }
 
     /// The date recency was measured to.

@@ -1,0 +1,252 @@
+//! Bar charts of segments: customers and revenue share per segment; segment mix per dimension.
+
+use plotters::prelude::*;
+
+use crate::chart::theme::{self, FONT, INK, LABEL_SIZE, TITLE_SIZE, WIDTH};
+use crate::chart::{Chart, drawing_error, responsive};
+use crate::error::{Error, Result};
+use crate::frame::{float_values, text_values};
+use crate::rfm::SegmentSummary;
+
+/// Two panels of horizontal bars, one row per segment in the map's order: share of customers and
+/// share of revenue. Shows at a glance which large segments bring little revenue.
+pub fn segment_bars(summary: &SegmentSummary) -> Result<Chart> {
+    if summary.dimension().is_some() {
+        return Err(Error::param(
+            "summary",
+            "segment_bars takes the overall summary; use segments_by_dimension",
+        ));
+    }
+    let frame = summary.frame();
+    let names = text_values(frame, "segment")?;
+    let customers = float_values(frame, "customer_share")?;
+    let revenue = float_values(frame, "revenue_share")?;
+    let n = names.len() as u32;
+    let height = 90 + 34 * n.max(1);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(drawing_error)?;
+        let root = root
+            .titled(
+                "Customers and revenue by segment",
+                (FONT, TITLE_SIZE).into_font().color(&INK),
+            )
+            .map_err(drawing_error)?;
+        let (left, right) = root.split_horizontally(WIDTH * 58 / 100);
+        panel(
+            &left,
+            &names,
+            &customers,
+            "share of customers",
+            theme::PRIMARY,
+            160,
+        )?;
+        panel(
+            &right,
+            &names,
+            &revenue,
+            "share of revenue",
+            theme::SECONDARY,
+            0,
+        )?;
+        root.present().map_err(drawing_error)?;
+    }
+    Ok(Chart::new(
+        "Customers and revenue by segment",
+        responsive(svg, WIDTH, height),
+    ))
+}
+
+fn panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    names: &[String],
+    values: &[f64],
+    label: &str,
+    color: RGBColor,
+    label_width: u32,
+) -> Result<()> {
+    let n = names.len() as u32;
+    let max = values.iter().cloned().fold(0.0, f64::max).max(1e-9) * 1.25;
+    let mut chart = ChartBuilder::on(area)
+        .margin(8)
+        .x_label_area_size(30)
+        .y_label_area_size(label_width)
+        .build_cartesian_2d(0f64..max, (0u32..n).into_segmented())
+        .map_err(drawing_error)?;
+    let names_for_axis = names.to_vec();
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .light_line_style(theme::GRID)
+        .x_desc(label)
+        .x_label_formatter(&|x| format!("{:.0}%", x * 100.0))
+        .y_labels(n as usize)
+        .y_label_formatter(&|v| match v {
+            SegmentValue::CenterOf(i) => names_for_axis
+                .get((n - 1 - i) as usize)
+                .cloned()
+                .unwrap_or_default(),
+            _ => String::new(),
+        })
+        .label_style((FONT, LABEL_SIZE).into_font().color(&INK))
+        .draw()
+        .map_err(drawing_error)?;
+    chart
+        .draw_series(
+            Histogram::horizontal(&chart)
+                .style(color.filled())
+                .margin(5)
+                .data((0..n).map(|i| (n - 1 - i, values[i as usize]))),
+        )
+        .map_err(drawing_error)?;
+    chart
+        .draw_series((0..n).map(|i| {
+            Text::new(
+                format!(" {:.1}%", values[i as usize] * 100.0),
+                (values[i as usize], SegmentValue::CenterOf(n - 1 - i)),
+                (FONT, LABEL_SIZE).into_font().color(&INK).pos(
+                    plotters::style::text_anchor::Pos::new(
+                        plotters::style::text_anchor::HPos::Left,
+                        plotters::style::text_anchor::VPos::Center,
+                    ),
+                ),
+            )
+        }))
+        .map_err(drawing_error)?;
+    Ok(())
+}
+
+/// Stacked horizontal bars: for each value of the dimension (the `top` values with most
+/// customers), the share of its customers in each segment. Takes
+/// [`crate::rfm::RfmTable::segment_summary_by`]'s result.
+pub fn segments_by_dimension(summary: &SegmentSummary, top: usize) -> Result<Chart> {
+    let Some(dimension) = summary.dimension() else {
+        return Err(Error::param(
+            "summary",
+            "segments_by_dimension takes a summary made by segment_summary_by",
+        ));
+    };
+    let frame = summary.frame();
+    let values = text_values(frame, dimension)?;
+    let segments = text_values(frame, "segment")?;
+    let customers = float_values(frame, "customers")?;
+    let shares = float_values(frame, "customer_share")?;
+    // Dimension values by total customers, largest first; ties alphabetical.
+    let mut totals: Vec<(String, f64)> = Vec::new();
+    for (v, c) in values.iter().zip(&customers) {
+        match totals.iter_mut().find(|(name, _)| name == v) {
+            Some(entry) => entry.1 += c,
+            None => totals.push((v.clone(), *c)),
+        }
+    }
+    totals.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    totals.truncate(top.max(1));
+    let mut segment_order: Vec<String> = Vec::new();
+    for s in &segments {
+        if !segment_order.contains(s) {
+            segment_order.push(s.clone());
+        }
+    }
+    let n = totals.len() as u32;
+    let height = 130 + 30 * n;
+    let title = format!("Segment mix by {dimension}");
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(drawing_error)?;
+        let root = root
+            .titled(&title, (FONT, TITLE_SIZE).into_font().color(&INK))
+            .map_err(drawing_error)?;
+        let (plot, legend) = root.split_vertically(height - 90);
+        let labels: Vec<String> = totals
+            .iter()
+            .map(|(v, c)| {
+                format!(
+                    "{} ({})",
+                    if v.is_empty() { "(missing)" } else { v },
+                    *c as u64
+                )
+            })
+            .collect();
+        let mut chart = ChartBuilder::on(&plot)
+            .margin(8)
+            .x_label_area_size(28)
+            .y_label_area_size(200)
+            .build_cartesian_2d(0f64..1f64, (0u32..n).into_segmented())
+            .map_err(drawing_error)?;
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .light_line_style(theme::GRID)
+            .x_label_formatter(&|x| format!("{:.0}%", x * 100.0))
+            .y_labels(n as usize)
+            .y_label_formatter(&|v| match v {
+                SegmentValue::CenterOf(i) => labels
+                    .get((n - 1 - i) as usize)
+                    .cloned()
+                    .unwrap_or_default(),
+                _ => String::new(),
+            })
+            .label_style((FONT, LABEL_SIZE).into_font().color(&INK))
+            .draw()
+            .map_err(drawing_error)?;
+        for (row, (value, _)) in totals.iter().enumerate() {
+            let y = n - 1 - row as u32;
+            let mut start = 0.0;
+            for (k, segment) in segment_order.iter().enumerate() {
+                let share = values
+                    .iter()
+                    .zip(&segments)
+                    .zip(&shares)
+                    .find(|((v, s), _)| *v == value && *s == segment)
+                    .map_or(0.0, |(_, share)| *share);
+                if share <= 0.0 {
+                    continue;
+                }
+                chart
+                    .draw_series(std::iter::once(Rectangle::new(
+                        [
+                            (start, SegmentValue::Exact(y)),
+                            (start + share, SegmentValue::Exact(y + 1)),
+                        ],
+                        theme::category(k).filled(),
+                    )))
+                    .map_err(drawing_error)?;
+                start += share;
+            }
+        }
+        legend_row(&legend, &segment_order)?;
+        root.present().map_err(drawing_error)?;
+    }
+    Ok(Chart::new(title, responsive(svg, WIDTH, height)))
+}
+
+/// A wrapped legend of coloured squares and names.
+pub(crate) fn legend_row<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    names: &[String],
+) -> Result<()> {
+    let (width, _) = area.dim_in_pixel();
+    let (mut x, mut y) = (16i32, 10i32);
+    for (k, name) in names.iter().enumerate() {
+        let item = 26 + 8 * name.chars().count() as i32;
+        if x + item > width as i32 - 8 {
+            x = 16;
+            y += 22;
+        }
+        area.draw(&Rectangle::new(
+            [(x, y), (x + 14, y + 14)],
+            theme::category(k).filled(),
+        ))
+        .map_err(drawing_error)?;
+        area.draw(&Text::new(
+            name.clone(),
+            (x + 19, y),
+            (FONT, 13).into_font().color(&INK),
+        ))
+        .map_err(drawing_error)?;
+        x += item + 12;
+    }
+    Ok(())
+}

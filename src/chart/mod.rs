@@ -1,0 +1,74 @@
+//! Charts as SVG, drawn with plotters in one theme: segment bars, treemap, R/F/M histograms, the
+//! R x F heatmap, monthly trends, segments by dimension, box plots per segment.
+//!
+//! Every chart takes data the library produced (a [`crate::rfm::RfmTable`], a
+//! [`crate::rfm::SegmentSummary`], a [`crate::data::sanity::SanityReport`]) and returns a [`Chart`]:
+//! an SVG string that shows itself in an evcxr notebook, saves to a file, and embeds in reports.
+
+pub mod bars;
+pub mod boxplot;
+pub mod heatmap;
+pub mod histogram;
+pub mod theme;
+pub mod treemap;
+pub mod treemap_layout;
+pub mod trend;
+
+use std::path::Path;
+
+use crate::error::{Error, Result};
+
+/// A finished chart: standalone SVG markup.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chart {
+    title: String,
+    svg: String,
+}
+
+impl Chart {
+    pub(crate) fn new(title: impl Into<String>, svg: String) -> Self {
+        Chart {
+            title: title.into(),
+            svg,
+        }
+    }
+
+    /// The chart's title.
+    pub fn title(&self) -> &str {
+        &self.title
+    }
+
+    /// The SVG markup (an `<svg>` element with a `viewBox`, so it scales to its container).
+    pub fn svg(&self) -> &str {
+        &self.svg
+    }
+
+    /// Writes the SVG to a file.
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
+        std::fs::write(path, &self.svg).map_err(|e| Error::io(path, e))
+    }
+
+    /// Shows the chart inline in an evcxr (Jupyter) notebook.
+    pub fn evcxr_display(&self) {
+        println!(
+            "EVCXR_BEGIN_CONTENT image/svg+xml\n{}\nEVCXR_END_CONTENT",
+            self.svg
+        );
+    }
+}
+
+/// Turns a plotters error into ours.
+pub(crate) fn drawing_error<E: std::fmt::Debug>(error: E) -> Error {
+    Error::Chart(format!("{error:?}"))
+}
+
+/// Makes plotters' fixed-size SVG scale to its container: adds a `viewBox` and drops the fixed
+/// width/height in favour of `width="100%"`.
+pub(crate) fn responsive(svg: String, width: u32, height: u32) -> String {
+    let fixed = format!("width=\"{width}\" height=\"{height}\"");
+    let scalable = format!(
+        "width=\"100%\" viewBox=\"0 0 {width} {height}\" preserveAspectRatio=\"xMidYMid meet\" role=\"img\""
+    );
+    svg.replacen(&fixed, &scalable, 1)
+}

@@ -1,0 +1,257 @@
+//! The study file: everything a report run needs, in TOML, so a run can be reproduced exactly.
+//!
+//! ```toml
+//! title = "Customer segmentation"
+//! company = "Online Retail"
+//! input = "orders.csv.gz"          # relative to the study file; omit for the bundled data
+//! date_format = "dmy"              # optional: iso, mdy, dmy, yyyymmdd or a chrono pattern
+//!
+//! [read]                           # all optional, detected when left out
+//! encoding = "windows-1252"
+//! delimiter = ";"
+//!
+//! [roles]                          # all optional, detected from common names
+//! customer = "CustomerID"
+//! dimensions = ["Country"]
+//!
+//! [cleaning]
+//! drop_duplicates = false
+//!
+//! [rfm]
+//! snapshot = "2011-12-10"          # default: the day after the last transaction
+//! segments = "table"               # table, rf-regex, or a TOML map (relative to the study file)
+//! weights = [1.0, 1.0, 1.0]
+//! scoring = { method = "quantiles", bins = 5 }
+//!
+//! [format]
+//! currency = "£"
+//! locale = "en-GB"                 # en-GB, en-US, de-DE, fr-FR, vi-VN, ...
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+
+use crate::data::clean::CleaningRules;
+use crate::data::dates::DateFormat;
+use crate::data::roles::ColumnRoles;
+use crate::data::source::ReadOptions;
+use crate::data::transactions::LoadOptions;
+use crate::error::{Error, Result};
+use crate::report::format::NumberFormat;
+use crate::rfm::{RfmParams, ScoringMethod, SegmentMap};
+
+/// A study: data source, cleaning, RFM choices and presentation.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StudyConfig {
+    /// Report title.
+    pub title: String,
+    /// Company name, used in the text.
+    pub company: String,
+    /// The transaction file; `None` for the bundled Online Retail data.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input: Option<PathBuf>,
+    /// Date layout (`iso`, `mdy`, `dmy`, `yyyymmdd` or a chrono pattern); detected when `None`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date_format: Option<String>,
+    /// How to read the file.
+    pub read: ReadOptions,
+    /// Column roles.
+    pub roles: ColumnRoles,
+    /// Cleaning rules.
+    pub cleaning: CleaningRules,
+    /// RFM choices.
+    pub rfm: RfmConfig,
+    /// Number formatting.
+    pub format: NumberFormat,
+    /// Report options.
+    pub report: ReportOptions,
+}
+
+/// RFM choices of a study.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RfmConfig {
+    /// Snapshot date; default the day after the last transaction.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snapshot: Option<NaiveDate>,
+    /// `table`, `rf-regex`, or a path to a TOML segment map.
+    pub segments: String,
+    /// Weights of R, F, M in the combined score.
+    pub weights: [f64; 3],
+    /// Scoring method.
+    pub scoring: ScoringMethod,
+}
+
+impl Default for RfmConfig {
+    fn default() -> Self {
+        RfmConfig {
+            snapshot: None,
+            segments: "table".to_string(),
+            weights: [1.0, 1.0, 1.0],
+            scoring: ScoringMethod::quintiles(),
+        }
+    }
+}
+
+/// Report presentation options.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReportOptions {
+    /// How many values of each dimension to chart (the rest stay in the table).
+    pub top_dimension_values: usize,
+    /// Embed the per-customer CSV as a download link.
+    pub embed_customer_csv: bool,
+    /// A fixed "generated on" text; reports carry no clock time unless this is set, so the same
+    /// input gives the same bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub generated_on: Option<String>,
+}
+
+impl Default for ReportOptions {
+    fn default() -> Self {
+        ReportOptions {
+            top_dimension_values: 10,
+            embed_customer_csv: true,
+            generated_on: None,
+        }
+    }
+}
+
+impl Default for StudyConfig {
+    fn default() -> Self {
+        StudyConfig {
+            title: "Customer segmentation".to_string(),
+            company: "the company".to_string(),
+            input: None,
+            date_format: None,
+            read: ReadOptions::default(),
+            roles: ColumnRoles::default(),
+            cleaning: CleaningRules::default(),
+            rfm: RfmConfig::default(),
+            format: NumberFormat::default(),
+            report: ReportOptions::default(),
+        }
+    }
+}
+
+impl StudyConfig {
+    /// The study of the bundled UCI Online Retail data.
+    pub fn online_retail() -> Self {
+        StudyConfig {
+            title: "Customer segmentation: Online Retail".to_string(),
+            company: "Online Retail".to_string(),
+            roles: ColumnRoles {
+                dimensions: vec!["Country".to_string()],
+                ..Default::default()
+            },
+            format: NumberFormat {
+                currency: "£".to_string(),
+                ..Default::default()
+            },
+            ..Default::default()
+        }
+    }
+
+    /// Reads a study file; relative paths in it are taken relative to the file's folder.
+    pub fn from_file(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let mut config: StudyConfig = toml::from_str(&text).map_err(|e| Error::Config {
+            path: path.to_path_buf(),
+            message: format!("not a valid study file: {e}"),
+        })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        if let Some(input) = &config.input
+            && input.is_relative()
+        {
+            config.input = Some(base.join(input));
+        }
+        if !["table", "rf-regex"].contains(&config.rfm.segments.as_str())
+            && Path::new(&config.rfm.segments).is_relative()
+        {
+            config.rfm.segments = base.join(&config.rfm.segments).display().to_string();
+        }
+        config.check().map_err(|e| Error::Config {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        Ok(config)
+    }
+
+    /// The configuration as TOML (what `--print-config` writes).
+    pub fn to_toml(&self) -> Result<String> {
+        toml::to_string(self).map_err(|e| Error::param("config", e.to_string()))
+    }
+
+    /// Checks the values that can be checked without data.
+    pub fn check(&self) -> Result<()> {
+        self.load_options()?;
+        self.rfm_params()?.check()?;
+        self.format.check()
+    }
+
+    /// Loading options.
+    pub fn load_options(&self) -> Result<LoadOptions> {
+        let date_format = match &self.date_format {
+            None => None,
+            Some(text) => Some(DateFormat::from_user(text).ok_or_else(|| {
+                Error::param(
+                    "date_format",
+                    format!("{text:?} is not iso, mdy, dmy, yyyymmdd or a % pattern"),
+                )
+            })?),
+        };
+        Ok(LoadOptions {
+            read: self.read.clone(),
+            roles: self.roles.clone(),
+            date_format,
+            rules: self.cleaning.clone(),
+        })
+    }
+
+    /// The segment map named by `rfm.segments`.
+    pub fn segment_map(&self) -> Result<SegmentMap> {
+        Ok(match self.rfm.segments.as_str() {
+            "table" => SegmentMap::table(),
+            "rf-regex" => SegmentMap::rf_regex(),
+            path => SegmentMap::from_toml_file(Path::new(path))?,
+        })
+    }
+
+    /// RFM parameters.
+    pub fn rfm_params(&self) -> Result<RfmParams> {
+        let [r, f, m] = self.rfm.weights;
+        let mut params = RfmParams::new()
+            .scoring(self.rfm.scoring.clone())
+            .weights(r, f, m)
+            .segments(self.segment_map()?);
+        if let Some(date) = self.rfm.snapshot {
+            params = params.snapshot(date);
+        }
+        Ok(params)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_through_toml_and_rejects_unknown_keys() {
+        let config = StudyConfig::online_retail();
+        let text = config.to_toml().unwrap();
+        let back: StudyConfig = toml::from_str(&text).unwrap();
+        assert_eq!(back, config);
+        let err = toml::from_str::<StudyConfig>("titel = \"x\"")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("titel"), "{err}");
+        let err = toml::from_str::<StudyConfig>(
+            "[rfm]\nscoring = { method = \"quantiles\", bins = \"five\" }",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("bins") || err.contains("five"), "{err}");
+    }
+}

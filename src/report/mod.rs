@@ -1,0 +1,5 @@
+//! The shareable HTML report: one self-contained file for a marketing team.
+
+pub mod config;
+pub mod format;
+pub mod playbooks;

@@ -1,0 +1,65 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use custseg::prelude::*;
+
+pub fn fixture(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(relative)
+}
+
+/// Reads a small CSV of expected values into rows of (column -> text).
+pub fn read_expected(relative: &str) -> Vec<std::collections::BTreeMap<String, String>> {
+    let text = std::fs::read_to_string(fixture(relative)).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<String> = lines
+        .next()
+        .unwrap()
+        .split(',')
+        .map(str::to_string)
+        .collect();
+    lines
+        .map(|line| {
+            header
+                .iter()
+                .cloned()
+                .zip(line.split(',').map(str::to_string))
+                .collect()
+        })
+        .collect()
+}
+
+/// A column of a frame as text, one value per row.
+pub fn texts(frame: &DataFrame, name: &str) -> Vec<String> {
+    let column = frame.column(name).unwrap().cast(&DataType::String).unwrap();
+    column
+        .str()
+        .unwrap()
+        .iter()
+        .map(|v| v.unwrap_or("").to_string())
+        .collect()
+}
+
+pub fn floats(frame: &DataFrame, name: &str) -> Vec<f64> {
+    let column = frame
+        .column(name)
+        .unwrap()
+        .cast(&DataType::Float64)
+        .unwrap();
+    column.f64().unwrap().iter().map(|v| v.unwrap()).collect()
+}
+
+/// Writes `contents` to a fresh file named `name` in a temporary directory.
+pub fn temp_file(name: &str, contents: &[u8]) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, contents).unwrap();
+    (dir, path)
+}
+
+pub fn load(path: &Path) -> custseg::Result<Transactions> {
+    Transactions::load(path, &LoadOptions::default())
+}
