@@ -162,6 +162,8 @@ pub(crate) mod cols {
     pub const AMOUNT: &str = "amount";
     pub const PRODUCT: &str = "product";
     pub const DESCRIPTION: &str = "description";
+    pub const CUSTOMER_CODE: &str = "customer_code";
+    pub const INVOICE_CODE: &str = "invoice_code";
     /// `true` where the raw text was present but could not be parsed.
     pub const BAD_PREFIX: &str = "__unparsable_";
     pub const REASON: &str = "__drop_reason";

@@ -122,9 +122,36 @@ impl DetectError {
     }
 }
 
-/// Detects the layout of a column from all its values (all, not a sample: a day above 12 may first
-/// appear late in the file).
-pub fn detect<'a>(values: impl IntoIterator<Item = &'a str>) -> Result<DateFormat, DetectError> {
+/// Detects the layout of a column from its values. Day-first versus month-first is decided on all
+/// values (a day above 12 may first appear late in the file); a column whose first 10,000 values
+/// are all year-first or all `YYYYMMDD` is settled from those, as those layouts are unambiguous.
+pub fn detect<'a>(
+    values: impl IntoIterator<Item = &'a str> + Clone,
+) -> Result<DateFormat, DetectError> {
+    const SAMPLE: usize = 10_000;
+    let sample: Vec<&str> = values
+        .clone()
+        .into_iter()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .take(SAMPLE)
+        .collect();
+    if sample.len() == SAMPLE {
+        let compact = |v: &&str| v.len() == 8 && v.bytes().all(|b| b.is_ascii_digit());
+        if sample.iter().all(compact) {
+            return Ok(DateFormat::Compact);
+        }
+        if sample
+            .iter()
+            .all(|v| Fields::scan(v).is_some_and(|f| f.a_digits == 4))
+        {
+            return Ok(DateFormat::YearFirst);
+        }
+    }
+    detect_all(values)
+}
+
+fn detect_all<'a>(values: impl IntoIterator<Item = &'a str>) -> Result<DateFormat, DetectError> {
     let mut year_first = 0usize;
     let mut year_last = 0usize;
     let mut compact = 0usize;

@@ -79,12 +79,12 @@ impl SanityReport {
         let first_date = to_naive(dates.min().unwrap_or_default());
         let last_date = to_naive(dates.max().unwrap_or_default());
         let invoice_count = if roles.invoice.is_some() {
-            col(cols::INVOICE).n_unique()
+            col(cols::INVOICE_CODE).n_unique()
         } else {
             len()
         };
         let mut totals = vec![
-            col(cols::CUSTOMER)
+            col(cols::CUSTOMER_CODE)
                 .n_unique()
                 .cast(DataType::UInt64)
                 .alias("customers"),
@@ -121,7 +121,7 @@ impl SanityReport {
             .agg([
                 len().cast(DataType::UInt64).alias("rows"),
                 col(cols::AMOUNT).sum().alias("revenue"),
-                col(cols::CUSTOMER)
+                col(cols::CUSTOMER_CODE)
                     .n_unique()
                     .cast(DataType::UInt64)
                     .alias("customers"),

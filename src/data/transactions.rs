@@ -14,6 +14,11 @@
 //! | `amount` | f64 | quantity x price, or the amount column |
 //! | `product`, `description` | str | when the file has them |
 //! | dimensions | str | under their own names |
+//! | `customer_code` | u32 | 0.. in `customer_id` order (numeric when every id is a whole number) |
+//! | `invoice_code` | u32 | 0.. in order of first appearance, when there is an invoice column |
+//!
+//! The codes are made once, while loading, so later steps aggregate integers instead of hashing
+//! strings again.
 
 use std::path::Path;
 
@@ -99,7 +104,9 @@ impl Transactions {
             .filter(|n| !n.starts_with(cols::BAD_PREFIX) && n != cols::ROW)
             .collect();
         let (kept, accounting) = clean::apply(typed, &options.rules, present, &duplicate_key)?;
-        let kept = kept.drop(cols::ROW)?;
+        let mut kept = with_codes(kept.drop(cols::ROW)?, roles.invoice.is_some())?;
+        // One contiguous chunk per column: later steps read them as plain slices.
+        kept.rechunk_mut_par();
         if kept.height() == 0 {
             let reasons: Vec<String> = accounting
                 .dropped
@@ -162,23 +169,56 @@ impl Transactions {
     }
 }
 
-/// Missing values per column of the file, in file order.
+/// Missing values per column of the file, in file order: nulls, which include CSV's empty fields.
 fn missing_values(frame: &DataFrame) -> Result<Vec<(String, usize)>> {
-    frame
+    Ok(frame
         .columns()
         .iter()
-        .map(|c| {
-            let mut missing = c.null_count();
-            if let Ok(text) = c.str() {
-                missing += text
-                    .iter()
-                    .flatten()
-                    .filter(|v| v.trim().is_empty())
-                    .count();
-            }
-            Ok((c.name().to_string(), missing))
+        .map(|c| (c.name().to_string(), c.null_count()))
+        .collect())
+}
+
+/// Adds `customer_code` (ordered like `customer_id`) and `invoice_code` (first appearance).
+fn with_codes(frame: DataFrame, has_invoices: bool) -> Result<DataFrame> {
+    let customers = frame.column(cols::CUSTOMER)?.str()?.clone();
+    let (first_seen, uniques) = encode(&customers);
+    // Re-number so that code order is customer_id order: numeric when all ids are whole numbers,
+    // as pandas sorts a numeric CustomerID, else lexicographic.
+    let numeric: Option<Vec<i128>> = uniques.iter().map(|id| id.parse::<i128>().ok()).collect();
+    let mut order: Vec<u32> = (0..uniques.len() as u32).collect();
+    match numeric {
+        Some(keys) => order.sort_by_key(|&i| keys[i as usize]),
+        None => order.sort_by(|&a, &b| uniques[a as usize].cmp(uniques[b as usize])),
+    }
+    let mut rank = vec![0u32; uniques.len()];
+    for (position, &code) in order.iter().enumerate() {
+        rank[code as usize] = position as u32;
+    }
+    let codes: Vec<u32> = first_seen.into_iter().map(|c| rank[c as usize]).collect();
+    let mut columns = frame.columns().to_vec();
+    columns.push(Column::new(cols::CUSTOMER_CODE.into(), codes));
+    if has_invoices {
+        let (invoice_codes, _) = encode(frame.column(cols::INVOICE)?.str()?);
+        columns.push(Column::new(cols::INVOICE_CODE.into(), invoice_codes));
+    }
+    Ok(DataFrame::new(frame.height(), columns)?)
+}
+
+/// Dense codes in order of first appearance, and the distinct values. Nulls never reach here.
+fn encode(values: &StringChunked) -> (Vec<u32>, Vec<&str>) {
+    let mut index: PlHashMap<&str, u32> = PlHashMap::default();
+    let mut uniques = Vec::new();
+    let codes = values
+        .iter()
+        .map(|v| {
+            let v = v.unwrap_or_default();
+            *index.entry(v).or_insert_with(|| {
+                uniques.push(v);
+                (uniques.len() - 1) as u32
+            })
         })
-        .collect()
+        .collect();
+    (codes, uniques)
 }
 
 /// Builds the canonical typed frame, with `__unparsable_*` flags for values that were present but
@@ -199,9 +239,23 @@ fn typed_frame(
     if let Some(invoice) = &roles.invoice {
         columns.push(id_column(frame, invoice, cols::INVOICE)?);
     }
-    let (date, date_bad, format) = date_column(frame, &roles.date, date_format, path)?;
-    columns.push(date);
-    columns.push(date_bad);
+    // Dates are the costliest column to parse: do them on a second thread meanwhile.
+    std::thread::scope(|scope| -> Result<(DataFrame, DateFormat)> {
+        let dates = scope.spawn(|| date_column(frame, &roles.date, date_format, path));
+        let mut others = other_columns(frame, roles, path)?;
+        let (date, date_bad, format) = dates
+            .join()
+            .map_err(|_| Error::param("dates", "the date parser stopped unexpectedly"))??;
+        columns.push(date);
+        columns.push(date_bad);
+        columns.append(&mut others);
+        Ok((DataFrame::new(height, columns)?, format))
+    })
+}
+
+/// Every typed column but the ids and the date.
+fn other_columns(frame: &DataFrame, roles: &ResolvedRoles, path: &Path) -> Result<Vec<Column>> {
+    let mut columns: Vec<Column> = Vec::new();
     let mut numeric = |role: &Option<String>, name: &str| -> Result<Option<Column>> {
         match role {
             Some(source) => {
@@ -250,7 +304,7 @@ fn typed_frame(
         }
         columns.push(text_column(frame, dimension, dimension, true)?);
     }
-    Ok((DataFrame::new(height, columns)?, format))
+    Ok(columns)
 }
 
 /// Ids as trimmed text; empty becomes null. Whole-number floats (a Parquet CustomerID of 17850.0)
@@ -284,21 +338,22 @@ fn id_column(frame: &DataFrame, source: &str, name: &str) -> Result<Column> {
 }
 
 fn text_column(frame: &DataFrame, source: &str, name: &str, trim_only_end: bool) -> Result<Column> {
-    let column = frame.column(source)?;
-    let text = column.cast(&DataType::String)?;
+    fn trim(s: &str, only_end: bool) -> &str {
+        if only_end { s.trim_end() } else { s.trim() }
+    }
+    let text = frame.column(source)?.cast(&DataType::String)?;
+    let untouched = text.str()?.iter().flatten().all(|s| {
+        let trimmed = trim(s, trim_only_end);
+        !trimmed.is_empty() && trimmed.len() == s.len()
+    });
+    if untouched {
+        // The common case: nothing to trim, so share the column instead of copying it.
+        return Ok(text.with_name(name.into()));
+    }
     let values: StringChunked = text
         .str()?
         .iter()
-        .map(|v| {
-            v.map(|s| {
-                if trim_only_end {
-                    s.trim_end()
-                } else {
-                    s.trim()
-                }
-            })
-            .filter(|s| !s.is_empty())
-        })
+        .map(|v| v.map(|s| trim(s, trim_only_end)).filter(|s| !s.is_empty()))
         .collect();
     Ok(values.with_name(name.into()).into_column())
 }
@@ -316,20 +371,33 @@ fn number_column(frame: &DataFrame, source: &str, name: &str) -> Result<(Column,
     }
     let text = column.cast(&DataType::String)?;
     let text = text.str()?;
+    // polars' own parser handles plain numbers fast; locale forms get a second look.
+    let fast = text.cast_with_options(
+        &DataType::Float64,
+        polars::chunked_array::cast::CastOptions::NonStrict,
+    )?;
+    let fast = fast.f64()?;
     let mut bad = Vec::with_capacity(text.len());
     let values: Float64Chunked = text
         .iter()
-        .map(|v| match v.map(str::trim).filter(|s| !s.is_empty()) {
-            None => {
-                bad.push(false);
-                None
-            }
-            Some(s) => {
-                let parsed = parse_number(s);
-                bad.push(parsed.is_none());
-                parsed
-            }
-        })
+        .zip(fast.iter())
+        .map(
+            |(raw, parsed)| match (parsed, raw.map(str::trim).filter(|s| !s.is_empty())) {
+                (_, None) => {
+                    bad.push(false);
+                    None
+                }
+                (Some(v), Some(_)) if v.is_finite() => {
+                    bad.push(false);
+                    Some(v)
+                }
+                (_, Some(s)) => {
+                    let parsed = parse_number(s);
+                    bad.push(parsed.is_none());
+                    parsed
+                }
+            },
+        )
         .collect();
     Ok((
         values.with_name(name.into()).into_column(),
@@ -357,7 +425,7 @@ fn date_column(
     let text = text.str()?;
     let format = match format {
         Some(f) => f.clone(),
-        None => dates::detect(text.iter().flatten())
+        None => dates::detect(text.iter().flatten().collect::<Vec<_>>())
             .map_err(|e| Error::column(path, source, format!("{} (date column)", e.explain())))?,
     };
     let mut bad = Vec::with_capacity(text.len());

@@ -136,14 +136,31 @@ impl RfmParams {
         let scores = score(&self.scoring, &recency, &frequency, &monetary)?;
         let levels = self.scoring.bins() as u32;
         let [wr, wf, wm] = self.weights;
+        // Every code's text and segment, computed once: at most levels^3 of them.
+        let key =
+            |r: u32, f: u32, m: u32| (((r - 1) * levels + (f - 1)) * levels + (m - 1)) as usize;
+        let mut lookup: Vec<(String, String)> =
+            Vec::with_capacity((levels * levels * levels) as usize);
+        for r in 1..=levels {
+            for f in 1..=levels {
+                for m in 1..=levels {
+                    debug_assert_eq!(key(r, f, m), lookup.len());
+                    lookup.push((
+                        rfm_code(r, f, m, levels),
+                        self.segments.assign(r, f, m).to_string(),
+                    ));
+                }
+            }
+        }
         let n = values.height();
         let mut codes = Vec::with_capacity(n);
         let mut segment = Vec::with_capacity(n);
         let mut combined = Vec::with_capacity(n);
         for i in 0..n {
             let (r, f, m) = (scores.r[i], scores.f[i], scores.m[i]);
-            codes.push(rfm_code(r, f, m, levels));
-            segment.push(self.segments.assign(r, f, m).to_string());
+            let (code, name) = &lookup[key(r, f, m)];
+            codes.push(code.as_str());
+            segment.push(name.as_str());
             combined.push(wr * f64::from(r) + wf * f64::from(f) + wm * f64::from(m));
         }
         let mut columns = values.columns().to_vec();
@@ -177,47 +194,77 @@ fn last_date(frame: &DataFrame) -> Result<NaiveDate> {
         .date_naive())
 }
 
-/// recency, frequency, monetary per customer, sorted by customer id (numerically when every id is
-/// a whole number, as pandas sorts a numeric CustomerID).
+/// recency, frequency, monetary per customer, in `customer_code` order, which is customer id
+/// order (see [`crate::data::transactions`]).
+///
+/// One pass over integer-coded rows: the codes were made while loading, so nothing is hashed here.
 fn rfm_values(frame: DataFrame, has_invoices: bool, snapshot: NaiveDate) -> Result<DataFrame> {
+    const MS_PER_DAY: i64 = 86_400_000;
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
     let snapshot_day = (snapshot - epoch).num_days();
-    let frequency = if has_invoices {
-        col(cols::INVOICE).n_unique()
-    } else {
-        len()
-    };
-    let per_customer = frame
-        .lazy()
-        .group_by([col(cols::CUSTOMER)])
-        .agg([
-            col(cols::DATE).max().alias("last_purchase"),
-            frequency.cast(DataType::Int64).alias("frequency"),
-            col(cols::AMOUNT).sum().alias("monetary"),
-        ])
-        .select([
-            col(cols::CUSTOMER),
-            (lit(snapshot_day)
-                - col("last_purchase")
-                    .cast(DataType::Date)
-                    .cast(DataType::Int64))
-            .alias("recency"),
-            col("frequency"),
-            col("monetary"),
-        ])
-        .collect()?;
-    let ids = per_customer.column(cols::CUSTOMER)?.str()?.clone();
-    let numeric: Option<Vec<i128>> = ids
-        .iter()
-        .map(|id| id.and_then(|s| s.parse::<i128>().ok()))
-        .collect();
-    let mut order: Vec<u32> = (0..per_customer.height() as u32).collect();
-    match numeric {
-        Some(keys) => order.sort_by_key(|&i| keys[i as usize]),
-        None => order.sort_by(|&a, &b| ids.get(a as usize).cmp(&ids.get(b as usize))),
+    let customer = frame.column(cols::CUSTOMER_CODE)?.u32()?.rechunk();
+    let customer = customer.cont_slice().map_err(Error::from)?;
+    let ids = frame.column(cols::CUSTOMER)?.str()?;
+    let dates = frame
+        .column(cols::DATE)?
+        .as_materialized_series()
+        .datetime()?
+        .physical()
+        .rechunk();
+    let amounts = frame.column(cols::AMOUNT)?.f64()?.rechunk();
+    let n = customer.iter().copied().max().map_or(0, |m| m as usize + 1);
+    let mut last = vec![i64::MIN; n];
+    let mut monetary = vec![0.0f64; n];
+    let mut frequency = vec![0i64; n];
+    let mut names: Vec<Option<&str>> = vec![None; n];
+    // Summed in row order, as pandas' groupby sum does, so monetary matches it to the last bit.
+    // Cleaning leaves no null date or amount, so the values are plain slices.
+    let dates = dates.cont_slice().map_err(Error::from)?;
+    let amounts = amounts.cont_slice().map_err(Error::from)?;
+    for (row, (&c, (&d, &a))) in customer.iter().zip(dates.iter().zip(amounts)).enumerate() {
+        let c = c as usize;
+        last[c] = last[c].max(d);
+        monetary[c] += a;
+        if names[c].is_none() {
+            names[c] = ids.get(row);
+        }
     }
-    let index = IdxCa::from_vec("".into(), order);
-    Ok(per_customer.take(&index)?)
+    if has_invoices {
+        let invoice = frame.column(cols::INVOICE_CODE)?.u32()?.rechunk();
+        let invoice = invoice.cont_slice().map_err(Error::from)?;
+        // Distinct (customer, invoice) pairs. An invoice nearly always has one customer: remember
+        // it, and fall back to a set only for invoices shared by several customers.
+        let invoices = invoice.iter().copied().max().map_or(0, |m| m as usize + 1);
+        let mut owner = vec![u32::MAX; invoices];
+        let mut shared: std::collections::HashSet<(u32, u32)> = std::collections::HashSet::new();
+        for (&c, &i) in customer.iter().zip(invoice) {
+            let first = &mut owner[i as usize];
+            if *first == u32::MAX {
+                *first = c;
+                frequency[c as usize] += 1;
+            } else if *first != c && shared.insert((i, c)) {
+                frequency[c as usize] += 1;
+            }
+        }
+    } else {
+        for &c in customer {
+            frequency[c as usize] += 1;
+        }
+    }
+    let recency: Vec<i64> = last
+        .iter()
+        .map(|&ms| snapshot_day - ms.div_euclid(MS_PER_DAY))
+        .collect();
+    let names: Vec<&str> = names.into_iter().map(Option::unwrap_or_default).collect();
+    Ok(DataFrame::new(
+        n,
+        vec![
+            Column::new(cols::CUSTOMER.into(), names),
+            Column::new("recency".into(), recency),
+            Column::new("frequency".into(), frequency),
+            Column::new("monetary".into(), monetary),
+        ],
+    )?)
 }
 
 /// One row per customer: `customer_id, recency, frequency, monetary, r, f, m, rfm_code, score,
