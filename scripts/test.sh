@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test: formatting, clippy, the Rust tests (release build, shared with the CLI), and
-# the check that the committed pandas fixtures are what the reference script produces.
+# Runs every test: formatting, clippy, the Rust tests (release build, shared with the CLI), the
+# pandas fixture reproducibility check, the report in headless Chromium, and every notebook under
+# the real evcxr kernel.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -15,3 +16,15 @@ echo "== cargo test"
 cargo test --release
 echo "== pandas fixtures are reproducible"
 .venv/bin/python tests/reference/rfm_parity.py --check
+echo "== reports in headless Chromium"
+BIN="$CARGO_TARGET_DIR/release/custseg"
+OUT="$ROOT/target/browser"
+mkdir -p "$OUT"
+"$BIN" report --output "$OUT/online-retail.html"
+node tests/browser/check_report.mjs "$OUT/online-retail.html" "$OUT/online-retail.png" --mobile-screenshot "$OUT/online-retail-mobile.png"
+"$BIN" report tests/fixtures/report/hostile.csv --dimension Country \
+    --segments tests/fixtures/report/hostile-map.toml --company '"><img src=x onerror=alert(1)>' \
+    --output "$OUT/hostile.html"
+node tests/browser/check_report.mjs "$OUT/hostile.html" "$OUT/hostile.png"
+echo "== notebooks under evcxr"
+.venv/bin/python scripts/run_notebooks.py

@@ -89,7 +89,7 @@ fn value_is_numeric(dtype: &DataType) -> bool {
 
 /// A column as text values (nulls as empty strings).
 pub fn text_values(frame: &DataFrame, name: &str) -> Result<Vec<String>> {
-    let column = frame.column(name)?.cast(&DataType::String)?;
+    let column = rebuild(frame)?.column(name)?.cast(&DataType::String)?;
     Ok(column
         .str()?
         .iter()
@@ -99,7 +99,7 @@ pub fn text_values(frame: &DataFrame, name: &str) -> Result<Vec<String>> {
 
 /// A numeric column as `f64` values (nulls as NaN).
 pub fn float_values(frame: &DataFrame, name: &str) -> Result<Vec<f64>> {
-    let column = frame.column(name)?.cast(&DataType::Float64)?;
+    let column = rebuild(frame)?.column(name)?.cast(&DataType::Float64)?;
     Ok(column
         .f64()?
         .iter()

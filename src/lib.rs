@@ -15,6 +15,7 @@
 
 pub mod chart;
 pub mod data;
+pub mod display;
 pub mod error;
 pub mod frame;
 pub mod prelude;

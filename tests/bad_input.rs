@@ -87,10 +87,10 @@ fn one_customer_is_scored_with_a_note() {
     let tx = load(&path).unwrap();
     let table = RfmParams::new().fit(&tx).unwrap();
     assert_eq!(table.len(), 1);
-    assert_eq!(texts(table.frame(), "rfm_code"), vec!["333"]);
-    assert_eq!(texts(table.frame(), "recency"), vec!["1"]);
-    assert_eq!(texts(table.frame(), "frequency"), vec!["2"]);
-    assert_eq!(floats(table.frame(), "monetary"), vec![4.5]);
+    assert_eq!(texts(&table.frame(), "rfm_code"), vec!["333"]);
+    assert_eq!(texts(&table.frame(), "recency"), vec!["1"]);
+    assert_eq!(texts(&table.frame(), "frequency"), vec!["2"]);
+    assert_eq!(floats(&table.frame(), "monetary"), vec![4.5]);
     assert_eq!(table.scoring().fallbacks.len(), 3);
 }
 

@@ -80,7 +80,7 @@ fn latin1_us_dates_semicolon_crlf_equals_reference() {
     assert_eq!(tx.sanity().date_format, DateFormat::MonthFirst.describe());
     assert_eq!(tx.sanity().accounting, reference_tx.sanity().accounting);
     assert_eq!(rfm_of(&tx), reference_rfm);
-    let descriptions = texts(tx.frame(), "description");
+    let descriptions = texts(&tx.frame(), "description");
     assert!(
         descriptions.iter().any(|d| d.starts_with("£ STRAWBERRY")),
         "£ decoded"

@@ -101,7 +101,7 @@ fn ntiles_equal_pandas() {
             .fit(&tx)
             .unwrap();
         for (score, letter) in [("r", 'r'), ("f", 'f'), ("m", 'm')] {
-            let got = texts(table.frame(), score);
+            let got = texts(&table.frame(), score);
             for (i, row) in expected.iter().enumerate() {
                 assert_eq!(
                     got[i],

@@ -33,7 +33,7 @@ fn recency_frequency_monetary_by_hand() {
         table.snapshot(),
         NaiveDate::from_ymd_opt(2011, 12, 10).unwrap()
     );
-    let f = table.frame();
+    let f = &table.frame();
     assert_eq!(texts(f, "customer_id"), ["A", "B", "C"]);
     // A: last purchase 2011-12-07 23:59 -> 3 calendar days; 2 invoices; 2*1.5 + 1*4 + 10 = 17.
     // B: 2011-12-09 -> 1; C: 2011-01-01 -> 334 + 9 = 343 (its cancellation is dropped).
@@ -44,7 +44,7 @@ fn recency_frequency_monetary_by_hand() {
         .snapshot(NaiveDate::from_ymd_opt(2012, 1, 1).unwrap())
         .fit(&tx)
         .unwrap();
-    assert_eq!(texts(later.frame(), "recency"), ["25", "23", "365"]);
+    assert_eq!(texts(&later.frame(), "recency"), ["25", "23", "365"]);
     let early = RfmParams::new()
         .snapshot(NaiveDate::from_ymd_opt(2011, 12, 1).unwrap())
         .fit(&tx);
@@ -61,7 +61,7 @@ fn scores_codes_weights_and_segments_by_hand() {
     let (_dir, tx) = hand(false);
     // Three customers, five bins: recency 3, 1, 343 -> edges 1, 1.8, 2.6, 3.000...,  ..., 343.
     let table = RfmParams::new().weights(2.0, 1.0, 0.5).fit(&tx).unwrap();
-    let f = table.frame();
+    let f = &table.frame();
     // recency: 1 is the lowest (bin 1 -> R 5), 3 the middle (bin 3 -> R 3), 343 top (R 1).
     assert_eq!(texts(f, "r"), ["3", "5", "1"]);
     // frequency ranks (first): A=3 (freq 2), B=1, C=2 -> bins 5, 1, 3.
@@ -98,7 +98,7 @@ fn thresholds_and_user_map_with_other() {
         .segments(map)
         .fit(&tx)
         .unwrap();
-    let f = table.frame();
+    let f = &table.frame();
     // A: recency 3 in (2, 30] -> R 2; frequency 2 in (1, 5] -> F 2; monetary 17 in (10, 50] -> M 2.
     assert_eq!(texts(f, "rfm_code"), ["222", "311", "113"]);
     assert_eq!(texts(f, "segment"), ["Other", "Other", "Other"]);
@@ -126,7 +126,7 @@ fn segment_summary_matches_an_independent_count() {
         .fit(&tx)
         .unwrap();
     let summary = table.segment_summary().unwrap();
-    let s = summary.frame();
+    let s = &summary.frame();
     let expected = read_expected("parity/ties_expected.csv");
     let total_revenue: f64 = expected
         .iter()
@@ -176,7 +176,7 @@ fn summary_by_dimension_counts_each_customer_once_under_its_main_value() {
     let (_dir, tx) = hand(true);
     let table = RfmParams::new().fit(&tx).unwrap();
     let by = table.segment_summary_by(&tx, "Country").unwrap();
-    let f = by.frame();
+    let f = &by.frame();
     // A spent 7 in the UK and 10 in France -> France. B -> France, C -> Germany.
     assert_eq!(texts(f, "Country"), ["France", "France", "Germany"]);
     assert_eq!(
@@ -221,7 +221,7 @@ fn cancellation_rule_keeps_ids_that_only_start_with_c() {
         (2, 1)
     );
     assert_eq!(
-        texts(tx.frame(), "invoice"),
+        texts(&tx.frame(), "invoice"),
         ["CA-2016-152156", "US-2015-108966"]
     );
 }

@@ -17,7 +17,7 @@ pub fn segment_bars(summary: &SegmentSummary) -> Result<Chart> {
             "segment_bars takes the overall summary; use segments_by_dimension",
         ));
     }
-    let frame = summary.frame();
+    let frame = &summary.frame();
     let names = text_values(frame, "segment")?;
     let customers = float_values(frame, "customer_share")?;
     let revenue = float_values(frame, "revenue_share")?;
@@ -78,7 +78,7 @@ fn panel<DB: DrawingBackend>(
     chart
         .configure_mesh()
         .disable_y_mesh()
-        .light_line_style(theme::GRID)
+        .light_line_style(TRANSPARENT).bold_line_style(theme::GRID)
         .x_desc(label)
         .x_label_formatter(&|x| format!("{:.0}%", x * 100.0))
         .y_labels(n as usize)
@@ -92,14 +92,19 @@ fn panel<DB: DrawingBackend>(
         .label_style((FONT, LABEL_SIZE).into_font().color(&INK))
         .draw()
         .map_err(drawing_error)?;
-    chart
-        .draw_series(
-            Histogram::horizontal(&chart)
-                .style(color.filled())
-                .margin(5)
-                .data((0..n).map(|i| (n - 1 - i, values[i as usize]))),
-        )
-        .map_err(drawing_error)?;
+    // Bars drawn one by one, in order (plotters' Histogram groups through a hash map, whose order
+    // would change the SVG from run to run).
+    let plot = chart.plotting_area();
+    for i in 0..n {
+        let y = n - 1 - i;
+        let (x0, top) = plot.map_coordinate(&(0.0, SegmentValue::Exact(y + 1)));
+        let (x1, bottom) = plot.map_coordinate(&(values[i as usize], SegmentValue::Exact(y)));
+        let pad = ((bottom - top).abs() / 6).max(1);
+        // map_coordinate gives backend pixels; the panel draws relative to its own corner.
+        let (bx, by) = area.get_base_pixel();
+        let corners = [(x0 - bx, top.min(bottom) + pad - by), (x1 - bx, top.max(bottom) - pad - by)];
+        area.draw(&Rectangle::new(corners, color.filled())).map_err(drawing_error)?;
+    }
     chart
         .draw_series((0..n).map(|i| {
             Text::new(
@@ -127,7 +132,7 @@ pub fn segments_by_dimension(summary: &SegmentSummary, top: usize) -> Result<Cha
             "segments_by_dimension takes a summary made by segment_summary_by",
         ));
     };
-    let frame = summary.frame();
+    let frame = &summary.frame();
     let values = text_values(frame, dimension)?;
     let segments = text_values(frame, "segment")?;
     let customers = float_values(frame, "customers")?;
@@ -178,7 +183,7 @@ pub fn segments_by_dimension(summary: &SegmentSummary, top: usize) -> Result<Cha
         chart
             .configure_mesh()
             .disable_y_mesh()
-            .light_line_style(theme::GRID)
+            .light_line_style(TRANSPARENT).bold_line_style(theme::GRID)
             .x_label_formatter(&|x| format!("{:.0}%", x * 100.0))
             .y_labels(n as usize)
             .y_label_formatter(&|v| match v {

@@ -65,7 +65,7 @@ pub fn segment_boxplots(table: &RfmTable, measure: &str) -> Result<Chart> {
             format!("use recency, frequency or monetary, not {measure:?}"),
         ));
     }
-    let frame = table.frame();
+    let frame = &table.frame();
     let segments = text_values(frame, "segment")?;
     let values = float_values(frame, measure)?;
     let order: Vec<String> = table
@@ -117,7 +117,7 @@ pub fn segment_boxplots(table: &RfmTable, measure: &str) -> Result<Chart> {
         chart
             .configure_mesh()
             .disable_y_mesh()
-            .light_line_style(theme::GRID)
+            .light_line_style(TRANSPARENT).bold_line_style(theme::GRID)
             .x_desc(format!(
                 "{measure} ({outliers} outliers beyond 1.5 IQR not drawn)"
             ))

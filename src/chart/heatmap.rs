@@ -41,7 +41,7 @@ pub fn rf_heatmap(table: &RfmTable, measure: HeatmapMeasure) -> Result<Chart> {
             "a heatmap needs at most 20 score levels",
         ));
     }
-    let frame = table.frame();
+    let frame = &table.frame();
     let r = float_values(frame, "r")?;
     let f = float_values(frame, "f")?;
     let values = match measure {

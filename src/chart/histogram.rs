@@ -13,7 +13,7 @@ use crate::rfm::RfmTable;
 /// percentile are counted in the last bin (its label says "+"), so one giant account does not
 /// flatten the picture.
 pub fn rfm_histograms(table: &RfmTable) -> Result<Chart> {
-    let frame = table.frame();
+    let frame = &table.frame();
     let measures = [
         ("recency", "days since last purchase", theme::PRIMARY),
         ("frequency", "purchases", theme::category(2)),
@@ -47,7 +47,7 @@ pub fn rfm_histograms(table: &RfmTable) -> Result<Chart> {
             chart
                 .configure_mesh()
                 .disable_x_mesh()
-                .light_line_style(theme::GRID)
+                .light_line_style(TRANSPARENT).bold_line_style(theme::GRID)
                 .x_desc(format!("{unit} (last bin: p99+)"))
                 .y_desc("customers")
                 .x_labels(4)

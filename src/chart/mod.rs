@@ -63,12 +63,14 @@ pub(crate) fn drawing_error<E: std::fmt::Debug>(error: E) -> Error {
     Error::Chart(format!("{error:?}"))
 }
 
-/// Makes plotters' fixed-size SVG scale to its container: adds a `viewBox` and drops the fixed
-/// width/height in favour of `width="100%"`.
+/// Makes plotters' fixed-size SVG scale to its container: the fixed width and height give way to
+/// `width="100%"` (plotters already writes the `viewBox`).
 pub(crate) fn responsive(svg: String, width: u32, height: u32) -> String {
     let fixed = format!("width=\"{width}\" height=\"{height}\"");
-    let scalable = format!(
-        "width=\"100%\" viewBox=\"0 0 {width} {height}\" preserveAspectRatio=\"xMidYMid meet\" role=\"img\""
-    );
+    let scalable = if svg.contains("viewBox=") {
+        "width=\"100%\" role=\"img\"".to_string()
+    } else {
+        format!("width=\"100%\" viewBox=\"0 0 {width} {height}\" role=\"img\"")
+    };
     svg.replacen(&fixed, &scalable, 1)
 }

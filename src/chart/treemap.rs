@@ -20,7 +20,7 @@ pub fn segment_treemap(summary: &SegmentSummary) -> Result<Chart> {
             "segment_treemap takes the overall summary",
         ));
     }
-    let frame = summary.frame();
+    let frame = &summary.frame();
     let names = text_values(frame, "segment")?;
     let customers = float_values(frame, "customers")?;
     let customer_share = float_values(frame, "customer_share")?;

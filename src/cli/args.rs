@@ -68,9 +68,9 @@ pub struct InputArgs {
     /// Keep cancelled invoices (by default invoices matching --cancellation-pattern are dropped)
     #[arg(long, help_heading = "Cleaning")]
     pub keep_cancellations: bool,
-    /// Regular expression for cancelled invoice ids
-    #[arg(long, default_value = r"^C\d+$", help_heading = "Cleaning")]
-    pub cancellation_pattern: String,
+    /// Regular expression for cancelled invoice ids [default: ^C\d+$]
+    #[arg(long, help_heading = "Cleaning")]
+    pub cancellation_pattern: Option<String>,
     /// Keep rows with zero or negative quantity, price or amount
     #[arg(long, help_heading = "Cleaning")]
     pub keep_non_positive: bool,
@@ -136,14 +136,19 @@ impl InputArgs {
                 dimensions: self.dimensions.clone(),
             },
             date_format,
-            rules: CleaningRules {
-                drop_cancellations: !self.keep_cancellations,
-                cancellation_pattern: self.cancellation_pattern.clone(),
-                drop_non_positive_quantity: !self.keep_non_positive,
-                drop_non_positive_price: !self.keep_non_positive,
-                drop_duplicates: self.drop_duplicates,
-            },
+            rules: self.cleaning_rules(CleaningRules::default()),
         })
+    }
+
+    /// `base` with the cleaning flags that were given applied on top.
+    pub fn cleaning_rules(&self, base: CleaningRules) -> CleaningRules {
+        CleaningRules {
+            drop_cancellations: base.drop_cancellations && !self.keep_cancellations,
+            cancellation_pattern: self.cancellation_pattern.clone().unwrap_or(base.cancellation_pattern),
+            drop_non_positive_quantity: base.drop_non_positive_quantity && !self.keep_non_positive,
+            drop_non_positive_price: base.drop_non_positive_price && !self.keep_non_positive,
+            drop_duplicates: base.drop_duplicates || self.drop_duplicates,
+        }
     }
 
     /// Reads the input (or the bundled data) without interpreting it.

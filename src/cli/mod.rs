@@ -2,6 +2,7 @@
 //! tools script against: keep them.
 
 mod args;
+mod report;
 mod rfm;
 mod sanity;
 
@@ -10,7 +11,7 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 
-/// Customer segmentation from transaction files: sanity checks, RFM scores and segments.
+/// Customer segmentation from transaction files: sanity checks, RFM scores and segments, HTML reports.
 ///
 /// Every command reads CSV (any common encoding and delimiter, optionally .gz), Parquet or Excel.
 /// Without INPUT it uses the bundled UCI Online Retail data (CC BY 4.0).
@@ -30,6 +31,8 @@ enum Command {
     Rfm(rfm::RfmArgs),
     /// Row accounting (kept and dropped per reason), missing values, coverage by month.
     Sanity(sanity::SanityArgs),
+    /// A self-contained HTML report: data checks, RFM, segments, charts and marketing playbooks.
+    Report(report::ReportArgs),
 }
 
 /// Stage timings, printed with `--timings`.
@@ -77,6 +80,7 @@ pub fn run() -> ExitCode {
     let result = match &cli.command {
         Command::Rfm(args) => rfm::run(args, &mut timings),
         Command::Sanity(args) => sanity::run(args, &mut timings),
+        Command::Report(args) => report::run(args, &mut timings),
     };
     match result {
         Ok(()) => {

@@ -185,6 +185,16 @@ impl SanityReport {
     }
 }
 
+impl SanityReport {
+    /// Shows the report (as preformatted text) in an evcxr notebook.
+    pub fn evcxr_display(&self) {
+        println!(
+            "EVCXR_BEGIN_CONTENT text/html\n<pre>{}</pre>\nEVCXR_END_CONTENT",
+            crate::display::escape_html(&self.to_string())
+        );
+    }
+}
+
 impl fmt::Display for SanityReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let a = &self.accounting;

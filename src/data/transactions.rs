@@ -76,6 +76,21 @@ impl Transactions {
         )
     }
 
+    /// Cleans a polars frame built in memory (columns named as in a file; text or typed).
+    ///
+    /// Safe to call with a frame made in an earlier notebook cell (see [`crate::frame::rebuild`]).
+    pub fn from_frame(frame: DataFrame, options: &LoadOptions) -> Result<Self> {
+        let source = SourceInfo {
+            path: "in-memory frame".into(),
+            format: crate::data::source::FileFormat::Parquet,
+            gzip: false,
+            encoding: None,
+            delimiter: None,
+            bom: false,
+        };
+        Self::from_raw(RawTable { frame, source }, options)
+    }
+
     /// Cleans a table that was already read.
     pub fn from_raw(raw: RawTable, options: &LoadOptions) -> Result<Self> {
         let RawTable { frame, source } = raw;
@@ -139,13 +154,16 @@ impl Transactions {
     }
 
     /// The kept rows, in file order, with canonical column names.
-    pub fn frame(&self) -> &DataFrame {
-        &self.frame
+    ///
+    /// A fresh frame sharing the columns (no copy), safe to use in any notebook cell; see
+    /// [`crate::frame::rebuild`].
+    pub fn frame(&self) -> DataFrame {
+        crate::frame::rebuild(&self.frame).unwrap_or_else(|_| self.frame.clone())
     }
 
     /// A lazy view of the kept rows, for building polars pipelines.
     pub fn lazy(&self) -> LazyFrame {
-        self.frame.clone().lazy()
+        self.frame().lazy()
     }
 
     /// Which file columns played which role.

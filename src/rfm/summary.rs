@@ -20,8 +20,11 @@ pub struct SegmentSummary {
 
 impl SegmentSummary {
     /// The summary as a polars frame.
-    pub fn frame(&self) -> &DataFrame {
-        &self.frame
+    ///
+    /// A fresh frame sharing the columns (no copy), safe to use in any notebook cell; see
+    /// [`crate::frame::rebuild`].
+    pub fn frame(&self) -> DataFrame {
+        crate::frame::rebuild(&self.frame).unwrap_or_else(|_| self.frame.clone())
     }
 
     /// The dimension broken down by, if any.
@@ -81,7 +84,8 @@ impl RfmTable {
     /// ```
     pub fn segment_summary(&self) -> Result<SegmentSummary> {
         let order = segment_rank(self)?;
-        let frame = crate::frame::rebuild(self.frame())?
+        let frame = self
+            .frame()
             .lazy()
             .group_by([col("segment")])
             .agg(stats())
@@ -114,7 +118,7 @@ impl RfmTable {
         transactions: &Transactions,
         dimension: &str,
     ) -> Result<SegmentSummary> {
-        let tx = crate::frame::rebuild(transactions.frame())?;
+        let tx = transactions.frame();
         if tx.column(dimension).is_err() {
             return Err(Error::param(
                 "dimension",
@@ -138,7 +142,8 @@ impl RfmTable {
             .group_by_stable([col(cols::CUSTOMER)])
             .agg([col(dimension).first()]);
         let order = segment_rank(self)?;
-        let frame = crate::frame::rebuild(self.frame())?
+        let frame = self
+            .frame()
             .lazy()
             .join(
                 primary,
@@ -187,6 +192,13 @@ fn segment_rank(table: &RfmTable) -> Result<DataFrame> {
             Column::new("__order".into(), order),
         ],
     )?)
+}
+
+impl SegmentSummary {
+    /// Shows the summary as an HTML table in an evcxr notebook.
+    pub fn evcxr_display(&self) {
+        crate::display::Show::show_rows(&self.frame, 60).evcxr_display();
+    }
 }
 
 impl fmt::Display for SegmentSummary {

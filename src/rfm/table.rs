@@ -103,7 +103,7 @@ impl RfmParams {
     /// Computes the RFM table from clean transactions.
     pub fn fit(&self, transactions: &Transactions) -> Result<RfmTable> {
         self.check()?;
-        let frame = crate::frame::rebuild(transactions.frame())?;
+        let frame = transactions.frame();
         let last = last_date(&frame)?;
         let snapshot = self.snapshot.unwrap_or(last + Duration::days(1));
         if snapshot < last {
@@ -279,13 +279,16 @@ pub struct RfmTable {
 
 impl RfmTable {
     /// The table as a polars frame.
-    pub fn frame(&self) -> &DataFrame {
-        &self.frame
+    ///
+    /// A fresh frame sharing the columns (no copy), safe to use in any notebook cell; see
+    /// [`crate::frame::rebuild`].
+    pub fn frame(&self) -> DataFrame {
+        crate::frame::rebuild(&self.frame).unwrap_or_else(|_| self.frame.clone())
     }
 
     /// The columns of the CLI's contract: `customer_id,recency,frequency,monetary,r,f,m,rfm_code,segment`.
     pub fn export_frame(&self) -> Result<DataFrame> {
-        Ok(self.frame.select([
+        Ok(crate::frame::rebuild(&self.frame)?.select([
             "customer_id",
             "recency",
             "frequency",
@@ -316,6 +319,11 @@ impl RfmTable {
     /// Codes of the map that fall to "Other" (whether or not a customer has them).
     pub fn coverage(&self) -> Coverage {
         self.segments.coverage()
+    }
+
+    /// Shows the first and last customers as an HTML table in an evcxr notebook.
+    pub fn evcxr_display(&self) {
+        crate::display::Show::show(&self.frame).evcxr_display();
     }
 
     /// Number of customers.

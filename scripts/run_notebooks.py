@@ -1,0 +1,84 @@
+"""Executes every notebook in notebooks/ headless under the custseg evcxr kernel.
+
+    .venv/bin/python scripts/run_notebooks.py [--inplace] [NOTEBOOK ...]
+
+Fails (exit 1) on any cell error or error output. Writes the executed copies and their HTML
+renderings to reports/notebooks/, and prints one line per notebook with its time. With --inplace
+the executed notebook also replaces the source, so the committed notebooks carry their outputs.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+from nbconvert import HTMLExporter
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "reports" / "notebooks"
+
+
+def error_outputs(nb) -> list[str]:
+    found = []
+    for index, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                found.append(f"cell {index}: {output.get('ename')}: {output.get('evalue')}")
+            elif output.get("output_type") == "stream" and output.get("name") == "stderr":
+                text = output.get("text", "")
+                if "error" in text.lower() or "panicked" in text:
+                    found.append(f"cell {index}: stderr: {text.strip()[:500]}")
+    return found
+
+
+def run(path: Path, inplace: bool) -> bool:
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        nb,
+        kernel_name="custseg-rust",
+        timeout=1500,
+        startup_timeout=120,
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    start = time.perf_counter()
+    ok = True
+    try:
+        client.execute()
+    except CellExecutionError as e:
+        print(str(e)[:3000], file=sys.stderr)
+        ok = False
+    elapsed = time.perf_counter() - start
+    problems = error_outputs(nb)
+    for p in problems:
+        print(f"  {p}", file=sys.stderr)
+    ok = ok and not problems
+    OUT.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, OUT / path.name)
+    html, _ = HTMLExporter().from_notebook_node(nb)
+    (OUT / path.with_suffix(".html").name).write_text(html, encoding="utf-8")
+    if inplace and ok:
+        nbformat.write(nb, path)
+    print(f"{'ok  ' if ok else 'FAIL'} {path.name}  {elapsed:6.1f} s")
+    return ok
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--inplace", action="store_true")
+    parser.add_argument("notebooks", nargs="*", type=Path)
+    args = parser.parse_args()
+    notebooks = args.notebooks or sorted((ROOT / "notebooks").glob("*.ipynb"))
+    if not notebooks:
+        sys.exit("no notebooks found in notebooks/")
+    results = [run(p.resolve(), args.inplace) for p in notebooks]
+    passed = sum(results)
+    print(f"notebooks: {passed} passed, {len(results) - passed} failed")
+    sys.exit(0 if all(results) else 1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Idempotent set-up for running notebooks under the real evcxr Jupyter kernel:
+#   1. evcxr_jupyter 0.22.0 (cargo install, about 7 minutes the first time),
+#   2. Jupyter's Python pieces in .venv (pinned in scripts/requirements-notebooks.txt),
+#   3. a kernel spec "custseg-rust" inside .venv whose environment points evcxr at
+#      notebooks/evcxr-config (opt_level 0, dependency cache on).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+EVCXR_VERSION=0.22.0
+
+if ! command -v evcxr_jupyter >/dev/null 2>&1 || ! evcxr_jupyter --version 2>/dev/null | grep -q "$EVCXR_VERSION"; then
+    echo "installing evcxr_jupyter $EVCXR_VERSION (takes several minutes once)"
+    cargo install evcxr_jupyter --version "$EVCXR_VERSION" --locked --quiet
+fi
+EVCXR="$(command -v evcxr_jupyter)"
+
+[ -x "$ROOT/.venv/bin/python" ] || python3 -m venv "$ROOT/.venv"
+"$ROOT/.venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$ROOT/scripts/requirements-notebooks.txt"
+
+KERNEL_DIR="$ROOT/.venv/share/jupyter/kernels/custseg-rust"
+mkdir -p "$KERNEL_DIR"
+cat > "$KERNEL_DIR/kernel.json" <<JSON
+{
+  "argv": ["$EVCXR", "--control_file", "{connection_file}"],
+  "display_name": "Rust (custseg)",
+  "language": "rust",
+  "interrupt_mode": "message",
+  "env": {"EVCXR_CONFIG_DIR": "$ROOT/notebooks/evcxr-config"}
+}
+JSON
+echo "notebook kernel ready: custseg-rust ($EVCXR)"

@@ -1,0 +1,461 @@
+//! Assembling and rendering the report: data -> RFM -> charts -> tera context -> one HTML file.
+
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+use polars::prelude::*;
+use serde::Serialize;
+
+use crate::chart::bars::{segment_bars, segments_by_dimension};
+use crate::chart::boxplot::segment_boxplots;
+use crate::chart::heatmap::{HeatmapMeasure, rf_heatmap};
+use crate::chart::histogram::rfm_histograms;
+use crate::chart::treemap::segment_treemap;
+use crate::chart::trend::monthly_trend;
+use crate::data::bundled::{ONLINE_RETAIL_ATTRIBUTION, ONLINE_RETAIL_NAME};
+use crate::data::transactions::Transactions;
+use crate::error::{Error, Result};
+use crate::frame::{float_values, text_values};
+use crate::report::config::StudyConfig;
+use crate::report::format::NumberFormat;
+use crate::report::playbooks::{Playbooks, markdown_to_html, render_markdown_template, slug};
+use crate::rfm::{RfmTable, SegmentSummary};
+
+const REPORT_TEMPLATE: &str = include_str!("../../templates/report.html");
+const REPORT_CSS: &str = include_str!("../../templates/report.css");
+const METHODOLOGY: &str = include_str!("../../templates/methodology.md");
+
+/// Where the report's templates come from: the embedded ones, or a user's folder with any of
+/// `report.html`, `report.css`, `methodology.md` and `playbooks/` (missing files fall back).
+#[derive(Debug, Clone, Default)]
+pub struct Templates {
+    folder: Option<PathBuf>,
+    playbooks: Playbooks,
+}
+
+impl Templates {
+    /// The templates built into custseg.
+    pub fn built_in() -> Self {
+        Templates::default()
+    }
+
+    /// Overrides from a folder.
+    pub fn from_folder(folder: impl Into<PathBuf>) -> Result<Self> {
+        let folder = folder.into();
+        if !folder.is_dir() {
+            return Err(Error::Config { path: folder, message: "the template folder does not exist".into() });
+        }
+        let playbooks = if folder.join("playbooks").is_dir() {
+            Playbooks::from_folder(folder.join("playbooks"))?
+        } else {
+            Playbooks::built_in()
+        };
+        Ok(Templates { folder: Some(folder), playbooks })
+    }
+
+    /// Uses another playbook folder.
+    pub fn with_playbooks(mut self, playbooks: Playbooks) -> Self {
+        self.playbooks = playbooks;
+        self
+    }
+
+    fn text(&self, name: &str, built_in: &str) -> Result<(String, String)> {
+        if let Some(folder) = &self.folder {
+            let path = folder.join(name);
+            if path.is_file() {
+                let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+                return Ok((text, path.display().to_string()));
+            }
+        }
+        Ok((built_in.to_string(), format!("built-in {name}")))
+    }
+}
+
+#[derive(Serialize)]
+struct Kpi {
+    label: String,
+    value: String,
+}
+
+#[derive(Serialize, Clone)]
+struct SegmentRow {
+    name: String,
+    slug: String,
+    customers: String,
+    customer_share: String,
+    revenue: String,
+    revenue_share: String,
+    recency_median: String,
+    frequency_median: String,
+    monetary_median: String,
+    revenue_per_customer: String,
+    // Raw values for sorting tables.
+    customers_raw: f64,
+    revenue_raw: f64,
+}
+
+#[derive(Serialize)]
+struct Priority {
+    label: String,
+    why: String,
+    segment: SegmentRow,
+    goal_html: String,
+}
+
+#[derive(Serialize)]
+struct Playbook {
+    segment: SegmentRow,
+    html: String,
+}
+
+#[derive(Serialize)]
+struct Row {
+    cells: Vec<String>,
+    flag: bool,
+}
+
+#[derive(Serialize)]
+struct Dimension {
+    name: String,
+    chart: String,
+    rows: Vec<Row>,
+}
+
+#[derive(Serialize)]
+struct ScoreRange {
+    measure: String,
+    rule: String,
+    ranges: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct Context {
+    title: String,
+    company: String,
+    source: String,
+    attribution: Option<String>,
+    generated_on: Option<String>,
+    period: String,
+    snapshot: String,
+    kpis: Vec<Kpi>,
+    priorities: Vec<Priority>,
+    accounting: Vec<Row>,
+    missing: Vec<Row>,
+    months: Vec<Row>,
+    gaps: Vec<String>,
+    read_as: String,
+    roles: Vec<Row>,
+    bins: usize,
+    segment_map: String,
+    score_ranges: Vec<ScoreRange>,
+    fallbacks: Vec<String>,
+    uncovered: Vec<String>,
+    segments: Vec<SegmentRow>,
+    playbooks: Vec<Playbook>,
+    dimensions: Vec<Dimension>,
+    charts: Charts,
+    methodology_html: String,
+    csv_href: Option<String>,
+    csv_name: String,
+    css: String,
+}
+
+#[derive(Serialize)]
+struct Charts {
+    trend: String,
+    histograms: String,
+    heatmap: String,
+    treemap: String,
+    bars: String,
+    box_recency: String,
+    box_monetary: String,
+}
+
+/// Builds the whole report for a study and returns the HTML.
+///
+/// ```no_run
+/// use custseg::prelude::*;
+/// use custseg::report::{build::{render_report, Templates}, config::StudyConfig};
+/// let config = StudyConfig::online_retail();
+/// let tx = Transactions::bundled(&config.load_options()?)?;
+/// let html = render_report(&config, &tx, &Templates::built_in())?;
+/// std::fs::write("report.html", html).unwrap();
+/// # Ok::<(), custseg::Error>(())
+/// ```
+pub fn render_report(config: &StudyConfig, transactions: &Transactions, templates: &Templates) -> Result<String> {
+    let rfm = config.rfm_params()?.fit(transactions)?;
+    let summary = rfm.segment_summary()?;
+    let fmt = &config.format;
+    let sanity = transactions.sanity();
+    let segments = segment_rows(&summary, fmt)?;
+    let snapshot = rfm.snapshot().to_string();
+    let playbook_context = |segment: &SegmentRow| {
+        let mut context = tera::Context::new();
+        context.insert("segment", segment);
+        context.insert("company", &config.company);
+        context.insert("snapshot", &snapshot);
+        context
+    };
+    let playbooks = segments
+        .iter()
+        .map(|s| Ok(Playbook { segment: s.clone(), html: templates.playbooks.render(&s.name, &playbook_context(s))? }))
+        .collect::<Result<Vec<_>>>()?;
+    let priorities = priorities(&rfm, &segments)?
+        .into_iter()
+        .map(|(label, why, index)| {
+            let segment = segments[index].clone();
+            let goal_html = goal_section(&playbooks[index].html);
+            Priority { label: label.to_string(), why, segment, goal_html }
+        })
+        .collect();
+
+    let a = &sanity.accounting;
+    let percent_of_rows = |n: usize| fmt.percent(n as f64 / a.rows_in.max(1) as f64);
+    let mut accounting = vec![Row { cells: vec!["rows read".into(), fmt.count(a.rows_in), "100.0%".into()], flag: false }];
+    for (reason, n) in &a.dropped {
+        accounting.push(Row { cells: vec![format!("dropped: {}", reason.label()), fmt.count(*n), percent_of_rows(*n)], flag: true });
+    }
+    accounting.push(Row { cells: vec!["rows kept".into(), fmt.count(a.rows_kept), percent_of_rows(a.rows_kept)], flag: false });
+    let missing = sanity
+        .missing_values
+        .iter()
+        .map(|(c, n)| Row { cells: vec![c.clone(), fmt.count(*n), percent_of_rows(*n)], flag: *n > 0 })
+        .collect();
+    let months = sanity
+        .months
+        .iter()
+        .map(|m| Row {
+            cells: vec![m.month.clone(), fmt.count(m.rows), fmt.count(m.customers), fmt.money(m.revenue, 0)],
+            flag: m.rows == 0,
+        })
+        .collect();
+    let r = transactions.roles();
+    let opt = |o: &Option<String>| o.clone().unwrap_or_else(|| "(none)".into());
+    let roles = [
+        ("customer", r.customer.clone()),
+        ("invoice", r.invoice.clone().unwrap_or_else(|| "(none: every row is one purchase)".into())),
+        ("date", r.date.clone()),
+        ("quantity", opt(&r.quantity)),
+        ("unit price", opt(&r.price)),
+        ("amount", r.amount.clone().unwrap_or_else(|| "quantity x unit price".into())),
+        ("product", opt(&r.product)),
+        ("dimensions", if r.dimensions.is_empty() { "(none)".into() } else { r.dimensions.join(", ") }),
+    ]
+    .into_iter()
+    .map(|(role, column)| Row { cells: vec![role.to_string(), column], flag: false })
+    .collect();
+
+    let score_ranges = rfm
+        .scoring()
+        .measures
+        .iter()
+        .map(|m| ScoreRange {
+            measure: m.measure.name().to_string(),
+            rule: m.rule.clone(),
+            ranges: m
+                .ranges
+                .iter()
+                .map(|range| match range {
+                    Some((lo, hi)) if lo == hi => fmt.number(*lo, decimals_for(*lo)),
+                    Some((lo, hi)) => format!("{} – {}", fmt.number(*lo, decimals_for(*lo)), fmt.number(*hi, decimals_for(*hi))),
+                    None => "(empty)".into(),
+                })
+                .collect(),
+        })
+        .collect();
+
+    let mut dimensions = Vec::new();
+    for dimension in &r.dimensions {
+        let by = rfm.segment_summary_by(transactions, dimension)?;
+        let chart = segments_by_dimension(&by, config.report.top_dimension_values)?;
+        dimensions.push(Dimension { name: dimension.clone(), chart: chart.svg().to_string(), rows: dimension_rows(&by, dimension, fmt)? });
+    }
+
+    let charts = Charts {
+        trend: monthly_trend(sanity)?.svg().to_string(),
+        histograms: rfm_histograms(&rfm)?.svg().to_string(),
+        heatmap: rf_heatmap(&rfm, HeatmapMeasure::MeanMonetary)?.svg().to_string(),
+        treemap: segment_treemap(&summary)?.svg().to_string(),
+        bars: segment_bars(&summary)?.svg().to_string(),
+        box_recency: segment_boxplots(&rfm, "recency")?.svg().to_string(),
+        box_monetary: segment_boxplots(&rfm, "monetary")?.svg().to_string(),
+    };
+
+    let mut methodology_context = tera::Context::new();
+    methodology_context.insert("bins", &rfm.scoring().bins);
+    methodology_context.insert("segment_map", &rfm.segment_map().name);
+    methodology_context.insert("snapshot", &snapshot);
+    let (methodology, origin) = templates.text("methodology.md", METHODOLOGY)?;
+    let methodology_html = markdown_to_html(&render_markdown_template(&methodology, &origin, &methodology_context)?);
+
+    let csv_href = if config.report.embed_customer_csv {
+        let mut frame = rfm.export_frame()?;
+        let mut bytes = Vec::new();
+        CsvWriter::new(&mut bytes).include_header(true).finish(&mut frame)?;
+        Some(format!("data:text/csv;charset=utf-8;base64,{}", base64::engine::general_purpose::STANDARD.encode(bytes)))
+    } else {
+        None
+    };
+    let source_path = &sanity.source.path;
+    let is_bundled = source_path == Path::new(ONLINE_RETAIL_NAME);
+    let source = if is_bundled {
+        "UCI Online Retail (bundled with custseg)".to_string()
+    } else {
+        source_path.file_name().map_or_else(|| source_path.display().to_string(), |n| n.to_string_lossy().into_owned())
+    };
+    let days = (sanity.last_date.date() - sanity.first_date.date()).num_days() + 1;
+    let kpis = vec![
+        Kpi { label: "customers".into(), value: fmt.count(rfm.len()) },
+        Kpi { label: "revenue".into(), value: fmt.money(sanity.revenue, 0) },
+        Kpi { label: if transactions.has_invoices() { "orders".into() } else { "purchases".into() }, value: fmt.count(sanity.invoices) },
+        Kpi { label: "revenue per customer".into(), value: fmt.money(sanity.revenue / rfm.len().max(1) as f64, 0) },
+        Kpi { label: "days covered".into(), value: fmt.count(days as usize) },
+        Kpi { label: "rows kept".into(), value: percent_of_rows(a.rows_kept) },
+    ];
+    let (template, origin) = templates.text("report.html", REPORT_TEMPLATE)?;
+    let (css, _) = templates.text("report.css", REPORT_CSS)?;
+    let context = Context {
+        title: config.title.clone(),
+        company: config.company.clone(),
+        source,
+        attribution: is_bundled.then(|| ONLINE_RETAIL_ATTRIBUTION.to_string()),
+        generated_on: config.report.generated_on.clone(),
+        period: format!("{} to {}", sanity.first_date.date(), sanity.last_date.date()),
+        snapshot,
+        kpis,
+        priorities,
+        accounting,
+        missing,
+        months,
+        gaps: sanity.gaps.clone(),
+        read_as: read_as(transactions),
+        roles,
+        bins: rfm.scoring().bins,
+        segment_map: rfm.segment_map().name.clone(),
+        score_ranges,
+        fallbacks: rfm.scoring().fallbacks.clone(),
+        uncovered: rfm.coverage().uncovered,
+        segments,
+        playbooks,
+        dimensions,
+        charts,
+        methodology_html,
+        csv_href,
+        csv_name: format!("{}-segments.csv", slug(&config.company)),
+        css,
+    };
+    let mut tera = tera::Tera::default();
+    tera.add_raw_template("report.html", &template)
+        .map_err(|e| Error::Template { template: origin.clone(), message: format!("{e:?}") })?;
+    let context = tera::Context::from_serialize(&context)
+        .map_err(|e| Error::Template { template: origin.clone(), message: format!("{e:?}") })?;
+    tera.render("report.html", &context).map_err(|e| Error::Template { template: origin, message: format!("{e:?}") })
+}
+
+fn decimals_for(x: f64) -> usize {
+    if x.fract() == 0.0 { 0 } else { 2 }
+}
+
+fn read_as(transactions: &Transactions) -> String {
+    let s = transactions.source();
+    let mut parts = vec![format!("{:?}", s.format).to_lowercase()];
+    if s.gzip {
+        parts.push("gzip".into());
+    }
+    if let Some(e) = s.encoding {
+        parts.push(e.name().into());
+    }
+    if let Some(d) = s.delimiter {
+        parts.push(format!("delimiter {}", if d == '\t' { "tab".to_string() } else { format!("\"{d}\"") }));
+    }
+    parts.push(format!("dates {}", transactions.sanity().date_format));
+    parts.join(", ")
+}
+
+fn segment_rows(summary: &SegmentSummary, fmt: &NumberFormat) -> Result<Vec<SegmentRow>> {
+    let f = &summary.frame();
+    let names = text_values(f, "segment")?;
+    let customers = float_values(f, "customers")?;
+    let customer_share = float_values(f, "customer_share")?;
+    let revenue = float_values(f, "revenue")?;
+    let revenue_share = float_values(f, "revenue_share")?;
+    let recency = float_values(f, "recency_median")?;
+    let frequency = float_values(f, "frequency_median")?;
+    let monetary = float_values(f, "monetary_median")?;
+    Ok((0..names.len())
+        .map(|i| SegmentRow {
+            name: names[i].clone(),
+            slug: slug(&names[i]),
+            customers: fmt.count(customers[i] as usize),
+            customer_share: fmt.percent(customer_share[i]),
+            revenue: fmt.money(revenue[i], 0),
+            revenue_share: fmt.percent(revenue_share[i]),
+            recency_median: fmt.number(recency[i], decimals_for(recency[i]).min(1)),
+            frequency_median: fmt.number(frequency[i], decimals_for(frequency[i]).min(1)),
+            monetary_median: fmt.money(monetary[i], 0),
+            revenue_per_customer: fmt.money(revenue[i] / customers[i].max(1.0), 0),
+            customers_raw: customers[i],
+            revenue_raw: revenue[i],
+        })
+        .collect())
+}
+
+fn dimension_rows(by: &SegmentSummary, dimension: &str, fmt: &NumberFormat) -> Result<Vec<Row>> {
+    let f = &by.frame();
+    let values = text_values(f, dimension)?;
+    let segments = text_values(f, "segment")?;
+    let customers = float_values(f, "customers")?;
+    let share = float_values(f, "customer_share")?;
+    let revenue = float_values(f, "revenue")?;
+    let revenue_share = float_values(f, "revenue_share")?;
+    Ok((0..values.len())
+        .map(|i| Row {
+            cells: vec![
+                values[i].clone(),
+                segments[i].clone(),
+                fmt.count(customers[i] as usize),
+                fmt.percent(share[i]),
+                fmt.money(revenue[i], 0),
+                fmt.percent(revenue_share[i]),
+            ],
+            flag: false,
+        })
+        .collect())
+}
+
+/// The three segments the executive summary leads with, for any segment map:
+/// * protect: the segment with the largest share of revenue;
+/// * win back: among segments whose median recency is above the customers' median recency, the
+///   one with the most revenue (valuable customers drifting away);
+/// * grow: among the remaining recent segments, the one with the most customers.
+fn priorities(rfm: &RfmTable, segments: &[SegmentRow]) -> Result<Vec<(&'static str, String, usize)>> {
+    let mut recency = float_values(&rfm.frame(), "recency")?;
+    recency.sort_by(f64::total_cmp);
+    let median = crate::chart::histogram::percentile(&recency, 0.5);
+    let summary = rfm.segment_summary()?;
+    let medians = float_values(&summary.frame(), "recency_median")?;
+    let best = |candidates: &mut dyn Iterator<Item = usize>, key: &dyn Fn(usize) -> f64| {
+        candidates.max_by(|&a, &b| key(a).total_cmp(&key(b)).then(b.cmp(&a)))
+    };
+    let mut out = Vec::new();
+    let all = 0..segments.len();
+    if let Some(protect) = best(&mut all.clone(), &|i| segments[i].revenue_raw) {
+        out.push(("Protect", format!("largest share of revenue ({})", segments[protect].revenue_share), protect));
+        let mut lapsing = all.clone().filter(|&i| i != protect && medians[i] > median);
+        if let Some(win_back) = best(&mut lapsing, &|i| segments[i].revenue_raw) {
+            out.push(("Win back", format!("most revenue among customers lapsing beyond the median recency of {median} days"), win_back));
+        }
+        let taken: Vec<usize> = out.iter().map(|(_, _, i)| *i).collect();
+        let mut recent = all.filter(|&i| !taken.contains(&i) && medians[i] <= median);
+        if let Some(grow) = best(&mut recent, &|i| segments[i].customers_raw) {
+            out.push(("Grow", format!("most customers among recent buyers ({})", segments[grow].customer_share), grow));
+        }
+    }
+    Ok(out)
+}
+
+/// The "Goal" part of a rendered playbook (up to its second heading).
+fn goal_section(html: &str) -> String {
+    let body = html.split_once("</h3>").map_or(html, |(_, rest)| rest);
+    body.split("<h3>").next().unwrap_or_default().trim().to_string()
+}
