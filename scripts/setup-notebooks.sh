@@ -8,7 +8,9 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 EVCXR_VERSION=0.22.0
 
-if ! command -v evcxr_jupyter >/dev/null 2>&1 || ! evcxr_jupyter --version 2>/dev/null | grep -q "$EVCXR_VERSION"; then
+# evcxr_jupyter has no --version; cargo's own record of installed binaries says which is there.
+if ! command -v evcxr_jupyter >/dev/null 2>&1 \
+    || ! grep -q "\"evcxr_jupyter $EVCXR_VERSION " "${CARGO_HOME:-$HOME/.cargo}/.crates.toml" 2>/dev/null; then
     echo "installing evcxr_jupyter $EVCXR_VERSION (takes several minutes once)"
     cargo install evcxr_jupyter --version "$EVCXR_VERSION" --locked --quiet
 fi

@@ -37,7 +37,10 @@ impl HtmlTable {
 
     /// Shows the table in an evcxr notebook.
     pub fn evcxr_display(&self) {
-        println!("EVCXR_BEGIN_CONTENT text/html\n{}\nEVCXR_END_CONTENT", self.html);
+        println!(
+            "EVCXR_BEGIN_CONTENT text/html\n{}\nEVCXR_END_CONTENT",
+            self.html
+        );
     }
 }
 
@@ -55,7 +58,9 @@ impl Show for DataFrame {
     }
 
     fn show_rows(&self, max_rows: usize) -> HtmlTable {
-        HtmlTable { html: html_table(self, max_rows) }
+        HtmlTable {
+            html: html_table(self, max_rows),
+        }
     }
 }
 
@@ -73,24 +78,39 @@ fn cell_text(value: &AnyValue, share: bool) -> (String, bool) {
 }
 
 fn format_float(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 { format!("{v:.0}") } else { format!("{v:.2}") }
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.2}")
+    }
 }
 
 /// Renders `frame` as an HTML table (escaped), truncating to `max_rows` rows with an ellipsis row.
 pub fn html_table(frame: &DataFrame, max_rows: usize) -> String {
     let height = frame.height();
-    let names: Vec<String> = frame.get_column_names().iter().map(|n| n.to_string()).collect();
+    let names: Vec<String> = frame
+        .get_column_names()
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
     let rows: Vec<Option<usize>> = if height <= max_rows.max(2) {
         (0..height).map(Some).collect()
     } else {
         let head = max_rows.max(2) / 2;
-        (0..head).map(Some).chain([None]).chain((height - head..height).map(Some)).collect()
+        (0..head)
+            .map(Some)
+            .chain([None])
+            .chain((height - head..height).map(Some))
+            .collect()
     };
-    let mut out = String::from(
-        "<table style=\"border-collapse:collapse;font-size:13px\"><thead><tr>",
-    );
+    let mut out =
+        String::from("<table style=\"border-collapse:collapse;font-size:13px\"><thead><tr>");
     for name in &names {
-        let _ = write!(out, "<th style=\"padding:2px 8px;border-bottom:1px solid #999\">{}</th>", escape_html(name));
+        let _ = write!(
+            out,
+            "<th style=\"padding:2px 8px;border-bottom:1px solid #999\">{}</th>",
+            escape_html(name)
+        );
     }
     out.push_str("</tr></thead><tbody>");
     for row in rows {
@@ -106,13 +126,21 @@ pub fn html_table(frame: &DataFrame, max_rows: usize) -> String {
                     let value = column.get(i).unwrap_or(AnyValue::Null);
                     let (text, numeric) = cell_text(&value, name.ends_with("_share"));
                     let align = if numeric { "right" } else { "left" };
-                    let _ = write!(out, "<td style=\"padding:2px 8px;text-align:{align}\">{}</td>", escape_html(&text));
+                    let _ = write!(
+                        out,
+                        "<td style=\"padding:2px 8px;text-align:{align}\">{}</td>",
+                        escape_html(&text)
+                    );
                 }
             }
         }
         out.push_str("</tr>");
     }
-    let _ = write!(out, "</tbody></table><p style=\"font-size:12px;color:#666\">{height} rows × {} columns</p>", names.len());
+    let _ = write!(
+        out,
+        "</tbody></table><p style=\"font-size:12px;color:#666\">{height} rows × {} columns</p>",
+        names.len()
+    );
     out
 }
 
@@ -125,7 +153,18 @@ mod tests {
         let frame = DataFrame::new(
             25,
             vec![
-                Column::new("name".into(), (0..25).map(|i| if i == 0 { "<script>".to_string() } else { format!("c{i}") }).collect::<Vec<_>>()),
+                Column::new(
+                    "name".into(),
+                    (0..25)
+                        .map(|i| {
+                            if i == 0 {
+                                "<script>".to_string()
+                            } else {
+                                format!("c{i}")
+                            }
+                        })
+                        .collect::<Vec<_>>(),
+                ),
                 Column::new("revenue_share".into(), vec![0.25; 25]),
                 Column::new("monetary".into(), vec![12.345; 25]),
             ],
@@ -134,7 +173,11 @@ mod tests {
         let html = frame.show_rows(6).html().to_string();
         assert!(html.contains("&lt;script&gt;") && !html.contains("<script>"));
         assert!(html.contains("25.0%") && html.contains("12.35"));
-        assert_eq!(html.matches("<tr>").count(), 1 + 3 + 1 + 3, "header, 3 head rows, ellipsis, 3 tail rows");
+        assert_eq!(
+            html.matches("<tr>").count(),
+            1 + 3 + 1 + 3,
+            "header, 3 head rows, ellipsis, 3 tail rows"
+        );
         assert!(html.contains("c24") && !html.contains(">c10<"));
         assert!(html.contains("25 rows × 3 columns"));
     }

@@ -4,12 +4,6 @@
 
 pub use polars::prelude::*;
 
-pub use crate::data::clean::{CleaningRules, DropReason, RowAccounting};
-pub use crate::data::dates::DateFormat;
-pub use crate::data::roles::ColumnRoles;
-pub use crate::data::sanity::SanityReport;
-pub use crate::data::source::{FileFormat, ReadOptions, TextEncoding};
-pub use crate::data::transactions::{LoadOptions, Transactions};
 pub use crate::chart::Chart;
 pub use crate::chart::bars::{segment_bars, segments_by_dimension};
 pub use crate::chart::boxplot::segment_boxplots;
@@ -17,6 +11,12 @@ pub use crate::chart::heatmap::{HeatmapMeasure, rf_heatmap};
 pub use crate::chart::histogram::rfm_histograms;
 pub use crate::chart::treemap::segment_treemap;
 pub use crate::chart::trend::monthly_trend;
+pub use crate::data::clean::{CleaningRules, DropReason, RowAccounting};
+pub use crate::data::dates::DateFormat;
+pub use crate::data::roles::ColumnRoles;
+pub use crate::data::sanity::SanityReport;
+pub use crate::data::source::{FileFormat, ReadOptions, TextEncoding};
+pub use crate::data::transactions::{LoadOptions, Transactions};
 pub use crate::display::{HtmlTable, Show};
 pub use crate::error::{Error, Result};
 pub use crate::rfm::{RfmParams, RfmTable, ScoringMethod, SegmentMap, SegmentSummary};

@@ -48,39 +48,5 @@ fn full_rfm_equals_pandas() {
         .segments(SegmentMap::rf_regex())
         .fit(&tx)
         .unwrap();
-    let frame = table.export_frame().unwrap();
-    let expected = read_expected("parity/online_retail_expected.csv");
-    assert_eq!(frame.height(), expected.len());
-    let monetary = floats(&frame, "monetary");
-    for column in [
-        "customer_id",
-        "recency",
-        "frequency",
-        "r",
-        "f",
-        "m",
-        "rfm_code",
-        "segment",
-    ] {
-        let got = texts(&frame, column);
-        let mismatches: Vec<_> = expected
-            .iter()
-            .enumerate()
-            .filter(|(i, row)| got[*i] != row[column])
-            .map(|(_, r)| r["customer_id"].clone())
-            .take(5)
-            .collect();
-        assert!(
-            mismatches.is_empty(),
-            "{column} differs for customers {mismatches:?}"
-        );
-    }
-    for (i, row) in expected.iter().enumerate() {
-        let want: f64 = row["monetary"].parse().unwrap();
-        assert!(
-            (monetary[i] - want).abs() <= 1e-9 * want.abs().max(1.0),
-            "monetary of {}",
-            row["customer_id"]
-        );
-    }
+    assert_rfm_matches(&table, "parity/online_retail_expected.csv");
 }

@@ -12,48 +12,13 @@ fn fit(relative: &str, params: RfmParams) -> RfmTable {
     params.fit(&tx).unwrap()
 }
 
-fn assert_matches_expected(table: &RfmTable, expected: &str) {
-    let expected = read_expected(expected);
-    let frame = table.export_frame().unwrap();
-    assert_eq!(frame.height(), expected.len(), "customer count");
-    let monetary = floats(&frame, "monetary");
-    for column in [
-        "customer_id",
-        "recency",
-        "frequency",
-        "r",
-        "f",
-        "m",
-        "rfm_code",
-        "segment",
-    ] {
-        let got = texts(&frame, column);
-        for (i, row) in expected.iter().enumerate() {
-            assert_eq!(
-                got[i], row[column],
-                "{column} of customer {}",
-                row["customer_id"]
-            );
-        }
-    }
-    for (i, row) in expected.iter().enumerate() {
-        let want: f64 = row["monetary"].parse().unwrap();
-        assert!(
-            (monetary[i] - want).abs() < 1e-6,
-            "monetary of {}: {} vs {want}",
-            row["customer_id"],
-            monetary[i]
-        );
-    }
-}
-
 #[test]
 fn quintiles_with_ties_equal_pandas() {
     let table = fit(
         "parity/ties_transactions.csv",
         RfmParams::new().segments(SegmentMap::rf_regex()),
     );
-    assert_matches_expected(&table, "parity/ties_expected.csv");
+    assert_rfm_matches(&table, "parity/ties_expected.csv");
     assert!(
         table.scoring().fallbacks.is_empty(),
         "{:?}",
@@ -67,7 +32,7 @@ fn fallback_equals_pandas_on_rank_first_and_is_reported() {
         "parity/fallback_transactions.csv",
         RfmParams::new().segments(SegmentMap::rf_regex()),
     );
-    assert_matches_expected(&table, "parity/fallback_expected.csv");
+    assert_rfm_matches(&table, "parity/fallback_expected.csv");
     let meta: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(fixture("parity/fallback_expected_meta.json")).unwrap(),
     )

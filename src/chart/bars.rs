@@ -3,7 +3,7 @@
 use plotters::prelude::*;
 
 use crate::chart::theme::{self, FONT, INK, LABEL_SIZE, TITLE_SIZE, WIDTH};
-use crate::chart::{Chart, drawing_error, responsive};
+use crate::chart::{Chart, drawing_error, responsive, top_down_label};
 use crate::error::{Error, Result};
 use crate::frame::{float_values, text_values};
 use crate::rfm::SegmentSummary;
@@ -74,21 +74,15 @@ fn panel<DB: DrawingBackend>(
         .y_label_area_size(label_width)
         .build_cartesian_2d(0f64..max, (0u32..n).into_segmented())
         .map_err(drawing_error)?;
-    let names_for_axis = names.to_vec();
     chart
         .configure_mesh()
         .disable_y_mesh()
-        .light_line_style(TRANSPARENT).bold_line_style(theme::GRID)
+        .light_line_style(TRANSPARENT)
+        .bold_line_style(theme::GRID)
         .x_desc(label)
         .x_label_formatter(&|x| format!("{:.0}%", x * 100.0))
         .y_labels(n as usize)
-        .y_label_formatter(&|v| match v {
-            SegmentValue::CenterOf(i) => names_for_axis
-                .get((n - 1 - i) as usize)
-                .cloned()
-                .unwrap_or_default(),
-            _ => String::new(),
-        })
+        .y_label_formatter(&|v| top_down_label(names, v))
         .label_style((FONT, LABEL_SIZE).into_font().color(&INK))
         .draw()
         .map_err(drawing_error)?;
@@ -102,8 +96,12 @@ fn panel<DB: DrawingBackend>(
         let pad = ((bottom - top).abs() / 6).max(1);
         // map_coordinate gives backend pixels; the panel draws relative to its own corner.
         let (bx, by) = area.get_base_pixel();
-        let corners = [(x0 - bx, top.min(bottom) + pad - by), (x1 - bx, top.max(bottom) - pad - by)];
-        area.draw(&Rectangle::new(corners, color.filled())).map_err(drawing_error)?;
+        let corners = [
+            (x0 - bx, top.min(bottom) + pad - by),
+            (x1 - bx, top.max(bottom) - pad - by),
+        ];
+        area.draw(&Rectangle::new(corners, color.filled()))
+            .map_err(drawing_error)?;
     }
     chart
         .draw_series((0..n).map(|i| {
@@ -183,16 +181,11 @@ pub fn segments_by_dimension(summary: &SegmentSummary, top: usize) -> Result<Cha
         chart
             .configure_mesh()
             .disable_y_mesh()
-            .light_line_style(TRANSPARENT).bold_line_style(theme::GRID)
+            .light_line_style(TRANSPARENT)
+            .bold_line_style(theme::GRID)
             .x_label_formatter(&|x| format!("{:.0}%", x * 100.0))
             .y_labels(n as usize)
-            .y_label_formatter(&|v| match v {
-                SegmentValue::CenterOf(i) => labels
-                    .get((n - 1 - i) as usize)
-                    .cloned()
-                    .unwrap_or_default(),
-                _ => String::new(),
-            })
+            .y_label_formatter(&|v| top_down_label(&labels, v))
             .label_style((FONT, LABEL_SIZE).into_font().color(&INK))
             .draw()
             .map_err(drawing_error)?;

@@ -4,7 +4,7 @@ use plotters::prelude::*;
 
 use crate::chart::histogram::{compact, percentile};
 use crate::chart::theme::{self, FONT, INK, LABEL_SIZE, TITLE_SIZE, WIDTH};
-use crate::chart::{Chart, drawing_error, responsive};
+use crate::chart::{Chart, drawing_error, responsive, top_down_label};
 use crate::error::{Error, Result};
 use crate::frame::{float_values, text_values};
 use crate::rfm::RfmTable;
@@ -117,18 +117,14 @@ pub fn segment_boxplots(table: &RfmTable, measure: &str) -> Result<Chart> {
         chart
             .configure_mesh()
             .disable_y_mesh()
-            .light_line_style(TRANSPARENT).bold_line_style(theme::GRID)
+            .light_line_style(TRANSPARENT)
+            .bold_line_style(theme::GRID)
             .x_desc(format!(
                 "{measure} ({outliers} outliers beyond 1.5 IQR not drawn)"
             ))
             .x_label_formatter(&|x| compact(*x))
             .y_labels(n as usize)
-            .y_label_formatter(&|v| match v {
-                SegmentValue::CenterOf(i) => {
-                    order.get((n - 1 - i) as usize).cloned().unwrap_or_default()
-                }
-                _ => String::new(),
-            })
+            .y_label_formatter(&|v| top_down_label(&order, v))
             .label_style((FONT, LABEL_SIZE).into_font().color(&INK))
             .draw()
             .map_err(drawing_error)?;

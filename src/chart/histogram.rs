@@ -47,7 +47,8 @@ pub fn rfm_histograms(table: &RfmTable) -> Result<Chart> {
             chart
                 .configure_mesh()
                 .disable_x_mesh()
-                .light_line_style(TRANSPARENT).bold_line_style(theme::GRID)
+                .light_line_style(TRANSPARENT)
+                .bold_line_style(theme::GRID)
                 .x_desc(format!("{unit} (last bin: p99+)"))
                 .y_desc("customers")
                 .x_labels(4)

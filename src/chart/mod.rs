@@ -58,6 +58,23 @@ impl Chart {
     }
 }
 
+/// The label of a horizontal category axis whose first category is drawn at the top: plotters
+/// counts segments from the bottom.
+pub(crate) fn top_down_label(
+    names: &[String],
+    value: &plotters::coord::ranged1d::SegmentValue<u32>,
+) -> String {
+    match value {
+        plotters::coord::ranged1d::SegmentValue::CenterOf(i) => names
+            .len()
+            .checked_sub(1 + *i as usize)
+            .and_then(|k| names.get(k))
+            .cloned()
+            .unwrap_or_default(),
+        _ => String::new(),
+    }
+}
+
 /// Turns a plotters error into ours.
 pub(crate) fn drawing_error<E: std::fmt::Debug>(error: E) -> Error {
     Error::Chart(format!("{error:?}"))

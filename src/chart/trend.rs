@@ -53,7 +53,8 @@ pub fn monthly_trend(sanity: &SanityReport) -> Result<Chart> {
             chart
                 .configure_mesh()
                 .disable_x_mesh()
-                .light_line_style(TRANSPARENT).bold_line_style(theme::GRID)
+                .light_line_style(TRANSPARENT)
+                .bold_line_style(theme::GRID)
                 .y_desc(name)
                 .x_labels(n as usize)
                 .x_label_formatter(&|v| match v {

@@ -144,7 +144,10 @@ impl InputArgs {
     pub fn cleaning_rules(&self, base: CleaningRules) -> CleaningRules {
         CleaningRules {
             drop_cancellations: base.drop_cancellations && !self.keep_cancellations,
-            cancellation_pattern: self.cancellation_pattern.clone().unwrap_or(base.cancellation_pattern),
+            cancellation_pattern: self
+                .cancellation_pattern
+                .clone()
+                .unwrap_or(base.cancellation_pattern),
             drop_non_positive_quantity: base.drop_non_positive_quantity && !self.keep_non_positive,
             drop_non_positive_price: base.drop_non_positive_price && !self.keep_non_positive,
             drop_duplicates: base.drop_duplicates || self.drop_duplicates,

@@ -121,7 +121,10 @@ impl ReportArgs {
 }
 
 fn stem(path: &Path) -> String {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let name = name.trim_end_matches(".gz");
     name.rsplit_once('.').map_or(name, |(s, _)| s).to_string()
 }
@@ -134,7 +137,10 @@ pub fn run(args: &ReportArgs, timings: &mut Timings) -> Result<()> {
     }
     // Drawn only on a terminal: indicatif hides itself when stderr is not one.
     let progress = ProgressBar::new_spinner();
-    progress.set_style(ProgressStyle::with_template("{spinner} {msg} ({elapsed})").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+    progress.set_style(
+        ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
     progress.enable_steady_tick(std::time::Duration::from_millis(120));
     progress.set_message("reading and cleaning transactions");
     let options = config.load_options()?;
@@ -155,9 +161,15 @@ pub fn run(args: &ReportArgs, timings: &mut Timings) -> Result<()> {
     timings.mark("report");
     let output = args.output_path(&config);
     if let Some(parent) = output.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(|e| Error::Io { path: parent.to_path_buf(), source: e })?;
+        std::fs::create_dir_all(parent).map_err(|e| Error::Io {
+            path: parent.to_path_buf(),
+            source: e,
+        })?;
     }
-    std::fs::write(&output, html).map_err(|e| Error::Io { path: output.clone(), source: e })?;
+    std::fs::write(&output, html).map_err(|e| Error::Io {
+        path: output.clone(),
+        source: e,
+    })?;
     timings.mark("write");
     progress.finish_and_clear();
     eprintln!("wrote {}", output.display());

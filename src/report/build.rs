@@ -43,14 +43,20 @@ impl Templates {
     pub fn from_folder(folder: impl Into<PathBuf>) -> Result<Self> {
         let folder = folder.into();
         if !folder.is_dir() {
-            return Err(Error::Config { path: folder, message: "the template folder does not exist".into() });
+            return Err(Error::Config {
+                path: folder,
+                message: "the template folder does not exist".into(),
+            });
         }
         let playbooks = if folder.join("playbooks").is_dir() {
             Playbooks::from_folder(folder.join("playbooks"))?
         } else {
             Playbooks::built_in()
         };
-        Ok(Templates { folder: Some(folder), playbooks })
+        Ok(Templates {
+            folder: Some(folder),
+            playbooks,
+        })
     }
 
     /// Uses another playbook folder.
@@ -182,7 +188,11 @@ struct Charts {
 /// std::fs::write("report.html", html).unwrap();
 /// # Ok::<(), custseg::Error>(())
 /// ```
-pub fn render_report(config: &StudyConfig, transactions: &Transactions, templates: &Templates) -> Result<String> {
+pub fn render_report(
+    config: &StudyConfig,
+    transactions: &Transactions,
+    templates: &Templates,
+) -> Result<String> {
     let rfm = config.rfm_params()?.fit(transactions)?;
     let summary = rfm.segment_summary()?;
     let fmt = &config.format;
@@ -198,34 +208,69 @@ pub fn render_report(config: &StudyConfig, transactions: &Transactions, template
     };
     let playbooks = segments
         .iter()
-        .map(|s| Ok(Playbook { segment: s.clone(), html: templates.playbooks.render(&s.name, &playbook_context(s))? }))
+        .map(|s| {
+            Ok(Playbook {
+                segment: s.clone(),
+                html: templates.playbooks.render(&s.name, &playbook_context(s))?,
+            })
+        })
         .collect::<Result<Vec<_>>>()?;
     let priorities = priorities(&rfm, &segments)?
         .into_iter()
         .map(|(label, why, index)| {
             let segment = segments[index].clone();
             let goal_html = goal_section(&playbooks[index].html);
-            Priority { label: label.to_string(), why, segment, goal_html }
+            Priority {
+                label: label.to_string(),
+                why,
+                segment,
+                goal_html,
+            }
         })
         .collect();
 
     let a = &sanity.accounting;
     let percent_of_rows = |n: usize| fmt.percent(n as f64 / a.rows_in.max(1) as f64);
-    let mut accounting = vec![Row { cells: vec!["rows read".into(), fmt.count(a.rows_in), "100.0%".into()], flag: false }];
+    let mut accounting = vec![Row {
+        cells: vec!["rows read".into(), fmt.count(a.rows_in), "100.0%".into()],
+        flag: false,
+    }];
     for (reason, n) in &a.dropped {
-        accounting.push(Row { cells: vec![format!("dropped: {}", reason.label()), fmt.count(*n), percent_of_rows(*n)], flag: true });
+        accounting.push(Row {
+            cells: vec![
+                format!("dropped: {}", reason.label()),
+                fmt.count(*n),
+                percent_of_rows(*n),
+            ],
+            flag: true,
+        });
     }
-    accounting.push(Row { cells: vec!["rows kept".into(), fmt.count(a.rows_kept), percent_of_rows(a.rows_kept)], flag: false });
+    accounting.push(Row {
+        cells: vec![
+            "rows kept".into(),
+            fmt.count(a.rows_kept),
+            percent_of_rows(a.rows_kept),
+        ],
+        flag: false,
+    });
     let missing = sanity
         .missing_values
         .iter()
-        .map(|(c, n)| Row { cells: vec![c.clone(), fmt.count(*n), percent_of_rows(*n)], flag: *n > 0 })
+        .map(|(c, n)| Row {
+            cells: vec![c.clone(), fmt.count(*n), percent_of_rows(*n)],
+            flag: *n > 0,
+        })
         .collect();
     let months = sanity
         .months
         .iter()
         .map(|m| Row {
-            cells: vec![m.month.clone(), fmt.count(m.rows), fmt.count(m.customers), fmt.money(m.revenue, 0)],
+            cells: vec![
+                m.month.clone(),
+                fmt.count(m.rows),
+                fmt.count(m.customers),
+                fmt.money(m.revenue, 0),
+            ],
             flag: m.rows == 0,
         })
         .collect();
@@ -233,16 +278,36 @@ pub fn render_report(config: &StudyConfig, transactions: &Transactions, template
     let opt = |o: &Option<String>| o.clone().unwrap_or_else(|| "(none)".into());
     let roles = [
         ("customer", r.customer.clone()),
-        ("invoice", r.invoice.clone().unwrap_or_else(|| "(none: every row is one purchase)".into())),
+        (
+            "invoice",
+            r.invoice
+                .clone()
+                .unwrap_or_else(|| "(none: every row is one purchase)".into()),
+        ),
         ("date", r.date.clone()),
         ("quantity", opt(&r.quantity)),
         ("unit price", opt(&r.price)),
-        ("amount", r.amount.clone().unwrap_or_else(|| "quantity x unit price".into())),
+        (
+            "amount",
+            r.amount
+                .clone()
+                .unwrap_or_else(|| "quantity x unit price".into()),
+        ),
         ("product", opt(&r.product)),
-        ("dimensions", if r.dimensions.is_empty() { "(none)".into() } else { r.dimensions.join(", ") }),
+        (
+            "dimensions",
+            if r.dimensions.is_empty() {
+                "(none)".into()
+            } else {
+                r.dimensions.join(", ")
+            },
+        ),
     ]
     .into_iter()
-    .map(|(role, column)| Row { cells: vec![role.to_string(), column], flag: false })
+    .map(|(role, column)| Row {
+        cells: vec![role.to_string(), column],
+        flag: false,
+    })
     .collect();
 
     let score_ranges = rfm
@@ -257,7 +322,11 @@ pub fn render_report(config: &StudyConfig, transactions: &Transactions, template
                 .iter()
                 .map(|range| match range {
                     Some((lo, hi)) if lo == hi => fmt.number(*lo, decimals_for(*lo)),
-                    Some((lo, hi)) => format!("{} – {}", fmt.number(*lo, decimals_for(*lo)), fmt.number(*hi, decimals_for(*hi))),
+                    Some((lo, hi)) => format!(
+                        "{} – {}",
+                        fmt.number(*lo, decimals_for(*lo)),
+                        fmt.number(*hi, decimals_for(*hi))
+                    ),
                     None => "(empty)".into(),
                 })
                 .collect(),
@@ -268,13 +337,19 @@ pub fn render_report(config: &StudyConfig, transactions: &Transactions, template
     for dimension in &r.dimensions {
         let by = rfm.segment_summary_by(transactions, dimension)?;
         let chart = segments_by_dimension(&by, config.report.top_dimension_values)?;
-        dimensions.push(Dimension { name: dimension.clone(), chart: chart.svg().to_string(), rows: dimension_rows(&by, dimension, fmt)? });
+        dimensions.push(Dimension {
+            name: dimension.clone(),
+            chart: chart.svg().to_string(),
+            rows: dimension_rows(&by, dimension, fmt)?,
+        });
     }
 
     let charts = Charts {
         trend: monthly_trend(sanity)?.svg().to_string(),
         histograms: rfm_histograms(&rfm)?.svg().to_string(),
-        heatmap: rf_heatmap(&rfm, HeatmapMeasure::MeanMonetary)?.svg().to_string(),
+        heatmap: rf_heatmap(&rfm, HeatmapMeasure::MeanMonetary)?
+            .svg()
+            .to_string(),
         treemap: segment_treemap(&summary)?.svg().to_string(),
         bars: segment_bars(&summary)?.svg().to_string(),
         box_recency: segment_boxplots(&rfm, "recency")?.svg().to_string(),
@@ -286,13 +361,22 @@ pub fn render_report(config: &StudyConfig, transactions: &Transactions, template
     methodology_context.insert("segment_map", &rfm.segment_map().name);
     methodology_context.insert("snapshot", &snapshot);
     let (methodology, origin) = templates.text("methodology.md", METHODOLOGY)?;
-    let methodology_html = markdown_to_html(&render_markdown_template(&methodology, &origin, &methodology_context)?);
+    let methodology_html = markdown_to_html(&render_markdown_template(
+        &methodology,
+        &origin,
+        &methodology_context,
+    )?);
 
     let csv_href = if config.report.embed_customer_csv {
         let mut frame = rfm.export_frame()?;
         let mut bytes = Vec::new();
-        CsvWriter::new(&mut bytes).include_header(true).finish(&mut frame)?;
-        Some(format!("data:text/csv;charset=utf-8;base64,{}", base64::engine::general_purpose::STANDARD.encode(bytes)))
+        CsvWriter::new(&mut bytes)
+            .include_header(true)
+            .finish(&mut frame)?;
+        Some(format!(
+            "data:text/csv;charset=utf-8;base64,{}",
+            base64::engine::general_purpose::STANDARD.encode(bytes)
+        ))
     } else {
         None
     };
@@ -301,16 +385,41 @@ pub fn render_report(config: &StudyConfig, transactions: &Transactions, template
     let source = if is_bundled {
         "UCI Online Retail (bundled with custseg)".to_string()
     } else {
-        source_path.file_name().map_or_else(|| source_path.display().to_string(), |n| n.to_string_lossy().into_owned())
+        source_path.file_name().map_or_else(
+            || source_path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        )
     };
     let days = (sanity.last_date.date() - sanity.first_date.date()).num_days() + 1;
     let kpis = vec![
-        Kpi { label: "customers".into(), value: fmt.count(rfm.len()) },
-        Kpi { label: "revenue".into(), value: fmt.money(sanity.revenue, 0) },
-        Kpi { label: if transactions.has_invoices() { "orders".into() } else { "purchases".into() }, value: fmt.count(sanity.invoices) },
-        Kpi { label: "revenue per customer".into(), value: fmt.money(sanity.revenue / rfm.len().max(1) as f64, 0) },
-        Kpi { label: "days covered".into(), value: fmt.count(days as usize) },
-        Kpi { label: "rows kept".into(), value: percent_of_rows(a.rows_kept) },
+        Kpi {
+            label: "customers".into(),
+            value: fmt.count(rfm.len()),
+        },
+        Kpi {
+            label: "revenue".into(),
+            value: fmt.money(sanity.revenue, 0),
+        },
+        Kpi {
+            label: if transactions.has_invoices() {
+                "orders".into()
+            } else {
+                "purchases".into()
+            },
+            value: fmt.count(sanity.invoices),
+        },
+        Kpi {
+            label: "revenue per customer".into(),
+            value: fmt.money(sanity.revenue / rfm.len().max(1) as f64, 0),
+        },
+        Kpi {
+            label: "days covered".into(),
+            value: fmt.count(days as usize),
+        },
+        Kpi {
+            label: "rows kept".into(),
+            value: percent_of_rows(a.rows_kept),
+        },
     ];
     let (template, origin) = templates.text("report.html", REPORT_TEMPLATE)?;
     let (css, _) = templates.text("report.css", REPORT_CSS)?;
@@ -320,7 +429,11 @@ pub fn render_report(config: &StudyConfig, transactions: &Transactions, template
         source,
         attribution: is_bundled.then(|| ONLINE_RETAIL_ATTRIBUTION.to_string()),
         generated_on: config.report.generated_on.clone(),
-        period: format!("{} to {}", sanity.first_date.date(), sanity.last_date.date()),
+        period: format!(
+            "{} to {}",
+            sanity.first_date.date(),
+            sanity.last_date.date()
+        ),
         snapshot,
         kpis,
         priorities,
@@ -346,10 +459,19 @@ pub fn render_report(config: &StudyConfig, transactions: &Transactions, template
     };
     let mut tera = tera::Tera::default();
     tera.add_raw_template("report.html", &template)
-        .map_err(|e| Error::Template { template: origin.clone(), message: format!("{e:?}") })?;
-    let context = tera::Context::from_serialize(&context)
-        .map_err(|e| Error::Template { template: origin.clone(), message: format!("{e:?}") })?;
-    tera.render("report.html", &context).map_err(|e| Error::Template { template: origin, message: format!("{e:?}") })
+        .map_err(|e| Error::Template {
+            template: origin.clone(),
+            message: format!("{e:?}"),
+        })?;
+    let context = tera::Context::from_serialize(&context).map_err(|e| Error::Template {
+        template: origin.clone(),
+        message: format!("{e:?}"),
+    })?;
+    tera.render("report.html", &context)
+        .map_err(|e| Error::Template {
+            template: origin,
+            message: format!("{e:?}"),
+        })
 }
 
 fn decimals_for(x: f64) -> usize {
@@ -366,7 +488,14 @@ fn read_as(transactions: &Transactions) -> String {
         parts.push(e.name().into());
     }
     if let Some(d) = s.delimiter {
-        parts.push(format!("delimiter {}", if d == '\t' { "tab".to_string() } else { format!("\"{d}\"") }));
+        parts.push(format!(
+            "delimiter {}",
+            if d == '\t' {
+                "tab".to_string()
+            } else {
+                format!("\"{d}\"")
+            }
+        ));
     }
     parts.push(format!("dates {}", transactions.sanity().date_format));
     parts.join(", ")
@@ -428,7 +557,10 @@ fn dimension_rows(by: &SegmentSummary, dimension: &str, fmt: &NumberFormat) -> R
 /// * win back: among segments whose median recency is above the customers' median recency, the
 ///   one with the most revenue (valuable customers drifting away);
 /// * grow: among the remaining recent segments, the one with the most customers.
-fn priorities(rfm: &RfmTable, segments: &[SegmentRow]) -> Result<Vec<(&'static str, String, usize)>> {
+fn priorities(
+    rfm: &RfmTable,
+    segments: &[SegmentRow],
+) -> Result<Vec<(&'static str, String, usize)>> {
     let mut recency = float_values(&rfm.frame(), "recency")?;
     recency.sort_by(f64::total_cmp);
     let median = crate::chart::histogram::percentile(&recency, 0.5);
@@ -440,7 +572,14 @@ fn priorities(rfm: &RfmTable, segments: &[SegmentRow]) -> Result<Vec<(&'static s
     let mut out = Vec::new();
     let all = 0..segments.len();
     if let Some(protect) = best(&mut all.clone(), &|i| segments[i].revenue_raw) {
-        out.push(("Protect", format!("largest share of revenue ({})", segments[protect].revenue_share), protect));
+        out.push((
+            "Protect",
+            format!(
+                "largest share of revenue ({})",
+                segments[protect].revenue_share
+            ),
+            protect,
+        ));
         let mut lapsing = all.clone().filter(|&i| i != protect && medians[i] > median);
         if let Some(win_back) = best(&mut lapsing, &|i| segments[i].revenue_raw) {
             out.push(("Win back", format!("most revenue among customers lapsing beyond the median recency of {median} days"), win_back));
@@ -448,7 +587,14 @@ fn priorities(rfm: &RfmTable, segments: &[SegmentRow]) -> Result<Vec<(&'static s
         let taken: Vec<usize> = out.iter().map(|(_, _, i)| *i).collect();
         let mut recent = all.filter(|&i| !taken.contains(&i) && medians[i] <= median);
         if let Some(grow) = best(&mut recent, &|i| segments[i].customers_raw) {
-            out.push(("Grow", format!("most customers among recent buyers ({})", segments[grow].customer_share), grow));
+            out.push((
+                "Grow",
+                format!(
+                    "most customers among recent buyers ({})",
+                    segments[grow].customer_share
+                ),
+                grow,
+            ));
         }
     }
     Ok(out)
@@ -457,5 +603,9 @@ fn priorities(rfm: &RfmTable, segments: &[SegmentRow]) -> Result<Vec<(&'static s
 /// The "Goal" part of a rendered playbook (up to its second heading).
 fn goal_section(html: &str) -> String {
     let body = html.split_once("</h3>").map_or(html, |(_, rest)| rest);
-    body.split("<h3>").next().unwrap_or_default().trim().to_string()
+    body.split("<h3>")
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_string()
 }

@@ -63,3 +63,43 @@ pub fn temp_file(name: &str, contents: &[u8]) -> (tempfile::TempDir, PathBuf) {
 pub fn load(path: &Path) -> custseg::Result<Transactions> {
     Transactions::load(path, &LoadOptions::default())
 }
+
+/// The CLI-contract columns of `table` equal a pandas expectation file: ids, recency, frequency,
+/// scores, codes and segments exactly, monetary to 1e-9 relative.
+pub fn assert_rfm_matches(table: &RfmTable, expected: &str) {
+    let expected = read_expected(expected);
+    let frame = table.export_frame().unwrap();
+    assert_eq!(frame.height(), expected.len(), "customer count");
+    for column in [
+        "customer_id",
+        "recency",
+        "frequency",
+        "r",
+        "f",
+        "m",
+        "rfm_code",
+        "segment",
+    ] {
+        let got = texts(&frame, column);
+        let mismatches: Vec<&String> = expected
+            .iter()
+            .enumerate()
+            .filter(|(i, row)| got[*i] != row[column])
+            .map(|(_, r)| &r["customer_id"])
+            .take(5)
+            .collect();
+        assert!(
+            mismatches.is_empty(),
+            "{column} differs for customers {mismatches:?}"
+        );
+    }
+    let monetary = floats(&frame, "monetary");
+    for (i, row) in expected.iter().enumerate() {
+        let want: f64 = row["monetary"].parse().unwrap();
+        assert!(
+            (monetary[i] - want).abs() <= 1e-9 * want.abs().max(1.0),
+            "monetary of {}",
+            row["customer_id"]
+        );
+    }
+}
