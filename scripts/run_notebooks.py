@@ -9,6 +9,7 @@ the executed notebook also replaces the source, so the committed notebooks carry
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from pathlib import Path
@@ -59,6 +60,9 @@ def run(path: Path, inplace: bool) -> bool:
     OUT.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, OUT / path.name)
     html, _ = HTMLExporter().from_notebook_node(nb)
+    # nbconvert links require.js and MathJax from a CDN; the notebooks use neither, and the
+    # rendering must open offline, so drop those tags.
+    html = re.sub(r'<script[^>]*src="https?://[^"]*"[^>]*>\s*</script>', "", html)
     (OUT / path.with_suffix(".html").name).write_text(html, encoding="utf-8")
     if inplace and ok:
         nbformat.write(nb, path)

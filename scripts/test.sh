@@ -28,3 +28,6 @@ node tests/browser/check_report.mjs "$OUT/online-retail.html" "$OUT/online-retai
 node tests/browser/check_report.mjs "$OUT/hostile.html" "$OUT/hostile.png"
 echo "== notebooks under evcxr"
 .venv/bin/python scripts/run_notebooks.py
+for html in reports/notebooks/*.html; do
+    node tests/browser/check_report.mjs "$html" "$OUT/$(basename "$html" .html).png"
+done
