@@ -14,9 +14,11 @@
 //! ```
 
 pub mod chart;
+pub mod cluster;
 pub mod data;
 pub mod display;
 pub mod error;
+pub mod features;
 pub mod frame;
 pub mod prelude;
 pub mod report;

@@ -1,0 +1,251 @@
+//! Clustering quality metrics with scikit-learn's definitions: silhouette (mean and per sample),
+//! Calinski-Harabasz and Davies-Bouldin. linfa has only the silhouette; these three are written
+//! here so that a comparison table matches scikit-learn's to 1e-9 (tested against
+//! `tests/fixtures/cluster/metrics_cases.json`, made by `tests/reference/cluster_metrics.py`).
+//!
+//! The data is a row-major matrix: `rows` samples of `dims` features in one slice.
+
+use crate::error::{Error, Result};
+
+/// A row-major matrix view: sample `i` is `values[i * dims..(i + 1) * dims]`.
+#[derive(Debug, Clone, Copy)]
+pub struct Matrix<'a> {
+    values: &'a [f64],
+    dims: usize,
+}
+
+impl<'a> Matrix<'a> {
+    /// Wraps `values` as rows of `dims` features.
+    pub fn new(values: &'a [f64], dims: usize) -> Result<Self> {
+        if dims == 0 || values.len() % dims != 0 {
+            return Err(Error::param(
+                "matrix",
+                format!("{} values do not split into rows of {dims}", values.len()),
+            ));
+        }
+        if values.iter().any(|v| !v.is_finite()) {
+            return Err(Error::param(
+                "matrix",
+                "the features hold NaN or infinite values; transform or drop them first",
+            ));
+        }
+        Ok(Matrix { values, dims })
+    }
+
+    /// Number of samples.
+    pub fn rows(&self) -> usize {
+        self.values.len() / self.dims
+    }
+
+    /// One sample.
+    pub fn row(&self, i: usize) -> &'a [f64] {
+        &self.values[i * self.dims..(i + 1) * self.dims]
+    }
+}
+
+fn distance(a: &[f64], b: &[f64]) -> f64 {
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y) * (x - y))
+        .sum::<f64>()
+        .sqrt()
+}
+
+/// Dense cluster ids 0..k for the labels, and k. Labels may be any integers.
+fn relabel(labels: &[i64]) -> (Vec<usize>, usize) {
+    let mut distinct: Vec<i64> = labels.to_vec();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let ids = labels
+        .iter()
+        .map(|l| distinct.binary_search(l).unwrap_or(0))
+        .collect();
+    (ids, distinct.len())
+}
+
+fn check(x: &Matrix, labels: &[i64]) -> Result<(Vec<usize>, usize)> {
+    if labels.len() != x.rows() {
+        return Err(Error::param(
+            "labels",
+            format!("{} labels for {} samples", labels.len(), x.rows()),
+        ));
+    }
+    let (ids, k) = relabel(labels);
+    if k < 2 || k > x.rows().saturating_sub(1) {
+        return Err(Error::param(
+            "labels",
+            format!(
+                "the metrics need 2 to n - 1 = {} clusters, got {k}",
+                x.rows().saturating_sub(1)
+            ),
+        ));
+    }
+    Ok((ids, k))
+}
+
+fn centroids(x: &Matrix, ids: &[usize], k: usize) -> (Vec<Vec<f64>>, Vec<usize>) {
+    let mut sums = vec![vec![0.0; x.dims]; k];
+    let mut counts = vec![0usize; k];
+    for (i, &c) in ids.iter().enumerate() {
+        counts[c] += 1;
+        for (s, v) in sums[c].iter_mut().zip(x.row(i)) {
+            *s += v;
+        }
+    }
+    for (sum, &n) in sums.iter_mut().zip(&counts) {
+        for s in sum.iter_mut() {
+            *s /= n as f64;
+        }
+    }
+    (sums, counts)
+}
+
+/// Silhouette coefficient of every sample (scikit-learn's `silhouette_samples`, Euclidean):
+/// `(b - a) / max(a, b)` with `a` the mean distance to the other members of its cluster and `b`
+/// the smallest mean distance to another cluster; 0 for a sample alone in its cluster.
+pub fn silhouette_samples(x: &Matrix, labels: &[i64]) -> Result<Vec<f64>> {
+    let (ids, k) = check(x, labels)?;
+    let n = x.rows();
+    let mut sizes = vec![0usize; k];
+    for &c in &ids {
+        sizes[c] += 1;
+    }
+    let mut out = Vec::with_capacity(n);
+    let mut sums = vec![0.0; k];
+    for i in 0..n {
+        sums.iter_mut().for_each(|s| *s = 0.0);
+        let xi = x.row(i);
+        for (j, &c) in ids.iter().enumerate() {
+            sums[c] += distance(xi, x.row(j));
+        }
+        let own = ids[i];
+        if sizes[own] <= 1 {
+            out.push(0.0);
+            continue;
+        }
+        let a = sums[own] / (sizes[own] - 1) as f64;
+        let b = (0..k)
+            .filter(|&c| c != own)
+            .map(|c| sums[c] / sizes[c] as f64)
+            .fold(f64::INFINITY, f64::min);
+        let s = (b - a) / a.max(b);
+        out.push(if s.is_nan() { 0.0 } else { s });
+    }
+    Ok(out)
+}
+
+/// Mean silhouette coefficient (scikit-learn's `silhouette_score`, Euclidean, all samples).
+pub fn silhouette_score(x: &Matrix, labels: &[i64]) -> Result<f64> {
+    let samples = silhouette_samples(x, labels)?;
+    Ok(samples.iter().sum::<f64>() / samples.len() as f64)
+}
+
+/// Calinski-Harabasz index: between-cluster dispersion over within-cluster dispersion, each by its
+/// degrees of freedom, `[B / (k - 1)] / [W / (n - k)]`; 1 when W is 0 (scikit-learn's convention).
+pub fn calinski_harabasz_score(x: &Matrix, labels: &[i64]) -> Result<f64> {
+    let (ids, k) = check(x, labels)?;
+    let n = x.rows();
+    let mean: Vec<f64> = (0..x.dims)
+        .map(|d| (0..n).map(|i| x.row(i)[d]).sum::<f64>() / n as f64)
+        .collect();
+    let (centers, counts) = centroids(x, &ids, k);
+    let mut between = 0.0;
+    for (c, center) in centers.iter().enumerate() {
+        between += counts[c] as f64
+            * center
+                .iter()
+                .zip(&mean)
+                .map(|(a, b)| (a - b) * (a - b))
+                .sum::<f64>();
+    }
+    let mut within = 0.0;
+    for (i, &c) in ids.iter().enumerate() {
+        within += x
+            .row(i)
+            .iter()
+            .zip(&centers[c])
+            .map(|(a, b)| (a - b) * (a - b))
+            .sum::<f64>();
+    }
+    Ok(if within == 0.0 {
+        1.0
+    } else {
+        between * (n - k) as f64 / (within * (k - 1) as f64)
+    })
+}
+
+/// Davies-Bouldin index: for each cluster the worst ratio of summed spreads to centroid distance,
+/// averaged; spreads are mean distances to the centroid. 0 when every spread or every centroid
+/// distance is 0 (scikit-learn's convention); coincident centroids are ignored.
+pub fn davies_bouldin_score(x: &Matrix, labels: &[i64]) -> Result<f64> {
+    let (ids, k) = check(x, labels)?;
+    let (centers, counts) = centroids(x, &ids, k);
+    let mut spread = vec![0.0; k];
+    for (i, &c) in ids.iter().enumerate() {
+        spread[c] += distance(x.row(i), &centers[c]);
+    }
+    for (s, &n) in spread.iter_mut().zip(&counts) {
+        *s /= n as f64;
+    }
+    let gaps: Vec<Vec<f64>> = (0..k)
+        .map(|a| (0..k).map(|b| distance(&centers[a], &centers[b])).collect())
+        .collect();
+    let close = |v: f64| v.abs() < 1e-12;
+    if spread.iter().all(|s| close(*s)) || gaps.iter().flatten().all(|g| close(*g)) {
+        return Ok(0.0);
+    }
+    let worst: Vec<f64> = (0..k)
+        .map(|a| {
+            (0..k)
+                .filter(|&b| b != a)
+                .map(|b| {
+                    if gaps[a][b] == 0.0 {
+                        0.0
+                    } else {
+                        (spread[a] + spread[b]) / gaps[a][b]
+                    }
+                })
+                .fold(f64::NEG_INFINITY, f64::max)
+        })
+        .collect();
+    Ok(worst.iter().sum::<f64>() / k as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hand_computed_two_clusters() {
+        // Points 0, 1 (cluster A) and 4, 6 (cluster B) on a line.
+        let values = [0.0, 1.0, 4.0, 6.0];
+        let x = Matrix::new(&values, 1).unwrap();
+        let labels = [0, 0, 1, 1];
+        // Sample 0: a = 1, b = (4 + 6) / 2 = 5 -> 0.8; sample 1: a = 1, b = 4 -> 0.75;
+        // sample 2: a = 2, b = 3.5 -> 1.5 / 3.5; sample 3: a = 2, b = 5.5 -> 3.5 / 5.5.
+        let s = silhouette_samples(&x, &labels).unwrap();
+        let want = [0.8, 0.75, 1.5 / 3.5, 3.5 / 5.5];
+        for (g, w) in s.iter().zip(want) {
+            assert!((g - w).abs() < 1e-15);
+        }
+        // Centroids 0.5 and 5, mean 2.75: B = 2 * 2.25^2 * 2 = 20.25; W = 0.5 + 2 = 2.5.
+        let ch = calinski_harabasz_score(&x, &labels).unwrap();
+        assert!((ch - 20.25 * 2.0 / 2.5).abs() < 1e-12);
+        // Spreads 0.5 and 1, centroid distance 4.5: DB = (1.5 / 4.5 + 1.5 / 4.5) / 2.
+        let db = davies_bouldin_score(&x, &labels).unwrap();
+        assert!((db - 1.5 / 4.5).abs() < 1e-15);
+    }
+
+    #[test]
+    fn singleton_and_bad_inputs() {
+        let values = [0.0, 1.0, 10.0];
+        let x = Matrix::new(&values, 1).unwrap();
+        let s = silhouette_samples(&x, &[0, 0, 7]).unwrap();
+        assert_eq!(s[2], 0.0, "alone in its cluster");
+        assert!(silhouette_score(&x, &[0, 0, 0]).is_err(), "one cluster");
+        assert!(silhouette_score(&x, &[0, 1, 2]).is_err(), "n clusters");
+        assert!(silhouette_score(&x, &[0, 1]).is_err(), "label count");
+        assert!(Matrix::new(&[1.0, f64::NAN], 1).is_err());
+        assert!(Matrix::new(&[1.0, 2.0, 3.0], 2).is_err());
+    }
+}
