@@ -17,7 +17,7 @@ pub struct Matrix<'a> {
 impl<'a> Matrix<'a> {
     /// Wraps `values` as rows of `dims` features.
     pub fn new(values: &'a [f64], dims: usize) -> Result<Self> {
-        if dims == 0 || values.len() % dims != 0 {
+        if dims == 0 || !values.len().is_multiple_of(dims) {
             return Err(Error::param(
                 "matrix",
                 format!("{} values do not split into rows of {dims}", values.len()),
