@@ -102,3 +102,39 @@ fn log1p_standard_scaling_equals_scikit_learn_on_online_retail() {
         );
     }
 }
+
+#[test]
+fn kmeans_inertia_within_half_a_percent_of_scikit_learn_for_k_2_to_10() {
+    use custseg::cluster::kmeans::KMeansParams;
+    use custseg::cluster::selection::select_kmeans;
+    let scaled = read_expected("cluster/online_retail_scaled.csv");
+    let values: Vec<f64> = scaled
+        .iter()
+        .flat_map(|r| ["recency", "frequency", "monetary"].map(|c| r[c].parse::<f64>().unwrap()))
+        .collect();
+    let x = Matrix::new(&values, 3).unwrap();
+    let expected: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(fixture("cluster/online_retail_kmeans.json")).unwrap(),
+    )
+    .unwrap();
+    let selection = select_kmeans(&x, 2..=10, &KMeansParams::new(2).n_init(10).seed(0)).unwrap();
+    for (row, want) in selection
+        .rows
+        .iter()
+        .zip(expected["results"].as_array().unwrap())
+    {
+        assert_eq!(row.k as u64, want["k"].as_u64().unwrap());
+        let sklearn = want["inertia"].as_f64().unwrap();
+        let gap = (row.inertia - sklearn) / sklearn;
+        assert!(
+            gap.abs() <= 0.005,
+            "k={}: inertia {} vs scikit-learn {sklearn} ({:+.3}%)",
+            row.k,
+            row.inertia,
+            100.0 * gap
+        );
+    }
+    let again = select_kmeans(&x, 2..=10, &KMeansParams::new(2).n_init(10).seed(0)).unwrap();
+    assert_eq!(selection, again, "same data and seed, same table");
+    assert!(selection.knee.is_some());
+}

@@ -37,6 +37,16 @@ impl<'a> Matrix<'a> {
         self.values.len() / self.dims
     }
 
+    /// Number of features.
+    pub fn dims(&self) -> usize {
+        self.dims
+    }
+
+    /// All values, row after row.
+    pub fn values(&self) -> &'a [f64] {
+        self.values
+    }
+
     /// One sample.
     pub fn row(&self, i: usize) -> &'a [f64] {
         &self.values[i * self.dims..(i + 1) * self.dims]
