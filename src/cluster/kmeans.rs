@@ -115,12 +115,25 @@ impl KMeansParams {
             .fit(&dataset)
             .map_err(|e| Error::param("kmeans", e.to_string()))?;
         let assigned = model.predict(&records);
-        let centroids: Vec<Vec<f64>> = model
+        // linfa stops when the centres move less than the tolerance, a hair before they settle;
+        // one last update makes every centre the mean of its members, as scikit-learn's are.
+        let mut centroids: Vec<Vec<f64>> = model
             .centroids()
             .rows()
             .into_iter()
             .map(|r| r.to_vec())
             .collect();
+        let mut sums = vec![vec![0.0; dims]; self.k];
+        let mut counts = vec![0usize; self.k];
+        for (i, &c) in assigned.iter().enumerate() {
+            counts[c] += 1;
+            sums[c].iter_mut().zip(x.row(i)).for_each(|(s, v)| *s += v);
+        }
+        for ((centre, sum), &count) in centroids.iter_mut().zip(sums).zip(&counts) {
+            if count > 0 {
+                *centre = sum.into_iter().map(|s| s / count as f64).collect();
+            }
+        }
         let labels: Vec<i64> = assigned.iter().map(|&c| c as i64).collect();
         // Inertia as scikit-learn reports it: the sum (not linfa's mean) of squared distances.
         let inertia = (0..n)
