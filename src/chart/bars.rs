@@ -133,18 +133,8 @@ pub fn segments_by_dimension(summary: &SegmentSummary, top: usize) -> Result<Cha
     let frame = &summary.frame();
     let values = text_values(frame, dimension)?;
     let segments = text_values(frame, "segment")?;
-    let customers = float_values(frame, "customers")?;
     let shares = float_values(frame, "customer_share")?;
-    // Dimension values by total customers, largest first; ties alphabetical.
-    let mut totals: Vec<(String, f64)> = Vec::new();
-    for (v, c) in values.iter().zip(&customers) {
-        match totals.iter_mut().find(|(name, _)| name == v) {
-            Some(entry) => entry.1 += c,
-            None => totals.push((v.clone(), *c)),
-        }
-    }
-    totals.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-    totals.truncate(top.max(1));
+    let totals = summary.top_values(top.max(1))?;
     let mut segment_order: Vec<String> = Vec::new();
     for s in &segments {
         if !segment_order.contains(s) {

@@ -293,14 +293,6 @@ impl fmt::Display for SanityReport {
 }
 
 /// 541909 -> "541,909".
-pub fn group(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+fn group(n: usize) -> String {
+    crate::report::format::NumberFormat::default().count(n)
 }

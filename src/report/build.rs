@@ -125,6 +125,8 @@ struct Dimension {
     name: String,
     chart: String,
     rows: Vec<Row>,
+    /// Values with fewer customers left out of the table.
+    hidden: usize,
 }
 
 #[derive(Serialize)]
@@ -337,10 +339,13 @@ pub fn render_report(
     for dimension in &r.dimensions {
         let by = rfm.segment_summary_by(transactions, dimension)?;
         let chart = segments_by_dimension(&by, config.report.top_dimension_values)?;
+        let (rows, hidden) =
+            dimension_rows(&by, dimension, config.report.top_dimension_values, fmt)?;
         dimensions.push(Dimension {
             name: dimension.clone(),
             chart: chart.svg().to_string(),
-            rows: dimension_rows(&by, dimension, fmt)?,
+            rows,
+            hidden,
         });
     }
 
@@ -529,7 +534,16 @@ fn segment_rows(summary: &SegmentSummary, fmt: &NumberFormat) -> Result<Vec<Segm
         .collect())
 }
 
-fn dimension_rows(by: &SegmentSummary, dimension: &str, fmt: &NumberFormat) -> Result<Vec<Row>> {
+/// Rows of the by-dimension table for the `top` values with most customers, and how many values
+/// were left out.
+fn dimension_rows(
+    by: &SegmentSummary,
+    dimension: &str,
+    top: usize,
+    fmt: &NumberFormat,
+) -> Result<(Vec<Row>, usize)> {
+    let shown: Vec<String> = by.top_values(top)?.into_iter().map(|(v, _)| v).collect();
+    let all = by.top_values(usize::MAX)?.len();
     let f = &by.frame();
     let values = text_values(f, dimension)?;
     let segments = text_values(f, "segment")?;
@@ -537,7 +551,8 @@ fn dimension_rows(by: &SegmentSummary, dimension: &str, fmt: &NumberFormat) -> R
     let share = float_values(f, "customer_share")?;
     let revenue = float_values(f, "revenue")?;
     let revenue_share = float_values(f, "revenue_share")?;
-    Ok((0..values.len())
+    let rows = (0..values.len())
+        .filter(|&i| shown.contains(&values[i]))
         .map(|i| Row {
             cells: vec![
                 values[i].clone(),
@@ -549,7 +564,8 @@ fn dimension_rows(by: &SegmentSummary, dimension: &str, fmt: &NumberFormat) -> R
             ],
             flag: false,
         })
-        .collect())
+        .collect();
+    Ok((rows, all - shown.len()))
 }
 
 /// The three segments the executive summary leads with, for any segment map:

@@ -27,6 +27,26 @@ impl SegmentSummary {
         crate::frame::rebuild(&self.frame).unwrap_or_else(|_| self.frame.clone())
     }
 
+    /// For a summary by dimension: the `n` dimension values with the most customers, with their
+    /// customer counts, largest first (ties alphabetical). Empty for the overall summary.
+    pub fn top_values(&self, n: usize) -> Result<Vec<(String, f64)>> {
+        let Some(dimension) = &self.dimension else {
+            return Ok(Vec::new());
+        };
+        let values = crate::frame::text_values(&self.frame, dimension)?;
+        let customers = crate::frame::float_values(&self.frame, "customers")?;
+        let mut totals: Vec<(String, f64)> = Vec::new();
+        for (v, c) in values.iter().zip(&customers) {
+            match totals.iter_mut().find(|(name, _)| name == v) {
+                Some(entry) => entry.1 += c,
+                None => totals.push((v.clone(), *c)),
+            }
+        }
+        totals.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        totals.truncate(n);
+        Ok(totals)
+    }
+
     /// The dimension broken down by, if any.
     pub fn dimension(&self) -> Option<&str> {
         self.dimension.as_deref()
