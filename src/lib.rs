@@ -23,5 +23,6 @@ pub mod frame;
 pub mod prelude;
 pub mod report;
 pub mod rfm;
+pub mod stats;
 
 pub use error::{Error, Result};

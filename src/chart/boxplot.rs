@@ -2,12 +2,13 @@
 
 use plotters::prelude::*;
 
-use crate::chart::histogram::{compact, percentile};
+use crate::chart::histogram::compact;
 use crate::chart::theme::{self, FONT, INK, LABEL_SIZE, TITLE_SIZE, WIDTH};
 use crate::chart::{Chart, drawing_error, responsive, top_down_label};
 use crate::error::{Error, Result};
 use crate::frame::{float_values, text_values};
 use crate::rfm::RfmTable;
+use crate::stats::quantile_sorted;
 
 /// The five numbers of a box plot, with whiskers at the furthest data within 1.5 IQR of the box
 /// (matplotlib's and seaborn's default).
@@ -33,9 +34,11 @@ impl BoxStats {
         if values.is_empty() {
             return None;
         }
-        let q1 = percentile(values, 0.25);
-        let median = percentile(values, 0.5);
-        let q3 = percentile(values, 0.75);
+        let mut sorted = values.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        let q1 = quantile_sorted(&sorted, 0.25);
+        let median = quantile_sorted(&sorted, 0.5);
+        let q3 = quantile_sorted(&sorted, 0.75);
         let reach = 1.5 * (q3 - q1);
         let inside = values
             .iter()

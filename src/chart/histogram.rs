@@ -81,7 +81,7 @@ pub(crate) fn bins(values: &[f64], count: usize) -> (Vec<f64>, Vec<usize>) {
         return (vec![0.0, 1.0], vec![0]);
     }
     let min = finite.iter().copied().fold(f64::INFINITY, f64::min);
-    let p99 = percentile(&finite, 0.99);
+    let p99 = crate::stats::quantile(&finite, 0.99);
     let max = if p99 > min { p99 } else { min + 1.0 };
     let width = (max - min) / count as f64;
     let edges: Vec<f64> = (0..=count).map(|i| min + width * i as f64).collect();
@@ -91,16 +91,6 @@ pub(crate) fn bins(values: &[f64], count: usize) -> (Vec<f64>, Vec<usize>) {
         counts[i] += 1;
     }
     (edges, counts)
-}
-
-/// The `q` quantile with linear interpolation (pandas' default).
-pub(crate) fn percentile(values: &[f64], q: f64) -> f64 {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let position = (sorted.len() - 1) as f64 * q;
-    let below = position.floor() as usize;
-    let above = (below + 1).min(sorted.len() - 1);
-    sorted[below] + (sorted[above] - sorted[below]) * (position - below as f64)
 }
 
 /// 1234567 -> "1.2M", 12345 -> "12k", 12.5 -> "12.5".

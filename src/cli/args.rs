@@ -100,15 +100,11 @@ impl InputArgs {
                 });
             }
         };
-        let date_format = match self.date_format.as_deref() {
-            None => None,
-            Some(text) => Some(DateFormat::from_user(text).ok_or_else(|| Error::InvalidParameter {
-                name: "date-format",
-                message: format!(
-                    "{text:?} is neither a layout name (iso, mdy, dmy, yyyymmdd) nor a pattern with % fields"
-                ),
-            })?),
-        };
+        let date_format = self
+            .date_format
+            .as_deref()
+            .map(DateFormat::parse_user)
+            .transpose()?;
         Ok(LoadOptions {
             read: ReadOptions {
                 format: self.format.map(|f| match f {

@@ -76,11 +76,7 @@ pub struct RfmArgs {
 
 impl RfmArgs {
     fn params(&self) -> Result<RfmParams> {
-        let segments = match self.segments.as_str() {
-            "table" => SegmentMap::table(),
-            "rf-regex" => SegmentMap::rf_regex(),
-            path => SegmentMap::from_toml_file(Path::new(path))?,
-        };
+        let segments = SegmentMap::named(&self.segments)?;
         let cuts = [
             &self.recency_cuts,
             &self.frequency_cuts,

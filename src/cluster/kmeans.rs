@@ -123,15 +123,10 @@ impl KMeansParams {
             .into_iter()
             .map(|r| r.to_vec())
             .collect();
-        let mut sums = vec![vec![0.0; dims]; self.k];
-        let mut counts = vec![0usize; self.k];
-        for (i, &c) in assigned.iter().enumerate() {
-            counts[c] += 1;
-            sums[c].iter_mut().zip(x.row(i)).for_each(|(s, v)| *s += v);
-        }
-        for ((centre, sum), &count) in centroids.iter_mut().zip(sums).zip(&counts) {
+        let (means, counts) = crate::cluster::metrics::centroids(x, &assigned.to_vec(), self.k);
+        for ((centre, mean), &count) in centroids.iter_mut().zip(means).zip(&counts) {
             if count > 0 {
-                *centre = sum.into_iter().map(|s| s / count as f64).collect();
+                *centre = mean;
             }
         }
         let labels: Vec<i64> = assigned.iter().map(|&c| c as i64).collect();

@@ -93,7 +93,8 @@ fn check(x: &Matrix, labels: &[i64]) -> Result<(Vec<usize>, usize)> {
     Ok((ids, k))
 }
 
-fn centroids(x: &Matrix, ids: &[usize], k: usize) -> (Vec<Vec<f64>>, Vec<usize>) {
+/// The mean of each cluster's members and the cluster sizes (an empty cluster's mean is NaN).
+pub(crate) fn centroids(x: &Matrix, ids: &[usize], k: usize) -> (Vec<Vec<f64>>, Vec<usize>) {
     let mut sums = vec![vec![0.0; x.dims]; k];
     let mut counts = vec![0usize; k];
     for (i, &c) in ids.iter().enumerate() {

@@ -36,6 +36,16 @@ impl DateFormat {
         }
     }
 
+    /// [`DateFormat::from_user`], or an error that lists what is accepted.
+    pub fn parse_user(text: &str) -> crate::Result<Self> {
+        Self::from_user(text).ok_or_else(|| {
+            crate::Error::param(
+                "date-format",
+                format!("{text:?} is neither a layout name (iso, mdy, dmy, yyyymmdd) nor a pattern with % fields"),
+            )
+        })
+    }
+
     /// A short description for reports.
     pub fn describe(&self) -> String {
         match self {

@@ -9,6 +9,7 @@
 //! divided (scikit-learn's behaviour for a zero scale).
 
 use crate::error::{Error, Result};
+use crate::stats::quantile_sorted;
 
 /// One transform.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -128,14 +129,6 @@ pub struct Pipeline {
     fitted: Vec<Vec<Fitted>>,
 }
 
-/// `q` quantile with linear interpolation of a sorted slice (numpy's default).
-fn quantile(sorted: &[f64], q: f64) -> f64 {
-    let position = (sorted.len() - 1) as f64 * q;
-    let below = position.floor() as usize;
-    let above = (below + 1).min(sorted.len() - 1);
-    sorted[below] + (sorted[above] - sorted[below]) * (position - below as f64)
-}
-
 fn nonzero(scale: f64) -> f64 {
     if scale == 0.0 || !scale.is_finite() {
         1.0
@@ -242,8 +235,8 @@ fn fit_step(step: &Step, column: &[f64], index: usize) -> Result<Fitted> {
         Step::Robust => {
             let s = sorted();
             Fitted::Affine {
-                center: quantile(&s, 0.5),
-                scale: nonzero(quantile(&s, 0.75) - quantile(&s, 0.25)),
+                center: quantile_sorted(&s, 0.5),
+                scale: nonzero(quantile_sorted(&s, 0.75) - quantile_sorted(&s, 0.25)),
             }
         }
         Step::MinMax => {
@@ -256,8 +249,8 @@ fn fit_step(step: &Step, column: &[f64], index: usize) -> Result<Fitted> {
         Step::Winsorize { lower, upper } => {
             let s = sorted();
             Fitted::Clip {
-                low: quantile(&s, *lower),
-                high: quantile(&s, *upper),
+                low: quantile_sorted(&s, *lower),
+                high: quantile_sorted(&s, *upper),
             }
         }
     })

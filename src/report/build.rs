@@ -217,7 +217,7 @@ pub fn render_report(
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    let priorities = priorities(&rfm, &segments)?
+    let priorities = priorities(&rfm, &summary, &segments)?
         .into_iter()
         .map(|(label, why, index)| {
             let segment = segments[index].clone();
@@ -575,12 +575,10 @@ fn dimension_rows(
 /// * grow: among the remaining recent segments, the one with the most customers.
 fn priorities(
     rfm: &RfmTable,
+    summary: &SegmentSummary,
     segments: &[SegmentRow],
 ) -> Result<Vec<(&'static str, String, usize)>> {
-    let mut recency = float_values(&rfm.frame(), "recency")?;
-    recency.sort_by(f64::total_cmp);
-    let median = crate::chart::histogram::percentile(&recency, 0.5);
-    let summary = rfm.segment_summary()?;
+    let median = crate::stats::quantile(&float_values(&rfm.frame(), "recency")?, 0.5);
     let medians = float_values(&summary.frame(), "recency_median")?;
     let best = |candidates: &mut dyn Iterator<Item = usize>, key: &dyn Fn(usize) -> f64| {
         candidates.max_by(|&a, &b| key(a).total_cmp(&key(b)).then(b.cmp(&a)))

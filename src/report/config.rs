@@ -193,15 +193,11 @@ impl StudyConfig {
 
     /// Loading options.
     pub fn load_options(&self) -> Result<LoadOptions> {
-        let date_format = match &self.date_format {
-            None => None,
-            Some(text) => Some(DateFormat::from_user(text).ok_or_else(|| {
-                Error::param(
-                    "date_format",
-                    format!("{text:?} is not iso, mdy, dmy, yyyymmdd or a % pattern"),
-                )
-            })?),
-        };
+        let date_format = self
+            .date_format
+            .as_deref()
+            .map(DateFormat::parse_user)
+            .transpose()?;
         Ok(LoadOptions {
             read: self.read.clone(),
             roles: self.roles.clone(),
@@ -212,11 +208,7 @@ impl StudyConfig {
 
     /// The segment map named by `rfm.segments`.
     pub fn segment_map(&self) -> Result<SegmentMap> {
-        Ok(match self.rfm.segments.as_str() {
-            "table" => SegmentMap::table(),
-            "rf-regex" => SegmentMap::rf_regex(),
-            path => SegmentMap::from_toml_file(Path::new(path))?,
-        })
+        SegmentMap::named(&self.rfm.segments)
     }
 
     /// RFM parameters.

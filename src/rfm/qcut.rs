@@ -6,6 +6,8 @@
 //! edges coincide pandas raises "Bin edges must be unique"; [`qcut`] returns
 //! [`QcutError::DuplicateEdges`] so the caller can apply its documented fallback.
 
+use crate::stats::quantile_sorted;
+
 /// Why [`qcut`] could not bin the values.
 #[derive(Debug, Clone, PartialEq)]
 pub enum QcutError {
@@ -21,17 +23,9 @@ pub enum QcutError {
 pub fn quantile_edges(values: &[f64], q: usize) -> Vec<f64> {
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
-    let n = sorted.len();
     quantile_probabilities(q)
         .into_iter()
-        .map(|fraction| {
-            let virtual_index = (n - 1) as f64 * fraction;
-            let below = virtual_index.floor();
-            let t = virtual_index - below;
-            let below = (below as usize).min(n - 1);
-            let above = (below + 1).min(n - 1);
-            lerp(sorted[below], sorted[above], t)
-        })
+        .map(|fraction| quantile_sorted(&sorted, fraction))
         .collect()
 }
 
@@ -58,16 +52,6 @@ fn next_up(x: f64) -> f64 {
         f64::from_bits(1)
     } else {
         f64::from_bits(x.to_bits() + 1)
-    }
-}
-
-/// numpy's `_lerp`: the form it uses depends on which end `t` is closer to.
-fn lerp(a: f64, b: f64, t: f64) -> f64 {
-    let diff = b - a;
-    if t >= 0.5 {
-        b - diff * (1.0 - t)
-    } else {
-        a + diff * t
     }
 }
 

@@ -174,6 +174,15 @@ impl SegmentMap {
         }
     }
 
+    /// The map a command line or study file names: `table`, `rf-regex`, or the path of a TOML map.
+    pub fn named(spec: &str) -> Result<Self> {
+        match spec {
+            "table" => Ok(SegmentMap::table()),
+            "rf-regex" => Ok(SegmentMap::rf_regex()),
+            path => SegmentMap::from_toml_file(Path::new(path)),
+        }
+    }
+
     /// Reads a user's map from a TOML file.
     pub fn from_toml_file(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
