@@ -51,6 +51,17 @@ impl<'a> Matrix<'a> {
     pub fn row(&self, i: usize) -> &'a [f64] {
         &self.values[i * self.dims..(i + 1) * self.dims]
     }
+
+    /// A copy as an ndarray matrix, the form linfa's models take.
+    pub(crate) fn to_array(&self) -> Result<ndarray::Array2<f64>> {
+        ndarray::Array2::from_shape_vec((self.rows(), self.dims), self.values.to_vec())
+            .map_err(|e| Error::param("matrix", e.to_string()))
+    }
+}
+
+/// The squared Euclidean distance.
+pub(crate) fn squared_distance(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum()
 }
 
 fn distance(a: &[f64], b: &[f64]) -> f64 {
