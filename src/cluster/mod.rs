@@ -8,6 +8,7 @@ pub mod hierarchical;
 pub mod kmeans;
 pub mod metrics;
 pub mod model;
+pub mod profile;
 pub mod selection;
 pub mod spectral;
 

@@ -1,3 +1,6 @@
-//! From per-customer tables to feature matrices for models: transforms and their record.
+//! From per-customer tables to feature matrices for models: the matrix, its transforms and their
+//! record, and a 2-D projection for plots.
 
+pub mod matrix;
+pub mod pca;
 pub mod transform;
