@@ -5,7 +5,8 @@ mod common;
 
 use common::*;
 use custseg::cluster::metrics::{
-    Matrix, calinski_harabasz_score, davies_bouldin_score, silhouette_samples, silhouette_score,
+    Matrix, PairwiseDistances, calinski_harabasz_score, davies_bouldin_score, silhouette_samples,
+    silhouette_score,
 };
 use custseg::features::transform::{Pipeline, Step};
 
@@ -56,12 +57,22 @@ fn metrics_equal_scikit_learn() {
             &format!("{name} silhouette"),
         );
         let samples = silhouette_samples(&x, &labels).unwrap();
-        for (i, (g, w)) in samples
+        // The comparison over k reads the silhouette from kept pairwise distances: same values.
+        let kept = PairwiseDistances::new(&x)
+            .silhouette_samples(&x, &labels)
+            .unwrap();
+        for (i, ((g, w), c)) in samples
             .iter()
             .zip(bits(&case["silhouette_samples_bits"]))
+            .zip(&kept)
             .enumerate()
         {
             close(*g, w, &format!("{name} silhouette of sample {i}"));
+            close(
+                *c,
+                w,
+                &format!("{name} silhouette of sample {i} from kept distances"),
+            );
         }
         close(
             calinski_harabasz_score(&x, &labels).unwrap(),
@@ -105,8 +116,8 @@ fn log1p_standard_scaling_equals_scikit_learn_on_online_retail() {
 
 #[test]
 fn kmeans_inertia_within_half_a_percent_of_scikit_learn_for_k_2_to_10() {
-    use custseg::cluster::kmeans::KMeansParams;
-    use custseg::cluster::selection::select_kmeans;
+    use custseg::cluster::ClusterModel;
+    use custseg::cluster::selection::{SelectionParams, select};
     let scaled = read_expected("cluster/online_retail_scaled.csv");
     let values: Vec<f64> = scaled
         .iter()
@@ -117,7 +128,8 @@ fn kmeans_inertia_within_half_a_percent_of_scikit_learn_for_k_2_to_10() {
         &std::fs::read_to_string(fixture("cluster/online_retail_kmeans.json")).unwrap(),
     )
     .unwrap();
-    let selection = select_kmeans(&x, 2..=10, &KMeansParams::new(2).n_init(10).seed(0)).unwrap();
+    let params = SelectionParams::new(vec![ClusterModel::named("kmeans", 2, 0).unwrap()], 2..=10);
+    let selection = select(&x, &params).unwrap();
     for (row, want) in selection
         .rows
         .iter()
@@ -134,7 +146,7 @@ fn kmeans_inertia_within_half_a_percent_of_scikit_learn_for_k_2_to_10() {
             100.0 * gap
         );
     }
-    let again = select_kmeans(&x, 2..=10, &KMeansParams::new(2).n_init(10).seed(0)).unwrap();
+    let again = select(&x, &params).unwrap();
     assert_eq!(selection, again, "same data and seed, same table");
     assert!(selection.knee.is_some());
 }

@@ -2,6 +2,7 @@
 //! tools script against: keep them.
 
 mod args;
+mod cluster;
 mod report;
 mod rfm;
 mod sanity;
@@ -11,7 +12,7 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 
-/// Customer segmentation from transaction files: sanity checks, RFM scores and segments, HTML reports.
+/// Customer segmentation from transaction files: sanity checks, RFM scores and segments, clustering, HTML reports.
 ///
 /// Every command reads CSV (any common encoding and delimiter, optionally .gz), Parquet or Excel.
 /// Without INPUT it uses the bundled UCI Online Retail data (CC BY 4.0).
@@ -31,6 +32,8 @@ enum Command {
     Rfm(rfm::RfmArgs),
     /// Row accounting (kept and dropped per reason), missing values, coverage by month.
     Sanity(sanity::SanityArgs),
+    /// Compare clustering models over k (inertia, silhouette, Calinski-Harabasz, Davies-Bouldin) and assign customers to clusters.
+    Cluster(cluster::ClusterArgs),
     /// A self-contained HTML report: data checks, RFM, segments, charts and marketing playbooks.
     Report(report::ReportArgs),
 }
@@ -81,6 +84,7 @@ pub fn run() -> ExitCode {
         Command::Rfm(args) => rfm::run(args, &mut timings),
         Command::Sanity(args) => sanity::run(args, &mut timings),
         Command::Report(args) => report::run(args, &mut timings),
+        Command::Cluster(args) => cluster::run(args, &mut timings),
     };
     match result {
         Ok(()) => {

@@ -163,7 +163,7 @@ pub fn run(args: &RfmArgs, timings: &mut Timings) -> Result<()> {
     Ok(())
 }
 
-fn write_frame(frame: &mut DataFrame, path: &Path) -> Result<()> {
+pub(crate) fn write_frame(frame: &mut DataFrame, path: &Path) -> Result<()> {
     let file = std::fs::File::create(path).map_err(|e| Error::Io {
         path: path.to_path_buf(),
         source: e,

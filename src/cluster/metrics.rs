@@ -5,6 +5,8 @@
 //!
 //! The data is a row-major matrix: `rows` samples of `dims` features in one slice.
 
+use rayon::prelude::*;
+
 use crate::error::{Error, Result};
 
 /// A row-major matrix view: sample `i` is `values[i * dims..(i + 1) * dims]`.
@@ -122,37 +124,152 @@ pub(crate) fn centroids(x: &Matrix, ids: &[usize], k: usize) -> (Vec<Vec<f64>>, 
     (sums, counts)
 }
 
+/// The silhouette of a sample of cluster `own` from its summed distances to every cluster.
+fn coefficient(sums: &[f64], sizes: &[usize], own: usize) -> f64 {
+    if sizes[own] <= 1 {
+        return 0.0;
+    }
+    let a = sums[own] / (sizes[own] - 1) as f64;
+    let b = (0..sums.len())
+        .filter(|&c| c != own)
+        .map(|c| sums[c] / sizes[c] as f64)
+        .fold(f64::INFINITY, f64::min);
+    let s = (b - a) / a.max(b);
+    if s.is_nan() { 0.0 } else { s }
+}
+
+/// The sample order that puts each cluster's members side by side, and where each cluster
+/// starts in it (`starts[k]` = n).
+fn grouped(ids: &[usize], k: usize) -> (Vec<usize>, Vec<usize>, Vec<usize>) {
+    let mut sizes = vec![0usize; k];
+    for &c in ids {
+        sizes[c] += 1;
+    }
+    let mut order: Vec<usize> = (0..ids.len()).collect();
+    order.sort_by_key(|&i| ids[i]);
+    let mut starts = vec![0usize; k + 1];
+    for c in 0..k {
+        starts[c + 1] = starts[c] + sizes[c];
+    }
+    (order, starts, sizes)
+}
+
+/// Every pairwise Euclidean distance, kept so that silhouettes for many labellings of the same
+/// samples (a comparison over k) pay for the square roots once. Takes `8 n^2` bytes.
+#[derive(Debug, Clone)]
+pub struct PairwiseDistances {
+    n: usize,
+    values: Vec<f64>,
+}
+
+impl PairwiseDistances {
+    /// The largest sample count [`crate::cluster::selection::select`] keeps distances for
+    /// (about 290 MB); beyond it the silhouette streams.
+    pub const MAX_SAMPLES: usize = 6_000;
+
+    /// Computes the distances between all rows of `x`.
+    pub fn new(x: &Matrix) -> PairwiseDistances {
+        let n = x.rows();
+        let mut values = vec![0.0; n * n];
+        values
+            .par_chunks_mut(n.max(1))
+            .enumerate()
+            .for_each(|(i, row)| {
+                let xi = x.row(i);
+                for (j, v) in row.iter_mut().enumerate() {
+                    *v = distance(xi, x.row(j));
+                }
+            });
+        PairwiseDistances { n, values }
+    }
+
+    /// [`silhouette_samples`] from the kept distances (`x` gives the labels' checks).
+    pub fn silhouette_samples(&self, x: &Matrix, labels: &[i64]) -> Result<Vec<f64>> {
+        let (ids, k) = check(x, labels)?;
+        if x.rows() != self.n {
+            return Err(Error::param(
+                "labels",
+                format!("distances of {} samples for {} rows", self.n, x.rows()),
+            ));
+        }
+        let (order, starts, sizes) = grouped(&ids, k);
+        Ok((0..self.n)
+            .into_par_iter()
+            .map_init(
+                || vec![0.0; k],
+                |sums, i| {
+                    let row = &self.values[i * self.n..(i + 1) * self.n];
+                    for c in 0..k {
+                        let mut lanes = [0.0f64; 4];
+                        let members = &order[starts[c]..starts[c + 1]];
+                        let mut chunks = members.chunks_exact(4);
+                        for chunk in &mut chunks {
+                            for (lane, &j) in lanes.iter_mut().zip(chunk) {
+                                *lane += row[j];
+                            }
+                        }
+                        let tail: f64 = chunks.remainder().iter().map(|&j| row[j]).sum();
+                        sums[c] = lanes.iter().sum::<f64>() + tail;
+                    }
+                    coefficient(sums, &sizes, ids[i])
+                },
+            )
+            .collect())
+    }
+
+    /// [`silhouette_score`] from the kept distances.
+    pub fn silhouette_score(&self, x: &Matrix, labels: &[i64]) -> Result<f64> {
+        let samples = self.silhouette_samples(x, labels)?;
+        Ok(samples.iter().sum::<f64>() / samples.len() as f64)
+    }
+}
+
+/// The sum of square roots, in eight running sums so the loop vectorises.
+fn sum_of_roots(values: &[f64]) -> f64 {
+    let mut lanes = [0.0f64; 8];
+    let mut chunks = values.chunks_exact(8);
+    for chunk in &mut chunks {
+        for (lane, v) in lanes.iter_mut().zip(chunk) {
+            *lane += v.sqrt();
+        }
+    }
+    let tail: f64 = chunks.remainder().iter().map(|v| v.sqrt()).sum();
+    lanes.iter().sum::<f64>() + tail
+}
+
 /// Silhouette coefficient of every sample (scikit-learn's `silhouette_samples`, Euclidean):
 /// `(b - a) / max(a, b)` with `a` the mean distance to the other members of its cluster and `b`
 /// the smallest mean distance to another cluster; 0 for a sample alone in its cluster.
 pub fn silhouette_samples(x: &Matrix, labels: &[i64]) -> Result<Vec<f64>> {
     let (ids, k) = check(x, labels)?;
     let n = x.rows();
-    let mut sizes = vec![0usize; k];
-    for &c in &ids {
-        sizes[c] += 1;
-    }
-    let mut out = Vec::with_capacity(n);
-    let mut sums = vec![0.0; k];
-    for i in 0..n {
-        sums.iter_mut().for_each(|s| *s = 0.0);
-        let xi = x.row(i);
-        for (j, &c) in ids.iter().enumerate() {
-            sums[c] += distance(xi, x.row(j));
-        }
-        let own = ids[i];
-        if sizes[own] <= 1 {
-            out.push(0.0);
-            continue;
-        }
-        let a = sums[own] / (sizes[own] - 1) as f64;
-        let b = (0..k)
-            .filter(|&c| c != own)
-            .map(|c| sums[c] / sizes[c] as f64)
-            .fold(f64::INFINITY, f64::min);
-        let s = (b - a) / a.max(b);
-        out.push(if s.is_nan() { 0.0 } else { s });
-    }
+    // Members of each cluster side by side, one column per feature: the distances from a sample
+    // to a whole cluster are then one vectorisable loop over contiguous memory.
+    let (order, starts, sizes) = grouped(&ids, k);
+    let columns: Vec<Vec<f64>> = (0..x.dims)
+        .map(|d| order.iter().map(|&i| x.row(i)[d]).collect())
+        .collect();
+    // Each sample's sums are independent: split them over the cores (results do not depend on
+    // how the work is split).
+    let out = (0..n)
+        .into_par_iter()
+        .map_init(
+            || (vec![0.0; n], vec![0.0; k]),
+            |(squared, sums), i| {
+                let xi = x.row(i);
+                squared.iter_mut().for_each(|s| *s = 0.0);
+                for (column, &v) in columns.iter().zip(xi) {
+                    for (s, c) in squared.iter_mut().zip(column) {
+                        *s += (c - v) * (c - v);
+                    }
+                }
+                for c in 0..k {
+                    sums[c] = sum_of_roots(&squared[starts[c]..starts[c + 1]]);
+                }
+                coefficient(sums, &sizes, ids[i])
+            },
+        )
+        .collect();
     Ok(out)
 }
 

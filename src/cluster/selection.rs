@@ -1,14 +1,21 @@
-//! Choosing k: inertia with the elbow found by Kneedle, and the three quality metrics, per k, in
-//! one table like PyCaret's model comparison.
+//! Choosing a model and k: every model fitted for every k, scored by inertia (with the elbow
+//! found by Kneedle) and the three quality metrics, in one table like PyCaret's model comparison.
+//!
+//! The silhouette costs a distance per pair of customers; on large data it is computed on a
+//! random sample, as scikit-learn's `silhouette_score(sample_size=...)` does (the sample is drawn
+//! once from the seed, and the same customers serve every model and k).
 
 use std::ops::RangeInclusive;
 
 use polars::prelude::*;
+use rand_xoshiro::Xoshiro256Plus;
+use rand_xoshiro::rand_core::{RngCore, SeedableRng};
 
-use crate::cluster::kmeans::KMeansParams;
 use crate::cluster::metrics::{
-    Matrix, calinski_harabasz_score, davies_bouldin_score, silhouette_score,
+    Matrix, PairwiseDistances, calinski_harabasz_score, davies_bouldin_score, silhouette_score,
 };
+use crate::cluster::model::{ClusterModel, Clustering};
+use crate::cluster::spectral::SpectralEmbedding;
 use crate::error::{Error, Result};
 
 /// One fitted candidate.
@@ -16,25 +23,27 @@ use crate::error::{Error, Result};
 pub struct SelectionRow {
     /// Model name, e.g. `kmeans`.
     pub model: String,
-    /// Number of clusters.
+    /// Number of clusters (for DBSCAN: the number it found, noise not counted).
     pub k: usize,
-    /// Sum of squared distances to the centres.
+    /// Sum of squared distances to the cluster means.
     pub inertia: f64,
-    /// Mean silhouette (higher is better).
+    /// Mean silhouette (higher is better); NaN when the model found fewer than 2 clusters.
     pub silhouette: f64,
-    /// Calinski-Harabasz index (higher is better).
+    /// Calinski-Harabasz index (higher is better); NaN as above.
     pub calinski_harabasz: f64,
-    /// Davies-Bouldin index (lower is better).
+    /// Davies-Bouldin index (lower is better); NaN as above.
     pub davies_bouldin: f64,
 }
 
-/// The comparison across k.
+/// The comparison across models and k.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Selection {
-    /// One row per k, in increasing k.
+    /// One row per model and k, models in the order given, k increasing.
     pub rows: Vec<SelectionRow>,
-    /// The elbow of inertia over k (Kneedle), if the curve has one.
+    /// The elbow of the first model's inertia over k (Kneedle), if the curve has one.
     pub knee: Option<usize>,
+    /// Customers the silhouette was computed on (all of them unless sampled).
+    pub silhouette_samples: usize,
 }
 
 impl Selection {
@@ -68,37 +77,178 @@ impl Selection {
             ],
         )?)
     }
+
+    /// The row with the best mean silhouette among `model`'s rows.
+    pub fn best_silhouette(&self, model: &str) -> Option<&SelectionRow> {
+        self.rows
+            .iter()
+            .filter(|r| r.model == model && r.silhouette.is_finite())
+            .max_by(|a, b| a.silhouette.total_cmp(&b.silhouette))
+    }
 }
 
-/// Fits k-means for every k in `ks` (with `base`'s other parameters) and scores each fit.
-pub fn select_kmeans(
-    x: &Matrix,
+/// What [`select`] compares and how it scores.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SelectionParams {
+    models: Vec<ClusterModel>,
     ks: RangeInclusive<usize>,
-    base: &KMeansParams,
-) -> Result<Selection> {
-    if ks.is_empty() || *ks.start() < 2 {
-        return Err(Error::param(
-            "k",
-            format!("the range of k must start at 2 or more, got {ks:?}"),
-        ));
+    silhouette_sample: Option<usize>,
+    seed: u64,
+}
+
+impl SelectionParams {
+    /// `models` (their own k is replaced by each k of `ks`) over `ks`, full silhouette, seed 0.
+    pub fn new(models: Vec<ClusterModel>, ks: RangeInclusive<usize>) -> Self {
+        SelectionParams {
+            models,
+            ks,
+            silhouette_sample: None,
+            seed: 0,
+        }
     }
+
+    /// Computes the silhouette on a random sample of this many customers (scikit-learn's
+    /// `sample_size`); `None` uses everyone.
+    pub fn silhouette_sample(mut self, size: Option<usize>) -> Self {
+        self.silhouette_sample = size;
+        self
+    }
+
+    /// Seed of the silhouette sample.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Checks the parameters.
+    pub fn check(&self) -> Result<()> {
+        if self.models.is_empty() {
+            return Err(Error::param("model", "name at least one model to compare"));
+        }
+        if self.ks.is_empty() || *self.ks.start() < 2 {
+            return Err(Error::param(
+                "k",
+                format!("the range of k must start at 2 or more, got {:?}", self.ks),
+            ));
+        }
+        if self.silhouette_sample.is_some_and(|s| s < 2) {
+            return Err(Error::param(
+                "silhouette_sample",
+                "the silhouette sample needs at least 2 customers",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Fits every model for every k and scores each fit.
+///
+/// ```
+/// use custseg::cluster::{ClusterModel, Matrix};
+/// use custseg::cluster::selection::{SelectionParams, select};
+///
+/// let values = [0.0, 0.2, 0.1, 5.0, 5.2, 5.1, 10.0, 10.1, 10.3];
+/// let x = Matrix::new(&values, 1)?;
+/// let models = vec![ClusterModel::named("kmeans", 2, 0)?];
+/// let table = select(&x, &SelectionParams::new(models, 2..=4))?;
+/// assert_eq!(table.rows.len(), 3);
+/// let best = table.best_silhouette("kmeans").map(|r| r.k);
+/// assert_eq!(best, Some(3));
+/// # Ok::<(), custseg::Error>(())
+/// ```
+pub fn select(x: &Matrix, params: &SelectionParams) -> Result<Selection> {
+    params.check()?;
+    let n = x.rows();
+    let sample = params
+        .silhouette_sample
+        .filter(|&s| s < n)
+        .map(|s| sample_indices(n, s, params.seed));
+    let sampled_values: Option<Vec<f64>> = sample
+        .as_ref()
+        .map(|idx| idx.iter().flat_map(|&i| x.row(i).iter().copied()).collect());
+    let sampled = match &sampled_values {
+        Some(v) => Some(Matrix::new(v, x.dims())?),
+        None => None,
+    };
+    let kept = (sample.is_none() && n <= PairwiseDistances::MAX_SAMPLES)
+        .then(|| PairwiseDistances::new(x));
+    let score = |fit: &Clustering| -> Result<(f64, f64, f64)> {
+        if fit.n_clusters() + usize::from(fit.noise() > 0) < 2 {
+            return Ok((f64::NAN, f64::NAN, f64::NAN));
+        }
+        let labels = fit.labels();
+        let silhouette = match (&sampled, &sample) {
+            (Some(m), Some(idx)) => {
+                let sub: Vec<i64> = idx.iter().map(|&i| labels[i]).collect();
+                silhouette_score(m, &sub).unwrap_or(f64::NAN)
+            }
+            _ => match &kept {
+                Some(distances) => distances.silhouette_score(x, labels)?,
+                None => silhouette_score(x, labels)?,
+            },
+        };
+        Ok((
+            silhouette,
+            calinski_harabasz_score(x, labels)?,
+            davies_bouldin_score(x, labels)?,
+        ))
+    };
     let mut rows = Vec::new();
-    for k in ks {
-        let model = base.clone().k(k).fit(x)?;
-        let labels = model.labels();
-        rows.push(SelectionRow {
-            model: "kmeans".to_string(),
-            k,
-            inertia: model.inertia(),
-            silhouette: silhouette_score(x, labels)?,
-            calinski_harabasz: calinski_harabasz_score(x, labels)?,
-            davies_bouldin: davies_bouldin_score(x, labels)?,
-        });
+    for model in &params.models {
+        // The spectral embedding's leading vectors do not depend on k: compute them once.
+        let embedding: Option<SpectralEmbedding> = match model {
+            ClusterModel::Spectral(p) => Some(p.embedding(x, *params.ks.end())?),
+            _ => None,
+        };
+        let ks: Vec<usize> = if model.takes_k() {
+            params.ks.clone().collect()
+        } else {
+            vec![0]
+        };
+        for k in ks {
+            let fit = match (&embedding, model) {
+                (Some(e), ClusterModel::Spectral(p)) => {
+                    Clustering::new(x, p.clone().k(k).fit_embedding(e)?)
+                }
+                _ => model.clone().with_k(k).fit(x)?,
+            };
+            let (silhouette, calinski_harabasz, davies_bouldin) = score(&fit)?;
+            rows.push(SelectionRow {
+                model: model.name().to_string(),
+                k: if model.takes_k() { k } else { fit.n_clusters() },
+                inertia: fit.inertia(),
+                silhouette,
+                calinski_harabasz,
+                davies_bouldin,
+            });
+        }
     }
-    let ks: Vec<f64> = rows.iter().map(|r| r.k as f64).collect();
-    let inertia: Vec<f64> = rows.iter().map(|r| r.inertia).collect();
+    let first = &rows[0].model;
+    let (ks, inertia): (Vec<f64>, Vec<f64>) = rows
+        .iter()
+        .filter(|r| &r.model == first)
+        .map(|r| (r.k as f64, r.inertia))
+        .unzip();
     let knee = kneedle_convex_decreasing(&ks, &inertia).map(|k| k as usize);
-    Ok(Selection { rows, knee })
+    Ok(Selection {
+        rows,
+        knee,
+        silhouette_samples: sample.map_or(n, |s| s.len()),
+    })
+}
+
+/// `size` distinct indices below `n`, drawn from `seed` (partial Fisher-Yates), in increasing
+/// order.
+fn sample_indices(n: usize, size: usize, seed: u64) -> Vec<usize> {
+    let mut rng = Xoshiro256Plus::seed_from_u64(seed);
+    let mut all: Vec<usize> = (0..n).collect();
+    for i in 0..size.min(n) {
+        let j = i + (rng.next_u64() % (n - i) as u64) as usize;
+        all.swap(i, j);
+    }
+    all.truncate(size.min(n));
+    all.sort_unstable();
+    all
 }
 
 /// The knee of a convex, decreasing curve (an elbow plot) by Kneedle (Satopää et al. 2011), as
@@ -143,5 +293,45 @@ mod tests {
             "a straight line has no knee"
         );
         assert_eq!(kneedle_convex_decreasing(&x[..2], &y[..2]), None);
+    }
+
+    #[test]
+    fn sample_is_distinct_sorted_and_seeded() {
+        let s = sample_indices(100, 10, 4);
+        assert_eq!(s.len(), 10);
+        assert!(s.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(s, sample_indices(100, 10, 4));
+        assert_ne!(s, sample_indices(100, 10, 5));
+        assert_eq!(sample_indices(5, 9, 0), [0, 1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn compares_models_and_scores_dbscan_by_what_it_found() {
+        let values = [0.0, 0.2, 0.1, 5.0, 5.2, 5.1, 10.0, 10.1, 10.3];
+        let x = Matrix::new(&values, 1).unwrap();
+        let models = vec![
+            ClusterModel::named("kmeans", 2, 0).unwrap(),
+            ClusterModel::Dbscan(crate::cluster::dbscan::DbscanParams::new().min_samples(2)),
+        ];
+        let table = select(&x, &SelectionParams::new(models, 2..=3)).unwrap();
+        let names: Vec<(&str, usize)> =
+            table.rows.iter().map(|r| (r.model.as_str(), r.k)).collect();
+        assert_eq!(names, [("kmeans", 2), ("kmeans", 3), ("dbscan", 3)]);
+        // DBSCAN (eps 0.5) finds the same three groups as k-means with k = 3.
+        assert_eq!(table.rows[2].silhouette, table.rows[1].silhouette);
+        assert_eq!(table.silhouette_samples, 9);
+        let sampled = select(
+            &x,
+            &SelectionParams::new(vec![ClusterModel::named("kmeans", 2, 0).unwrap()], 3..=3)
+                .silhouette_sample(Some(5)),
+        )
+        .unwrap();
+        assert_eq!(sampled.silhouette_samples, 5);
+        assert!(SelectionParams::new(vec![], 2..=3).check().is_err());
+        assert!(select(&x, &SelectionParams::new(table_models(), 1..=3)).is_err());
+    }
+
+    fn table_models() -> Vec<ClusterModel> {
+        vec![ClusterModel::named("kmeans", 2, 0).unwrap()]
     }
 }

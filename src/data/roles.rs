@@ -144,6 +144,18 @@ pub fn normalize_name(name: &str) -> String {
 }
 
 impl ColumnRoles {
+    /// Resolves only the customer column, for per-customer tables (one row per customer).
+    pub fn resolve_customer(&self, columns: &[&str], path: &Path) -> Result<String> {
+        lookup(
+            self.customer.as_deref(),
+            CUSTOMER,
+            columns,
+            path,
+            "customer",
+        )?
+        .ok_or_else(|| missing(columns, path, "customer", "customer", ""))
+    }
+
     /// Resolves every role against the file's columns.
     ///
     /// A role given by name must exist (an exact match first, then one ignoring case and
