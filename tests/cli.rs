@@ -103,3 +103,195 @@ fn sanity_prints_the_accounting() {
         "{text}"
     );
 }
+
+/// Three planted groups of customers: recent frequent big spenders, lapsed one-off small
+/// spenders, and a middle group; small jitter inside each group.
+fn planted_customers(dir: &std::path::Path) -> (std::path::PathBuf, Vec<usize>) {
+    let mut text = String::from("customer_id,recency,frequency,monetary,region\n");
+    let mut groups = Vec::new();
+    for i in 0..60usize {
+        let group = i % 3;
+        let jitter = (i / 3) as f64 * 0.01;
+        let (r, f, m) = match group {
+            0 => (3.0 + jitter, 40.0 + jitter, 9000.0 + jitter),
+            1 => (300.0 + jitter, 1.0 + jitter, 20.0 + jitter),
+            _ => (60.0 + jitter, 6.0 + jitter, 600.0 + jitter),
+        };
+        text.push_str(&format!("C{i:03},{r},{f},{m},north\n"));
+        groups.push(group);
+    }
+    let path = dir.join("customers.csv");
+    std::fs::write(&path, text).unwrap();
+    (path, groups)
+}
+
+#[test]
+fn cluster_writes_the_selection_and_assignment_contracts_and_recovers_planted_groups() {
+    let dir = tempfile::tempdir().unwrap();
+    let (input, groups) = planted_customers(dir.path());
+    let run = |selection: &str, assignment: &str| {
+        custseg(&[
+            "cluster",
+            input.to_str().unwrap(),
+            "--features",
+            "recency,frequency,monetary",
+            "--transform",
+            "log1p,standard",
+            "--k",
+            "2..5",
+            "--seed",
+            "7",
+            "--selection",
+            dir.path().join(selection).to_str().unwrap(),
+            "--assign",
+            "3",
+            "--output",
+            dir.path().join(assignment).to_str().unwrap(),
+        ])
+    };
+    let out = run("sel.csv", "assign.csv");
+    run("sel2.csv", "assign2.csv");
+    let read = |name: &str| std::fs::read_to_string(dir.path().join(name)).unwrap();
+    assert_eq!(read("sel.csv"), read("sel2.csv"), "same seed, same bytes");
+    assert_eq!(
+        read("assign.csv"),
+        read("assign2.csv"),
+        "same seed, same bytes"
+    );
+    let selection = read_expected_path(&dir.path().join("sel.csv"));
+    let header = read("sel.csv");
+    let columns: Vec<&str> = header.lines().next().unwrap().split(',').collect();
+    assert_eq!(
+        columns,
+        [
+            "model",
+            "k",
+            "inertia",
+            "silhouette",
+            "calinski_harabasz",
+            "davies_bouldin"
+        ]
+    );
+    let ks: Vec<&str> = selection.iter().map(|r| r["k"].as_str()).collect();
+    assert_eq!(ks, ["2", "3", "4", "5"]);
+    let best = selection
+        .iter()
+        .max_by(|a, b| {
+            let s = |r: &std::collections::BTreeMap<String, String>| {
+                r["silhouette"].parse::<f64>().unwrap()
+            };
+            s(a).total_cmp(&s(b))
+        })
+        .unwrap();
+    assert_eq!(best["k"], "3", "the planted k has the best silhouette");
+
+    let assignment = read_expected_path(&dir.path().join("assign.csv"));
+    assert_eq!(
+        read("assign.csv").lines().next().unwrap(),
+        "customer_id,cluster,recency,frequency,monetary"
+    );
+    assert_eq!(assignment.len(), 60, "every customer assigned once");
+    // Same partition as planted: customers share a cluster exactly when they share a group.
+    for i in 0..60 {
+        for j in 0..60 {
+            assert_eq!(
+                assignment[i]["cluster"] == assignment[j]["cluster"],
+                groups[i] == groups[j],
+                "customers {i} and {j}"
+            );
+        }
+    }
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        printed.contains("recent, frequent, high spend"),
+        "profile names printed: {printed}"
+    );
+}
+
+#[test]
+fn cluster_compares_every_model_and_reports_bad_features() {
+    let dir = tempfile::tempdir().unwrap();
+    let (input, _) = planted_customers(dir.path());
+    let selection = dir.path().join("all.csv");
+    custseg(&[
+        "cluster",
+        input.to_str().unwrap(),
+        "--features",
+        "recency,frequency,monetary",
+        "--model",
+        "all",
+        "--k",
+        "3",
+        "--selection",
+        selection.to_str().unwrap(),
+    ]);
+    let rows = read_expected_path(&selection);
+    let models: Vec<(&str, &str)> = rows
+        .iter()
+        .map(|r| (r["model"].as_str(), r["k"].as_str()))
+        .collect();
+    // DBSCAN (eps 0.5 on standard-scaled features) finds the three planted groups by itself.
+    assert_eq!(
+        models,
+        [
+            ("kmeans", "3"),
+            ("gmm", "3"),
+            ("dbscan", "3"),
+            ("hierarchical", "3"),
+            ("spectral", "3")
+        ]
+    );
+    let silhouettes: Vec<&str> = rows.iter().map(|r| r["silhouette"].as_str()).collect();
+    assert!(
+        silhouettes.windows(2).all(|w| w[0] == w[1]),
+        "all five models find the same partition: {silhouettes:?}"
+    );
+
+    for (features, expect) in [
+        ("recency,spend", "no column \"spend\""),
+        (
+            "recency,region",
+            "column \"region\" has 60 missing or not numbers",
+        ),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_custseg"))
+            .args(["cluster", input.to_str().unwrap(), "--features", features])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success());
+        assert!(err.contains(expect), "{features}: {err}");
+        assert!(err.contains("customers.csv"), "names the file: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
+
+#[test]
+fn cluster_on_transactions_uses_rfm_features() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = fixture("parity/ties_transactions.csv");
+    let assignment = dir.path().join("a.csv");
+    custseg(&[
+        "cluster",
+        input.to_str().unwrap(),
+        "--k",
+        "2..3",
+        "--assign",
+        "2",
+        "--output",
+        assignment.to_str().unwrap(),
+    ]);
+    let rows = read_expected_path(&assignment);
+    let expected = read_expected("parity/ties_expected.csv");
+    assert_eq!(rows.len(), expected.len(), "one row per RFM customer");
+    for (got, want) in rows.iter().zip(&expected) {
+        assert_eq!(got["customer_id"], want["customer_id"]);
+        for measure in ["recency", "frequency", "monetary"] {
+            let number = |row: &std::collections::BTreeMap<String, String>| {
+                row[measure].parse::<f64>().unwrap()
+            };
+            let (g, w) = (number(got), number(want));
+            assert!((g - w).abs() <= 1e-9 * w.abs().max(1.0), "{measure}: {g} vs {w}");
+        }
+    }
+}

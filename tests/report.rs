@@ -95,9 +95,10 @@ fn sections_and_numbers_of_the_fixture() {
         "2. Data and sanity checks",
         "3. Recency, frequency, monetary value",
         "4. Segments",
-        "5. Recommendations",
-        "6. Methodology",
-        "7. Downloads",
+        "5. Clusters",
+        "6. Recommendations",
+        "7. Methodology",
+        "8. Downloads",
     ] {
         assert!(html.contains(section), "{section}");
     }
@@ -252,4 +253,40 @@ fn cli_report_and_print_config_round_trip() {
             "Customer segmentation: Online Retail"
         )
     );
+}
+
+#[test]
+fn cluster_section_profiles_the_chosen_k_and_counts_every_customer() {
+    let mut config = hostile_config();
+    config.input = Some(fixture("parity/ties_transactions.csv"));
+    config.rfm.segments = "rf-regex".into();
+    config.roles.dimensions = vec![];
+    config.clustering.k = Some(3);
+    config.clustering.k_max = 5;
+    let html = render(&config);
+    assert_inert(&html);
+    let section = &html[html.find("<section id=\"clusters\">").unwrap()..];
+    let section = &section[..section.find("</section>").unwrap()];
+    assert!(section.contains("k = 3 was set in the study file."));
+    assert!(section.contains("<h3>The 3 clusters</h3>"));
+    // The comparison table has one row per k (2..5), the chosen one highlighted.
+    assert_eq!(section.matches("<tr class=\"chosen\">").count(), 1);
+    assert_eq!(section.matches("<td>kmeans</td>").count(), 4);
+    // Six charts: elbow, metrics, snake, heatmap, scatter, silhouette.
+    assert_eq!(section.matches("<svg").count(), 6);
+    // Cross-tab: the counts of the three cluster rows add up to the 60 customers.
+    let crosstab = &section[section.find("Clusters and segments").unwrap()..];
+    let body = &crosstab[crosstab.find("<tbody>").unwrap()..crosstab.find("</tbody>").unwrap()];
+    let total: usize = body
+        .split("<td class=\"num\">")
+        .skip(1)
+        .map(|cell| cell[..cell.find('<').unwrap()].parse::<usize>().unwrap())
+        .sum();
+    assert_eq!(total, 60);
+    assert_eq!(body.matches("<tr>").count(), 3);
+
+    config.clustering.enabled = false;
+    let html = render(&config);
+    assert!(!html.contains("id=\"clusters\""));
+    assert!(html.contains("5. Recommendations") && html.contains("7. Downloads"));
 }

@@ -108,12 +108,13 @@ impl KMeansParams {
             .sum::<f64>()
             / dims as f64;
         let tol = self.tol * mean_variance;
+        let columns = Columns::new(x);
         let runs: Vec<KMeansModel> = (0..self.n_init)
             .into_par_iter()
             .map(|run| {
                 let mut rng = Xoshiro256Plus::seed_from_u64(self.seed.wrapping_add(run as u64));
                 let centres = greedy_kmeans_plus_plus(x, self.k, &mut rng);
-                lloyd(x, centres, self.max_iter, tol)
+                lloyd(x, &columns, centres, self.max_iter, tol)
             })
             .collect();
         runs.into_iter()
@@ -175,37 +176,71 @@ fn greedy_kmeans_plus_plus(x: &Matrix, k: usize, rng: &mut Xoshiro256Plus) -> Ve
     centres
 }
 
-/// The nearest of the centres (row-major, `dims` values each) and the squared distance to it;
-/// the first centre wins ties.
-fn nearest(row: &[f64], centres: &[f64]) -> (usize, f64) {
-    let mut best = (0, f64::INFINITY);
-    for (c, centre) in centres.chunks_exact(row.len()).enumerate() {
-        let d = squared_distance(row, centre);
-        if d < best.1 {
-            best = (c, d);
+/// The samples one feature at a time (`columns[d][i]`), so that the distances from one centre to
+/// every sample are a vectorisable loop.
+struct Columns {
+    columns: Vec<Vec<f64>>,
+    rows: usize,
+}
+
+impl Columns {
+    fn new(x: &Matrix) -> Columns {
+        Columns {
+            columns: (0..x.dims())
+                .map(|d| (0..x.rows()).map(|i| x.row(i)[d]).collect())
+                .collect(),
+            rows: x.rows(),
         }
     }
-    best
+
+    /// For every sample, the nearest centre (row-major, `dims` values each; the first wins
+    /// ties) and the squared distance to it.
+    fn assign(
+        &self,
+        centres: &[f64],
+        labels: &mut [usize],
+        nearest: &mut [f64],
+        scratch: &mut [f64],
+    ) {
+        let dims = self.columns.len();
+        nearest.iter_mut().for_each(|d| *d = f64::INFINITY);
+        for (c, centre) in centres.chunks_exact(dims).enumerate() {
+            scratch.iter_mut().for_each(|s| *s = 0.0);
+            for (column, &v) in self.columns.iter().zip(centre) {
+                for (s, x) in scratch.iter_mut().zip(column) {
+                    *s += (x - v) * (x - v);
+                }
+            }
+            for ((label, best), &d) in labels.iter_mut().zip(nearest.iter_mut()).zip(&*scratch) {
+                if d < *best {
+                    *best = d;
+                    *label = c;
+                }
+            }
+        }
+    }
 }
 
 /// Lloyd iterations from the given centres, as scikit-learn's `_kmeans_single_lloyd`.
-fn lloyd(x: &Matrix, start: Vec<Vec<f64>>, max_iter: u64, tol: f64) -> KMeansModel {
-    let n = x.rows();
+fn lloyd(
+    x: &Matrix,
+    columns: &Columns,
+    start: Vec<Vec<f64>>,
+    max_iter: u64,
+    tol: f64,
+) -> KMeansModel {
+    let n = columns.rows;
     let k = start.len();
     let dims = x.dims();
     let mut centres: Vec<f64> = start.concat();
-    let mut labels = vec![usize::MAX; n];
+    let mut labels = vec![0usize; n];
+    let mut previous = vec![usize::MAX; n];
     let mut distances = vec![0.0; n];
+    let mut scratch = vec![0.0; n];
     let mut converged = false;
     for _ in 0..max_iter {
-        let mut changed = false;
-        for i in 0..n {
-            let (c, d) = nearest(x.row(i), &centres);
-            changed |= labels[i] != c;
-            labels[i] = c;
-            distances[i] = d;
-        }
-        if !changed {
+        columns.assign(&centres, &mut labels, &mut distances, &mut scratch);
+        if labels == previous {
             converged = true;
             break;
         }
@@ -218,6 +253,7 @@ fn lloyd(x: &Matrix, start: Vec<Vec<f64>>, max_iter: u64, tol: f64) -> KMeansMod
             }
         }
         relocate_empty(x, &mut sums, &mut counts, &mut labels, &distances);
+        previous.copy_from_slice(&labels);
         let mut shift = 0.0;
         for ((centre, sum), &count) in centres.chunks_exact_mut(dims).zip(&sums).zip(&counts) {
             if count == 0 {
@@ -234,9 +270,7 @@ fn lloyd(x: &Matrix, start: Vec<Vec<f64>>, max_iter: u64, tol: f64) -> KMeansMod
         }
     }
     if !converged {
-        for (i, label) in labels.iter_mut().enumerate() {
-            *label = nearest(x.row(i), &centres).0;
-        }
+        columns.assign(&centres, &mut labels, &mut distances, &mut scratch);
     }
     let inertia = (0..n)
         .map(|i| squared_distance(x.row(i), &centres[labels[i] * dims..(labels[i] + 1) * dims]))
@@ -303,23 +337,23 @@ impl KMeansModel {
     }
 
     /// The cluster of each row of `x`: the nearest centre.
-    pub fn predict(&self, x: &Matrix) -> Vec<i64> {
-        (0..x.rows())
-            .map(|i| {
-                let row = x.row(i);
-                let distance = |c: &Vec<f64>| {
-                    row.iter()
-                        .zip(c)
-                        .map(|(a, b)| (a - b) * (a - b))
-                        .sum::<f64>()
-                };
-                (0..self.centroids.len())
-                    .min_by(|&a, &b| {
-                        distance(&self.centroids[a]).total_cmp(&distance(&self.centroids[b]))
-                    })
-                    .unwrap_or(0) as i64
-            })
-            .collect()
+    pub fn predict(&self, x: &Matrix) -> Result<Vec<i64>> {
+        let dims = self.centroids.first().map_or(0, Vec::len);
+        if x.dims() != dims {
+            return Err(Error::param(
+                "matrix",
+                format!("the model has {dims} features, the data {}", x.dims()),
+            ));
+        }
+        let n = x.rows();
+        let (mut labels, mut nearest, mut scratch) = (vec![0; n], vec![0.0; n], vec![0.0; n]);
+        Columns::new(x).assign(
+            &self.centroids.concat(),
+            &mut labels,
+            &mut nearest,
+            &mut scratch,
+        );
+        Ok(labels.iter().map(|&c| c as i64).collect())
     }
 }
 
@@ -342,7 +376,7 @@ mod tests {
             model,
             "same seed, same model"
         );
-        assert_eq!(model.predict(&x), l.to_vec());
+        assert_eq!(model.predict(&x).unwrap(), l.to_vec());
         assert!(KMeansParams::new(9).fit(&x).is_err());
         assert!(KMeansParams::new(2).n_init(0).fit(&x).is_err());
     }

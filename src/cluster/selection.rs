@@ -239,7 +239,7 @@ pub fn select(x: &Matrix, params: &SelectionParams) -> Result<Selection> {
 
 /// `size` distinct indices below `n`, drawn from `seed` (partial Fisher-Yates), in increasing
 /// order.
-fn sample_indices(n: usize, size: usize, seed: u64) -> Vec<usize> {
+pub(crate) fn sample_indices(n: usize, size: usize, seed: u64) -> Vec<usize> {
     let mut rng = Xoshiro256Plus::seed_from_u64(seed);
     let mut all: Vec<usize> = (0..n).collect();
     for i in 0..size.min(n) {

@@ -16,6 +16,7 @@ use crate::data::bundled::{ONLINE_RETAIL_ATTRIBUTION, ONLINE_RETAIL_NAME};
 use crate::data::transactions::Transactions;
 use crate::error::{Error, Result};
 use crate::frame::{float_values, text_values};
+use crate::report::clusters::{ClusterSection, cluster_section};
 use crate::report::config::StudyConfig;
 use crate::report::format::NumberFormat;
 use crate::report::playbooks::{Playbooks, markdown_to_html, render_markdown_template, slug};
@@ -162,6 +163,7 @@ struct Context {
     playbooks: Vec<Playbook>,
     dimensions: Vec<Dimension>,
     charts: Charts,
+    clusters: Option<ClusterSection>,
     methodology_html: String,
     csv_href: Option<String>,
     csv_name: String,
@@ -361,7 +363,15 @@ pub fn render_report(
         box_monetary: segment_boxplots(&rfm, "monetary")?.svg().to_string(),
     };
 
+    let clusters = if config.clustering.enabled {
+        let order: Vec<String> = segments.iter().map(|s| s.name.clone()).collect();
+        Some(cluster_section(&config.clustering, &rfm, &order, fmt)?)
+    } else {
+        None
+    };
+
     let mut methodology_context = tera::Context::new();
+    methodology_context.insert("clusters", &clusters);
     methodology_context.insert("bins", &rfm.scoring().bins);
     methodology_context.insert("segment_map", &rfm.segment_map().name);
     methodology_context.insert("snapshot", &snapshot);
@@ -457,6 +467,7 @@ pub fn render_report(
         playbooks,
         dimensions,
         charts,
+        clusters,
         methodology_html,
         csv_href,
         csv_name: format!("{}-segments.csv", slug(&config.company)),

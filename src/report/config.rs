@@ -23,6 +23,16 @@
 //! weights = [1.0, 1.0, 1.0]
 //! scoring = { method = "quantiles", bins = 5 }
 //!
+//! [clustering]                     # section 5 of the report; enabled by default
+//! enabled = true
+//! models = ["kmeans"]              # the first is profiled; all appear in the comparison
+//! transform = ["log1p", "standard"]
+//! k_min = 2
+//! k_max = 10
+//! # k = 4                          # default: the elbow of inertia, else the best silhouette
+//! seed = 0
+//! silhouette_sample = 10000        # silhouette on a sample when there are more customers
+//!
 //! [format]
 //! currency = "£"
 //! locale = "en-GB"                 # en-GB, en-US, de-DE, fr-FR, vi-VN, ...
@@ -32,12 +42,15 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 
+use crate::cluster::ClusterModel;
+use crate::cluster::selection::SelectionParams;
 use crate::data::clean::CleaningRules;
 use crate::data::dates::DateFormat;
 use crate::data::roles::ColumnRoles;
 use crate::data::source::ReadOptions;
 use crate::data::transactions::LoadOptions;
 use crate::error::{Error, Result};
+use crate::features::transform::Step;
 use crate::report::format::NumberFormat;
 use crate::rfm::{RfmParams, ScoringMethod, SegmentMap};
 
@@ -63,10 +76,85 @@ pub struct StudyConfig {
     pub cleaning: CleaningRules,
     /// RFM choices.
     pub rfm: RfmConfig,
+    /// Clustering choices (the report's cluster section).
+    pub clustering: ClusteringConfig,
     /// Number formatting.
     pub format: NumberFormat,
     /// Report options.
     pub report: ReportOptions,
+}
+
+/// Clustering choices of a study: customers are clustered on their recency, frequency and
+/// monetary value.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClusteringConfig {
+    /// Whether the report has a cluster section.
+    pub enabled: bool,
+    /// Models to compare (`kmeans`, `gmm`, `dbscan`, `hierarchical`, `spectral`); the first one
+    /// is profiled.
+    pub models: Vec<String>,
+    /// Feature transforms, in order (`log1p`, `standard`, `robust`, `minmax`, `winsorize`).
+    pub transform: Vec<String>,
+    /// Smallest k compared.
+    pub k_min: usize,
+    /// Largest k compared.
+    pub k_max: usize,
+    /// A fixed k; by default the elbow of inertia, or the best silhouette when there is none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub k: Option<usize>,
+    /// Seed of every random choice.
+    pub seed: u64,
+    /// Silhouette on a random sample of this many customers when there are more.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub silhouette_sample: Option<usize>,
+}
+
+impl Default for ClusteringConfig {
+    fn default() -> Self {
+        ClusteringConfig {
+            enabled: true,
+            models: vec!["kmeans".to_string()],
+            transform: vec!["log1p".to_string(), "standard".to_string()],
+            k_min: 2,
+            k_max: 10,
+            k: None,
+            seed: 0,
+            silhouette_sample: Some(10_000),
+        }
+    }
+}
+
+impl ClusteringConfig {
+    /// The transform steps.
+    pub fn steps(&self) -> Result<Vec<Step>> {
+        self.transform.iter().map(|t| Step::parse(t)).collect()
+    }
+
+    /// The comparison to run.
+    pub fn selection_params(&self) -> Result<SelectionParams> {
+        let models = self
+            .models
+            .iter()
+            .map(|m| ClusterModel::named(m, self.k_min, self.seed))
+            .collect::<Result<Vec<_>>>()?;
+        let params = SelectionParams::new(models, self.k_min..=self.k_max)
+            .silhouette_sample(self.silhouette_sample)
+            .seed(self.seed);
+        params.check()?;
+        if let Some(k) = self.k
+            && !(self.k_min..=self.k_max).contains(&k)
+        {
+            return Err(Error::param(
+                "clustering.k",
+                format!(
+                    "{k} is outside k_min..k_max ({}..{})",
+                    self.k_min, self.k_max
+                ),
+            ));
+        }
+        Ok(params)
+    }
 }
 
 /// RFM choices of a study.
@@ -130,6 +218,7 @@ impl Default for StudyConfig {
             roles: ColumnRoles::default(),
             cleaning: CleaningRules::default(),
             rfm: RfmConfig::default(),
+            clustering: ClusteringConfig::default(),
             format: NumberFormat::default(),
             report: ReportOptions::default(),
         }
@@ -188,6 +277,10 @@ impl StudyConfig {
     pub fn check(&self) -> Result<()> {
         self.load_options()?;
         self.rfm_params()?.check()?;
+        if self.clustering.enabled {
+            self.clustering.steps()?;
+            self.clustering.selection_params()?;
+        }
         self.format.check()
     }
 

@@ -1,6 +1,7 @@
 //! The shareable HTML report: one self-contained file for a marketing team.
 
 pub mod build;
+pub(crate) mod clusters;
 pub mod config;
 pub mod format;
 pub mod playbooks;

@@ -13,7 +13,14 @@ pub fn fixture(relative: &str) -> PathBuf {
 
 /// Reads a small CSV of expected values into rows of (column -> text).
 pub fn read_expected(relative: &str) -> Vec<std::collections::BTreeMap<String, String>> {
-    let text = std::fs::read_to_string(fixture(relative)).unwrap();
+    read_expected_path(&fixture(relative))
+}
+
+/// A CSV file (no quoted commas) as one map per row.
+pub fn read_expected_path(
+    path: &std::path::Path,
+) -> Vec<std::collections::BTreeMap<String, String>> {
+    let text = std::fs::read_to_string(path).unwrap();
     let mut lines = text.lines();
     let header: Vec<String> = lines
         .next()

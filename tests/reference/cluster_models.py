@@ -2,10 +2,12 @@
 
 Re-run (from the repo root):
 
-    bash scripts/setup-python.sh                           # once: .venv with pinned sklearn
-    .venv/bin/python tests/reference/cluster_models.py     # (re)write tests/fixtures/cluster/models_cases.json
-    .venv/bin/python tests/reference/cluster_models.py --check   # regenerate into a temp dir and
-                                                               # fail if it differs from the committed file
+    bash scripts/setup-python.sh                          # once: .venv with pinned sklearn
+    .venv/bin/python tests/reference/cluster_models.py    # (re)write models_cases.json
+    .venv/bin/python tests/reference/cluster_models.py --check   # regenerate into a temp dir
+                                                  # and fail if it differs from the committed file
+
+Writes tests/fixtures/cluster/models_cases.json.
 
 Deterministic (numpy default_rng(2024), random_state=0 everywhere, fixed
 formatting, BLAS and OpenMP pinned to 1 thread as in cluster_metrics.py):
@@ -128,6 +130,7 @@ from sklearn.mixture import GaussianMixture
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.dont_write_bytecode = True  # no __pycache__ in tests/reference from the imports below
 from cluster_metrics import bits, floats, write_json  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]

@@ -1,0 +1,227 @@
+//! The report's cluster section: customers clustered on their RFM values, the comparison over k
+//! with its charts, the k chosen and why, cluster profiles with names, and the cross-tab against
+//! the RFM segments.
+
+use serde::Serialize;
+
+use crate::chart::cluster::{
+    elbow, metric_comparison, pca_scatter, profile_heatmap, silhouette_plot, snake_plot,
+};
+use crate::cluster::metrics::silhouette_samples;
+use crate::cluster::profile::{ClusterProfiles, CrossTab};
+use crate::cluster::selection::{Selection, sample_indices, select};
+use crate::cluster::{ClusterModel, Matrix};
+use crate::error::Result;
+use crate::features::matrix::FeatureMatrix;
+use crate::features::pca::project_2d;
+use crate::frame::text_values;
+use crate::report::config::ClusteringConfig;
+use crate::report::format::NumberFormat;
+use crate::rfm::RfmTable;
+
+/// A table row: formatted cells, and whether to highlight it.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct ClusterRow {
+    pub cells: Vec<String>,
+    pub flag: bool,
+}
+
+/// Everything the template's cluster section shows.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct ClusterSection {
+    pub model: String,
+    pub models: String,
+    pub transform: String,
+    pub k_min: usize,
+    pub k_max: usize,
+    pub chosen_k: usize,
+    pub why: String,
+    pub silhouette_note: Option<String>,
+    pub selection: Vec<ClusterRow>,
+    pub profiles: Vec<ClusterRow>,
+    pub crosstab_segments: Vec<String>,
+    pub crosstab: Vec<ClusterRow>,
+    pub charts: ClusterCharts,
+}
+
+/// The section's charts as SVG markup.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct ClusterCharts {
+    pub elbow: String,
+    pub metrics: String,
+    pub silhouette: String,
+    pub scatter: String,
+    pub snake: String,
+    pub heatmap: String,
+}
+
+/// The k to profile, and a sentence saying why.
+fn choose_k(config: &ClusteringConfig, selection: &Selection, model: &str) -> (usize, String) {
+    let best = selection.best_silhouette(model);
+    let best_text = best.map_or_else(String::new, |b| {
+        format!(
+            " The mean silhouette is highest at k = {} ({:.2}).",
+            b.k, b.silhouette
+        )
+    });
+    if let Some(k) = config.k {
+        return (k, format!("k = {k} was set in the study file.{best_text}"));
+    }
+    match (selection.knee, best) {
+        (Some(k), _) => (
+            k,
+            format!(
+                "k = {k} is the elbow of the inertia curve (found with the Kneedle method): each \
+                 cluster added beyond it reduces the spread within clusters much less than the \
+                 ones before.{best_text}"
+            ),
+        ),
+        (None, Some(b)) => (
+            b.k,
+            format!(
+                "The inertia curve has no clear elbow, so k = {} was chosen for its mean \
+                 silhouette ({:.2}), the highest compared.",
+                b.k, b.silhouette
+            ),
+        ),
+        (None, None) => (
+            config.k_min,
+            format!(
+                "Neither an elbow nor a silhouette could be computed; k = {} is the smallest \
+                 compared.",
+                config.k_min
+            ),
+        ),
+    }
+}
+
+/// Clusters the customers of `rfm` as `config` says and prepares the section.
+pub(crate) fn cluster_section(
+    config: &ClusteringConfig,
+    rfm: &RfmTable,
+    segment_order: &[String],
+    fmt: &NumberFormat,
+) -> Result<ClusterSection> {
+    let params = config.selection_params()?;
+    let features = FeatureMatrix::from_rfm(rfm, &config.steps()?)?;
+    let x = features.matrix()?;
+    let selection = select(&x, &params)?;
+    let model_name = config
+        .models
+        .first()
+        .map_or("kmeans", String::as_str)
+        .to_string();
+    let model = ClusterModel::named(&model_name, config.k_min, config.seed)?;
+    let (chosen_k, why) = choose_k(config, &selection, model.name());
+    let fitted = model.clone().with_k(chosen_k).fit(&x)?;
+    let labels = fitted.labels();
+    let profiles = ClusterProfiles::new(&features, labels)?;
+    let names: Vec<String> = profiles.clusters.iter().map(|p| p.name.clone()).collect();
+
+    // The silhouette plot needs every sample's value: on large data, on the same random sample
+    // of customers as the comparison.
+    let n = x.rows();
+    let limit = config.silhouette_sample.unwrap_or(n).min(n);
+    let silhouette_note = (limit < n).then(|| {
+        format!(
+            "Silhouettes computed on a random sample of {} of {} customers.",
+            fmt.count(limit),
+            fmt.count(n)
+        )
+    });
+    let chosen: Vec<usize> = sample_indices(n, limit, config.seed);
+    let sample_values: Vec<f64> = chosen
+        .iter()
+        .flat_map(|&i| x.row(i).iter().copied())
+        .collect();
+    let sample_labels: Vec<i64> = chosen.iter().map(|&i| labels[i]).collect();
+    let sample = Matrix::new(&sample_values, x.dims())?;
+    let silhouettes = silhouette_samples(&sample, &sample_labels)?;
+
+    let number = |v: f64, decimals: usize| {
+        if v.is_finite() {
+            fmt.number(v, decimals)
+        } else {
+            "–".to_string()
+        }
+    };
+    let selection_rows = selection
+        .rows
+        .iter()
+        .map(|r| ClusterRow {
+            cells: vec![
+                r.model.clone(),
+                r.k.to_string(),
+                number(r.inertia, 1),
+                number(r.silhouette, 3),
+                number(r.calinski_harabasz, 1),
+                number(r.davies_bouldin, 3),
+            ],
+            flag: r.model == model.name() && r.k == chosen_k,
+        })
+        .collect();
+    let profile_rows = profiles
+        .clusters
+        .iter()
+        .map(|p| ClusterRow {
+            cells: vec![
+                p.cluster.to_string(),
+                p.name.clone(),
+                fmt.count(p.customers),
+                fmt.percent(p.customer_share),
+                p.revenue.map_or_else(String::new, |r| fmt.money(r, 0)),
+                p.revenue_share.map_or_else(String::new, |s| fmt.percent(s)),
+                fmt.number(p.median[0], 0),
+                fmt.number(p.median[1], 0),
+                fmt.money(p.median[2], 0),
+            ],
+            flag: false,
+        })
+        .collect();
+    let segments = text_values(&rfm.frame(), "segment")?;
+    let crosstab = CrossTab::new(labels, &segments, segment_order)?;
+    let crosstab_rows = crosstab
+        .clusters
+        .iter()
+        .zip(&crosstab.counts)
+        .map(|(cluster, counts)| {
+            let name = profiles
+                .clusters
+                .iter()
+                .find(|p| p.cluster == *cluster)
+                .map_or_else(|| cluster.to_string(), |p| p.name.clone());
+            ClusterRow {
+                cells: std::iter::once(name)
+                    .chain(counts.iter().map(|&n| fmt.count(n)))
+                    .collect(),
+                flag: false,
+            }
+        })
+        .collect();
+    let projection = project_2d(&x)?;
+    let charts = ClusterCharts {
+        elbow: elbow(&selection)?.svg().to_string(),
+        metrics: metric_comparison(&selection)?.svg().to_string(),
+        silhouette: silhouette_plot(&silhouettes, &sample_labels)?
+            .svg()
+            .to_string(),
+        scatter: pca_scatter(&projection, labels, &names)?.svg().to_string(),
+        snake: snake_plot(&profiles)?.svg().to_string(),
+        heatmap: profile_heatmap(&profiles)?.svg().to_string(),
+    };
+    Ok(ClusterSection {
+        model: model.name().to_string(),
+        models: config.models.join(", "),
+        transform: config.transform.join(" then "),
+        k_min: config.k_min,
+        k_max: config.k_max,
+        chosen_k,
+        why,
+        silhouette_note,
+        selection: selection_rows,
+        profiles: profile_rows,
+        crosstab_segments: crosstab.segments,
+        crosstab: crosstab_rows,
+        charts,
+    })
+}
