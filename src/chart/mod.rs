@@ -1,12 +1,17 @@
 //! Charts as SVG, drawn with plotters in one theme: segment bars, treemap, R/F/M histograms, the
-//! R x F heatmap, monthly trends, segments by dimension, box plots per segment.
+//! R x F heatmap, monthly trends, segments by dimension, box plots per segment; and for clusters
+//! ([`cluster`]): the elbow of inertia over k, the quality metrics of several models over k, the
+//! silhouette plot, the PCA scatter, the snake plot and the profile heatmap.
 //!
 //! Every chart takes data the library produced (a [`crate::rfm::RfmTable`], a
-//! [`crate::rfm::SegmentSummary`], a [`crate::data::sanity::SanityReport`]) and returns a [`Chart`]:
+//! [`crate::rfm::SegmentSummary`], a [`crate::data::sanity::SanityReport`], a
+//! [`crate::cluster::selection::Selection`], a [`crate::cluster::profile::ClusterProfiles`], ...)
+//! and returns a [`Chart`]:
 //! an SVG string that shows itself in an evcxr notebook, saves to a file, and embeds in reports.
 
 pub mod bars;
 pub mod boxplot;
+pub mod cluster;
 pub mod heatmap;
 pub mod histogram;
 pub mod theme;

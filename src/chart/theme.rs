@@ -19,6 +19,9 @@ pub const PRIMARY: RGBColor = RGBColor(38, 99, 163);
 /// Secondary series colour.
 pub const SECONDARY: RGBColor = RGBColor(230, 126, 34);
 
+/// Muted grey for what belongs to no group (DBSCAN's noise).
+pub const MUTED: RGBColor = RGBColor(160, 160, 160);
+
 /// A qualitative palette (Tableau 10, colour-blind friendly order) for segments and clusters.
 pub const PALETTE: [RGBColor; 12] = [
     RGBColor(78, 121, 167),
@@ -45,6 +48,24 @@ pub fn sequential(t: f64) -> RGBColor {
     let t = t.clamp(0.0, 1.0);
     let lerp = |a: f64, b: f64| (a + (b - a) * t).round() as u8;
     RGBColor(lerp(240.0, 8.0), lerp(246.0, 48.0), lerp(252.0, 107.0))
+}
+
+/// A diverging colour for signed differences: red at t = -1 (below), near-white at 0, blue at
+/// t = 1 (above); t is clamped to [-1, 1] and a non-finite t gives the neutral colour (ColorBrewer
+/// RdBu end points).
+pub fn diverging(t: f64) -> RGBColor {
+    let t = if t.is_finite() {
+        t.clamp(-1.0, 1.0)
+    } else {
+        0.0
+    };
+    let (end, s) = if t < 0.0 {
+        ((178.0, 24.0, 43.0), -t)
+    } else {
+        ((33.0, 102.0, 172.0), t)
+    };
+    let lerp = |a: f64, b: f64| (a + (b - a) * s).round() as u8;
+    RGBColor(lerp(247.0, end.0), lerp(247.0, end.1), lerp(247.0, end.2))
 }
 
 /// Black or white text, whichever reads better on `background`.
