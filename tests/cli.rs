@@ -291,7 +291,10 @@ fn cluster_on_transactions_uses_rfm_features() {
                 row[measure].parse::<f64>().unwrap()
             };
             let (g, w) = (number(got), number(want));
-            assert!((g - w).abs() <= 1e-9 * w.abs().max(1.0), "{measure}: {g} vs {w}");
+            assert!(
+                (g - w).abs() <= 1e-9 * w.abs().max(1.0),
+                "{measure}: {g} vs {w}"
+            );
         }
     }
 }

@@ -85,6 +85,7 @@ fn selection() -> Selection {
             row("dbscan", 5, 33.0, 0.21, 90.0, 1.20),
         ],
         knee: Some(3),
+        silhouette_samples: 100,
     }
 }
 
@@ -112,7 +113,8 @@ fn elbow_draws_one_model_and_marks_the_knee() {
     assert!(
         elbow(&Selection {
             rows: vec![],
-            knee: None
+            knee: None,
+            silhouette_samples: 0,
         })
         .is_err()
     );
@@ -402,6 +404,7 @@ fn one_feature_one_cluster_and_one_k_still_draw() {
     let single = Selection {
         rows: vec![row("kmeans", 4, 10.0, 0.5, 100.0, 0.5)],
         knee: Some(4),
+        silhouette_samples: 1,
     };
     let svg = elbow(&single).unwrap().svg().to_string();
     assert_eq!(svg.matches("<circle").count(), 1);

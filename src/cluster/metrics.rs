@@ -55,7 +55,7 @@ impl<'a> Matrix<'a> {
     }
 
     /// A copy as an ndarray matrix, the form linfa's models take.
-    pub(crate) fn to_array(&self) -> Result<ndarray::Array2<f64>> {
+    pub(crate) fn to_array(self) -> Result<ndarray::Array2<f64>> {
         ndarray::Array2::from_shape_vec((self.rows(), self.dims), self.values.to_vec())
             .map_err(|e| Error::param("matrix", e.to_string()))
     }

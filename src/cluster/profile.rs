@@ -118,14 +118,13 @@ impl ClusterProfiles {
             let mut median = Vec::with_capacity(dims);
             let mut levels = Vec::with_capacity(dims);
             let mut transformed_mean = Vec::with_capacity(dims);
-            for d in 0..dims {
+            for (d, population) in sorted_population.iter().enumerate() {
                 let mut values: Vec<f64> =
                     members.iter().map(|&i| features.original(d)[i]).collect();
                 values.sort_by(f64::total_cmp);
                 let m = quantile_sorted(&values, 0.5);
                 mean.push(mean_of(&values));
                 median.push(m);
-                let population = &sorted_population[d];
                 levels.push(if m < quantile_sorted(population, 1.0 / 3.0) {
                     Level::Low
                 } else if m > quantile_sorted(population, 2.0 / 3.0) {
