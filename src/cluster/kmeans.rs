@@ -113,8 +113,8 @@ impl KMeansParams {
             .into_par_iter()
             .map(|run| {
                 let mut rng = Xoshiro256Plus::seed_from_u64(self.seed.wrapping_add(run as u64));
-                let centres = greedy_kmeans_plus_plus(x, self.k, &mut rng);
-                lloyd(x, &columns, centres, self.max_iter, tol)
+                let centres = greedy_kmeans_plus_plus(x, &columns, self.k, &mut rng);
+                lloyd(x, centres, self.max_iter, tol)
             })
             .collect();
         runs.into_iter()
@@ -137,14 +137,20 @@ fn uniform(rng: &mut Xoshiro256Plus) -> f64 {
 /// scikit-learn's `_kmeans_plusplus`: the first centre uniformly at random, then each next one
 /// the best of `2 + ln k` candidates drawn with probability proportional to the squared
 /// distance to the nearest centre so far.
-fn greedy_kmeans_plus_plus(x: &Matrix, k: usize, rng: &mut Xoshiro256Plus) -> Vec<Vec<f64>> {
+fn greedy_kmeans_plus_plus(
+    x: &Matrix,
+    columns: &Columns,
+    k: usize,
+    rng: &mut Xoshiro256Plus,
+) -> Vec<Vec<f64>> {
     let n = x.rows();
     let trials = 2 + (k as f64).ln() as usize;
     let first = (rng.next_u64() % n as u64) as usize;
     let mut centres = vec![x.row(first).to_vec()];
-    let mut closest: Vec<f64> = (0..n)
-        .map(|i| squared_distance(x.row(i), x.row(first)))
-        .collect();
+    let mut closest = vec![0.0; n];
+    columns.squared_distances(x.row(first), &mut closest);
+    let mut to_candidate = vec![0.0; n];
+    let mut best_closest = vec![0.0; n];
     let mut potential: f64 = closest.iter().sum();
     let mut cumulative = vec![0.0; n];
     while centres.len() < k {
@@ -153,23 +159,25 @@ fn greedy_kmeans_plus_plus(x: &Matrix, k: usize, rng: &mut Xoshiro256Plus) -> Ve
             running += d;
             *c = running;
         }
-        let mut best: Option<(f64, usize, Vec<f64>)> = None;
+        // The best candidate's distances stay in `best_closest`; a better one swaps in.
+        let mut best: Option<(f64, usize)> = None;
         for _ in 0..trials {
             let target = uniform(rng) * potential;
             let candidate = cumulative.partition_point(|&c| c <= target).min(n - 1);
-            let with: Vec<f64> = closest
-                .iter()
-                .enumerate()
-                .map(|(i, &d)| d.min(squared_distance(x.row(i), x.row(candidate))))
-                .collect();
-            let total: f64 = with.iter().sum();
-            if best.as_ref().is_none_or(|(p, _, _)| total < *p) {
-                best = Some((total, candidate, with));
+            columns.squared_distances(x.row(candidate), &mut to_candidate);
+            let mut total = 0.0;
+            for (e, &d) in to_candidate.iter_mut().zip(&closest) {
+                *e = e.min(d);
+                total += *e;
+            }
+            if best.is_none_or(|(p, _)| total < p) {
+                best = Some((total, candidate));
+                std::mem::swap(&mut best_closest, &mut to_candidate);
             }
         }
-        if let Some((total, candidate, with)) = best {
+        if let Some((total, candidate)) = best {
             centres.push(x.row(candidate).to_vec());
-            closest = with;
+            std::mem::swap(&mut closest, &mut best_closest);
             potential = total;
         }
     }
@@ -193,8 +201,19 @@ impl Columns {
         }
     }
 
+    /// The squared distance from `point` to every sample.
+    fn squared_distances(&self, point: &[f64], out: &mut [f64]) {
+        out.iter_mut().for_each(|s| *s = 0.0);
+        for (column, &v) in self.columns.iter().zip(point) {
+            for (s, x) in out.iter_mut().zip(column) {
+                *s += (x - v) * (x - v);
+            }
+        }
+    }
+
     /// For every sample, the nearest centre (row-major, `dims` values each; the first wins
-    /// ties) and the squared distance to it.
+    /// ties) and the squared distance to it. Samples go in blocks small enough for the cache
+    /// (as scikit-learn's chunks), so each block is read once for all centres.
     fn assign(
         &self,
         centres: &[f64],
@@ -202,44 +221,98 @@ impl Columns {
         nearest: &mut [f64],
         scratch: &mut [f64],
     ) {
+        const BLOCK: usize = 1024;
         let dims = self.columns.len();
         nearest.iter_mut().for_each(|d| *d = f64::INFINITY);
-        for (c, centre) in centres.chunks_exact(dims).enumerate() {
-            scratch.iter_mut().for_each(|s| *s = 0.0);
-            for (column, &v) in self.columns.iter().zip(centre) {
-                for (s, x) in scratch.iter_mut().zip(column) {
-                    *s += (x - v) * (x - v);
+        for start in (0..self.rows).step_by(BLOCK) {
+            let end = (start + BLOCK).min(self.rows);
+            let scratch = &mut scratch[..end - start];
+            let labels = &mut labels[start..end];
+            let nearest = &mut nearest[start..end];
+            for (c, centre) in centres.chunks_exact(dims).enumerate() {
+                scratch.iter_mut().for_each(|s| *s = 0.0);
+                for (column, &v) in self.columns.iter().zip(centre) {
+                    for (s, x) in scratch.iter_mut().zip(&column[start..end]) {
+                        *s += (x - v) * (x - v);
+                    }
                 }
-            }
-            for ((label, best), &d) in labels.iter_mut().zip(nearest.iter_mut()).zip(&*scratch) {
-                if d < *best {
-                    *best = d;
-                    *label = c;
+                for ((label, best), &d) in labels.iter_mut().zip(nearest.iter_mut()).zip(&*scratch)
+                {
+                    if d < *best {
+                        *best = d;
+                        *label = c;
+                    }
                 }
             }
         }
     }
 }
 
-/// Lloyd iterations from the given centres, as scikit-learn's `_kmeans_single_lloyd`.
-fn lloyd(
-    x: &Matrix,
-    columns: &Columns,
-    start: Vec<Vec<f64>>,
-    max_iter: u64,
-    tol: f64,
-) -> KMeansModel {
-    let n = columns.rows;
+/// The nearest and second nearest centre's squared distances for one sample, and the nearest
+/// centre (the first wins ties, as in a plain scan).
+fn two_nearest(row: &[f64], centres: &[f64]) -> (usize, f64, f64) {
+    let (mut best, mut first, mut second) = (0, f64::INFINITY, f64::INFINITY);
+    for (c, centre) in centres.chunks_exact(row.len()).enumerate() {
+        let d = squared_distance(row, centre);
+        if d < first {
+            second = first;
+            first = d;
+            best = c;
+        } else if d < second {
+            second = d;
+        }
+    }
+    (best, first, second)
+}
+
+/// Lloyd iterations from the given centres, as scikit-learn's `_kmeans_single_lloyd`, with
+/// Hamerly's bounds: each sample keeps an upper bound on the distance to its centre and a lower
+/// bound on the distance to any other, moved by how far the centres move; a sample whose bounds
+/// show it cannot have changed cluster is skipped. The labels are Lloyd's, with far fewer
+/// distances computed on low-dimensional data.
+fn lloyd(x: &Matrix, start: Vec<Vec<f64>>, max_iter: u64, tol: f64) -> KMeansModel {
+    let n = x.rows();
     let k = start.len();
     let dims = x.dims();
     let mut centres: Vec<f64> = start.concat();
     let mut labels = vec![0usize; n];
     let mut previous = vec![usize::MAX; n];
-    let mut distances = vec![0.0; n];
-    let mut scratch = vec![0.0; n];
+    let mut upper = vec![f64::INFINITY; n];
+    let mut lower = vec![0.0; n];
     let mut converged = false;
+    let centre =
+        |centres: &[f64], c: usize| -> Vec<f64> { centres[c * dims..(c + 1) * dims].to_vec() };
+    let assign = |centres: &[f64], labels: &mut [usize], upper: &mut [f64], lower: &mut [f64]| {
+        // Half the distance from each centre to its nearest other centre: a sample closer than
+        // that to its own centre cannot be closer to another.
+        let half_gap: Vec<f64> = (0..k)
+            .map(|a| {
+                (0..k)
+                    .filter(|&b| b != a)
+                    .map(|b| squared_distance(&centre(centres, a), &centre(centres, b)).sqrt())
+                    .fold(f64::INFINITY, f64::min)
+                    / 2.0
+            })
+            .collect();
+        for i in 0..n {
+            let own = labels[i];
+            let bound = half_gap[own].max(lower[i]);
+            if upper[i] <= bound {
+                continue;
+            }
+            let row = x.row(i);
+            upper[i] = squared_distance(row, &centres[own * dims..(own + 1) * dims]).sqrt();
+            if upper[i] <= bound {
+                continue;
+            }
+            let (best, first, second) = two_nearest(row, centres);
+            labels[i] = best;
+            upper[i] = first.sqrt();
+            lower[i] = second.sqrt();
+        }
+    };
     for _ in 0..max_iter {
-        columns.assign(&centres, &mut labels, &mut distances, &mut scratch);
+        assign(&centres, &mut labels, &mut upper, &mut lower);
         if labels == previous {
             converged = true;
             break;
@@ -252,25 +325,59 @@ fn lloyd(
                 *s += v;
             }
         }
-        relocate_empty(x, &mut sums, &mut counts, &mut labels, &distances);
+        if counts.contains(&0) {
+            let distances: Vec<f64> = (0..n)
+                .map(|i| {
+                    squared_distance(x.row(i), &centres[labels[i] * dims..(labels[i] + 1) * dims])
+                })
+                .collect();
+            relocate_empty(x, &mut sums, &mut counts, &mut labels, &distances);
+            // Relocation breaks the bounds: every sample is measured afresh next time.
+            upper.iter_mut().for_each(|u| *u = f64::INFINITY);
+            lower.iter_mut().for_each(|l| *l = 0.0);
+        }
         previous.copy_from_slice(&labels);
         let mut shift = 0.0;
-        for ((centre, sum), &count) in centres.chunks_exact_mut(dims).zip(&sums).zip(&counts) {
+        let mut moved = vec![0.0; k];
+        for (c, ((centre, sum), &count)) in centres
+            .chunks_exact_mut(dims)
+            .zip(&sums)
+            .zip(&counts)
+            .enumerate()
+        {
             if count == 0 {
                 continue;
             }
-            for (c, s) in centre.iter_mut().zip(sum) {
+            let mut squared = 0.0;
+            for (value, s) in centre.iter_mut().zip(sum) {
                 let mean = s / count as f64;
-                shift += (*c - mean) * (*c - mean);
-                *c = mean;
+                squared += (*value - mean) * (*value - mean);
+                *value = mean;
             }
+            shift += squared;
+            moved[c] = squared.sqrt();
+        }
+        // A sample's own centre moved by moved[own]; any other by at most the largest other move.
+        let (mut top, mut top_move, mut next_move) = (0, 0.0f64, 0.0f64);
+        for (c, &m) in moved.iter().enumerate() {
+            if m > top_move {
+                next_move = top_move;
+                top_move = m;
+                top = c;
+            } else if m > next_move {
+                next_move = m;
+            }
+        }
+        for ((u, l), &own) in upper.iter_mut().zip(lower.iter_mut()).zip(&labels) {
+            *u += moved[own];
+            *l -= if own == top { next_move } else { top_move };
         }
         if shift <= tol {
             break;
         }
     }
     if !converged {
-        columns.assign(&centres, &mut labels, &mut distances, &mut scratch);
+        assign(&centres, &mut labels, &mut upper, &mut lower);
     }
     let inertia = (0..n)
         .map(|i| squared_distance(x.row(i), &centres[labels[i] * dims..(labels[i] + 1) * dims]))

@@ -154,74 +154,76 @@ fn grouped(ids: &[usize], k: usize) -> (Vec<usize>, Vec<usize>, Vec<usize>) {
     (order, starts, sizes)
 }
 
-/// Every pairwise Euclidean distance, kept so that silhouettes for many labellings of the same
-/// samples (a comparison over k) pay for the square roots once. Takes `8 n^2` bytes.
-#[derive(Debug, Clone)]
-pub struct PairwiseDistances {
-    n: usize,
-    values: Vec<f64>,
-}
-
-impl PairwiseDistances {
-    /// The largest sample count [`crate::cluster::selection::select`] keeps distances for
-    /// (about 290 MB); beyond it the silhouette streams.
-    pub const MAX_SAMPLES: usize = 6_000;
-
-    /// Computes the distances between all rows of `x`.
-    pub fn new(x: &Matrix) -> PairwiseDistances {
-        let n = x.rows();
-        let mut values = vec![0.0; n * n];
-        values
-            .par_chunks_mut(n.max(1))
-            .enumerate()
-            .for_each(|(i, row)| {
-                let xi = x.row(i);
-                for (j, v) in row.iter_mut().enumerate() {
-                    *v = distance(xi, x.row(j));
-                }
-            });
-        PairwiseDistances { n, values }
-    }
-
-    /// [`silhouette_samples`] from the kept distances (`x` gives the labels' checks).
-    pub fn silhouette_samples(&self, x: &Matrix, labels: &[i64]) -> Result<Vec<f64>> {
+/// Mean silhouettes of several labellings of the same samples (a comparison over k), in one
+/// pass: each distance is computed once and added to every labelling's sums, instead of once
+/// per labelling. Equal to [`silhouette_score`] of each labelling.
+///
+/// ```
+/// use custseg::cluster::metrics::{Matrix, silhouette_score, silhouette_scores};
+/// let values = [0.0, 1.0, 4.0, 6.0, 20.0];
+/// let x = Matrix::new(&values, 1)?;
+/// let labellings = [vec![0, 0, 1, 1, 1], vec![0, 0, 1, 1, 2]];
+/// let scores = silhouette_scores(&x, &labellings)?;
+/// assert!((scores[1] - silhouette_score(&x, &labellings[1])?).abs() < 1e-12);
+/// # Ok::<(), custseg::Error>(())
+/// ```
+pub fn silhouette_scores(x: &Matrix, labellings: &[Vec<i64>]) -> Result<Vec<f64>> {
+    let n = x.rows();
+    let mut prepared = Vec::with_capacity(labellings.len());
+    let mut offsets = Vec::with_capacity(labellings.len() + 1);
+    offsets.push(0usize);
+    for labels in labellings {
         let (ids, k) = check(x, labels)?;
-        if x.rows() != self.n {
-            return Err(Error::param(
-                "labels",
-                format!("distances of {} samples for {} rows", self.n, x.rows()),
-            ));
-        }
-        let (order, starts, sizes) = grouped(&ids, k);
-        Ok((0..self.n)
-            .into_par_iter()
-            .map_init(
-                || vec![0.0; k],
-                |sums, i| {
-                    let row = &self.values[i * self.n..(i + 1) * self.n];
-                    for c in 0..k {
-                        let mut lanes = [0.0f64; 4];
-                        let members = &order[starts[c]..starts[c + 1]];
-                        let mut chunks = members.chunks_exact(4);
-                        for chunk in &mut chunks {
-                            for (lane, &j) in lanes.iter_mut().zip(chunk) {
-                                *lane += row[j];
-                            }
-                        }
-                        let tail: f64 = chunks.remainder().iter().map(|&j| row[j]).sum();
-                        sums[c] = lanes.iter().sum::<f64>() + tail;
+        let (_, _, sizes) = grouped(&ids, k);
+        offsets.push(offsets[offsets.len() - 1] + k);
+        prepared.push((ids, sizes));
+    }
+    let total = offsets[offsets.len() - 1];
+    let t_count = labellings.len();
+    // Where sample j's distance goes for each labelling, sample-major so one read serves all.
+    let slots: Vec<u32> = (0..n)
+        .flat_map(|j| {
+            let offsets = &offsets;
+            prepared
+                .iter()
+                .enumerate()
+                .map(move |(t, (ids, _))| (offsets[t] + ids[j]) as u32)
+        })
+        .collect();
+    let columns: Vec<Vec<f64>> = (0..x.dims)
+        .map(|d| (0..n).map(|i| x.row(i)[d]).collect())
+        .collect();
+    let per_sample: Vec<Vec<f64>> = (0..n)
+        .into_par_iter()
+        .map_init(
+            || (vec![0.0; n], vec![0.0; total]),
+            |(row, sums), i| {
+                row.iter_mut().for_each(|v| *v = 0.0);
+                for (column, &v) in columns.iter().zip(x.row(i)) {
+                    for (r, c) in row.iter_mut().zip(column) {
+                        *r += (c - v) * (c - v);
                     }
-                    coefficient(sums, &sizes, ids[i])
-                },
-            )
-            .collect())
-    }
-
-    /// [`silhouette_score`] from the kept distances.
-    pub fn silhouette_score(&self, x: &Matrix, labels: &[i64]) -> Result<f64> {
-        let samples = self.silhouette_samples(x, labels)?;
-        Ok(samples.iter().sum::<f64>() / samples.len() as f64)
-    }
+                }
+                row.iter_mut().for_each(|v| *v = v.sqrt());
+                sums.iter_mut().for_each(|v| *v = 0.0);
+                for (d, slot) in row.iter().zip(slots.chunks_exact(t_count)) {
+                    for &s in slot {
+                        sums[s as usize] += d;
+                    }
+                }
+                prepared
+                    .iter()
+                    .enumerate()
+                    .map(|(t, (ids, sizes))| {
+                        coefficient(&sums[offsets[t]..offsets[t + 1]], sizes, ids[i])
+                    })
+                    .collect()
+            },
+        )
+        .collect();
+    Ok((0..t_count)
+        .map(|t| per_sample.iter().map(|s| s[t]).sum::<f64>() / n as f64)
+        .collect())
 }
 
 /// The sum of square roots, in eight running sums so the loop vectorises.

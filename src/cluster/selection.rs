@@ -12,7 +12,7 @@ use rand_xoshiro::Xoshiro256Plus;
 use rand_xoshiro::rand_core::{RngCore, SeedableRng};
 
 use crate::cluster::metrics::{
-    Matrix, PairwiseDistances, calinski_harabasz_score, davies_bouldin_score, silhouette_score,
+    Matrix, calinski_harabasz_score, davies_bouldin_score, silhouette_scores,
 };
 use crate::cluster::model::{ClusterModel, Clustering};
 use crate::cluster::spectral::SpectralEmbedding;
@@ -170,30 +170,7 @@ pub fn select(x: &Matrix, params: &SelectionParams) -> Result<Selection> {
         Some(v) => Some(Matrix::new(v, x.dims())?),
         None => None,
     };
-    let kept = (sample.is_none() && n <= PairwiseDistances::MAX_SAMPLES)
-        .then(|| PairwiseDistances::new(x));
-    let score = |fit: &Clustering| -> Result<(f64, f64, f64)> {
-        if fit.n_clusters() + usize::from(fit.noise() > 0) < 2 {
-            return Ok((f64::NAN, f64::NAN, f64::NAN));
-        }
-        let labels = fit.labels();
-        let silhouette = match (&sampled, &sample) {
-            (Some(m), Some(idx)) => {
-                let sub: Vec<i64> = idx.iter().map(|&i| labels[i]).collect();
-                silhouette_score(m, &sub).unwrap_or(f64::NAN)
-            }
-            _ => match &kept {
-                Some(distances) => distances.silhouette_score(x, labels)?,
-                None => silhouette_score(x, labels)?,
-            },
-        };
-        Ok((
-            silhouette,
-            calinski_harabasz_score(x, labels)?,
-            davies_bouldin_score(x, labels)?,
-        ))
-    };
-    let mut rows = Vec::new();
+    let mut fits: Vec<(&ClusterModel, usize, Clustering)> = Vec::new();
     for model in &params.models {
         // The spectral embedding's leading vectors do not depend on k: compute them once.
         let embedding: Option<SpectralEmbedding> = match model {
@@ -212,16 +189,53 @@ pub fn select(x: &Matrix, params: &SelectionParams) -> Result<Selection> {
                 }
                 _ => model.clone().with_k(k).fit(x)?,
             };
-            let (silhouette, calinski_harabasz, davies_bouldin) = score(&fit)?;
-            rows.push(SelectionRow {
-                model: model.name().to_string(),
-                k: if model.takes_k() { k } else { fit.n_clusters() },
-                inertia: fit.inertia(),
-                silhouette,
-                calinski_harabasz,
-                davies_bouldin,
-            });
+            fits.push((model, k, fit));
         }
+    }
+    // Fits with fewer than two groups have no metrics; the others' silhouettes in one pass.
+    let scored: Vec<usize> = (0..fits.len())
+        .filter(|&f| fits[f].2.n_clusters() + usize::from(fits[f].2.noise() > 0) >= 2)
+        .collect();
+    let labellings: Vec<Vec<i64>> = scored
+        .iter()
+        .map(|&f| {
+            let labels = fits[f].2.labels();
+            match &sample {
+                Some(idx) => idx.iter().map(|&i| labels[i]).collect(),
+                None => labels.to_vec(),
+            }
+        })
+        .collect();
+    let silhouettes = match &sampled {
+        Some(m) => labellings
+            .iter()
+            .map(|l| silhouette_scores(m, std::slice::from_ref(l)).map_or(f64::NAN, |s| s[0]))
+            .collect(),
+        None => silhouette_scores(x, &labellings)?,
+    };
+    let mut rows = Vec::with_capacity(fits.len());
+    for (f, (model, k, fit)) in fits.iter().enumerate() {
+        let (silhouette, calinski_harabasz, davies_bouldin) =
+            match scored.iter().position(|&s| s == f) {
+                Some(p) => (
+                    silhouettes[p],
+                    calinski_harabasz_score(x, fit.labels())?,
+                    davies_bouldin_score(x, fit.labels())?,
+                ),
+                None => (f64::NAN, f64::NAN, f64::NAN),
+            };
+        rows.push(SelectionRow {
+            model: model.name().to_string(),
+            k: if model.takes_k() {
+                *k
+            } else {
+                fit.n_clusters()
+            },
+            inertia: fit.inertia(),
+            silhouette,
+            calinski_harabasz,
+            davies_bouldin,
+        });
     }
     let first = &rows[0].model;
     let (ks, inertia): (Vec<f64>, Vec<f64>) = rows
