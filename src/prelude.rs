@@ -7,10 +7,19 @@ pub use polars::prelude::*;
 pub use crate::chart::Chart;
 pub use crate::chart::bars::{segment_bars, segments_by_dimension};
 pub use crate::chart::boxplot::segment_boxplots;
+pub use crate::chart::cluster::{
+    elbow, metric_comparison, pca_scatter, profile_heatmap, silhouette_plot, snake_plot,
+};
 pub use crate::chart::heatmap::{HeatmapMeasure, rf_heatmap};
 pub use crate::chart::histogram::rfm_histograms;
 pub use crate::chart::treemap::segment_treemap;
 pub use crate::chart::trend::monthly_trend;
+pub use crate::cluster::profile::{ClusterProfiles, CrossTab};
+pub use crate::cluster::selection::{Selection, SelectionParams, select};
+pub use crate::cluster::{
+    ClusterModel, Clustering, Matrix, calinski_harabasz_score, davies_bouldin_score,
+    silhouette_samples, silhouette_score,
+};
 pub use crate::data::clean::{CleaningRules, DropReason, RowAccounting};
 pub use crate::data::dates::DateFormat;
 pub use crate::data::roles::ColumnRoles;
@@ -19,4 +28,7 @@ pub use crate::data::source::{FileFormat, ReadOptions, TextEncoding};
 pub use crate::data::transactions::{LoadOptions, Transactions};
 pub use crate::display::{HtmlTable, Show};
 pub use crate::error::{Error, Result};
+pub use crate::features::matrix::FeatureMatrix;
+pub use crate::features::pca::{Projection, project_2d};
+pub use crate::features::transform::{Pipeline, Step};
 pub use crate::rfm::{RfmParams, RfmTable, ScoringMethod, SegmentMap, SegmentSummary};

@@ -48,13 +48,15 @@ pub struct ClusterProfiles {
     pub clusters: Vec<ClusterProfile>,
 }
 
-/// How a cluster's median sits in the population: below the 1/3 quantile, above the 2/3, or
-/// between.
+/// How a cluster's median sits in the population: below its 10% or 1/3 quantile, above its 2/3
+/// or 90% quantile, or between.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Level {
+    VeryLow,
     Low,
     Mid,
     High,
+    VeryHigh,
 }
 
 /// The words for a low and a high value of a feature (recency is "low = recent").
@@ -125,9 +127,14 @@ impl ClusterProfiles {
                 let m = quantile_sorted(&values, 0.5);
                 mean.push(mean_of(&values));
                 median.push(m);
-                levels.push(if m < quantile_sorted(population, 1.0 / 3.0) {
+                let q = |p: f64| quantile_sorted(population, p);
+                levels.push(if m < q(0.1) {
+                    Level::VeryLow
+                } else if m < q(1.0 / 3.0) {
                     Level::Low
-                } else if m > quantile_sorted(population, 2.0 / 3.0) {
+                } else if m > q(0.9) {
+                    Level::VeryHigh
+                } else if m > q(2.0 / 3.0) {
                     Level::High
                 } else {
                     Level::Mid
@@ -171,6 +178,14 @@ impl ClusterProfiles {
             population_median,
             clusters,
         })
+    }
+
+    /// Shows the profiles in an evcxr (Jupyter) notebook.
+    pub fn evcxr_display(&self) {
+        match self.to_frame() {
+            Ok(frame) => crate::display::Show::show_rows(&frame, 200).evcxr_display(),
+            Err(e) => println!("{e}"),
+        }
     }
 
     /// The profiles as a frame: `cluster, name, customers, customer_share, revenue,
@@ -217,8 +232,9 @@ impl ClusterProfiles {
     }
 }
 
-/// "recent, frequent, high spend": the features whose median is low or high in the population,
-/// in feature order; "typical" when every feature sits in the middle third.
+/// "recent, frequent, high spend": the features whose median is low or high in the population
+/// ("very" beyond the 10% and 90% quantiles), in feature order; "typical" when every feature sits
+/// in the middle third.
 fn describe(names: &[String], levels: &[Level]) -> String {
     let parts: Vec<String> = names
         .iter()
@@ -226,8 +242,10 @@ fn describe(names: &[String], levels: &[Level]) -> String {
         .filter_map(|(name, level)| {
             let (low, high) = words(name);
             match level {
+                Level::VeryLow => Some(format!("very {low}")),
                 Level::Low => Some(low),
                 Level::High => Some(high),
+                Level::VeryHigh => Some(format!("very {high}")),
                 Level::Mid => None,
             }
         })

@@ -78,6 +78,14 @@ impl Selection {
         )?)
     }
 
+    /// Shows the table in an evcxr (Jupyter) notebook.
+    pub fn evcxr_display(&self) {
+        match self.to_frame() {
+            Ok(frame) => crate::display::Show::show_rows(&frame, 200).evcxr_display(),
+            Err(e) => println!("{e}"),
+        }
+    }
+
     /// The row with the best mean silhouette among `model`'s rows.
     pub fn best_silhouette(&self, model: &str) -> Option<&SelectionRow> {
         self.rows
