@@ -115,8 +115,9 @@ impl DropReason {
         }
     }
 
-    fn code(self) -> u32 {
-        self as u32
+    /// The row's reason code in [`apply`]: its position in [`DropReason::ALL`].
+    fn code(self) -> u8 {
+        self as u8
     }
 }
 
@@ -166,8 +167,6 @@ pub(crate) mod cols {
     pub const INVOICE_CODE: &str = "invoice_code";
     /// `true` where the raw text was present but could not be parsed.
     pub const BAD_PREFIX: &str = "__unparsable_";
-    pub const REASON: &str = "__drop_reason";
-    pub const ROW: &str = "__row";
 }
 
 /// Which typed columns are present, so the rules know what to check.
@@ -179,92 +178,102 @@ pub(crate) struct Present {
     pub amount_column: bool,
 }
 
+/// The reason code of a row no check has named (yet).
+const KEPT: u8 = u8::MAX;
+
 /// Applies the rules to a typed frame (see [`crate::data::transactions`]) and returns the kept rows,
-/// without the helper columns, and the accounting. `duplicate_key` names the columns that make two
-/// rows "the same".
+/// without the helper columns, and the accounting. `before_duplicates` runs on the kept rows before
+/// duplicates are looked for (the caller normalises text columns there, for surviving rows only);
+/// `duplicate_key` names the columns that make two rows "the same".
 pub(crate) fn apply(
     typed: DataFrame,
     rules: &CleaningRules,
     present: Present,
     duplicate_key: &[String],
+    before_duplicates: impl FnOnce(DataFrame) -> Result<DataFrame>,
 ) -> Result<(DataFrame, RowAccounting)> {
+    use DropReason as R;
     use cols::*;
     let rows_in = typed.height();
-    let bad = |name: &str| col(format!("{BAD_PREFIX}{name}"));
-    let mut checks: Vec<(Expr, DropReason)> =
-        vec![(col(CUSTOMER).is_null(), DropReason::MissingCustomer)];
+    // One reason code per row, KEPT until a check holds. The checks run in DropReason::ALL order
+    // and a row keeps the first reason that names it, so each row is counted exactly once. Plain
+    // loops: a polars when/then chain of a dozen conditions cost about 45 ms on Online Retail.
+    let mut reasons = vec![KEPT; rows_in];
+    let is_null = |name: &str| -> Result<BooleanChunked> { Ok(typed.column(name)?.is_null()) };
+    let flagged = |name: &str| -> Result<BooleanChunked> {
+        Ok(typed
+            .column(&format!("{BAD_PREFIX}{name}"))?
+            .bool()?
+            .clone())
+    };
+    mark(&mut reasons, &is_null(CUSTOMER)?, R::MissingCustomer);
     if present.invoice {
-        checks.push((col(INVOICE).is_null(), DropReason::MissingInvoice));
+        mark(&mut reasons, &is_null(INVOICE)?, R::MissingInvoice);
         if rules.drop_cancellations {
-            checks.push((
-                col(INVOICE)
-                    .str()
-                    .contains(lit(rules.cancellation_pattern.as_str()), true),
-                DropReason::Cancellation,
-            ));
+            let cancelled = cancellations(typed.column(INVOICE)?.str()?, rules)?;
+            mark(&mut reasons, &cancelled, R::Cancellation);
         }
     }
-    checks.push((bad(DATE), DropReason::UnparsableDate));
-    checks.push((col(DATE).is_null(), DropReason::MissingDate));
-    let mut numeric =
-        |name: &str, present: bool, drop_non_positive: bool, reasons: [DropReason; 3]| {
-            if present {
-                checks.push((bad(name), reasons[1]));
-                checks.push((col(name).is_null(), reasons[0]));
-                if drop_non_positive {
-                    checks.push((col(name).lt_eq(lit(0.0)), reasons[2]));
+    mark(&mut reasons, &flagged(DATE)?, R::UnparsableDate);
+    mark(&mut reasons, &is_null(DATE)?, R::MissingDate);
+    let numeric = [
+        (
+            QUANTITY,
+            present.quantity,
+            rules.drop_non_positive_quantity,
+            [
+                R::UnparsableQuantity,
+                R::MissingQuantity,
+                R::NonPositiveQuantity,
+            ],
+        ),
+        (
+            PRICE,
+            present.price,
+            rules.drop_non_positive_price,
+            [R::UnparsablePrice, R::MissingPrice, R::NonPositivePrice],
+        ),
+        (
+            AMOUNT,
+            present.amount_column,
+            rules.drop_non_positive_price,
+            [R::UnparsableAmount, R::MissingAmount, R::NonPositiveAmount],
+        ),
+    ];
+    for (name, present, drop_non_positive, [unparsable, missing, non_positive]) in numeric {
+        if !present {
+            continue;
+        }
+        mark(&mut reasons, &flagged(name)?, unparsable);
+        mark(&mut reasons, &is_null(name)?, missing);
+        if drop_non_positive {
+            let values = typed.column(name)?.as_materialized_series().f64()?.clone();
+            let mut row = 0;
+            for array in values.downcast_iter() {
+                // Missing values were named just above, so whatever a null slot holds is ignored.
+                for &value in array.values().iter() {
+                    if value <= 0.0 && reasons[row] == KEPT {
+                        reasons[row] = non_positive.code();
+                    }
+                    row += 1;
                 }
             }
-        };
-    use DropReason as R;
-    numeric(
-        QUANTITY,
-        present.quantity,
-        rules.drop_non_positive_quantity,
-        [
-            R::MissingQuantity,
-            R::UnparsableQuantity,
-            R::NonPositiveQuantity,
-        ],
-    );
-    numeric(
-        PRICE,
-        present.price,
-        rules.drop_non_positive_price,
-        [R::MissingPrice, R::UnparsablePrice, R::NonPositivePrice],
-    );
-    numeric(
-        AMOUNT,
-        present.amount_column,
-        rules.drop_non_positive_price,
-        [R::MissingAmount, R::UnparsableAmount, R::NonPositiveAmount],
-    );
-    // The checks were pushed in DropReason::ALL order; the first that holds names the row.
-    let reason = checks
-        .into_iter()
-        .rev()
-        .fold(
-            lit(NULL).cast(DataType::UInt32),
-            |otherwise, (cond, reason)| {
-                when(cond.fill_null(lit(false)))
-                    .then(lit(reason.code()))
-                    .otherwise(otherwise)
-            },
-        )
-        .alias(REASON);
-    let with_reason = typed.lazy().with_column(reason).collect()?;
+        }
+    }
 
     let mut counts = [0usize; DropReason::ALL.len()];
-    for code in with_reason.column(REASON)?.u32()?.iter().flatten() {
+    for &code in reasons.iter().filter(|&&code| code != KEPT) {
         counts[code as usize] += 1;
     }
-    let mut kept = with_reason
-        .lazy()
-        .filter(col(REASON).is_null())
-        .select([all()
-            .exclude_cols([format!("^{BAD_PREFIX}.*$"), REASON.to_string()])
-            .as_expr()])
-        .collect()?;
+    let keep: Vec<bool> = reasons.iter().map(|&code| code == KEPT).collect();
+    let helpers: Vec<String> = crate::frame::column_names(&typed)
+        .into_iter()
+        .filter(|n| n.starts_with(BAD_PREFIX))
+        .collect();
+    let kept = typed
+        .drop_many(helpers)
+        .filter(&BooleanChunked::from_slice(PlSmallStr::EMPTY, &keep))?;
+    let mut kept = before_duplicates(kept)?;
     if rules.drop_duplicates && kept.height() > 0 {
         let before = kept.height();
         let key: Vec<Expr> = duplicate_key.iter().map(col).collect();
@@ -287,4 +296,52 @@ pub(crate) fn apply(
     };
     debug_assert!(accounting.check());
     Ok((kept, accounting))
+}
+
+/// Gives `reason` to every row where `hits` is true (null counts as false) that has no reason yet.
+fn mark(reasons: &mut [u8], hits: &BooleanChunked, reason: DropReason) {
+    // Most checks hold for no row at all (no nulls, nothing unparsable): a bit count says so.
+    if !hits.any() {
+        return;
+    }
+    let mut row = 0;
+    for array in hits.downcast_iter() {
+        let values = array.values();
+        let valid = array.validity();
+        for i in 0..array.len() {
+            let hit = values.get_bit(i) && valid.is_none_or(|v| v.get_bit(i));
+            if hit && reasons[row] == KEPT {
+                reasons[row] = reason.code();
+            }
+            row += 1;
+        }
+    }
+}
+
+/// Whether each invoice id matches the cancellation pattern in full (null ids do not).
+///
+/// The lines of one invoice are usually adjacent, so the regex runs once per run of equal ids
+/// rather than once per row.
+fn cancellations(invoices: &StringChunked, rules: &CleaningRules) -> Result<BooleanChunked> {
+    let pattern = regex::Regex::new(&rules.cancellation_pattern).map_err(|e| {
+        crate::error::Error::param(
+            "cancellation-pattern",
+            format!("not a valid regular expression: {e}"),
+        )
+    })?;
+    let mut last: Option<(&str, bool)> = None;
+    Ok(invoices
+        .iter()
+        .map(|id| {
+            let id = id?;
+            match last {
+                Some((previous, hit)) if previous == id => Some(hit),
+                _ => {
+                    let hit = pattern.is_match(id);
+                    last = Some((id, hit));
+                    Some(hit)
+                }
+            }
+        })
+        .collect())
 }

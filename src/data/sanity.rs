@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use chrono::{DateTime, NaiveDateTime};
+use chrono::{DateTime, Datelike, NaiveDateTime};
 use polars::prelude::*;
 
 use crate::data::clean::{RowAccounting, cols};
@@ -78,66 +78,35 @@ impl SanityReport {
         };
         let first_date = to_naive(dates.min().unwrap_or_default());
         let last_date = to_naive(dates.max().unwrap_or_default());
-        let invoice_count = if roles.invoice.is_some() {
-            col(cols::INVOICE_CODE).n_unique()
+        let codes = kept.column(cols::CUSTOMER_CODE)?.u32()?;
+        // Codes are dense, 0.. over the kept rows, so the distinct count is one past the largest.
+        let customers = codes.max().map_or(0, |c| c as usize + 1);
+        let invoices = if roles.invoice.is_some() {
+            kept.column(cols::INVOICE_CODE)?
+                .u32()?
+                .max()
+                .map_or(0, |c| c as usize + 1)
         } else {
-            len()
+            kept.height()
         };
-        let mut totals = vec![
-            col(cols::CUSTOMER_CODE)
-                .n_unique()
-                .cast(DataType::UInt64)
-                .alias("customers"),
-            invoice_count.cast(DataType::UInt64).alias("invoices"),
-            col(cols::AMOUNT).sum().alias("revenue"),
-        ];
-        if roles.product.is_some() {
-            totals.push(
-                col(cols::PRODUCT)
-                    .n_unique()
-                    .cast(DataType::UInt64)
-                    .alias("products"),
-            );
-        }
-        let totals = kept.clone().lazy().select(totals).collect()?;
-        let get_u64 = |name: &str| -> Result<usize> {
-            Ok(totals.column(name)?.u64()?.get(0).unwrap_or(0) as usize)
-        };
-        let customers = get_u64("customers")?;
-        let invoices = get_u64("invoices")?;
-        let products = if roles.product.is_some() {
-            Some(get_u64("products")?)
-        } else {
-            None
-        };
-        let revenue = totals.column("revenue")?.f64()?.get(0).unwrap_or(0.0);
-
-        let monthly = kept
-            .clone()
-            .lazy()
-            .group_by([(col(cols::DATE).dt().year() * lit(100)
-                + col(cols::DATE).dt().month().cast(DataType::Int32))
-            .alias("ym")])
-            .agg([
-                len().cast(DataType::UInt64).alias("rows"),
-                col(cols::AMOUNT).sum().alias("revenue"),
-                col(cols::CUSTOMER_CODE)
-                    .n_unique()
-                    .cast(DataType::UInt64)
-                    .alias("customers"),
-            ])
-            .sort(["ym"], Default::default())
-            .collect()?;
-        let ym = monthly.column("ym")?.cast(&DataType::Int32)?;
-        let ym = ym.i32()?;
-        let rows = monthly.column("rows")?.u64()?;
-        let month_revenue = monthly.column("revenue")?.f64()?;
-        let month_customers = monthly.column("customers")?.u64()?;
+        let amounts = kept.column(cols::AMOUNT)?.f64()?;
+        let revenue = amounts.sum().unwrap_or(0.0);
+        // Distinct products hash every product id: count them on a second thread meanwhile.
+        let (products, monthly) = rayon::join(
+            || -> Result<Option<usize>> {
+                match roles.product {
+                    Some(_) => Ok(Some(kept.column(cols::PRODUCT)?.n_unique()?)),
+                    None => Ok(None),
+                }
+            },
+            || monthly_totals(&dates, codes, amounts, customers),
+        );
+        let products = products?;
         let mut months = Vec::new();
         let mut gaps = Vec::new();
         let mut expected: Option<i32> = None;
-        for i in 0..monthly.height() {
-            let Some(current) = ym.get(i) else { continue };
+        for month in &monthly {
+            let current = month.ym;
             if let Some(mut next) = expected {
                 while next < current {
                     let label = format!("{}-{:02}", next / 100, next % 100);
@@ -157,9 +126,9 @@ impl SanityReport {
             }
             months.push(MonthCoverage {
                 month: format!("{}-{:02}", current / 100, current % 100),
-                rows: rows.get(i).unwrap_or(0) as usize,
-                revenue: month_revenue.get(i).unwrap_or(0.0),
-                customers: month_customers.get(i).unwrap_or(0) as usize,
+                rows: month.rows,
+                revenue: month.revenue(),
+                customers: month.customers,
             });
             expected = Some(if current % 100 == 12 {
                 current + 89
@@ -183,6 +152,142 @@ impl SanityReport {
             revenue,
         })
     }
+}
+
+/// One calendar month's totals while they are being gathered.
+struct MonthTotals {
+    /// `year * 100 + month`.
+    ym: i32,
+    rows: usize,
+    /// The first amount: a month of one row reports it as it is, as polars' group sum does.
+    first: f64,
+    /// Compensated sum in row order, the summation polars' group-by sum uses, so that revenue per
+    /// month is the same to the last bit as it was when polars computed it.
+    sum: f64,
+    err: f64,
+    customers: usize,
+}
+
+impl MonthTotals {
+    fn add(&mut self, amount: f64) {
+        if self.rows == 0 {
+            self.first = amount;
+        }
+        self.rows += 1;
+        let y = amount - self.err;
+        let sum = self.sum + y;
+        let err = (sum - self.sum) - y;
+        self.sum = sum;
+        if err.is_finite() {
+            self.err = err;
+        }
+    }
+
+    fn revenue(&self) -> f64 {
+        if self.rows == 1 { self.first } else { self.sum }
+    }
+}
+
+/// Rows, revenue and distinct customers per calendar month, sorted by month, in one pass over the
+/// kept rows (a polars group-by on the datetime's year and month cost about 40 ms on Online Retail).
+/// Rows without a date are left out; cleaning drops them anyway.
+fn monthly_totals(
+    dates: &Int64Chunked,
+    codes: &UInt32Chunked,
+    amounts: &Float64Chunked,
+    customers: usize,
+) -> Vec<MonthTotals> {
+    const MS_PER_DAY: i64 = 86_400_000;
+    let mut months: Vec<MonthTotals> = Vec::new();
+    // Month of each row (index into `months`), for the distinct-customer count below.
+    let mut row_month: Vec<u32> = Vec::with_capacity(dates.len());
+    let mut current: Option<(i64, usize)> = None;
+    for ((ms, code), amount) in dates.iter().zip(codes.iter()).zip(amounts.iter()) {
+        let (Some(ms), Some(_)) = (ms, code) else {
+            row_month.push(u32::MAX);
+            continue;
+        };
+        let day = ms.div_euclid(MS_PER_DAY);
+        let index = match current {
+            // Rows come in date order in most files: the day decides the month without chrono.
+            Some((last_day, index)) if last_day == day => index,
+            _ => {
+                let date = DateTime::from_timestamp_millis(ms)
+                    .unwrap_or_default()
+                    .naive_utc();
+                let ym = date.year() * 100 + date.month() as i32;
+                let index = match months.iter().position(|m| m.ym == ym) {
+                    Some(index) => index,
+                    None => {
+                        months.push(MonthTotals {
+                            ym,
+                            rows: 0,
+                            first: 0.0,
+                            sum: 0.0,
+                            err: 0.0,
+                            customers: 0,
+                        });
+                        months.len() - 1
+                    }
+                };
+                current = Some((day, index));
+                index
+            }
+        };
+        row_month.push(index as u32);
+        // Polars' sum skips missing amounts; the row still counts.
+        match amount {
+            Some(amount) => months[index].add(amount),
+            None => months[index].rows += 1,
+        }
+    }
+    // Distinct customers per month: one pass remembering the last month each customer was counted
+    // in, which is exact when each month's rows are contiguous (date-ordered files); otherwise
+    // sort (month, customer) pairs.
+    let mut counted = vec![u32::MAX; customers];
+    let mut contiguous = true;
+    let mut previous = u32::MAX;
+    let mut finished = vec![false; months.len()];
+    for (&month, code) in row_month.iter().zip(codes.iter()) {
+        let (Some(code), false) = (code, month == u32::MAX) else {
+            continue;
+        };
+        if month != previous {
+            if finished[month as usize] {
+                contiguous = false;
+                break;
+            }
+            if previous != u32::MAX {
+                finished[previous as usize] = true;
+            }
+            previous = month;
+        }
+        let slot = &mut counted[code as usize];
+        if *slot != month {
+            *slot = month;
+            months[month as usize].customers += 1;
+        }
+    }
+    if !contiguous {
+        let mut pairs: Vec<u64> = row_month
+            .iter()
+            .zip(codes.iter())
+            .filter_map(|(&month, code)| {
+                let code = code?;
+                (month != u32::MAX).then_some(((month as u64) << 32) | code as u64)
+            })
+            .collect();
+        pairs.sort_unstable();
+        pairs.dedup();
+        for month in months.iter_mut() {
+            month.customers = 0;
+        }
+        for pair in pairs {
+            months[(pair >> 32) as usize].customers += 1;
+        }
+    }
+    months.sort_by_key(|m| m.ym);
+    months
 }
 
 impl SanityReport {
@@ -295,4 +400,81 @@ impl fmt::Display for SanityReport {
 /// 541909 -> "541,909".
 fn group(n: usize) -> String {
     crate::report::format::NumberFormat::default().count(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::transactions::{LoadOptions, Transactions};
+
+    /// What the report computed with a polars group-by before `monthly_totals` replaced it.
+    fn reference(kept: &DataFrame) -> Vec<(i32, u64, f64, u64)> {
+        let monthly = kept
+            .clone()
+            .lazy()
+            .group_by([(col(cols::DATE).dt().year() * lit(100)
+                + col(cols::DATE).dt().month().cast(DataType::Int32))
+            .alias("ym")])
+            .agg([
+                len().cast(DataType::UInt64).alias("rows"),
+                col(cols::AMOUNT).sum().alias("revenue"),
+                col(cols::CUSTOMER_CODE)
+                    .n_unique()
+                    .cast(DataType::UInt64)
+                    .alias("customers"),
+            ])
+            .sort(["ym"], Default::default())
+            .collect()
+            .unwrap();
+        let ym = monthly
+            .column("ym")
+            .unwrap()
+            .cast(&DataType::Int32)
+            .unwrap();
+        let ym = ym.i32().unwrap();
+        let rows = monthly.column("rows").unwrap().u64().unwrap();
+        let revenue = monthly.column("revenue").unwrap().f64().unwrap();
+        let customers = monthly.column("customers").unwrap().u64().unwrap();
+        (0..monthly.height())
+            .map(|i| {
+                (
+                    ym.get(i).unwrap(),
+                    rows.get(i).unwrap(),
+                    revenue.get(i).unwrap(),
+                    customers.get(i).unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    fn one_pass(kept: &DataFrame) -> Vec<(i32, u64, f64, u64)> {
+        let dates = kept
+            .column(cols::DATE)
+            .unwrap()
+            .as_materialized_series()
+            .datetime()
+            .unwrap()
+            .physical()
+            .clone();
+        let codes = kept.column(cols::CUSTOMER_CODE).unwrap().u32().unwrap();
+        let customers = codes.max().map_or(0, |c| c as usize + 1);
+        let amounts = kept.column(cols::AMOUNT).unwrap().f64().unwrap();
+        monthly_totals(&dates, codes, amounts, customers)
+            .iter()
+            .map(|m| (m.ym, m.rows as u64, m.revenue(), m.customers as u64))
+            .collect()
+    }
+
+    #[test]
+    fn monthly_totals_equal_polars_group_by_to_the_bit() {
+        let tx = Transactions::bundled(&LoadOptions::default()).unwrap();
+        let kept = tx.frame();
+        assert_eq!(one_pass(&kept), reference(&kept));
+        // Rows out of date order take the sorting path for distinct customers.
+        let reversed = kept.reverse();
+        assert_eq!(one_pass(&reversed), reference(&reversed));
+        let (left, right) = kept.split_at(200_000);
+        let shuffled = right.vstack(&left).unwrap();
+        assert_eq!(one_pass(&shuffled), reference(&shuffled));
+    }
 }
