@@ -147,7 +147,7 @@ pub fn read_bytes(
 ) -> Result<RawTable> {
     let name = name.as_ref();
     let (bytes, gzip) = if bytes.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::with_capacity(bytes.len() * 6);
+        let mut out = Vec::with_capacity(inflated_size_hint(&bytes));
         flate2::read::MultiGzDecoder::new(bytes.as_slice())
             .read_to_end(&mut out)
             .map_err(|e| Error::format(name, format!("the gzip stream is damaged: {e}")))?;
@@ -168,6 +168,22 @@ pub fn read_bytes(
             "Excel workbooks are read from a file path; save the workbook to disk first",
         )),
     }
+}
+
+/// How many bytes a gzip stream inflates to, for sizing the output once: growing a 45 MB buffer
+/// to 90 MB copies it. The trailer's ISIZE field holds the (last member's) size modulo 4 GiB; it is
+/// trusted only up to deflate's best ratio, and 6x the input is the floor.
+fn inflated_size_hint(gz: &[u8]) -> usize {
+    let floor = gz.len().saturating_mul(6);
+    let trailer = gz
+        .len()
+        .checked_sub(4)
+        .and_then(|start| gz.get(start..))
+        .and_then(|tail| <[u8; 4]>::try_from(tail).ok())
+        .map_or(0, |tail| u32::from_le_bytes(tail) as usize);
+    let ceiling = gz.len().saturating_mul(1032);
+    // A little slack so that reading the end of the stream does not grow the buffer.
+    trailer.min(ceiling).max(floor).saturating_add(64)
 }
 
 fn detect_format(path: &Path) -> Result<FileFormat> {
@@ -267,16 +283,21 @@ fn decode_text(
     forced: Option<TextEncoding>,
 ) -> Result<(Vec<u8>, TextEncoding, bool)> {
     let utf16_bom = bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]);
+    // Validated once here and reused below: a pass over 47 MB is not free.
+    let mut valid_utf8 = None;
     let encoding = match forced {
         Some(encoding) => encoding,
         None if utf16_bom => TextEncoding::Utf16,
         None => {
             let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-            if std::str::from_utf8(body).is_ok() {
+            let checked = std::str::from_utf8(body).map(|_| ());
+            let encoding = if checked.is_ok() {
                 TextEncoding::Utf8
             } else {
                 TextEncoding::Windows1252
-            }
+            };
+            valid_utf8 = Some(checked);
+            encoding
         }
     };
     match encoding {
@@ -286,7 +307,11 @@ fn decode_text(
             if bom {
                 bytes.drain(..3);
             }
-            if let Err(e) = std::str::from_utf8(&bytes) {
+            let checked = match valid_utf8 {
+                Some(checked) => checked,
+                None => std::str::from_utf8(&bytes).map(|_| ()),
+            };
+            if let Err(e) = checked {
                 let offset = e.valid_up_to();
                 let line = bytes[..offset].iter().filter(|&&b| b == b'\n').count() + 1;
                 return Err(Error::format(
