@@ -8,6 +8,7 @@ use rand_xoshiro::Xoshiro256Plus;
 use rand_xoshiro::rand_core::SeedableRng;
 
 use crate::cluster::metrics::Matrix;
+use crate::cluster::model::check_k;
 use crate::error::{Error, Result};
 
 /// Checked parameters of a Gaussian mixture fit.
@@ -66,15 +67,7 @@ impl GmmParams {
 
     /// Checks the parameters against the data size.
     pub fn check(&self, samples: usize) -> Result<()> {
-        if self.k < 1 || self.k > samples {
-            return Err(Error::param(
-                "k",
-                format!(
-                    "must be between 1 and the number of samples ({samples}), got {}",
-                    self.k
-                ),
-            ));
-        }
+        check_k(self.k, samples)?;
         if self.n_init == 0 || self.max_iter == 0 {
             return Err(Error::param(
                 "n_init",

@@ -11,7 +11,7 @@ use std::str::FromStr;
 use kodama::Method;
 
 use crate::cluster::metrics::{Matrix, squared_distance};
-use crate::cluster::model::by_first_appearance;
+use crate::cluster::model::{by_first_appearance, check_k};
 use crate::error::{Error, Result};
 
 /// The largest sample count accepted (the distance matrix then takes about 1.6 GB).
@@ -77,15 +77,7 @@ impl HierarchicalParams {
 
     /// Checks the parameters against the data size.
     pub fn check(&self, samples: usize) -> Result<()> {
-        if self.k < 1 || self.k > samples {
-            return Err(Error::param(
-                "k",
-                format!(
-                    "must be between 1 and the number of samples ({samples}), got {}",
-                    self.k
-                ),
-            ));
-        }
+        check_k(self.k, samples)?;
         if samples > MAX_SAMPLES {
             return Err(Error::param(
                 "samples",

@@ -14,6 +14,7 @@ use rand_xoshiro::rand_core::{RngCore, SeedableRng};
 use rayon::prelude::*;
 
 use crate::cluster::metrics::{Matrix, squared_distance};
+use crate::cluster::model::check_k;
 use crate::error::{Error, Result};
 
 /// Checked parameters of a k-means fit.
@@ -70,15 +71,7 @@ impl KMeansParams {
 
     /// Checks the parameters against the data size.
     pub fn check(&self, samples: usize) -> Result<()> {
-        if self.k < 1 || self.k > samples {
-            return Err(Error::param(
-                "k",
-                format!(
-                    "must be between 1 and the number of samples ({samples}), got {}",
-                    self.k
-                ),
-            ));
-        }
+        check_k(self.k, samples)?;
         if self.n_init == 0 || self.max_iter == 0 {
             return Err(Error::param(
                 "n_init",

@@ -182,6 +182,17 @@ impl Clustering {
     }
 }
 
+/// Checks that `k` clusters can be made from `samples` samples.
+pub(crate) fn check_k(k: usize, samples: usize) -> Result<()> {
+    if k < 1 || k > samples {
+        return Err(Error::param(
+            "k",
+            format!("must be between 1 and the number of samples ({samples}), got {k}"),
+        ));
+    }
+    Ok(())
+}
+
 /// Renumbers labels by first appearance (0, 1, 2... in sample order), keeping noise, so that
 /// algorithms whose cluster ids are arbitrary give stable ones.
 pub(crate) fn by_first_appearance(labels: &[i64]) -> Vec<i64> {
