@@ -154,3 +154,26 @@ fn pca_equals_scikit_learn_on_online_retail() {
         }
     }
 }
+
+#[test]
+fn elbow_equals_yellowbrick() {
+    use custseg::cluster::selection::kneedle_convex_decreasing;
+    let all = cases();
+    let cases = all["kneedle"].as_array().unwrap();
+    assert!(cases.len() >= 5);
+    let floats = |v: &Value| -> Vec<f64> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f.as_f64().unwrap())
+            .collect()
+    };
+    for case in cases {
+        assert_eq!(
+            kneedle_convex_decreasing(&floats(&case["x"]), &floats(&case["y"])),
+            case["knee"].as_f64(),
+            "{}",
+            case["name"]
+        );
+    }
+}

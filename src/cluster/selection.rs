@@ -273,12 +273,16 @@ pub(crate) fn sample_indices(n: usize, size: usize, seed: u64) -> Vec<usize> {
     all
 }
 
-/// The knee of a convex, decreasing curve (an elbow plot) by Kneedle (Satopää et al. 2011), as
-/// yellowbrick's distortion-score elbow uses it: normalise x and y to [0, 1], flip y
-/// (`1 - y`), and take the x where `y - x` peaks. `None` when the curve is a straight line or
-/// has fewer than three points.
+/// The knee of a convex, decreasing curve (an elbow plot) by Kneedle (Satopää et al. 2011),
+/// exactly as yellowbrick's distortion-score elbow finds it (its `KneeLocator` with a convex,
+/// decreasing curve, sensitivity 1, offline): normalise x and y to [0, 1], flip y (`1 - y`), take
+/// the difference curve `y - x`, and walk it from its first local maximum; the knee is the last
+/// local maximum passed when the curve first drops below that maximum minus the mean x step (or
+/// below 0 after a local minimum). `None` when there is no such drop (a straight line) or fewer
+/// than two points. Tested against yellowbrick 1.5 on `tests/fixtures/cluster/models_cases.json`.
 pub fn kneedle_convex_decreasing(x: &[f64], y: &[f64]) -> Option<f64> {
-    if x.len() < 3 || x.len() != y.len() {
+    let n = x.len();
+    if n < 2 || n != y.len() {
         return None;
     }
     let normalise = |v: &[f64]| -> Option<Vec<f64>> {
@@ -288,15 +292,44 @@ pub fn kneedle_convex_decreasing(x: &[f64], y: &[f64]) -> Option<f64> {
     };
     let xs = normalise(x)?;
     let ys = normalise(y)?;
-    let difference: Vec<f64> = xs.iter().zip(&ys).map(|(a, b)| (1.0 - b) - a).collect();
-    let (best, value) =
-        difference
-            .iter()
-            .enumerate()
-            .fold((0, f64::NEG_INFINITY), |acc, (i, d)| {
-                if *d > acc.1 { (i, *d) } else { acc }
-            });
-    (value > 1e-12).then(|| x[best])
+    let top = ys.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let difference: Vec<f64> = xs.iter().zip(&ys).map(|(a, b)| (top - b) - a).collect();
+    // scipy's argrelextrema(order=1, mode="clip"): the ends compare with themselves.
+    let neighbours = |i: usize| {
+        (
+            difference[i.saturating_sub(1)],
+            difference[(i + 1).min(n - 1)],
+        )
+    };
+    let is_max = |i: usize| {
+        let (before, after) = neighbours(i);
+        difference[i] >= before && difference[i] >= after
+    };
+    let is_min = |i: usize| {
+        let (before, after) = neighbours(i);
+        difference[i] <= before && difference[i] <= after
+    };
+    let mean_step = xs.windows(2).map(|w| (w[1] - w[0]).abs()).sum::<f64>() / (n - 1) as f64;
+    let first_max = (0..n).find(|&i| is_max(i))?;
+    let mut threshold = f64::NAN;
+    let mut knee_index = first_max;
+    for i in first_max..n {
+        // yellowbrick stops at the largest x; the index check keeps unsorted x in bounds.
+        if xs[i] == 1.0 || i + 1 == n {
+            break;
+        }
+        if is_max(i) {
+            threshold = difference[i] - mean_step;
+            knee_index = i;
+        }
+        if is_min(i) {
+            threshold = 0.0;
+        }
+        if difference[i + 1] < threshold {
+            return Some(x[knee_index]);
+        }
+    }
+    None
 }
 
 #[cfg(test)]

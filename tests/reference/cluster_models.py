@@ -113,6 +113,7 @@ the GMM parameters, see above); labels exactly up to relabelling.
 from __future__ import annotations
 
 import argparse
+import json
 import filecmp
 import sys
 import tempfile
@@ -329,6 +330,35 @@ def pca():
 # main
 # --------------------------------------------------------------------------
 
+def kneedle_cases():
+    """yellowbrick's elbow (KElbowVisualizer's distortion locator: KneeLocator with
+    curve_nature="convex", curve_direction="decreasing", S=1, offline) on a few curves: the
+    Online Retail inertia of online_retail_kmeans.json, a hand-checkable one, wiggly ones whose
+    first qualifying local maximum of the difference curve is not its global maximum, and a
+    straight line (no knee: None)."""
+    import warnings
+    from yellowbrick.utils.kneed import KneeLocator
+    retail = json.loads((OUT_DIR / "online_retail_kmeans.json").read_text())
+    curves = [
+        ("online retail inertia", [r["k"] for r in retail["results"]],
+         [r["inertia"] for r in retail["results"]]),
+        ("hand", [1, 2, 3, 4, 5], [100.0, 30.0, 10.0, 5.0, 0.0]),
+        ("two elbows", [2, 3, 4, 5, 6, 7, 8, 9, 10],
+         [100.0, 60.0, 52.0, 50.0, 20.0, 12.0, 10.0, 9.0, 8.5]),
+        ("wiggly", [2, 3, 4, 5, 6, 7, 8],
+         [50.0, 30.0, 31.0, 18.0, 15.0, 14.5, 14.0]),
+        ("straight line", [1, 2, 3, 4, 5], [5.0, 4.0, 3.0, 2.0, 1.0]),
+    ]
+    cases = []
+    for name, x, y in curves:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            knee = KneeLocator(x, y, curve_nature="convex", curve_direction="decreasing").knee
+        cases.append({"name": name, "x": [float(v) for v in x], "y": [float(v) for v in y],
+                      "knee": None if knee is None else float(knee)})
+    return cases
+
+
 def generate(out_dir: Path, verbose: bool = True):
     out_dir.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(2024)
@@ -353,6 +383,7 @@ def generate(out_dir: Path, verbose: bool = True):
             doc["gaussian_mixture"].append(gaussian_mixture(name, X, truth, k))
             doc["spectral"].append(spectral(name, X, truth, k))
     doc["pca"] = pca()
+    doc["kneedle"] = kneedle_cases()
     write_json(out_dir / OUT_NAME, doc)
 
     if verbose:
@@ -363,6 +394,8 @@ def generate(out_dir: Path, verbose: bool = True):
                 extra = f" noise {case['n_noise']}" if section == "dbscan" else ""
                 print(f"{section:16s} {case['dataset']:18s} {params} "
                       f"sizes {case['cluster_sizes_desc']}{extra}")
+        for case in doc["kneedle"]:
+            print(f"kneedle {case['name']:22s} knee {case['knee']}")
         print(f"pca ratio {doc['pca']['explained_variance_ratio']} "
               f"components {doc['pca']['components']}")
 
