@@ -442,8 +442,7 @@ fn charts_of_profiles_made_by_the_library() {
 #[test]
 fn a_million_samples_make_small_charts() {
     let n = 1_000_000usize;
-    // Labels in runs of 7 with every 51st sample noise, so the scatter's stride of 200 meets
-    // every cluster.
+    // Labels in runs of 7 with every 51st sample noise.
     let labels_: Vec<i64> = (0..n)
         .map(|i| {
             if i % 51 == 0 {

@@ -5,7 +5,7 @@
 //! All text that comes from data (model, cluster and feature names) is escaped by plotters' SVG
 //! backend. Big inputs stay small: the silhouette plot draws each cluster as one polygon of at most
 //! about 200 quantiles once there are more than a few hundred samples, and the scatter draws at
-//! most 5,000 evenly strided points.
+//! most 5,000 points (a seeded random subsample).
 
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
@@ -377,7 +377,7 @@ fn silhouette_curve(values: &[f64], top: f64) -> Vec<(f64, f64)> {
 
 /// The samples in the plane of the first two principal components, coloured by cluster, with a
 /// legend: `names[i]` names the `i`-th distinct label in ascending order, noise last (empty
-/// `names`: "cluster N" and "noise"). Above [`MAX_SCATTER_POINTS`] samples an evenly strided
+/// `names`: "cluster N" and "noise"). Above [`MAX_SCATTER_POINTS`] samples a seeded random
 /// subsample is drawn and the subtitle says how many ("5,000 of 1,000,000 customers shown"); the
 /// axes still span all samples.
 pub fn pca_scatter(projection: &Projection, labels: &[i64], names: &[String]) -> Result<Chart> {
@@ -411,13 +411,9 @@ pub fn pca_scatter(projection: &Projection, labels: &[i64], names: &[String]) ->
         })
         .collect();
     let n = points.len();
-    let shown: Vec<usize> = if n > MAX_SCATTER_POINTS {
-        (0..MAX_SCATTER_POINTS)
-            .map(|i| (i as u128 * n as u128 / MAX_SCATTER_POINTS as u128) as usize)
-            .collect()
-    } else {
-        (0..n).collect()
-    };
+    // A seeded random subsample rather than every (n/5000)-th customer: data sorted in step
+    // with a stride would show only some clusters.
+    let shown = crate::cluster::selection::sample_indices(n, MAX_SCATTER_POINTS, 0);
     let format = NumberFormat::default();
     let subtitle = if shown.len() < n {
         format!(
