@@ -3,7 +3,7 @@
 use plotters::prelude::*;
 
 use crate::chart::theme::{self, FONT, INK, LABEL_SIZE, TITLE_SIZE, WIDTH};
-use crate::chart::{Chart, drawing_error, responsive, top_down_label};
+use crate::chart::{Chart, category_axis, drawing_error, responsive, top_down_label};
 use crate::error::{Error, Result};
 use crate::frame::{float_values, text_values};
 use crate::rfm::SegmentSummary;
@@ -72,7 +72,7 @@ fn panel<DB: DrawingBackend>(
         .margin(8)
         .x_label_area_size(30)
         .y_label_area_size(label_width)
-        .build_cartesian_2d(0f64..max, (0u32..n).into_segmented())
+        .build_cartesian_2d(0f64..max, category_axis(n).into_segmented())
         .map_err(drawing_error)?;
     chart
         .configure_mesh()
@@ -166,7 +166,7 @@ pub fn segments_by_dimension(summary: &SegmentSummary, top: usize) -> Result<Cha
             .margin(8)
             .x_label_area_size(28)
             .y_label_area_size(200)
-            .build_cartesian_2d(0f64..1f64, (0u32..n).into_segmented())
+            .build_cartesian_2d(0f64..1f64, category_axis(n).into_segmented())
             .map_err(drawing_error)?;
         chart
             .configure_mesh()

@@ -4,7 +4,7 @@ use plotters::prelude::*;
 
 use crate::chart::histogram::compact;
 use crate::chart::theme::{self, FONT, INK, LABEL_SIZE, TITLE_SIZE, WIDTH};
-use crate::chart::{Chart, drawing_error, responsive, top_down_label};
+use crate::chart::{Chart, category_axis, drawing_error, responsive, top_down_label};
 use crate::error::{Error, Result};
 use crate::frame::{float_values, text_values};
 use crate::rfm::RfmTable;
@@ -115,7 +115,7 @@ pub fn segment_boxplots(table: &RfmTable, measure: &str) -> Result<Chart> {
             .margin(10)
             .x_label_area_size(40)
             .y_label_area_size(170)
-            .build_cartesian_2d(lo..hi, (0u32..n).into_segmented())
+            .build_cartesian_2d(lo..hi, category_axis(n).into_segmented())
             .map_err(drawing_error)?;
         chart
             .configure_mesh()

@@ -84,8 +84,9 @@ pub fn rf_heatmap(table: &RfmTable, measure: HeatmapMeasure) -> Result<Chart> {
             .x_label_area_size(44)
             .y_label_area_size(56)
             .build_cartesian_2d(
-                (1u32..n + 1).into_segmented(),
-                (1u32..n + 1).into_segmented(),
+                // Scores 1..n: the segmented range includes its end, so 1..n makes n slots.
+                (1u32..n).into_segmented(),
+                (1u32..n).into_segmented(),
             )
             .map_err(drawing_error)?;
         chart

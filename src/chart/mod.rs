@@ -63,6 +63,13 @@ impl Chart {
     }
 }
 
+/// The integer range of a category axis with `n` categories at 0..n - 1: plotters' segmented
+/// integer ranges include their end, so `0..n` would draw an empty slot at the end. A single
+/// category keeps the extra slot, because plotters draws a one-value range at pixel 0.
+pub(crate) fn category_axis(n: u32) -> std::ops::Range<u32> {
+    if n > 1 { 0..n - 1 } else { 0..1 }
+}
+
 /// The label of a horizontal category axis whose first category is drawn at the top: plotters
 /// counts segments from the bottom.
 pub(crate) fn top_down_label(
