@@ -187,9 +187,7 @@ struct Columns {
 impl Columns {
     fn new(x: &Matrix) -> Columns {
         Columns {
-            columns: (0..x.dims())
-                .map(|d| (0..x.rows()).map(|i| x.row(i)[d]).collect())
-                .collect(),
+            columns: x.columns(),
             rows: x.rows(),
         }
     }

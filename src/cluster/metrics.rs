@@ -54,6 +54,14 @@ impl<'a> Matrix<'a> {
         &self.values[i * self.dims..(i + 1) * self.dims]
     }
 
+    /// The values one feature at a time (`columns[d][i]`), so that distances from one point to
+    /// every sample are a vectorisable loop.
+    pub(crate) fn columns(&self) -> Vec<Vec<f64>> {
+        (0..self.dims)
+            .map(|d| (0..self.rows()).map(|i| self.row(i)[d]).collect())
+            .collect()
+    }
+
     /// A copy as an ndarray matrix, the form linfa's models take.
     pub(crate) fn to_array(self) -> Result<ndarray::Array2<f64>> {
         ndarray::Array2::from_shape_vec((self.rows(), self.dims), self.values.to_vec())
@@ -138,43 +146,26 @@ fn coefficient(sums: &[f64], sizes: &[usize], own: usize) -> f64 {
     if s.is_nan() { 0.0 } else { s }
 }
 
-/// The sample order that puts each cluster's members side by side, and where each cluster
-/// starts in it (`starts[k]` = n).
-fn grouped(ids: &[usize], k: usize) -> (Vec<usize>, Vec<usize>, Vec<usize>) {
+/// The number of samples in each cluster 0..k.
+fn cluster_sizes(ids: &[usize], k: usize) -> Vec<usize> {
     let mut sizes = vec![0usize; k];
     for &c in ids {
         sizes[c] += 1;
     }
-    let mut order: Vec<usize> = (0..ids.len()).collect();
-    order.sort_by_key(|&i| ids[i]);
-    let mut starts = vec![0usize; k + 1];
-    for c in 0..k {
-        starts[c + 1] = starts[c] + sizes[c];
-    }
-    (order, starts, sizes)
+    sizes
 }
 
-/// Mean silhouettes of several labellings of the same samples (a comparison over k), in one
-/// pass: each distance is computed once and added to every labelling's sums, instead of once
-/// per labelling. Equal to [`silhouette_score`] of each labelling.
-///
-/// ```
-/// use custseg::cluster::metrics::{Matrix, silhouette_score, silhouette_scores};
-/// let values = [0.0, 1.0, 4.0, 6.0, 20.0];
-/// let x = Matrix::new(&values, 1)?;
-/// let labellings = [vec![0, 0, 1, 1, 1], vec![0, 0, 1, 1, 2]];
-/// let scores = silhouette_scores(&x, &labellings)?;
-/// assert!((scores[1] - silhouette_score(&x, &labellings[1])?).abs() < 1e-12);
-/// # Ok::<(), custseg::Error>(())
-/// ```
-pub fn silhouette_scores(x: &Matrix, labellings: &[Vec<i64>]) -> Result<Vec<f64>> {
+/// The silhouette of every sample under several labellings of the same samples (`[t][i]`), in
+/// one pass: each distance is computed once and added to every labelling's sums. One labelling
+/// is [`silhouette_samples`]; many are a comparison over k ([`silhouette_scores`]).
+fn silhouettes(x: &Matrix, labellings: &[&[i64]]) -> Result<Vec<Vec<f64>>> {
     let n = x.rows();
     let mut prepared = Vec::with_capacity(labellings.len());
     let mut offsets = Vec::with_capacity(labellings.len() + 1);
     offsets.push(0usize);
     for labels in labellings {
         let (ids, k) = check(x, labels)?;
-        let (_, _, sizes) = grouped(&ids, k);
+        let sizes = cluster_sizes(&ids, k);
         offsets.push(offsets[offsets.len() - 1] + k);
         prepared.push((ids, sizes));
     }
@@ -190,9 +181,9 @@ pub fn silhouette_scores(x: &Matrix, labellings: &[Vec<i64>]) -> Result<Vec<f64>
                 .map(move |(t, (ids, _))| (offsets[t] + ids[j]) as u32)
         })
         .collect();
-    let columns: Vec<Vec<f64>> = (0..x.dims)
-        .map(|d| (0..n).map(|i| x.row(i)[d]).collect())
-        .collect();
+    let columns = x.columns();
+    // Each sample's sums are independent: split them over the cores (results do not depend on
+    // how the work is split).
     let per_sample: Vec<Vec<f64>> = (0..n)
         .into_par_iter()
         .map_init(
@@ -222,57 +213,35 @@ pub fn silhouette_scores(x: &Matrix, labellings: &[Vec<i64>]) -> Result<Vec<f64>
         )
         .collect();
     Ok((0..t_count)
-        .map(|t| per_sample.iter().map(|s| s[t]).sum::<f64>() / n as f64)
+        .map(|t| per_sample.iter().map(|s| s[t]).collect())
         .collect())
 }
 
-/// The sum of square roots, in eight running sums so the loop vectorises.
-fn sum_of_roots(values: &[f64]) -> f64 {
-    let mut lanes = [0.0f64; 8];
-    let mut chunks = values.chunks_exact(8);
-    for chunk in &mut chunks {
-        for (lane, v) in lanes.iter_mut().zip(chunk) {
-            *lane += v.sqrt();
-        }
-    }
-    let tail: f64 = chunks.remainder().iter().map(|v| v.sqrt()).sum();
-    lanes.iter().sum::<f64>() + tail
+/// Mean silhouettes of several labellings of the same samples (a comparison over k), computing
+/// each distance once for all of them. Equal to [`silhouette_score`] of each labelling.
+///
+/// ```
+/// use custseg::cluster::metrics::{Matrix, silhouette_score, silhouette_scores};
+/// let values = [0.0, 1.0, 4.0, 6.0, 20.0];
+/// let x = Matrix::new(&values, 1)?;
+/// let labellings = [vec![0, 0, 1, 1, 1], vec![0, 0, 1, 1, 2]];
+/// let scores = silhouette_scores(&x, &labellings)?;
+/// assert!((scores[1] - silhouette_score(&x, &labellings[1])?).abs() < 1e-12);
+/// # Ok::<(), custseg::Error>(())
+/// ```
+pub fn silhouette_scores(x: &Matrix, labellings: &[Vec<i64>]) -> Result<Vec<f64>> {
+    let views: Vec<&[i64]> = labellings.iter().map(Vec::as_slice).collect();
+    Ok(silhouettes(x, &views)?
+        .iter()
+        .map(|samples| samples.iter().sum::<f64>() / samples.len() as f64)
+        .collect())
 }
 
 /// Silhouette coefficient of every sample (scikit-learn's `silhouette_samples`, Euclidean):
 /// `(b - a) / max(a, b)` with `a` the mean distance to the other members of its cluster and `b`
 /// the smallest mean distance to another cluster; 0 for a sample alone in its cluster.
 pub fn silhouette_samples(x: &Matrix, labels: &[i64]) -> Result<Vec<f64>> {
-    let (ids, k) = check(x, labels)?;
-    let n = x.rows();
-    // Members of each cluster side by side, one column per feature: the distances from a sample
-    // to a whole cluster are then one vectorisable loop over contiguous memory.
-    let (order, starts, sizes) = grouped(&ids, k);
-    let columns: Vec<Vec<f64>> = (0..x.dims)
-        .map(|d| order.iter().map(|&i| x.row(i)[d]).collect())
-        .collect();
-    // Each sample's sums are independent: split them over the cores (results do not depend on
-    // how the work is split).
-    let out = (0..n)
-        .into_par_iter()
-        .map_init(
-            || (vec![0.0; n], vec![0.0; k]),
-            |(squared, sums), i| {
-                let xi = x.row(i);
-                squared.iter_mut().for_each(|s| *s = 0.0);
-                for (column, &v) in columns.iter().zip(xi) {
-                    for (s, c) in squared.iter_mut().zip(column) {
-                        *s += (c - v) * (c - v);
-                    }
-                }
-                for c in 0..k {
-                    sums[c] = sum_of_roots(&squared[starts[c]..starts[c + 1]]);
-                }
-                coefficient(sums, &sizes, ids[i])
-            },
-        )
-        .collect();
-    Ok(out)
+    Ok(silhouettes(x, &[labels])?.swap_remove(0))
 }
 
 /// Mean silhouette coefficient (scikit-learn's `silhouette_score`, Euclidean, all samples).
