@@ -18,36 +18,6 @@ fn fixture_table() -> (Transactions, RfmTable) {
     (tx, rfm)
 }
 
-/// `<rect .../>` elements filled with `color` (plotters writes upper-case hex).
-fn rects(svg: &str, color: &str) -> usize {
-    svg.split("<rect")
-        .skip(1)
-        .filter(|r| {
-            r.split("/>")
-                .next()
-                .unwrap_or("")
-                .contains(&format!("fill=\"{color}\""))
-        })
-        .count()
-}
-
-/// The text content of every `<text>` element.
-fn labels(svg: &str) -> Vec<String> {
-    svg.split("<text")
-        .skip(1)
-        .map(|t| {
-            t.split_once('>')
-                .unwrap()
-                .1
-                .split("</text>")
-                .next()
-                .unwrap()
-                .trim()
-                .to_string()
-        })
-        .collect()
-}
-
 #[test]
 fn segment_bars_have_two_bars_and_labels_per_segment() {
     let (_, rfm) = fixture_table();
@@ -56,12 +26,12 @@ fn segment_bars_have_two_bars_and_labels_per_segment() {
     let shares = floats(&summary.frame(), "customer_share");
     let svg = segment_bars(&summary).unwrap().svg().to_string();
     assert_eq!(
-        rects(&svg, "#2663A3"),
+        filled(&svg, "rect", "#2663A3"),
         names.len(),
         "one customer-share bar per segment"
     );
     assert_eq!(
-        rects(&svg, "#E67E22"),
+        filled(&svg, "rect", "#E67E22"),
         names.len(),
         "one revenue-share bar per segment"
     );
@@ -85,13 +55,7 @@ fn treemap_has_one_cell_per_segment() {
     let cells: usize = (0..n)
         .map(|k| {
             let plotters_color = custseg::chart::theme::category(k);
-            rects(
-                &svg,
-                &format!(
-                    "#{:02X}{:02X}{:02X}",
-                    plotters_color.0, plotters_color.1, plotters_color.2
-                ),
-            )
+            filled(&svg, "rect", &hex(plotters_color))
         })
         .sum();
     assert_eq!(cells, n);
@@ -107,9 +71,9 @@ fn treemap_has_one_cell_per_segment() {
 fn histograms_have_thirty_bins_per_measure() {
     let (_, rfm) = fixture_table();
     let svg = rfm_histograms(&rfm).unwrap().svg().to_string();
-    assert_eq!(rects(&svg, "#2663A3"), 30, "recency bins");
-    assert_eq!(rects(&svg, "#59A14F"), 30, "frequency bins");
-    assert_eq!(rects(&svg, "#E67E22"), 30, "monetary bins");
+    assert_eq!(filled(&svg, "rect", "#2663A3"), 30, "recency bins");
+    assert_eq!(filled(&svg, "rect", "#59A14F"), 30, "frequency bins");
+    assert_eq!(filled(&svg, "rect", "#E67E22"), 30, "monetary bins");
     let text = labels(&svg);
     for caption in ["recency", "frequency", "monetary"] {
         assert!(text.iter().any(|t| t == caption), "{caption}");

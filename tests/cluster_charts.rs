@@ -1,5 +1,9 @@
 //! The clustering charts draw the marks their data calls for: points, lines, bands, cells, labels.
 
+mod common;
+
+use common::*;
+
 use custseg::chart::Chart;
 use custseg::chart::cluster::{
     elbow, metric_comparison, pca_scatter, profile_heatmap, silhouette_plot, snake_plot,
@@ -10,41 +14,6 @@ use custseg::cluster::selection::{Selection, SelectionRow};
 use custseg::features::matrix::FeatureMatrix;
 use custseg::features::pca::Projection;
 use custseg::prelude::*;
-
-/// plotters writes colours as upper-case hex.
-fn hex(c: plotters::style::RGBColor) -> String {
-    format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2)
-}
-
-/// Elements `<tag .../>` whose attributes contain `fill="color"`.
-fn filled(svg: &str, tag: &str, color: &str) -> usize {
-    svg.split(&format!("<{tag} "))
-        .skip(1)
-        .filter(|r| {
-            r.split("/>")
-                .next()
-                .unwrap_or("")
-                .contains(&format!("fill=\"{color}\""))
-        })
-        .count()
-}
-
-/// The text content of every `<text>` element.
-fn labels(svg: &str) -> Vec<String> {
-    svg.split("<text")
-        .skip(1)
-        .map(|t| {
-            t.split_once('>')
-                .unwrap()
-                .1
-                .split("</text>")
-                .next()
-                .unwrap()
-                .trim()
-                .to_string()
-        })
-        .collect()
-}
 
 fn has_label(svg: &str, text: &str) -> bool {
     labels(svg).iter().any(|t| t == text)

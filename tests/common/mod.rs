@@ -110,3 +110,39 @@ pub fn assert_rfm_matches(table: &RfmTable, expected: &str) {
         );
     }
 }
+
+/// A colour as plotters writes it in SVG: upper-case hex.
+pub fn hex(c: plotters::style::RGBColor) -> String {
+    format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2)
+}
+
+/// SVG elements `<tag .../>` whose attributes contain `fill="color"` (plotters writes upper-case
+/// hex).
+pub fn filled(svg: &str, tag: &str, color: &str) -> usize {
+    svg.split(&format!("<{tag} "))
+        .skip(1)
+        .filter(|r| {
+            r.split("/>")
+                .next()
+                .unwrap_or("")
+                .contains(&format!("fill=\"{color}\""))
+        })
+        .count()
+}
+
+/// The text content of every `<text>` element of an SVG.
+pub fn labels(svg: &str) -> Vec<String> {
+    svg.split("<text")
+        .skip(1)
+        .map(|t| {
+            t.split_once('>')
+                .unwrap()
+                .1
+                .split("</text>")
+                .next()
+                .unwrap()
+                .trim()
+                .to_string()
+        })
+        .collect()
+}
