@@ -8,7 +8,7 @@ use custseg::data::clean::CleaningRules;
 use custseg::data::dates::DateFormat;
 use custseg::data::roles::ColumnRoles;
 use custseg::data::source::{FileFormat, RawTable, ReadOptions, TextEncoding, read_table};
-use custseg::data::transactions::LoadOptions;
+use custseg::data::transactions::{LoadOptions, Transactions};
 use custseg::error::Error;
 
 /// The input file and how to read it.
@@ -147,6 +147,14 @@ impl InputArgs {
             drop_non_positive_quantity: base.drop_non_positive_quantity && !self.keep_non_positive,
             drop_non_positive_price: base.drop_non_positive_price && !self.keep_non_positive,
             drop_duplicates: base.drop_duplicates || self.drop_duplicates,
+        }
+    }
+
+    /// Loads and cleans the input (or the bundled data).
+    pub fn load(&self, options: &LoadOptions) -> Result<Transactions> {
+        match &self.input {
+            Some(path) => Transactions::load(path, options),
+            None => Transactions::bundled(options),
         }
     }
 

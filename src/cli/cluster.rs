@@ -11,7 +11,6 @@ use custseg::cluster::kmeans::KMeansParams;
 use custseg::cluster::profile::ClusterProfiles;
 use custseg::cluster::selection::{SelectionParams, select};
 use custseg::cluster::{ClusterModel, Matrix};
-use custseg::data::transactions::Transactions;
 use custseg::error::Error;
 use custseg::features::matrix::FeatureMatrix;
 use custseg::features::transform::Step;
@@ -146,15 +145,16 @@ impl ClusterArgs {
     /// The feature matrix: RFM of the transactions, or columns of a per-customer table.
     fn feature_matrix(&self, steps: &[Step], timings: &mut Timings) -> Result<FeatureMatrix> {
         let options = self.input.load_options()?;
-        let raw = self.input.read(&options)?;
-        timings.mark("read");
         if self.features.trim().eq_ignore_ascii_case("rfm") {
-            let transactions = Transactions::from_raw(raw, &options)?;
+            let transactions = self.input.load(&options)?;
+            timings.mark("load");
             let table = RfmParams::new().fit(&transactions)?;
             let matrix = FeatureMatrix::from_rfm(&table, steps)?;
             timings.mark("features");
             return Ok(matrix);
         }
+        let raw = self.input.read(&options)?;
+        timings.mark("read");
         let columns: Vec<&str> = self.features.split(',').map(str::trim).collect();
         let names = column_names(&raw.frame);
         let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();

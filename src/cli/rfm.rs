@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use clap::Args;
 use custseg::Result;
-use custseg::data::transactions::Transactions;
 use custseg::error::Error;
 use custseg::rfm::{RfmParams, ScoringMethod, SegmentMap};
 use polars::prelude::*;
@@ -111,10 +110,8 @@ impl RfmArgs {
 pub fn run(args: &RfmArgs, timings: &mut Timings) -> Result<()> {
     let params = args.params()?;
     let options = args.input.load_options()?;
-    let raw = args.input.read(&options)?;
-    timings.mark("read");
-    let transactions = Transactions::from_raw(raw, &options)?;
-    timings.mark("clean");
+    let transactions = args.input.load(&options)?;
+    timings.mark("load");
     let table = params.fit(&transactions)?;
     timings.mark("rfm");
     match &args.output {

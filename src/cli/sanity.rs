@@ -2,7 +2,6 @@
 
 use clap::Args;
 use custseg::Result;
-use custseg::data::transactions::Transactions;
 
 use super::Timings;
 use super::args::InputArgs;
@@ -16,10 +15,8 @@ pub struct SanityArgs {
 
 pub fn run(args: &SanityArgs, timings: &mut Timings) -> Result<()> {
     let options = args.input.load_options()?;
-    let raw = args.input.read(&options)?;
-    timings.mark("read");
-    let transactions = Transactions::from_raw(raw, &options)?;
-    timings.mark("clean");
+    let transactions = args.input.load(&options)?;
+    timings.mark("load");
     print!("{}", transactions.sanity());
     Ok(())
 }

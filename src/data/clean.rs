@@ -115,7 +115,7 @@ impl DropReason {
         }
     }
 
-    /// The row's reason code in [`apply`]: its position in [`DropReason::ALL`].
+    /// The reason's position in [`DropReason::ALL`].
     fn code(self) -> u8 {
         self as u8
     }
@@ -178,8 +178,106 @@ pub(crate) struct Present {
     pub amount_column: bool,
 }
 
-/// The reason code of a row no check has named (yet).
-const KEPT: u8 = u8::MAX;
+impl Present {
+    /// What the resolved roles provide: the price is only checked when no amount column is used.
+    pub(crate) fn of(roles: &crate::data::roles::ResolvedRoles) -> Self {
+        Present {
+            invoice: roles.invoice.is_some(),
+            quantity: roles.quantity.is_some(),
+            price: roles.price.is_some() && roles.amount.is_none(),
+            amount_column: roles.amount.is_some(),
+        }
+    }
+}
+
+/// One bit per [`DropReason`] that holds for a row, at the reason's position in
+/// [`DropReason::ALL`]. A row is dropped for the lowest bit among the reasons the rules enforce, so
+/// each row is counted exactly once whatever order the checks ran in.
+pub(crate) type Facts = u16;
+
+impl DropReason {
+    /// The reason's bit in [`Facts`].
+    pub(crate) fn bit(self) -> Facts {
+        1 << self.code()
+    }
+}
+
+/// The reasons `rules` drop rows for: missing and unparsable values always, the others by rule.
+/// Duplicates are found on the kept rows afterwards, not through [`Facts`].
+pub(crate) fn enforced(rules: &CleaningRules) -> Facts {
+    use DropReason as R;
+    let mut mask = DropReason::ALL
+        .iter()
+        .filter(|r| **r != R::Duplicate)
+        .fold(0, |mask, r| mask | r.bit());
+    if !rules.drop_cancellations {
+        mask &= !R::Cancellation.bit();
+    }
+    if !rules.drop_non_positive_quantity {
+        mask &= !R::NonPositiveQuantity.bit();
+    }
+    if !rules.drop_non_positive_price {
+        mask &= !(R::NonPositivePrice.bit() | R::NonPositiveAmount.bit());
+    }
+    mask
+}
+
+/// Rows dropped per reason, in [`DropReason::ALL`] order.
+pub(crate) type ReasonCounts = [usize; DropReason::ALL.len()];
+
+/// Each row's fate from its facts: whether it is kept, and how many rows each reason dropped.
+pub(crate) fn account(facts: &[Facts], enforced: Facts) -> (Vec<bool>, ReasonCounts) {
+    let mut counts = [0usize; DropReason::ALL.len()];
+    let keep = facts
+        .iter()
+        .map(|&f| {
+            let named = f & enforced;
+            if named != 0 {
+                counts[named.trailing_zeros() as usize] += 1;
+            }
+            named == 0
+        })
+        .collect();
+    (keep, counts)
+}
+
+/// Drops exact duplicates among the kept rows when the rules say so (pandas' `drop_duplicates()`,
+/// first occurrence kept, order kept), counting them in `counts`.
+pub(crate) fn drop_duplicates(
+    kept: DataFrame,
+    rules: &CleaningRules,
+    key: &[String],
+    counts: &mut ReasonCounts,
+) -> Result<DataFrame> {
+    if !rules.drop_duplicates || kept.height() == 0 {
+        return Ok(kept);
+    }
+    let before = kept.height();
+    let key: Vec<Expr> = key.iter().map(col).collect();
+    let kept = kept
+        .lazy()
+        .unique_stable_generic(Some(key), UniqueKeepStrategy::First)
+        .collect()?;
+    counts[DropReason::Duplicate as usize] = before - kept.height();
+    Ok(kept)
+}
+
+/// The accounting for `rows_in` rows of which `rows_kept` survived, from the counts per reason.
+pub(crate) fn accounting(rows_in: usize, rows_kept: usize, counts: ReasonCounts) -> RowAccounting {
+    let dropped = DropReason::ALL
+        .iter()
+        .zip(counts)
+        .filter(|(_, n)| *n > 0)
+        .map(|(r, n)| (*r, n))
+        .collect();
+    let accounting = RowAccounting {
+        rows_in,
+        rows_kept,
+        dropped,
+    };
+    debug_assert!(accounting.check());
+    accounting
+}
 
 /// Applies the rules to a typed frame (see [`crate::data::transactions`]) and returns the kept rows,
 /// without the helper columns, and the accounting. `before_duplicates` runs on the kept rows before
@@ -195,10 +293,9 @@ pub(crate) fn apply(
     use DropReason as R;
     use cols::*;
     let rows_in = typed.height();
-    // One reason code per row, KEPT until a check holds. The checks run in DropReason::ALL order
-    // and a row keeps the first reason that names it, so each row is counted exactly once. Plain
-    // loops: a polars when/then chain of a dozen conditions cost about 45 ms on Online Retail.
-    let mut reasons = vec![KEPT; rows_in];
+    // Plain loops over one facts word per row: a polars when/then chain of a dozen conditions cost
+    // about 45 ms on Online Retail.
+    let mut facts: Vec<Facts> = vec![0; rows_in];
     let is_null = |name: &str| -> Result<BooleanChunked> { Ok(typed.column(name)?.is_null()) };
     let flagged = |name: &str| -> Result<BooleanChunked> {
         Ok(typed
@@ -206,54 +303,31 @@ pub(crate) fn apply(
             .bool()?
             .clone())
     };
-    mark(&mut reasons, &is_null(CUSTOMER)?, R::MissingCustomer);
+    mark(&mut facts, &is_null(CUSTOMER)?, R::MissingCustomer);
     if present.invoice {
-        mark(&mut reasons, &is_null(INVOICE)?, R::MissingInvoice);
+        mark(&mut facts, &is_null(INVOICE)?, R::MissingInvoice);
         if rules.drop_cancellations {
-            let cancelled = cancellations(typed.column(INVOICE)?.str()?, rules)?;
-            mark(&mut reasons, &cancelled, R::Cancellation);
+            let pattern = cancellation_regex(rules)?;
+            let cancelled = cancellations(typed.column(INVOICE)?.str()?, &pattern);
+            mark(&mut facts, &cancelled, R::Cancellation);
         }
     }
-    mark(&mut reasons, &flagged(DATE)?, R::UnparsableDate);
-    mark(&mut reasons, &is_null(DATE)?, R::MissingDate);
-    let numeric = [
-        (
-            QUANTITY,
-            present.quantity,
-            rules.drop_non_positive_quantity,
-            [
-                R::UnparsableQuantity,
-                R::MissingQuantity,
-                R::NonPositiveQuantity,
-            ],
-        ),
-        (
-            PRICE,
-            present.price,
-            rules.drop_non_positive_price,
-            [R::UnparsablePrice, R::MissingPrice, R::NonPositivePrice],
-        ),
-        (
-            AMOUNT,
-            present.amount_column,
-            rules.drop_non_positive_price,
-            [R::UnparsableAmount, R::MissingAmount, R::NonPositiveAmount],
-        ),
-    ];
-    for (name, present, drop_non_positive, [unparsable, missing, non_positive]) in numeric {
+    mark(&mut facts, &flagged(DATE)?, R::UnparsableDate);
+    mark(&mut facts, &is_null(DATE)?, R::MissingDate);
+    for (name, present, [unparsable, missing, non_positive]) in numeric_checks(present) {
         if !present {
             continue;
         }
-        mark(&mut reasons, &flagged(name)?, unparsable);
-        mark(&mut reasons, &is_null(name)?, missing);
-        if drop_non_positive {
+        mark(&mut facts, &flagged(name)?, unparsable);
+        mark(&mut facts, &is_null(name)?, missing);
+        if enforced(rules) & non_positive.bit() != 0 {
             let values = typed.column(name)?.as_materialized_series().f64()?.clone();
             let mut row = 0;
             for array in values.downcast_iter() {
-                // Missing values were named just above, so whatever a null slot holds is ignored.
+                // A null slot is already named missing, a lower bit, so what it holds is moot.
                 for &value in array.values().iter() {
-                    if value <= 0.0 && reasons[row] == KEPT {
-                        reasons[row] = non_positive.code();
+                    if value <= 0.0 {
+                        facts[row] |= non_positive.bit();
                     }
                     row += 1;
                 }
@@ -261,11 +335,7 @@ pub(crate) fn apply(
         }
     }
 
-    let mut counts = [0usize; DropReason::ALL.len()];
-    for &code in reasons.iter().filter(|&&code| code != KEPT) {
-        counts[code as usize] += 1;
-    }
-    let keep: Vec<bool> = reasons.iter().map(|&code| code == KEPT).collect();
+    let (keep, mut counts) = account(&facts, enforced(rules));
     let helpers: Vec<String> = crate::frame::column_names(&typed)
         .into_iter()
         .filter(|n| n.starts_with(BAD_PREFIX))
@@ -273,33 +343,41 @@ pub(crate) fn apply(
     let kept = typed
         .drop_many(helpers)
         .filter(&BooleanChunked::from_slice(PlSmallStr::EMPTY, &keep))?;
-    let mut kept = before_duplicates(kept)?;
-    if rules.drop_duplicates && kept.height() > 0 {
-        let before = kept.height();
-        let key: Vec<Expr> = duplicate_key.iter().map(col).collect();
-        kept = kept
-            .lazy()
-            .unique_stable_generic(Some(key), UniqueKeepStrategy::First)
-            .collect()?;
-        counts[DropReason::Duplicate as usize] = before - kept.height();
-    }
-    let dropped = DropReason::ALL
-        .iter()
-        .zip(counts)
-        .filter(|(_, n)| *n > 0)
-        .map(|(r, n)| (*r, n))
-        .collect();
-    let accounting = RowAccounting {
-        rows_in,
-        rows_kept: kept.height(),
-        dropped,
-    };
-    debug_assert!(accounting.check());
+    let kept = before_duplicates(kept)?;
+    let kept = drop_duplicates(kept, rules, duplicate_key, &mut counts)?;
+    let accounting = accounting(rows_in, kept.height(), counts);
     Ok((kept, accounting))
 }
 
-/// Gives `reason` to every row where `hits` is true (null counts as false) that has no reason yet.
-fn mark(reasons: &mut [u8], hits: &BooleanChunked, reason: DropReason) {
+/// The numeric columns and the reasons each can name: (column, present, [unparsable, missing,
+/// non-positive]).
+pub(crate) fn numeric_checks(present: Present) -> [(&'static str, bool, [DropReason; 3]); 3] {
+    use DropReason as R;
+    [
+        (
+            cols::QUANTITY,
+            present.quantity,
+            [
+                R::UnparsableQuantity,
+                R::MissingQuantity,
+                R::NonPositiveQuantity,
+            ],
+        ),
+        (
+            cols::PRICE,
+            present.price,
+            [R::UnparsablePrice, R::MissingPrice, R::NonPositivePrice],
+        ),
+        (
+            cols::AMOUNT,
+            present.amount_column,
+            [R::UnparsableAmount, R::MissingAmount, R::NonPositiveAmount],
+        ),
+    ]
+}
+
+/// Sets `reason`'s bit on every row where `hits` is true (null counts as false).
+fn mark(facts: &mut [Facts], hits: &BooleanChunked, reason: DropReason) {
     // Most checks hold for no row at all (no nulls, nothing unparsable): a bit count says so.
     if !hits.any() {
         return;
@@ -309,28 +387,31 @@ fn mark(reasons: &mut [u8], hits: &BooleanChunked, reason: DropReason) {
         let values = array.values();
         let valid = array.validity();
         for i in 0..array.len() {
-            let hit = values.get_bit(i) && valid.is_none_or(|v| v.get_bit(i));
-            if hit && reasons[row] == KEPT {
-                reasons[row] = reason.code();
+            if values.get_bit(i) && valid.is_none_or(|v| v.get_bit(i)) {
+                facts[row] |= reason.bit();
             }
             row += 1;
         }
     }
 }
 
-/// Whether each invoice id matches the cancellation pattern in full (null ids do not).
-///
-/// The lines of one invoice are usually adjacent, so the regex runs once per run of equal ids
-/// rather than once per row.
-fn cancellations(invoices: &StringChunked, rules: &CleaningRules) -> Result<BooleanChunked> {
-    let pattern = regex::Regex::new(&rules.cancellation_pattern).map_err(|e| {
+/// The cancellation pattern, compiled.
+pub(crate) fn cancellation_regex(rules: &CleaningRules) -> Result<regex::Regex> {
+    regex::Regex::new(&rules.cancellation_pattern).map_err(|e| {
         crate::error::Error::param(
             "cancellation-pattern",
             format!("not a valid regular expression: {e}"),
         )
-    })?;
+    })
+}
+
+/// Whether each invoice id matches the cancellation pattern in full (null ids do not).
+///
+/// The lines of one invoice are usually adjacent, so the regex runs once per run of equal ids
+/// rather than once per row.
+fn cancellations(invoices: &StringChunked, pattern: &regex::Regex) -> BooleanChunked {
     let mut last: Option<(&str, bool)> = None;
-    Ok(invoices
+    invoices
         .iter()
         .map(|id| {
             let id = id?;
@@ -343,5 +424,5 @@ fn cancellations(invoices: &StringChunked, rules: &CleaningRules) -> Result<Bool
                 }
             }
         })
-        .collect())
+        .collect()
 }

@@ -6,6 +6,7 @@ pub mod bundled;
 pub mod clean;
 pub mod dates;
 pub mod excel;
+pub(crate) mod fast_csv;
 pub mod numbers;
 pub mod roles;
 pub mod sanity;

@@ -173,7 +173,7 @@ pub fn read_bytes(
 /// How many bytes a gzip stream inflates to, for sizing the output once: growing a 45 MB buffer
 /// to 90 MB copies it. The trailer's ISIZE field holds the (last member's) size modulo 4 GiB; it is
 /// trusted only up to deflate's best ratio, and 6x the input is the floor.
-fn inflated_size_hint(gz: &[u8]) -> usize {
+pub(crate) fn inflated_size_hint(gz: &[u8]) -> usize {
     let floor = gz.len().saturating_mul(6);
     let trailer = gz
         .len()
@@ -186,7 +186,7 @@ fn inflated_size_hint(gz: &[u8]) -> usize {
     trailer.min(ceiling).max(floor).saturating_add(64)
 }
 
-fn detect_format(path: &Path) -> Result<FileFormat> {
+pub(crate) fn detect_format(path: &Path) -> Result<FileFormat> {
     let mut head = [0u8; 8];
     let n = std::fs::File::open(path)
         .and_then(|mut f| f.read(&mut head))
@@ -346,7 +346,7 @@ fn decode_text(
 }
 
 /// Picks the delimiter that occurs most often in the header line, outside quotes.
-fn sniff_delimiter(text: &[u8]) -> u8 {
+pub(crate) fn sniff_delimiter(text: &[u8]) -> u8 {
     const CANDIDATES: [u8; 4] = [b',', b';', b'\t', b'|'];
     let mut counts = [0usize; 4];
     let mut in_quotes = false;

@@ -29,7 +29,7 @@ use crate::data::dates::{self, DateFormat};
 use crate::data::numbers::parse_number;
 use crate::data::roles::{ColumnRoles, ResolvedRoles};
 use crate::data::sanity::SanityReport;
-use crate::data::source::{RawTable, ReadOptions, SourceInfo, read_table};
+use crate::data::source::{FileFormat, RawTable, ReadOptions, SourceInfo, read_bytes, read_table};
 use crate::error::{Error, Result};
 
 /// Everything that decides how a file becomes clean transactions.
@@ -46,6 +46,21 @@ pub struct LoadOptions {
     pub rules: CleaningRules,
 }
 
+/// Kept rows (typed, text trimmed, duplicates dropped; no codes yet) and what cleaning learnt:
+/// what either loading path hands to [`Transactions::finish`].
+pub(crate) struct Cleaned {
+    pub kept: DataFrame,
+    pub accounting: clean::RowAccounting,
+    /// Missing (empty) values per file column, in file order.
+    pub missing_values: Vec<(String, usize)>,
+    pub date_format: DateFormat,
+    pub source: SourceInfo,
+    pub roles: ResolvedRoles,
+    /// `customer_code` and `invoice_code` of the kept rows, when the loading path knows them
+    /// already (see [`Transactions::frame`] for what they are).
+    pub codes: Option<(Vec<u32>, Option<Vec<u32>>)>,
+}
+
 /// Clean transactions, with how they were obtained.
 #[derive(Debug, Clone)]
 pub struct Transactions {
@@ -57,6 +72,10 @@ pub struct Transactions {
 impl Transactions {
     /// Loads and cleans a transaction file.
     ///
+    /// Well-formed UTF-8 CSV (optionally gzip-compressed) takes a streaming path that parses, types
+    /// and checks the rows in one pass ([`crate::data::fast_csv`]); everything else, and every error,
+    /// goes through [`read_table`] and [`Transactions::from_raw`]. Both give the same result.
+    ///
     /// ```no_run
     /// use custseg::prelude::*;
     /// let tx = Transactions::load("online_retail.csv.gz", &LoadOptions::default())?;
@@ -64,16 +83,41 @@ impl Transactions {
     /// # Ok::<(), custseg::Error>(())
     /// ```
     pub fn load(path: impl AsRef<Path>, options: &LoadOptions) -> Result<Self> {
-        let raw = read_table(path, &options.read)?;
-        Self::from_raw(raw, options)
+        let path = path.as_ref();
+        let format = match options.read.format {
+            Some(format) => format,
+            None => crate::data::source::detect_format(path)?,
+        };
+        if format != FileFormat::Csv {
+            return Self::from_raw(read_table(path, &options.read)?, options);
+        }
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        Self::from_bytes(path, bytes, options)
     }
 
     /// Loads the bundled UCI Online Retail data (541,909 rows; see `data/online-retail/SOURCE.md`).
     pub fn bundled(options: &LoadOptions) -> Result<Self> {
-        Self::from_raw(
-            crate::data::bundled::online_retail_raw(&options.read)?,
+        Self::from_bytes(
+            Path::new(crate::data::bundled::ONLINE_RETAIL_NAME),
+            crate::data::bundled::ONLINE_RETAIL_CSV_GZ.to_vec(),
             options,
         )
+    }
+
+    /// Loads a CSV or Parquet file held in memory (optionally gzip-compressed); `name` is used in
+    /// messages and reports.
+    pub fn from_bytes(
+        name: impl AsRef<Path>,
+        bytes: Vec<u8>,
+        options: &LoadOptions,
+    ) -> Result<Self> {
+        let name = name.as_ref();
+        if matches!(options.read.format, None | Some(FileFormat::Csv))
+            && let Some(cleaned) = crate::data::fast_csv::load(name, &bytes, options)
+        {
+            return Self::finish(cleaned);
+        }
+        Self::from_raw(read_bytes(name, bytes, &options.read)?, options)
     }
 
     /// Cleans a polars frame built in memory (columns named as in a file; text or typed).
@@ -82,7 +126,7 @@ impl Transactions {
     pub fn from_frame(frame: DataFrame, options: &LoadOptions) -> Result<Self> {
         let source = SourceInfo {
             path: "in-memory frame".into(),
-            format: crate::data::source::FileFormat::Parquet,
+            format: FileFormat::Parquet,
             gzip: false,
             encoding: None,
             delimiter: None,
@@ -105,15 +149,10 @@ impl Transactions {
                 message: "the file has a header but no data rows".to_string(),
             });
         }
-        let missing_by_column = missing_values(&frame)?;
+        let missing_values = missing_values(&frame)?;
         let (typed, date_format) =
             typed_frame(&frame, &roles, options.date_format.as_ref(), &path)?;
-        let present = Present {
-            invoice: roles.invoice.is_some(),
-            quantity: roles.quantity.is_some(),
-            price: roles.price.is_some() && roles.amount.is_none(),
-            amount_column: roles.amount.is_some(),
-        };
+        let present = Present::of(&roles);
         let duplicate_key: Vec<String> = crate::frame::column_names(&typed)
             .into_iter()
             .filter(|n| !n.starts_with(cols::BAD_PREFIX))
@@ -122,7 +161,32 @@ impl Transactions {
             clean::apply(typed, &options.rules, present, &duplicate_key, |kept| {
                 trim_text_columns(kept, &roles)
             })?;
-        let mut kept = with_codes(kept, roles.invoice.is_some())?;
+        Self::finish(Cleaned {
+            kept,
+            accounting,
+            missing_values,
+            date_format,
+            source,
+            roles,
+            codes: None,
+        })
+    }
+
+    /// Codes, the empty-result check and the sanity report: the part both loading paths share.
+    fn finish(cleaned: Cleaned) -> Result<Self> {
+        let Cleaned {
+            kept,
+            accounting,
+            missing_values,
+            date_format,
+            source,
+            roles,
+            codes,
+        } = cleaned;
+        let mut kept = match codes {
+            Some((customer, invoice)) => attach_codes(kept, customer, invoice)?,
+            None => with_codes(kept, roles.invoice.is_some())?,
+        };
         // One contiguous chunk per column: later steps read them as plain slices.
         kept.rechunk_mut_par();
         if kept.height() == 0 {
@@ -132,7 +196,7 @@ impl Transactions {
                 .map(|(r, n)| format!("{n} {}", r.label()))
                 .collect();
             return Err(Error::NoData {
-                path,
+                path: source.path,
                 message: format!(
                     "every one of the {} rows was dropped by cleaning ({}). Check the column roles \
                      and the cleaning rules.",
@@ -147,7 +211,7 @@ impl Transactions {
             &roles,
             &date_format,
             accounting,
-            missing_by_column,
+            missing_values,
         )?;
         Ok(Transactions {
             frame: kept,
@@ -218,8 +282,29 @@ fn with_codes_in<'scope>(
     let invoice_codes = Joined(scope.spawn(move || invoices.map(|ids| encode(ids).0)));
     let customers = frame.column(cols::CUSTOMER)?.str()?;
     let (first_seen, uniques) = encode(customers);
-    // Re-number so that code order is customer_id order: numeric when all ids are whole numbers,
-    // as pandas sorts a numeric CustomerID, else lexicographic.
+    let rank = rank_by_id(&uniques);
+    let codes: Vec<u32> = first_seen.into_iter().map(|c| rank[c as usize]).collect();
+    attach_codes(frame.clone(), codes, invoice_codes.join()?)
+}
+
+/// Adds the `customer_code` and (when there are invoices) `invoice_code` columns.
+fn attach_codes(
+    frame: DataFrame,
+    customer: Vec<u32>,
+    invoice: Option<Vec<u32>>,
+) -> Result<DataFrame> {
+    let mut columns = frame.columns().to_vec();
+    columns.push(Column::new(cols::CUSTOMER_CODE.into(), customer));
+    if let Some(invoice) = invoice {
+        columns.push(Column::new(cols::INVOICE_CODE.into(), invoice));
+    }
+    Ok(DataFrame::new(frame.height(), columns)?)
+}
+
+/// The position of each distinct customer id in customer_id order: numeric when all ids are whole
+/// numbers, as pandas sorts a numeric CustomerID, else lexicographic. Customer codes are these
+/// positions, so that code order is id order.
+pub(crate) fn rank_by_id(uniques: &[&str]) -> Vec<u32> {
     let numeric: Option<Vec<i128>> = uniques.iter().map(|id| id.parse::<i128>().ok()).collect();
     let mut order: Vec<u32> = (0..uniques.len() as u32).collect();
     match numeric {
@@ -230,13 +315,7 @@ fn with_codes_in<'scope>(
     for (position, &code) in order.iter().enumerate() {
         rank[code as usize] = position as u32;
     }
-    let codes: Vec<u32> = first_seen.into_iter().map(|c| rank[c as usize]).collect();
-    let mut columns = frame.columns().to_vec();
-    columns.push(Column::new(cols::CUSTOMER_CODE.into(), codes));
-    if let Some(invoice_codes) = invoice_codes.join()? {
-        columns.push(Column::new(cols::INVOICE_CODE.into(), invoice_codes));
-    }
-    Ok(DataFrame::new(frame.height(), columns)?)
+    rank
 }
 
 /// A scoped thread whose panic becomes an error instead of propagating.
@@ -367,7 +446,7 @@ fn other_columns(frame: &DataFrame, roles: &ResolvedRoles, path: &Path) -> Resul
 
 /// The free-text roles, as (file column, canonical name): product, description, then dimensions
 /// under their own names.
-fn text_roles(roles: &ResolvedRoles) -> Vec<(&str, &str)> {
+pub(crate) fn text_roles(roles: &ResolvedRoles) -> Vec<(&str, &str)> {
     let mut out = Vec::new();
     for (role, name) in [
         (&roles.product, cols::PRODUCT),

@@ -1,0 +1,1278 @@
+//! The streaming path of [`Transactions::load`](crate::data::transactions::Transactions::load) for
+//! delimited text.
+//!
+//! polars' CSV reader builds every column as text before anything is typed, and inflating a gzip
+//! stream before parsing leaves the second core idle. Here one thread inflates the stream into
+//! blocks that end at a line end while two others parse the blocks, each on its own, keeping only
+//! what the roles need: customer, invoice and date as codes into their distinct values (the lines
+//! of one invoice repeat them), numbers as `f64`, free text as positions in the block. The blocks'
+//! distinct values are then merged in file order, cleaning looks at codes and numbers, and text
+//! columns are built for the kept rows only.
+//!
+//! Only the common shape of file takes this path: UTF-8 with or without a byte-order mark, one
+//! record per line (LF or CRLF), every record with as many fields as the header, quotes only around
+//! whole fields. For anything else (another encoding, ragged rows, line breaks inside quotes, blank
+//! lines, a damaged stream) and for every error, [`load`] returns `None` and the caller takes the
+//! general path, polars' reader and
+//! [`Transactions::from_raw`](crate::data::transactions::Transactions::from_raw), which gives the
+//! same result, or the error with its message. The tests hold both paths to identical transactions.
+
+use std::borrow::Cow;
+use std::io::Read;
+use std::path::Path;
+use std::sync::{Arc, Mutex, mpsc};
+
+use polars::prelude::*;
+
+use crate::data::clean::{self, DropReason, Facts, Present, ReasonCounts, cols};
+use crate::data::dates;
+use crate::data::numbers::parse_number;
+use crate::data::roles::ResolvedRoles;
+use crate::data::source::{FileFormat, SourceInfo, TextEncoding};
+use crate::data::transactions::{Cleaned, LoadOptions, text_roles};
+
+/// How much text one parsing job gets (cut after a line end).
+const BLOCK: usize = 1 << 20;
+/// Threads that parse blocks while another inflates.
+const PARSERS: usize = 2;
+/// The code of an empty value.
+const NULL: u32 = u32::MAX;
+/// Whether polars counts a quoted empty field (`""`) as missing.
+const QUOTED_EMPTY_IS_NULL: bool = false;
+
+/// Loads well-formed UTF-8 CSV (optionally gzip-compressed) straight into cleaned rows, or returns
+/// `None` when the file needs the general path (see the module documentation).
+pub(crate) fn load(name: &Path, bytes: &[u8], options: &LoadOptions) -> Option<Cleaned> {
+    if !matches!(options.read.encoding, None | Some(TextEncoding::Utf8)) {
+        return None;
+    }
+    let delimiter = match options.read.delimiter {
+        Some(d) if d.is_ascii() && !matches!(d, '"' | '\n' | '\r') => Some(d as u8),
+        Some(_) => return None,
+        None => None,
+    };
+    let gzip = bytes.starts_with(&[0x1f, 0x8b]);
+    let parsed = if gzip {
+        parse_gzip(bytes, delimiter, name, options)?
+    } else {
+        parse_plain(bytes, delimiter, name, options)?
+    };
+    parsed.finish(name, gzip, options)
+}
+
+/// The file parsed: its header and one chunk of rows per block of text.
+struct Parsed<'a> {
+    header: Header,
+    blocks: Vec<Cow<'a, str>>,
+    chunks: Vec<Chunk>,
+}
+
+/// Inflates on one thread and parses the blocks on [`PARSERS`] others as they come.
+fn parse_gzip<'a>(
+    gz: &[u8],
+    delimiter: Option<u8>,
+    name: &Path,
+    options: &LoadOptions,
+) -> Option<Parsed<'a>> {
+    std::thread::scope(|scope| {
+        let (block_sender, blocks) = mpsc::sync_channel(4);
+        scope.spawn(move || inflate(gz, block_sender));
+        // An early return drops `blocks` and `jobs`, which stops the other threads.
+        let first = String::from_utf8(blocks.recv().ok()?.ok()?).ok()?;
+        let (header, body) = Header::read(&first, delimiter, name, options)?;
+        let header = Arc::new(header);
+        let (job_sender, jobs) = mpsc::channel::<(usize, Vec<u8>, usize)>();
+        let jobs = Arc::new(Mutex::new(jobs));
+        let (done_sender, done) = mpsc::channel();
+        for _ in 0..PARSERS {
+            let (jobs, header) = (Arc::clone(&jobs), Arc::clone(&header));
+            let done_sender = done_sender.clone();
+            scope.spawn(move || {
+                loop {
+                    let job = match jobs.lock() {
+                        Ok(jobs) => jobs.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok((index, block, from)) = job else {
+                        return;
+                    };
+                    let parsed = String::from_utf8(block)
+                        .ok()
+                        .and_then(|text| Some((parse_chunk(&text, from, &header)?, text)));
+                    if done_sender.send((index, parsed)).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(done_sender);
+        job_sender.send((0, first.into_bytes(), body)).ok()?;
+        let mut count = 1;
+        for block in blocks {
+            job_sender.send((count, block.ok()?, 0)).ok()?;
+            count += 1;
+        }
+        drop(job_sender);
+        let mut slots: Vec<Option<(Chunk, String)>> = (0..count).map(|_| None).collect();
+        for (index, parsed) in done {
+            *slots.get_mut(index)? = Some(parsed?);
+        }
+        let (chunks, blocks) = slots
+            .into_iter()
+            .collect::<Option<Vec<_>>>()?
+            .into_iter()
+            .map(|(c, t)| (c, Cow::Owned(t)))
+            .unzip();
+        Some(Parsed {
+            header: Arc::unwrap_or_clone(header),
+            blocks,
+            chunks,
+        })
+    })
+}
+
+/// Parses text that is already in memory, in blocks on rayon's threads.
+fn parse_plain<'a>(
+    bytes: &'a [u8],
+    delimiter: Option<u8>,
+    name: &Path,
+    options: &LoadOptions,
+) -> Option<Parsed<'a>> {
+    use rayon::prelude::*;
+    let text = std::str::from_utf8(bytes).ok()?;
+    let (header, body) = Header::read(text, delimiter, name, options)?;
+    let mut blocks: Vec<&'a str> = Vec::new();
+    let mut start = 0;
+    while start < text.len() {
+        let end = match bytes.get(start + BLOCK..) {
+            Some(rest) => memchr::memchr(b'\n', rest).map_or(text.len(), |i| start + BLOCK + i + 1),
+            None => text.len(),
+        };
+        blocks.push(text.get(start..end)?);
+        start = end;
+    }
+    let chunks = blocks
+        .par_iter()
+        .enumerate()
+        .map(|(i, block)| parse_chunk(block, if i == 0 { body } else { 0 }, &header))
+        .collect::<Option<Vec<_>>>()?;
+    Some(Parsed {
+        header,
+        blocks: blocks.into_iter().map(Cow::Borrowed).collect(),
+        chunks,
+    })
+}
+
+/// Inflates `gz` into blocks of about [`BLOCK`] bytes that end just after a line end, so that
+/// records (short of quoted line breaks) and UTF-8 characters never straddle two blocks.
+fn inflate(gz: &[u8], sender: mpsc::SyncSender<std::io::Result<Vec<u8>>>) {
+    let mut decoder = flate2::bufread::MultiGzDecoder::new(gz);
+    let mut carry: Vec<u8> = Vec::new();
+    loop {
+        let mut block = Vec::with_capacity(BLOCK + carry.len());
+        block.append(&mut carry);
+        let room = BLOCK as u64;
+        let read = match decoder.by_ref().take(room).read_to_end(&mut block) {
+            Ok(read) => read as u64,
+            Err(e) => {
+                let _ = sender.send(Err(e));
+                return;
+            }
+        };
+        if read < room {
+            // The end of the stream.
+            if !block.is_empty() {
+                let _ = sender.send(Ok(block));
+            }
+            return;
+        }
+        match memchr::memrchr(b'\n', &block) {
+            Some(end) => carry = block.split_off(end + 1),
+            // A line longer than a block: keep reading.
+            None => {
+                carry = block;
+                continue;
+            }
+        }
+        if sender.send(Ok(block)).is_err() {
+            return;
+        }
+    }
+}
+
+/// What the header line says: column names, delimiter, and which column plays which role.
+#[derive(Clone)]
+struct Header {
+    names: Vec<String>,
+    delimiter: u8,
+    bom: bool,
+    roles: ResolvedRoles,
+    layout: Layout,
+}
+
+impl Header {
+    /// Reads the header at the start of `text`; returns it and where the first record starts.
+    fn read(
+        text: &str,
+        delimiter: Option<u8>,
+        name: &Path,
+        options: &LoadOptions,
+    ) -> Option<(Self, usize)> {
+        let bom = text.starts_with('\u{feff}');
+        let body = if bom { 3 } else { 0 };
+        let bytes = text.as_bytes();
+        if bytes[body..].starts_with(b"PAR1") {
+            return None;
+        }
+        let delimiter =
+            delimiter.unwrap_or_else(|| crate::data::source::sniff_delimiter(&bytes[body..]));
+        let mut names = Vec::new();
+        let mut pos = body;
+        loop {
+            let field = field(bytes, text, pos, delimiter)?;
+            let at = field.next;
+            pos = at + 1;
+            match bytes.get(at) {
+                Some(&b) if b == delimiter => names.push(field.text.into_owned()),
+                Some(b'\n') => {
+                    names.push(strip_cr(field.text, field.quoted).into_owned());
+                    break;
+                }
+                _ => return None,
+            }
+        }
+        let mut sorted: Vec<&String> = names.iter().collect();
+        sorted.sort();
+        if names.iter().any(String::is_empty) || sorted.windows(2).any(|w| w[0] == w[1]) {
+            return None;
+        }
+        let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let roles = options.roles.resolve(&name_refs, name).ok()?;
+        let layout = Layout::new(&names, &roles)?;
+        Some((
+            Header {
+                names,
+                delimiter,
+                bom,
+                roles,
+                layout,
+            },
+            pos,
+        ))
+    }
+}
+
+/// Which file column plays which role.
+#[derive(Clone)]
+struct Layout {
+    columns: usize,
+    customer: usize,
+    invoice: Option<usize>,
+    date: usize,
+    /// (index into [`clean::numeric_checks`], column) for quantity, price and amount.
+    numbers: Vec<(usize, usize)>,
+    /// (index into [`text_roles`], column) for product, description and dimensions.
+    texts: Vec<(usize, usize)>,
+    /// The reasons each of quantity, price and amount can name (see [`clean::numeric_checks`]).
+    number_reasons: [[DropReason; 3]; 3],
+}
+
+impl Layout {
+    /// `None` when a column plays two roles or a role names no column (the general path explains
+    /// those).
+    fn new(names: &[String], roles: &ResolvedRoles) -> Option<Self> {
+        let mut taken = vec![false; names.len()];
+        let mut find = |column: &str| -> Option<usize> {
+            let index = names.iter().position(|n| n == column)?;
+            if std::mem::replace(&mut taken[index], true) {
+                return None;
+            }
+            Some(index)
+        };
+        let customer = find(&roles.customer)?;
+        let invoice = match &roles.invoice {
+            Some(invoice) => Some(find(invoice)?),
+            None => None,
+        };
+        let date = find(&roles.date)?;
+        let present = Present::of(roles);
+        let mut numbers = Vec::new();
+        let number_roles = [
+            (&roles.quantity, present.quantity),
+            (&roles.price, present.price),
+            (&roles.amount, present.amount_column),
+        ];
+        for (k, (role, present)) in number_roles.into_iter().enumerate() {
+            if let (Some(column), true) = (role, present) {
+                numbers.push((k, find(column)?));
+            }
+        }
+        let mut texts = Vec::new();
+        for (t, (column, _)) in text_roles(roles).into_iter().enumerate() {
+            texts.push((t, find(column)?));
+        }
+        Some(Layout {
+            columns: names.len(),
+            customer,
+            invoice,
+            date,
+            numbers,
+            texts,
+            number_reasons: clean::numeric_checks(present).map(|(_, _, reasons)| reasons),
+        })
+    }
+}
+
+/// Where a kept text value is in its chunk's block: a byte range, or (when `len` is
+/// [`UNESCAPED`]) an entry of the chunk's `unescaped` values.
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    start: u32,
+    len: u32,
+}
+
+/// The `len` of a [`Span`] whose text had doubled quotes and lives in `Chunk::unescaped`.
+const UNESCAPED: u32 = u32::MAX;
+
+/// Distinct values of a column in order of first appearance, trimmed; rows refer to them by code.
+#[derive(Default)]
+struct Interner {
+    index: PlHashMap<Box<str>, u32>,
+    values: Vec<Box<str>>,
+    /// The previous raw value and its code: the lines of one invoice repeat ids and dates.
+    last: Vec<u8>,
+    last_code: u32,
+}
+
+impl Interner {
+    fn new() -> Self {
+        Interner {
+            last_code: NULL,
+            ..Default::default()
+        }
+    }
+
+    /// The code of `raw` once trimmed; [`NULL`] when nothing is left (as the general path turns
+    /// whitespace-only ids into nulls).
+    fn code(&mut self, raw: &str) -> u32 {
+        if raw.as_bytes() == self.last.as_slice() {
+            return self.last_code;
+        }
+        let value = raw.trim();
+        let code = if value.is_empty() {
+            NULL
+        } else {
+            self.intern(value)
+        };
+        self.last.clear();
+        self.last.extend_from_slice(raw.as_bytes());
+        self.last_code = code;
+        code
+    }
+
+    /// The code of a trimmed, non-empty value.
+    fn intern(&mut self, value: &str) -> u32 {
+        if let Some(&code) = self.index.get(value) {
+            return code;
+        }
+        let code = self.values.len() as u32;
+        self.values.push(value.into());
+        self.index.insert(value.into(), code);
+        code
+    }
+
+    /// Takes a block's codes into this interner: the block's values are added in the block's order
+    /// of first appearance, so the merged codes are in the file's order of first appearance.
+    fn absorb(&mut self, local: &Interner, codes: &mut [u32]) {
+        let remap: Vec<u32> = local.values.iter().map(|v| self.intern(v)).collect();
+        for code in codes.iter_mut().filter(|c| **c != NULL) {
+            *code = remap[*code as usize];
+        }
+    }
+
+    /// The distinct values as a polars column, for gathering the kept rows' values by code.
+    fn column(&self) -> StringChunked {
+        StringChunked::from_iter_values(PlSmallStr::EMPTY, self.values.iter().map(|v| &**v))
+    }
+}
+
+/// One field of a record as the chunk sees it.
+#[derive(Clone, Copy)]
+struct Value<'t> {
+    text: &'t str,
+    span: Span,
+    quoted: bool,
+}
+
+/// The rows of one block: one entry per row in each vector; ids and dates coded against the
+/// block's own distinct values until [`Parsed::merge`].
+struct Chunk {
+    customers: Interner,
+    invoices: Interner,
+    dates: Interner,
+    facts: Vec<Facts>,
+    customer: Vec<u32>,
+    invoice: Vec<u32>,
+    date: Vec<u32>,
+    numbers: [Vec<f64>; 3],
+    text: Vec<Vec<Span>>,
+    /// Values that had doubled quotes, with the quotes undoubled.
+    unescaped: Vec<String>,
+    /// Empty fields per file column, which polars reads as nulls.
+    missing: Vec<usize>,
+}
+
+/// Parses the records of `block` from byte `pos`.
+fn parse_chunk(block: &str, mut pos: usize, header: &Header) -> Option<Chunk> {
+    let layout = &header.layout;
+    let bytes = block.as_bytes();
+    let mut chunk = Chunk::new(layout);
+    let mut bounds = vec![(0usize, 0usize); layout.columns];
+    while pos < bytes.len() {
+        if matches!(bytes[pos], b'\n' | b'\r') {
+            // A blank line: how polars handles those is left to polars.
+            return None;
+        }
+        match split_plain(bytes, pos, header.delimiter, &mut bounds) {
+            Split::Row(next) => {
+                chunk.push(layout, |i| {
+                    let (start, end) = bounds[i];
+                    Value {
+                        text: block.get(start..end).unwrap_or_default(),
+                        span: Span {
+                            start: start as u32,
+                            len: (end - start) as u32,
+                        },
+                        quoted: false,
+                    }
+                });
+                pos = next;
+            }
+            Split::Quoted => pos = chunk.push_quoted(block, pos, header)?,
+            Split::Unsupported => return None,
+        }
+    }
+    Some(chunk)
+}
+
+impl Chunk {
+    fn new(layout: &Layout) -> Self {
+        Chunk {
+            customers: Interner::new(),
+            invoices: Interner::new(),
+            dates: Interner::new(),
+            facts: Vec::new(),
+            customer: Vec::new(),
+            invoice: Vec::new(),
+            date: Vec::new(),
+            numbers: [Vec::new(), Vec::new(), Vec::new()],
+            text: vec![Vec::new(); layout.texts.len()],
+            unescaped: Vec::new(),
+            missing: vec![0; layout.columns],
+        }
+    }
+
+    /// Adds one record; `value(i)` is its field in file column `i`.
+    fn push<'t>(&mut self, layout: &Layout, value: impl Fn(usize) -> Value<'t>) {
+        for (column, missing) in self.missing.iter_mut().enumerate() {
+            let value = value(column);
+            // polars reads an empty field as null, a quoted empty one ("") as empty text.
+            if value.text.is_empty() && (!value.quoted || QUOTED_EMPTY_IS_NULL) {
+                *missing += 1;
+            }
+        }
+        let mut facts: Facts = 0;
+        let customer = self.customers.code(value(layout.customer).text);
+        if customer == NULL {
+            facts |= DropReason::MissingCustomer.bit();
+        }
+        self.customer.push(customer);
+        if let Some(column) = layout.invoice {
+            let invoice = self.invoices.code(value(column).text);
+            if invoice == NULL {
+                facts |= DropReason::MissingInvoice.bit();
+            }
+            self.invoice.push(invoice);
+        }
+        let date = self.dates.code(value(layout.date).text);
+        if date == NULL {
+            facts |= DropReason::MissingDate.bit();
+        }
+        self.date.push(date);
+        for &(k, column) in &layout.numbers {
+            let [unparsable, missing, non_positive] = layout.number_reasons[k];
+            let number = match number(value(column).text) {
+                Number::Value(v) => {
+                    if v <= 0.0 {
+                        facts |= non_positive.bit();
+                    }
+                    v
+                }
+                Number::Missing => {
+                    facts |= missing.bit();
+                    0.0
+                }
+                Number::Unparsable => {
+                    facts |= unparsable.bit();
+                    0.0
+                }
+            };
+            self.numbers[k].push(number);
+        }
+        for &(t, column) in &layout.texts {
+            self.text[t].push(value(column).span);
+        }
+        self.facts.push(facts);
+    }
+
+    /// Adds a record that has quotes, read field by field; returns where the next record starts.
+    fn push_quoted(&mut self, block: &str, mut pos: usize, header: &Header) -> Option<usize> {
+        let bytes = block.as_bytes();
+        let columns = header.layout.columns;
+        let mut values: Vec<Value<'_>> = Vec::with_capacity(columns);
+        let mut owned: Vec<(usize, String)> = Vec::new();
+        for column in 0..columns {
+            let field = field(bytes, block, pos, header.delimiter)?;
+            let at = field.next;
+            let last = column + 1 == columns;
+            // The field must end where the header says: a delimiter inside the record, a line end
+            // (or the end of the text) after the last field.
+            let (text, next) = match bytes.get(at) {
+                Some(&d) if d == header.delimiter && !last => (field.text, at + 1),
+                Some(b'\n') if last => (strip_cr(field.text, field.quoted), at + 1),
+                // A lone \r at the very end is not a line end polars would agree on.
+                None if last && (field.quoted || !field.text.ends_with('\r')) => (field.text, at),
+                _ => return None,
+            };
+            let (text, span) = match text {
+                Cow::Borrowed(text) => (
+                    text,
+                    Span {
+                        start: field.start as u32,
+                        len: text.len() as u32,
+                    },
+                ),
+                Cow::Owned(text) => {
+                    self.unescaped.push(text.clone());
+                    owned.push((column, text));
+                    (
+                        "",
+                        Span {
+                            start: (self.unescaped.len() - 1) as u32,
+                            len: UNESCAPED,
+                        },
+                    )
+                }
+            };
+            values.push(Value {
+                text,
+                span,
+                quoted: field.quoted,
+            });
+            pos = next;
+        }
+        for (column, text) in &owned {
+            values[*column].text = text;
+        }
+        self.push(&header.layout, |i| values[i]);
+        Some(pos)
+    }
+
+    /// The text of a span of this chunk's block.
+    fn span<'t>(&'t self, block: &'t str, span: Span) -> &'t str {
+        if span.len == UNESCAPED {
+            return self.unescaped.get(span.start as usize).map_or("", |s| s);
+        }
+        let start = span.start as usize;
+        block
+            .get(start..start + span.len as usize)
+            .unwrap_or_default()
+    }
+}
+
+impl Parsed<'_> {
+    /// Codes every chunk's ids and dates against the file's distinct values, in file order: one
+    /// thread per column.
+    fn merge(&mut self) -> [Interner; 3] {
+        let mut parts: [Vec<(&Interner, &mut Vec<u32>)>; 3] = Default::default();
+        for chunk in &mut self.chunks {
+            parts[0].push((&chunk.customers, &mut chunk.customer));
+            parts[1].push((&chunk.invoices, &mut chunk.invoice));
+            parts[2].push((&chunk.dates, &mut chunk.date));
+        }
+        let absorb_all = |parts: Vec<(&Interner, &mut Vec<u32>)>| {
+            let mut merged = Interner::new();
+            for (local, codes) in parts {
+                merged.absorb(local, codes);
+            }
+            merged
+        };
+        let [customers, invoices, dates] = parts;
+        let (customers, (invoices, dates)) = rayon::join(
+            || absorb_all(customers),
+            || rayon::join(|| absorb_all(invoices), || absorb_all(dates)),
+        );
+        [customers, invoices, dates]
+    }
+
+    /// `customer_code` (ranked by id) and `invoice_code` (first appearance) of the kept rows, as
+    /// [`Transactions`](crate::data::transactions::Transactions) defines them, from the merged
+    /// codes: the same numbers the general path gets by hashing the kept ids again.
+    fn kept_codes(
+        &self,
+        keep: &[Vec<bool>],
+        customers: &Interner,
+        invoices: &Interner,
+    ) -> (Vec<u32>, Option<Vec<u32>>) {
+        // Dense codes over the kept rows, in order of first appearance there.
+        let dense = |codes: fn(&Chunk) -> &[u32], distinct: usize| -> (Vec<u32>, Vec<u32>) {
+            let mut remap = vec![NULL; distinct];
+            let mut firsts = Vec::new();
+            let dense = self
+                .kept(keep, codes)
+                .map(|c| {
+                    let slot = &mut remap[c as usize];
+                    if *slot == NULL {
+                        *slot = firsts.len() as u32;
+                        firsts.push(c);
+                    }
+                    *slot
+                })
+                .collect();
+            (dense, firsts)
+        };
+        let (first_seen, firsts) = dense(|c| &c.customer, customers.values.len());
+        let ids: Vec<&str> = firsts
+            .iter()
+            .map(|&c| &*customers.values[c as usize])
+            .collect();
+        let rank = crate::data::transactions::rank_by_id(&ids);
+        let customer = first_seen.into_iter().map(|c| rank[c as usize]).collect();
+        let invoice = self
+            .header
+            .roles
+            .invoice
+            .is_some()
+            .then(|| dense(|c| &c.invoice, invoices.values.len()).0);
+        (customer, invoice)
+    }
+
+    /// Detects the date layout, applies the cleaning rules and builds the kept rows.
+    fn finish(mut self, name: &Path, gzip: bool, options: &LoadOptions) -> Option<Cleaned> {
+        let rows_in: usize = self.chunks.iter().map(|c| c.facts.len()).sum();
+        if rows_in == 0 {
+            return None;
+        }
+        let [customers, invoices, date_values] = self.merge();
+        let date_format = match &options.date_format {
+            Some(format) => format.clone(),
+            None => {
+                let values = &date_values.values;
+                let seen = self
+                    .chunks
+                    .iter()
+                    .flat_map(|c| c.date.iter())
+                    .filter(|&&c| c != NULL)
+                    .map(|&c| &*values[c as usize]);
+                dates::detect(seen).ok()?
+            }
+        };
+        let parsed_dates: Vec<Option<i64>> = date_values
+            .values
+            .iter()
+            .map(|v| date_format.parse(v))
+            .collect();
+        let cancelled: Vec<bool> =
+            if options.rules.drop_cancellations && self.header.roles.invoice.is_some() {
+                let pattern = clean::cancellation_regex(&options.rules).ok()?;
+                invoices
+                    .values
+                    .iter()
+                    .map(|id| pattern.is_match(id))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+        let enforced = clean::enforced(&options.rules);
+        let mut counts: ReasonCounts = Default::default();
+        let mut keep: Vec<Vec<bool>> = Vec::with_capacity(self.chunks.len());
+        for chunk in &mut self.chunks {
+            for (row, facts) in chunk.facts.iter_mut().enumerate() {
+                let date = chunk.date[row];
+                if date != NULL && parsed_dates[date as usize].is_none() {
+                    *facts |= DropReason::UnparsableDate.bit();
+                }
+                if let Some(&invoice) = chunk.invoice.get(row)
+                    && cancelled.get(invoice as usize) == Some(&true)
+                {
+                    *facts |= DropReason::Cancellation.bit();
+                }
+            }
+            let (chunk_keep, chunk_counts) = clean::account(&chunk.facts, enforced);
+            for (total, n) in counts.iter_mut().zip(chunk_counts) {
+                *total += n;
+            }
+            keep.push(chunk_keep);
+        }
+        let kept = self
+            .kept_frame(&keep, [&customers, &invoices], &parsed_dates)
+            .ok()?;
+        // Duplicates change the kept rows: codes are then made from the ids that are left.
+        let codes =
+            (!options.rules.drop_duplicates).then(|| self.kept_codes(&keep, &customers, &invoices));
+        let key = crate::frame::column_names(&kept);
+        let kept = clean::drop_duplicates(kept, &options.rules, &key, &mut counts).ok()?;
+        let accounting = clean::accounting(rows_in, kept.height(), counts);
+        let mut missing = vec![0; self.header.names.len()];
+        for chunk in &self.chunks {
+            for (total, n) in missing.iter_mut().zip(&chunk.missing) {
+                *total += n;
+            }
+        }
+        let Parsed {
+            header:
+                Header {
+                    names,
+                    delimiter,
+                    bom,
+                    roles,
+                    ..
+                },
+            blocks,
+            chunks,
+        } = self;
+        // Freeing the text and the per-row vectors returns tens of megabytes to the system, page
+        // by page: let another thread do it.
+        let blocks: Vec<String> = blocks
+            .into_iter()
+            .filter_map(|block| match block {
+                Cow::Owned(text) => Some(text),
+                Cow::Borrowed(_) => None,
+            })
+            .collect();
+        std::thread::spawn(move || drop((blocks, chunks)));
+        let source = SourceInfo {
+            path: name.to_path_buf(),
+            format: FileFormat::Csv,
+            gzip,
+            encoding: Some(TextEncoding::Utf8),
+            delimiter: Some(delimiter as char),
+            bom,
+        };
+        Some(Cleaned {
+            kept,
+            accounting,
+            missing_values: names.into_iter().zip(missing).collect(),
+            date_format,
+            source,
+            roles,
+            codes,
+        })
+    }
+
+    /// The kept values of one per-row vector, over all chunks in order.
+    fn kept<'s, T: Copy + 's>(
+        &'s self,
+        keep: &'s [Vec<bool>],
+        values: impl Fn(&'s Chunk) -> &'s [T] + 's,
+    ) -> impl Iterator<Item = T> + 's {
+        self.chunks.iter().zip(keep).flat_map(move |(chunk, keep)| {
+            values(chunk)
+                .iter()
+                .zip(keep)
+                .filter(|(_, k)| **k)
+                .map(|(v, _)| *v)
+        })
+    }
+
+    /// The kept rows as the general path's typed frame: the same columns in the same order.
+    fn kept_frame(
+        &self,
+        keep: &[Vec<bool>],
+        [customers, invoices]: [&Interner; 2],
+        parsed_dates: &[Option<i64>],
+    ) -> PolarsResult<DataFrame> {
+        let roles = &self.header.roles;
+        // Kept rows never have a missing id, so every code is in range.
+        let ids = |codes: fn(&Chunk) -> &[u32], interner: &Interner, name: &str| {
+            let codes: Vec<IdxSize> = self.kept(keep, codes).map(|c| c as IdxSize).collect();
+            let values = interner
+                .column()
+                .take(&IdxCa::from_vec(PlSmallStr::EMPTY, codes))?;
+            PolarsResult::Ok(values.with_name(name.into()).into_column())
+        };
+        let texts = text_roles(roles);
+        // Text columns take most of the time: build them on the other core meanwhile.
+        let (text_columns, typed) = rayon::join(
+            || -> Vec<Column> {
+                use rayon::prelude::*;
+                texts
+                    .par_iter()
+                    .enumerate()
+                    .map(|(t, (_, name))| {
+                        let values: StringChunked = self
+                            .chunks
+                            .iter()
+                            .zip(&self.blocks)
+                            .zip(keep)
+                            .flat_map(|((chunk, block), keep)| {
+                                chunk.text[t].iter().zip(keep).filter(|(_, k)| **k).map(
+                                    move |(span, _)| {
+                                        let text = chunk.span(block, *span).trim_end();
+                                        Some(text).filter(|s| !s.is_empty())
+                                    },
+                                )
+                            })
+                            .collect();
+                        values.with_name((*name).into()).into_column()
+                    })
+                    .collect()
+            },
+            || -> PolarsResult<Vec<Column>> {
+                let mut typed = vec![ids(|c| &c.customer, customers, cols::CUSTOMER)?];
+                if roles.invoice.is_some() {
+                    typed.push(ids(|c| &c.invoice, invoices, cols::INVOICE)?);
+                }
+                let dates: Int64Chunked = self
+                    .kept(keep, |c| &c.date)
+                    .map(|c| parsed_dates.get(c as usize).copied().flatten())
+                    .collect();
+                typed.push(
+                    dates
+                        .into_datetime(TimeUnit::Milliseconds, None)
+                        .into_series()
+                        .with_name(cols::DATE.into())
+                        .into_column(),
+                );
+                let present = Present::of(roles);
+                let numbers =
+                    |k: usize| -> Vec<f64> { self.kept(keep, move |c| &c.numbers[k]).collect() };
+                let float = |name: &str, values: Vec<f64>| {
+                    Float64Chunked::from_vec(name.into(), values).into_column()
+                };
+                let [quantity, price, amount] = [0, 1, 2].map(numbers);
+                let amount = if present.amount_column {
+                    amount
+                } else {
+                    quantity.iter().zip(&price).map(|(q, p)| q * p).collect()
+                };
+                if present.quantity {
+                    typed.push(float(cols::QUANTITY, quantity));
+                }
+                if present.price {
+                    typed.push(float(cols::PRICE, price));
+                }
+                typed.push(float(cols::AMOUNT, amount));
+                Ok(typed)
+            },
+        );
+        let mut columns = typed?;
+        columns.extend(text_columns);
+        let height = keep.iter().flatten().filter(|k| **k).count();
+        DataFrame::new(height, columns)
+    }
+}
+
+/// A number field as the general path reads it: polars' parser on the raw text first (the same
+/// `fast_float2` call), then [`parse_number`] on the trimmed text for locale forms.
+enum Number {
+    Value(f64),
+    Missing,
+    Unparsable,
+}
+
+fn number(raw: &str) -> Number {
+    // Whole numbers (most quantities) need no float parser; below 10^15 they are exact in an f64,
+    // as fast_float2 makes them.
+    let bytes = raw.as_bytes();
+    let (negative, digits) = match bytes.strip_prefix(b"-") {
+        Some(digits) => (true, digits),
+        None => (false, bytes),
+    };
+    if !digits.is_empty() && digits.len() <= 15 && digits.iter().all(u8::is_ascii_digit) {
+        let whole = digits
+            .iter()
+            .fold(0u64, |acc, d| acc * 10 + u64::from(d - b'0')) as f64;
+        return Number::Value(if negative { -whole } else { whole });
+    }
+    if let Ok(value) = fast_float2::parse::<f64, _>(raw.as_bytes())
+        && value.is_finite()
+    {
+        return Number::Value(value);
+    }
+    let text = raw.trim();
+    if text.is_empty() {
+        return Number::Missing;
+    }
+    match parse_number(text) {
+        Some(value) => Number::Value(value),
+        None => Number::Unparsable,
+    }
+}
+
+/// One field's text and where the next field starts.
+struct Field<'t> {
+    text: Cow<'t, str>,
+    /// Where `text` starts in the block, when it is borrowed from it.
+    start: usize,
+    quoted: bool,
+    /// Where the field ends: at the delimiter or line end that follows it, if any.
+    next: usize,
+}
+
+/// How a record without quotes splits.
+enum Split {
+    /// The fields are in `bounds`; the next record starts here.
+    Row(usize),
+    /// The record has a quote: take the careful path.
+    Quoted,
+    /// Not the shape the fast path handles.
+    Unsupported,
+}
+
+/// Splits a record that has no quote into `bounds` (one byte range per column, without a CRLF's
+/// `\r`).
+fn split_plain(bytes: &[u8], pos: usize, delimiter: u8, bounds: &mut [(usize, usize)]) -> Split {
+    let last = bounds.len() - 1;
+    let mut column = 0;
+    let mut start = pos;
+    loop {
+        let i = next_special(bytes, start, delimiter);
+        let cr = i > start && bytes[i - 1] == b'\r';
+        match bytes.get(i) {
+            Some(&b) if b == delimiter && column < last => {
+                bounds[column] = (start, i);
+                column += 1;
+                start = i + 1;
+            }
+            Some(b'\n') if column == last => {
+                bounds[column] = (start, if cr { i - 1 } else { i });
+                return Split::Row(i + 1);
+            }
+            None if column == last && !cr => {
+                bounds[column] = (start, i);
+                return Split::Row(i);
+            }
+            Some(b'"') => return Split::Quoted,
+            _ => return Split::Unsupported,
+        }
+    }
+}
+
+/// The position of the first delimiter, line end or quote at or after `from` (the end of `bytes`
+/// when there is none). Fields are short, so eight bytes at a time beats a call into `memchr3`:
+/// each byte of `word ^ splat(c)` is zero where the byte is `c`, and the lowest zero byte is
+/// found exactly by the borrow trick (higher ones may be false positives, which do not matter).
+fn next_special(bytes: &[u8], from: usize, delimiter: u8) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let zero_bytes = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
+    let splat = |b: u8| ONES * u64::from(b);
+    let (d, n, q) = (splat(delimiter), splat(b'\n'), splat(b'"'));
+    let mut i = from;
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let word = u64::from_le_bytes(word);
+        let hits = zero_bytes(word ^ d) | zero_bytes(word ^ n) | zero_bytes(word ^ q);
+        if hits != 0 {
+            return i + (hits.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while let Some(&b) = bytes.get(i) {
+        if b == delimiter || b == b'\n' || b == b'"' {
+            break;
+        }
+        i += 1;
+    }
+    i
+}
+
+/// Removes the `\r` of a CRLF line end from the last field (a quoted field's was skipped already).
+fn strip_cr(text: Cow<'_, str>, quoted: bool) -> Cow<'_, str> {
+    if quoted {
+        return text;
+    }
+    match text {
+        Cow::Borrowed(s) => Cow::Borrowed(s.strip_suffix('\r').unwrap_or(s)),
+        Cow::Owned(s) => Cow::Owned(s.strip_suffix('\r').map(str::to_string).unwrap_or(s)),
+    }
+}
+
+/// Scans one field from `pos`: plain up to the next delimiter or line end, or quoted (`""` inside
+/// quotes is one quote). `None` for what the fast path leaves to polars: a quote inside a plain
+/// field, an unclosed quote, a line break inside quotes, text after a closing quote.
+fn field<'t>(bytes: &[u8], text: &'t str, pos: usize, delimiter: u8) -> Option<Field<'t>> {
+    if bytes.get(pos) != Some(&b'"') {
+        let rest = bytes.get(pos..).unwrap_or_default();
+        let end = memchr::memchr3(delimiter, b'\n', b'"', rest).map_or(bytes.len(), |i| pos + i);
+        if bytes.get(end) == Some(&b'"') {
+            return None;
+        }
+        return Some(Field {
+            text: Cow::Borrowed(text.get(pos..end)?),
+            start: pos,
+            quoted: false,
+            next: end,
+        });
+    }
+    let mut from = pos + 1;
+    let mut escaped = false;
+    let close = loop {
+        let quote = from + memchr::memchr(b'"', bytes.get(from..)?)?;
+        if bytes.get(quote + 1) == Some(&b'"') {
+            escaped = true;
+            from = quote + 2;
+        } else {
+            break quote;
+        }
+    };
+    let inner = text.get(pos + 1..close)?;
+    if memchr::memchr(b'\n', inner.as_bytes()).is_some() {
+        return None;
+    }
+    let mut next = close + 1;
+    // A CRLF after a closing quote: the \r is part of the line end.
+    if bytes.get(next) == Some(&b'\r') && bytes.get(next + 1) == Some(&b'\n') {
+        next += 1;
+    }
+    Some(Field {
+        text: if escaped {
+            Cow::Owned(inner.replace("\"\"", "\""))
+        } else {
+            Cow::Borrowed(inner)
+        },
+        start: pos + 1,
+        quoted: true,
+        next,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    //! The fast path against the general path: same transactions, same sanity report, same errors.
+
+    use std::io::Write;
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::data::clean::CleaningRules;
+    use crate::data::roles::ColumnRoles;
+    use crate::data::source::read_bytes;
+    use crate::data::transactions::Transactions;
+
+    /// Loads `csv` both ways, checks that they agree, and says whether the fast path took it.
+    fn agree(csv: &[u8], options: &LoadOptions) -> bool {
+        agree_or_fail(csv, options).0
+    }
+
+    /// [`agree`], also saying whether loading succeeded.
+    fn agree_or_fail(csv: &[u8], options: &LoadOptions) -> (bool, bool) {
+        let name = Path::new("t.csv");
+        let fast = Transactions::from_bytes(name, csv.to_vec(), options);
+        let general = read_bytes(name, csv.to_vec(), &options.read)
+            .and_then(|raw| Transactions::from_raw(raw, options));
+        let loaded = general.is_ok();
+        match (fast, general) {
+            (Ok(fast), Ok(general)) => {
+                let (a, b) = (fast.frame(), general.frame());
+                assert_eq!(a.schema(), b.schema());
+                assert!(a.equals_missing(&b), "frames differ:\n{a}\n{b}");
+                assert_eq!(
+                    format!("{:?}", fast.sanity()),
+                    format!("{:?}", general.sanity())
+                );
+            }
+            (Err(fast), Err(general)) => assert_eq!(fast.to_string(), general.to_string()),
+            (fast, general) => panic!(
+                "one path failed: fast {:?}, general {:?}",
+                fast.err().map(|e| e.to_string()),
+                general.err().map(|e| e.to_string())
+            ),
+        }
+        (load(name, csv, options).is_some(), loaded)
+    }
+
+    const RETAIL: &str =
+        "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country
+536365,85123A,WHITE HANGING HEART,6,2010-12-01 08:26:00,2.55,17850,United Kingdom
+536365,71053,\"LANTERN, WHITE\",6,2010-12-01 08:26:00,3.39,17850,United Kingdom
+C536379,D,Discount,-1,2010-12-01 09:41:00,27.5,14527,United Kingdom
+536380,22,\"SAY \"\"HELLO\"\" \",3,2010-12-01 09:41:00,1.5,,France
+536381,23,  ,0,2010-12-02 10:00:00,1.5, 12583 ,France
+536382,24,X,abc,2010-12-02 10:00:00,1.5,12583,
+536383,25,Y,2,not a date,1.5,12583,France
+536384,26,Z,2,2010-12-03 10:00:00,\"1,5\",12346,France
+536385,27,W,2,2010-12-03 10:00:00,-3,12346,\"\"
+536386,28,V,2,,2,12347,France
+536387,29,U,2,2010-12-04 10:00:00,,12347,France
+CA-2016-1,30,T,1,2010-12-05 10:00:00,4,12348,France
+536388,31,S ,1,2010-12-05 10:00:00,4,12348,France
+536388,31,S ,1,2010-12-05 10:00:00,4,12348,France
+";
+
+    fn country() -> LoadOptions {
+        LoadOptions {
+            roles: ColumnRoles {
+                dimensions: vec!["Country".into()],
+                ..Default::default()
+            },
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn well_formed_files_take_the_fast_path_and_agree() {
+        let plain = LoadOptions::default();
+        assert!(agree(RETAIL.as_bytes(), &plain));
+        assert!(agree(RETAIL.as_bytes(), &country()));
+        let crlf = RETAIL.replace('\n', "\r\n");
+        assert!(agree(crlf.as_bytes(), &country()));
+        let bom_no_final_newline = format!("\u{feff}{}", RETAIL.trim_end());
+        assert!(agree(bom_no_final_newline.as_bytes(), &plain));
+        let quoted_header =
+            RETAIL.replacen("InvoiceNo,StockCode", "\"InvoiceNo\",\"StockCode\"", 1);
+        assert!(agree(quoted_header.as_bytes(), &plain));
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(crlf.as_bytes()).unwrap();
+        assert!(agree(&gz.finish().unwrap(), &country()));
+    }
+
+    #[test]
+    fn rules_and_overrides_agree() {
+        let rules = CleaningRules {
+            drop_cancellations: false,
+            drop_non_positive_quantity: false,
+            drop_non_positive_price: false,
+            drop_duplicates: true,
+            ..Default::default()
+        };
+        let options = LoadOptions {
+            rules,
+            date_format: Some(crate::data::dates::DateFormat::YearFirst),
+            ..country()
+        };
+        assert!(agree(RETAIL.as_bytes(), &options));
+        let dedupe = LoadOptions {
+            rules: CleaningRules {
+                drop_duplicates: true,
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        assert!(agree(RETAIL.as_bytes(), &dedupe));
+    }
+
+    #[test]
+    fn other_layouts_agree() {
+        let semicolon = "Order ID;Customer ID;Order Date;Sales;Segment\n\
+            A-1;C1;25.12.2020;1,5;Home\n\
+            A-2;C2;03.01.2021;\"2,25\";Office\n\
+            A-2;C2;03.01.2021;;Office\n\
+            A-3; ;13.01.2021;7;Home\n";
+        assert!(agree(semicolon.as_bytes(), &LoadOptions::default()));
+        let no_invoice =
+            "CUST_CODE\tSHOP_DATE\tSPEND\n1\t20200101\t3\n2\t20200102\t0\n2\t20200103\t4.5\n";
+        assert!(agree(no_invoice.as_bytes(), &LoadOptions::default()));
+    }
+
+    #[test]
+    fn unusual_files_take_the_general_path() {
+        let options = LoadOptions::default();
+        let ragged = RETAIL.replacen(",United Kingdom\n", ",United Kingdom,extra\n", 1);
+        let blank_line = RETAIL.replacen("\n5363", "\n\n5363", 1);
+        let quoted_newline = RETAIL.replacen("LANTERN, WHITE", "LANTERN,\nWHITE", 1);
+        let stray_quote = RETAIL.replacen("WHITE HANGING", "WHITE \"HANGING", 1);
+        for text in [ragged, blank_line, quoted_newline, stray_quote] {
+            assert!(!agree(text.as_bytes(), &options));
+        }
+        let latin1: Vec<u8> = RETAIL.replacen("WHITE", "WH\u{c9}TE", 1).bytes().collect();
+        let latin1: Vec<u8> = encoding_rs::WINDOWS_1252
+            .encode(&String::from_utf8(latin1).unwrap())
+            .0
+            .into_owned();
+        assert!(!agree(&latin1, &options));
+        let header_only = "InvoiceNo,Quantity,InvoiceDate,UnitPrice,CustomerID\n";
+        assert!(!agree(header_only.as_bytes(), &options));
+        assert!(!agree(b"", &options));
+    }
+
+    #[test]
+    fn blocks_split_at_line_ends_and_merge_in_file_order() {
+        // More than one block, so that codes and first appearances cross block boundaries.
+        let mut csv = String::from("InvoiceNo,InvoiceDate,Quantity,UnitPrice,CustomerID\n");
+        let mut row = 0usize;
+        while csv.len() < 3 * BLOCK {
+            let customer = 90_000 - (row * 7919) % 5003;
+            csv.push_str(&format!(
+                "{},2011-0{}-1{} 10:00,{},1.25,{}\n",
+                500_000 + row / 3,
+                1 + row % 9,
+                row % 10,
+                1 + row % 4,
+                customer
+            ));
+            row += 1;
+        }
+        assert!(agree(csv.as_bytes(), &LoadOptions::default()));
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(csv.as_bytes()).unwrap();
+        assert!(agree(&gz.finish().unwrap(), &LoadOptions::default()));
+    }
+
+    fn field(choices: &'static [&'static str]) -> impl Strategy<Value = &'static str> {
+        proptest::sample::select(choices)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        #[test]
+        fn random_files_agree(
+            rows in proptest::collection::vec(
+                (
+                    field(&["1", "2", "C3", "C 4", "\"5\"", "", " "]),
+                    field(&["12345", " 12346 ", "", " ", "A1", "\"12347\"", "\"\""]),
+                    field(&["2011-01-01 10:00", "2011-01-02 11:30:00", "", "bad", "2011-13-01 00:00", "\"2011-02-03 04:05\""]),
+                    field(&["1", "-2", "0", "2.5", "\"1,5\"", "abc", "", " ", "1e3", "inf", "(3)", "\"1,234.5\"", "007"]),
+                    field(&["1", "0.5", "-1", "", "x", "\"2,5\"", " 3 "]),
+                    field(&["a", "", " b ", "\"c, d\"", "\"e \"\"f\"\"\"", "g  ", "\"\""]),
+                ),
+                1..30,
+            ),
+            crlf in any::<bool>(),
+            bom in any::<bool>(),
+            final_newline in any::<bool>(),
+            dedupe in any::<bool>(),
+            keep_non_positive in any::<bool>(),
+        ) {
+            let end = if crlf { "\r\n" } else { "\n" };
+            let mut csv = String::new();
+            if bom {
+                csv.push('\u{feff}');
+            }
+            csv.push_str("InvoiceNo,CustomerID,InvoiceDate,Quantity,UnitPrice,Description");
+            for (invoice, customer, date, quantity, price, description) in &rows {
+                csv.push_str(end);
+                csv.push_str(&[*invoice, customer, date, quantity, price, description].join(","));
+            }
+            if final_newline {
+                csv.push_str(end);
+            }
+            let options = LoadOptions {
+                rules: CleaningRules {
+                    drop_duplicates: dedupe,
+                    drop_non_positive_quantity: !keep_non_positive,
+                    drop_non_positive_price: !keep_non_positive,
+                    ..Default::default()
+                },
+                ..Default::default()
+            };
+            let (fast, loaded) = agree_or_fail(csv.as_bytes(), &options);
+            // Every generated file is well formed: only files that fail to load leave the fast path.
+            prop_assert!(fast || !loaded);
+        }
+    }
+}
