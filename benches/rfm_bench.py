@@ -80,10 +80,14 @@ def main() -> None:
           f"pandas {__import__('pandas').__version__}, Python {platform.python_version()}.\n")
     print("| stage | custseg (s) | pandas (s) | pandas / custseg |")
     print("|---|---:|---:|---:|")
-    for label, key in [("read .csv.gz", "read_s"), ("clean", "clean_s"), ("RFM (aggregate, score, segment)", "rfm_s"),
+    # custseg reads and cleans in one streaming pass (`load`); pandas reads, then cleans.
+    for row in pandas:
+        row["load_s"] = row["read_s"] + row["clean_s"]
+    for label, key in [("read and clean .csv.gz", "load_s"), ("RFM (aggregate, score, segment)", "rfm_s"),
                        ("write CSV", "write_s"), ("end to end, in process", "total_s")]:
         a, b = med(rust, key), med(pandas, key)
         print(f"| {label} | {a:.4f} | {b:.4f} | {b / a:.1f}x |")
+    print(f"| (pandas read alone) | | {med(pandas, 'read_s'):.4f} | |")
     a, b = statistics.median(rust_wall), statistics.median(pandas_wall)
     print(f"| end to end, process wall time | {a:.4f} | {b:.4f} | {b / a:.1f}x |")
 

@@ -64,6 +64,8 @@ pub(crate) fn load(name: &Path, bytes: &[u8], options: &LoadOptions) -> Option<C
 struct Parsed<'a> {
     header: Header,
     blocks: Vec<Cow<'a, str>>,
+    /// The whole text, when the blocks are slices of it (not inflated).
+    whole: Option<&'a str>,
     chunks: Vec<Chunk>,
 }
 
@@ -125,6 +127,7 @@ fn parse_gzip<'a>(
             .unzip();
         Some(Parsed {
             header: Arc::unwrap_or_clone(header),
+            whole: None,
             blocks,
             chunks,
         })
@@ -158,6 +161,7 @@ fn parse_plain<'a>(
         .collect::<Option<Vec<_>>>()?;
     Some(Parsed {
         header,
+        whole: Some(text),
         blocks: blocks.into_iter().map(Cow::Borrowed).collect(),
         chunks,
     })
@@ -323,6 +327,29 @@ impl Layout {
     }
 }
 
+/// Byte equality for the short values of an id column, eight bytes at a time: a call into
+/// `memcmp` for every field cost more than the comparison.
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut a8 = a.chunks_exact(8);
+    let mut b8 = b.chunks_exact(8);
+    for (x, y) in (&mut a8).zip(&mut b8) {
+        let mut wx = [0u8; 8];
+        let mut wy = [0u8; 8];
+        wx.copy_from_slice(x);
+        wy.copy_from_slice(y);
+        if u64::from_ne_bytes(wx) != u64::from_ne_bytes(wy) {
+            return false;
+        }
+    }
+    a8.remainder()
+        .iter()
+        .zip(b8.remainder())
+        .fold(true, |same, (x, y)| same & (x == y))
+}
+
 /// Where a kept text value is in its chunk's block: a byte range, or (when `len` is
 /// [`UNESCAPED`]) an entry of the chunk's `unescaped` values.
 #[derive(Debug, Clone, Copy)]
@@ -355,7 +382,7 @@ impl Interner {
     /// The code of `raw` once trimmed; [`NULL`] when nothing is left (as the general path turns
     /// whitespace-only ids into nulls).
     fn code(&mut self, raw: &str) -> u32 {
-        if raw.as_bytes() == self.last.as_slice() {
+        if same_bytes(raw.as_bytes(), &self.last) {
             return self.last_code;
         }
         let value = raw.trim();
@@ -615,48 +642,6 @@ impl Parsed<'_> {
         [customers, invoices, dates]
     }
 
-    /// `customer_code` (ranked by id) and `invoice_code` (first appearance) of the kept rows, as
-    /// [`Transactions`](crate::data::transactions::Transactions) defines them, from the merged
-    /// codes: the same numbers the general path gets by hashing the kept ids again.
-    fn kept_codes(
-        &self,
-        keep: &[Vec<bool>],
-        customers: &Interner,
-        invoices: &Interner,
-    ) -> (Vec<u32>, Option<Vec<u32>>) {
-        // Dense codes over the kept rows, in order of first appearance there.
-        let dense = |codes: fn(&Chunk) -> &[u32], distinct: usize| -> (Vec<u32>, Vec<u32>) {
-            let mut remap = vec![NULL; distinct];
-            let mut firsts = Vec::new();
-            let dense = self
-                .kept(keep, codes)
-                .map(|c| {
-                    let slot = &mut remap[c as usize];
-                    if *slot == NULL {
-                        *slot = firsts.len() as u32;
-                        firsts.push(c);
-                    }
-                    *slot
-                })
-                .collect();
-            (dense, firsts)
-        };
-        let (first_seen, firsts) = dense(|c| &c.customer, customers.values.len());
-        let ids: Vec<&str> = firsts
-            .iter()
-            .map(|&c| &*customers.values[c as usize])
-            .collect();
-        let rank = crate::data::transactions::rank_by_id(&ids);
-        let customer = first_seen.into_iter().map(|c| rank[c as usize]).collect();
-        let invoice = self
-            .header
-            .roles
-            .invoice
-            .is_some()
-            .then(|| dense(|c| &c.invoice, invoices.values.len()).0);
-        (customer, invoice)
-    }
-
     /// Detects the date layout, applies the cleaning rules and builds the kept rows.
     fn finish(mut self, name: &Path, gzip: bool, options: &LoadOptions) -> Option<Cleaned> {
         let rows_in: usize = self.chunks.iter().map(|c| c.facts.len()).sum();
@@ -685,11 +670,7 @@ impl Parsed<'_> {
         let cancelled: Vec<bool> =
             if options.rules.drop_cancellations && self.header.roles.invoice.is_some() {
                 let pattern = clean::cancellation_regex(&options.rules).ok()?;
-                invoices
-                    .values
-                    .iter()
-                    .map(|id| pattern.is_match(id))
-                    .collect()
+                invoices.values.iter().map(|id| pattern.is_match(id)).collect()
             } else {
                 Vec::new()
             };
@@ -714,43 +695,45 @@ impl Parsed<'_> {
             }
             keep.push(chunk_keep);
         }
-        let kept = self
-            .kept_frame(&keep, [&customers, &invoices], &parsed_dates)
-            .ok()?;
+        let kept = Kept {
+            chunks: &self.chunks,
+            keep: &keep,
+        };
+        let roles = &self.header.roles;
+        let texts = text_roles(roles);
+        // Text columns are views into the text (no copy of the values), built on one thread while
+        // the other gathers the typed columns.
+        let (blocks, whole) = (std::mem::take(&mut self.blocks), self.whole);
+        let (text_columns, typed) = rayon::join(
+            || kept.text_columns(&texts, blocks, whole),
+            || kept.typed_columns(roles, [&customers, &invoices], &parsed_dates),
+        );
+        let mut columns = typed.ok()?;
+        columns.extend(text_columns.ok()?);
+        let frame = DataFrame::new(kept.rows(), columns).ok()?;
         // Duplicates change the kept rows: codes are then made from the ids that are left.
-        let codes =
-            (!options.rules.drop_duplicates).then(|| self.kept_codes(&keep, &customers, &invoices));
-        let key = crate::frame::column_names(&kept);
-        let kept = clean::drop_duplicates(kept, &options.rules, &key, &mut counts).ok()?;
-        let accounting = clean::accounting(rows_in, kept.height(), counts);
+        let codes = (!options.rules.drop_duplicates)
+            .then(|| kept.codes(roles.invoice.is_some(), &customers, &invoices));
+        let key = crate::frame::column_names(&frame);
+        let frame = clean::drop_duplicates(frame, &options.rules, &key, &mut counts).ok()?;
+        let accounting = clean::accounting(rows_in, frame.height(), counts);
         let mut missing = vec![0; self.header.names.len()];
         for chunk in &self.chunks {
             for (total, n) in missing.iter_mut().zip(&chunk.missing) {
                 *total += n;
             }
         }
-        let Parsed {
-            header:
-                Header {
-                    names,
-                    delimiter,
-                    bom,
-                    roles,
-                    ..
-                },
-            blocks,
-            chunks,
-        } = self;
-        // Freeing the text and the per-row vectors returns tens of megabytes to the system, page
-        // by page: let another thread do it.
-        let blocks: Vec<String> = blocks
-            .into_iter()
-            .filter_map(|block| match block {
-                Cow::Owned(text) => Some(text),
-                Cow::Borrowed(_) => None,
-            })
-            .collect();
-        std::thread::spawn(move || drop((blocks, chunks)));
+        // Freeing the per-row vectors returns tens of megabytes to the system, page by page: let
+        // another thread do it.
+        let chunks = std::mem::take(&mut self.chunks);
+        std::thread::spawn(move || drop(chunks));
+        let Header {
+            names,
+            delimiter,
+            bom,
+            roles,
+            ..
+        } = self.header;
         let source = SourceInfo {
             path: name.to_path_buf(),
             format: FileFormat::Csv,
@@ -760,7 +743,7 @@ impl Parsed<'_> {
             bom,
         };
         Some(Cleaned {
-            kept,
+            kept: frame,
             accounting,
             missing_values: names.into_iter().zip(missing).collect(),
             date_format,
@@ -769,108 +752,220 @@ impl Parsed<'_> {
             codes,
         })
     }
+}
 
-    /// The kept values of one per-row vector, over all chunks in order.
-    fn kept<'s, T: Copy + 's>(
-        &'s self,
-        keep: &'s [Vec<bool>],
-        values: impl Fn(&'s Chunk) -> &'s [T] + 's,
-    ) -> impl Iterator<Item = T> + 's {
-        self.chunks.iter().zip(keep).flat_map(move |(chunk, keep)| {
-            values(chunk)
-                .iter()
-                .zip(keep)
-                .filter(|(_, k)| **k)
-                .map(|(v, _)| *v)
-        })
+/// The rows cleaning kept, chunk by chunk.
+#[derive(Clone, Copy)]
+struct Kept<'p> {
+    chunks: &'p [Chunk],
+    keep: &'p [Vec<bool>],
+}
+
+impl<'p> Kept<'p> {
+    fn rows(&self) -> usize {
+        self.keep.iter().flatten().filter(|k| **k).count()
     }
 
-    /// The kept rows as the general path's typed frame: the same columns in the same order.
-    fn kept_frame(
-        &self,
-        keep: &[Vec<bool>],
+    /// The kept values of one per-row vector, over all chunks in order.
+    fn values<T: Copy + 'p>(
+        self,
+        values: impl Fn(&'p Chunk) -> &'p [T] + 'p,
+    ) -> impl Iterator<Item = T> + 'p {
+        self.chunks
+            .iter()
+            .zip(self.keep)
+            .flat_map(move |(chunk, keep)| {
+                values(chunk)
+                    .iter()
+                    .zip(keep)
+                    .filter(|(_, k)| **k)
+                    .map(|(v, _)| *v)
+            })
+    }
+
+    /// Ids, date and numbers, as the general path types them.
+    fn typed_columns(
+        self,
+        roles: &ResolvedRoles,
         [customers, invoices]: [&Interner; 2],
         parsed_dates: &[Option<i64>],
-    ) -> PolarsResult<DataFrame> {
-        let roles = &self.header.roles;
+    ) -> PolarsResult<Vec<Column>> {
         // Kept rows never have a missing id, so every code is in range.
         let ids = |codes: fn(&Chunk) -> &[u32], interner: &Interner, name: &str| {
-            let codes: Vec<IdxSize> = self.kept(keep, codes).map(|c| c as IdxSize).collect();
+            let codes: Vec<IdxSize> = self.values(codes).map(|c| c as IdxSize).collect();
             let values = interner
                 .column()
                 .take(&IdxCa::from_vec(PlSmallStr::EMPTY, codes))?;
             PolarsResult::Ok(values.with_name(name.into()).into_column())
         };
-        let texts = text_roles(roles);
-        // Text columns take most of the time: build them on the other core meanwhile.
-        let (text_columns, typed) = rayon::join(
-            || -> Vec<Column> {
-                use rayon::prelude::*;
-                texts
-                    .par_iter()
-                    .enumerate()
-                    .map(|(t, (_, name))| {
-                        let values: StringChunked = self
-                            .chunks
-                            .iter()
-                            .zip(&self.blocks)
-                            .zip(keep)
-                            .flat_map(|((chunk, block), keep)| {
-                                chunk.text[t].iter().zip(keep).filter(|(_, k)| **k).map(
-                                    move |(span, _)| {
-                                        let text = chunk.span(block, *span).trim_end();
-                                        Some(text).filter(|s| !s.is_empty())
-                                    },
-                                )
-                            })
-                            .collect();
-                        values.with_name((*name).into()).into_column()
-                    })
-                    .collect()
-            },
-            || -> PolarsResult<Vec<Column>> {
-                let mut typed = vec![ids(|c| &c.customer, customers, cols::CUSTOMER)?];
-                if roles.invoice.is_some() {
-                    typed.push(ids(|c| &c.invoice, invoices, cols::INVOICE)?);
-                }
-                let dates: Int64Chunked = self
-                    .kept(keep, |c| &c.date)
-                    .map(|c| parsed_dates.get(c as usize).copied().flatten())
-                    .collect();
-                typed.push(
-                    dates
-                        .into_datetime(TimeUnit::Milliseconds, None)
-                        .into_series()
-                        .with_name(cols::DATE.into())
-                        .into_column(),
-                );
-                let present = Present::of(roles);
-                let numbers =
-                    |k: usize| -> Vec<f64> { self.kept(keep, move |c| &c.numbers[k]).collect() };
-                let float = |name: &str, values: Vec<f64>| {
-                    Float64Chunked::from_vec(name.into(), values).into_column()
-                };
-                let [quantity, price, amount] = [0, 1, 2].map(numbers);
-                let amount = if present.amount_column {
-                    amount
-                } else {
-                    quantity.iter().zip(&price).map(|(q, p)| q * p).collect()
-                };
-                if present.quantity {
-                    typed.push(float(cols::QUANTITY, quantity));
-                }
-                if present.price {
-                    typed.push(float(cols::PRICE, price));
-                }
-                typed.push(float(cols::AMOUNT, amount));
-                Ok(typed)
-            },
+        let mut typed = vec![ids(|c| &c.customer, customers, cols::CUSTOMER)?];
+        if roles.invoice.is_some() {
+            typed.push(ids(|c| &c.invoice, invoices, cols::INVOICE)?);
+        }
+        let dates: Int64Chunked = self
+            .values(|c| &c.date)
+            .map(|c| parsed_dates.get(c as usize).copied().flatten())
+            .collect();
+        typed.push(
+            dates
+                .into_datetime(TimeUnit::Milliseconds, None)
+                .into_series()
+                .with_name(cols::DATE.into())
+                .into_column(),
         );
-        let mut columns = typed?;
-        columns.extend(text_columns);
-        let height = keep.iter().flatten().filter(|k| **k).count();
-        DataFrame::new(height, columns)
+        let present = Present::of(roles);
+        let numbers = |k: usize| -> Vec<f64> { self.values(move |c| &c.numbers[k]).collect() };
+        let float = |name: &str, values: Vec<f64>| {
+            Float64Chunked::from_vec(name.into(), values).into_column()
+        };
+        let [quantity, price, amount] = [0, 1, 2].map(numbers);
+        let amount = if present.amount_column {
+            amount
+        } else {
+            quantity.iter().zip(&price).map(|(q, p)| q * p).collect()
+        };
+        if present.quantity {
+            typed.push(float(cols::QUANTITY, quantity));
+        }
+        if present.price {
+            typed.push(float(cols::PRICE, price));
+        }
+        typed.push(float(cols::AMOUNT, amount));
+        Ok(typed)
     }
+
+    /// Product, description and dimensions: the end trimmed and empty values null, as the general
+    /// path makes them, but as views into the blocks instead of copies. The columns keep the
+    /// blocks alive (as much memory as the inflated file).
+    fn text_columns(
+        self,
+        texts: &[(&str, &str)],
+        blocks: Vec<Cow<'_, str>>,
+        whole: Option<&str>,
+    ) -> PolarsResult<Vec<Column>> {
+        use polars_arrow::array::{Utf8ViewArray, View};
+        use polars_arrow::bitmap::Bitmap;
+        use polars_arrow::datatypes::ArrowDataType;
+        use polars_buffer::Buffer;
+
+        if texts.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Where each block's text is: (buffer, offset of the block in it). Inflated blocks become a
+        // buffer each, without a copy; text read as it was is one buffer, copied once.
+        let located: Vec<(u32, u32)> = match whole {
+            Some(whole) => blocks
+                .iter()
+                .map(|block| {
+                    let offset = (block.as_ptr() as usize).saturating_sub(whole.as_ptr() as usize);
+                    Ok((0, u32::try_from(offset).map_err(|_| too_large())?))
+                })
+                .collect::<PolarsResult<_>>()?,
+            None => (0..blocks.len() as u32).map(|b| (b, 0)).collect(),
+        };
+        let text_buffers = match whole {
+            Some(_) => 1,
+            None => blocks.len(),
+        };
+        // Values with doubled quotes go into one more buffer.
+        let unescaped_buffer = text_buffers as u32;
+        let mut unescaped = Vec::new();
+        let mut unescaped_at: Vec<Vec<u32>> = Vec::with_capacity(self.chunks.len());
+        for chunk in self.chunks {
+            let mut offsets = Vec::with_capacity(chunk.unescaped.len());
+            for value in &chunk.unescaped {
+                offsets.push(u32::try_from(unescaped.len()).map_err(|_| too_large())?);
+                unescaped.extend_from_slice(value.as_bytes());
+            }
+            unescaped_at.push(offsets);
+        }
+        let mut columns = Vec::with_capacity(texts.len());
+        let mut all_views = Vec::with_capacity(texts.len());
+        for (t, (_, name)) in texts.iter().enumerate() {
+            let mut views = Vec::with_capacity(self.rows());
+            let mut valid = Vec::with_capacity(self.rows());
+            for (c, (chunk, keep)) in self.chunks.iter().zip(self.keep).enumerate() {
+                let (buffer, base) = located[c];
+                for (span, _) in chunk.text[t].iter().zip(keep).filter(|(_, k)| **k) {
+                    let (buffer, offset) = if span.len == UNESCAPED {
+                        let at = unescaped_at[c].get(span.start as usize).copied();
+                        (unescaped_buffer, at.unwrap_or_default())
+                    } else {
+                        (buffer, base + span.start)
+                    };
+                    let text = chunk.span(&blocks[c], *span).trim_end();
+                    valid.push(!text.is_empty());
+                    views.push(if text.is_empty() {
+                        View::default()
+                    } else {
+                        View::new_from_bytes(text.as_bytes(), buffer, offset)
+                    });
+                }
+            }
+            let validity = (!valid.iter().all(|v| *v)).then(|| Bitmap::from_iter(valid));
+            all_views.push((*name, views, validity));
+        }
+        let mut buffers: Vec<Buffer<u8>> = match whole {
+            Some(whole) => vec![Buffer::from(whole.as_bytes().to_vec())],
+            None => blocks
+                .into_iter()
+                .map(|block| Buffer::from(block.into_owned().into_bytes()))
+                .collect(),
+        };
+        buffers.push(Buffer::from(unescaped));
+        let buffers: Buffer<Buffer<u8>> = Buffer::from(buffers);
+        for (name, views, validity) in all_views {
+            let array = Utf8ViewArray::try_new(
+                ArrowDataType::Utf8View,
+                Buffer::from(views),
+                buffers.clone(),
+                validity,
+            )?;
+            columns.push(StringChunked::with_chunk(name.into(), array).into_column());
+        }
+        Ok(columns)
+    }
+
+    /// `customer_code` (ranked by id) and `invoice_code` (first appearance) of the kept rows, as
+    /// [`Transactions`](crate::data::transactions::Transactions) defines them, from the merged
+    /// codes: the same numbers the general path gets by hashing the kept ids again.
+    fn codes(
+        self,
+        has_invoices: bool,
+        customers: &Interner,
+        invoices: &Interner,
+    ) -> (Vec<u32>, Option<Vec<u32>>) {
+        // Dense codes over the kept rows, in order of first appearance there.
+        let dense = |codes: fn(&Chunk) -> &[u32], distinct: usize| -> (Vec<u32>, Vec<u32>) {
+            let mut remap = vec![NULL; distinct];
+            let mut firsts = Vec::new();
+            let dense = self
+                .values(codes)
+                .map(|c| {
+                    let slot = &mut remap[c as usize];
+                    if *slot == NULL {
+                        *slot = firsts.len() as u32;
+                        firsts.push(c);
+                    }
+                    *slot
+                })
+                .collect();
+            (dense, firsts)
+        };
+        let (first_seen, firsts) = dense(|c| &c.customer, customers.values.len());
+        let ids: Vec<&str> = firsts
+            .iter()
+            .map(|&c| &*customers.values[c as usize])
+            .collect();
+        let rank = crate::data::transactions::rank_by_id(&ids);
+        let customer = first_seen.into_iter().map(|c| rank[c as usize]).collect();
+        let invoice = has_invoices.then(|| dense(|c| &c.invoice, invoices.values.len()).0);
+        (customer, invoice)
+    }
+}
+
+fn too_large() -> PolarsError {
+    polars_err!(ComputeError: "text block larger than 4 GiB")
 }
 
 /// A number field as the general path reads it: polars' parser on the raw text first (the same
@@ -882,18 +977,8 @@ enum Number {
 }
 
 fn number(raw: &str) -> Number {
-    // Whole numbers (most quantities) need no float parser; below 10^15 they are exact in an f64,
-    // as fast_float2 makes them.
-    let bytes = raw.as_bytes();
-    let (negative, digits) = match bytes.strip_prefix(b"-") {
-        Some(digits) => (true, digits),
-        None => (false, bytes),
-    };
-    if !digits.is_empty() && digits.len() <= 15 && digits.iter().all(u8::is_ascii_digit) {
-        let whole = digits
-            .iter()
-            .fold(0u64, |acc, d| acc * 10 + u64::from(d - b'0')) as f64;
-        return Number::Value(if negative { -whole } else { whole });
+    if let Some(value) = plain_decimal(raw.as_bytes()) {
+        return Number::Value(value);
     }
     if let Ok(value) = fast_float2::parse::<f64, _>(raw.as_bytes())
         && value.is_finite()
@@ -908,6 +993,39 @@ fn number(raw: &str) -> Number {
         Some(value) => Number::Value(value),
         None => Number::Unparsable,
     }
+}
+
+/// `-?digits(.digits)?` with at most 15 digits in all, the way most quantities and prices are
+/// written, without the general parser: the digits make an integer below 2^53 and the decimals a
+/// power of ten up to 10^15, both exact in an `f64`, so one division gives the correctly rounded
+/// value, the same one fast_float2 finds (Clinger's fast path).
+fn plain_decimal(bytes: &[u8]) -> Option<f64> {
+    const POWERS: [f64; 16] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+    ];
+    let (negative, digits) = match bytes.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, bytes),
+    };
+    let (whole, decimals) = match digits.iter().position(|&b| b == b'.') {
+        Some(dot) => (&digits[..dot], &digits[dot + 1..]),
+        None => (digits, &[][..]),
+    };
+    if whole.is_empty()
+        || (decimals.is_empty() && digits.len() != whole.len())
+        || whole.len() + decimals.len() > 15
+    {
+        return None;
+    }
+    let mut mantissa = 0u64;
+    for &b in whole.iter().chain(decimals) {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        mantissa = mantissa * 10 + u64::from(b - b'0');
+    }
+    let value = mantissa as f64 / POWERS[decimals.len()];
+    Some(if negative { -value } else { value })
 }
 
 /// One field's text and where the next field starts.
@@ -1220,6 +1338,36 @@ CA-2016-1,30,T,1,2010-12-05 10:00:00,4,12348,France
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         gz.write_all(csv.as_bytes()).unwrap();
         assert!(agree(&gz.finish().unwrap(), &LoadOptions::default()));
+    }
+
+    proptest! {
+        #[test]
+        fn plain_decimals_parse_as_fast_float2_does(
+            negative in any::<bool>(),
+            whole in "[0-9]{1,9}",
+            decimals in proptest::option::of("[0-9]{0,8}"),
+        ) {
+            let text = format!(
+                "{}{whole}{}",
+                if negative { "-" } else { "" },
+                decimals.map(|d| format!(".{d}")).unwrap_or_default()
+            );
+            let expected: Option<f64> = fast_float2::parse(text.as_bytes()).ok();
+            let got = plain_decimal(text.as_bytes());
+            if let Some(got) = got {
+                prop_assert_eq!(Some(got.to_bits()), expected.map(f64::to_bits), "{}", text);
+            }
+        }
+    }
+
+    #[test]
+    fn plain_decimals_leave_other_forms_to_the_general_parser() {
+        for text in ["", "-", ".5", "5.", "+1", "1e3", "1.2.3", "1,5", " 1", "1234567890123456"] {
+            assert_eq!(plain_decimal(text.as_bytes()), None, "{text}");
+        }
+        assert_eq!(plain_decimal(b"-0").map(f64::to_bits), Some((-0.0f64).to_bits()));
+        assert_eq!(plain_decimal(b"2.55"), Some(2.55));
+        assert_eq!(plain_decimal(b"007.50"), Some(7.5));
     }
 
     fn field(choices: &'static [&'static str]) -> impl Strategy<Value = &'static str> {
