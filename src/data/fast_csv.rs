@@ -670,7 +670,11 @@ impl Parsed<'_> {
         let cancelled: Vec<bool> =
             if options.rules.drop_cancellations && self.header.roles.invoice.is_some() {
                 let pattern = clean::cancellation_regex(&options.rules).ok()?;
-                invoices.values.iter().map(|id| pattern.is_match(id)).collect()
+                invoices
+                    .values
+                    .iter()
+                    .map(|id| pattern.is_match(id))
+                    .collect()
             } else {
                 Vec::new()
             };
@@ -726,7 +730,8 @@ impl Parsed<'_> {
         // Freeing the per-row vectors returns tens of megabytes to the system, page by page: let
         // another thread do it.
         let chunks = std::mem::take(&mut self.chunks);
-        std::thread::spawn(move || drop(chunks));
+        let interners = (customers, invoices, date_values);
+        std::thread::spawn(move || drop((chunks, interners)));
         let Header {
             names,
             delimiter,
@@ -879,32 +884,36 @@ impl<'p> Kept<'p> {
             }
             unescaped_at.push(offsets);
         }
-        let mut columns = Vec::with_capacity(texts.len());
-        let mut all_views = Vec::with_capacity(texts.len());
-        for (t, (_, name)) in texts.iter().enumerate() {
-            let mut views = Vec::with_capacity(self.rows());
-            let mut valid = Vec::with_capacity(self.rows());
-            for (c, (chunk, keep)) in self.chunks.iter().zip(self.keep).enumerate() {
-                let (buffer, base) = located[c];
-                for (span, _) in chunk.text[t].iter().zip(keep).filter(|(_, k)| **k) {
-                    let (buffer, offset) = if span.len == UNESCAPED {
-                        let at = unescaped_at[c].get(span.start as usize).copied();
-                        (unescaped_buffer, at.unwrap_or_default())
-                    } else {
-                        (buffer, base + span.start)
-                    };
-                    let text = chunk.span(&blocks[c], *span).trim_end();
-                    valid.push(!text.is_empty());
-                    views.push(if text.is_empty() {
-                        View::default()
-                    } else {
-                        View::new_from_bytes(text.as_bytes(), buffer, offset)
-                    });
-                }
-            }
-            let validity = (!valid.iter().all(|v| *v)).then(|| Bitmap::from_iter(valid));
-            all_views.push((*name, views, validity));
-        }
+        let views: Vec<(Vec<View>, Option<Bitmap>)> = {
+            use rayon::prelude::*;
+            (0..texts.len())
+                .into_par_iter()
+                .map(|t| {
+                    let mut views = Vec::with_capacity(self.rows());
+                    let mut valid = Vec::with_capacity(self.rows());
+                    for (c, (chunk, keep)) in self.chunks.iter().zip(self.keep).enumerate() {
+                        let (buffer, base) = located[c];
+                        for (span, _) in chunk.text[t].iter().zip(keep).filter(|(_, k)| **k) {
+                            let (buffer, offset) = if span.len == UNESCAPED {
+                                let at = unescaped_at[c].get(span.start as usize).copied();
+                                (unescaped_buffer, at.unwrap_or_default())
+                            } else {
+                                (buffer, base + span.start)
+                            };
+                            let text = chunk.span(&blocks[c], *span).trim_end();
+                            valid.push(!text.is_empty());
+                            views.push(if text.is_empty() {
+                                View::default()
+                            } else {
+                                View::new_from_bytes(text.as_bytes(), buffer, offset)
+                            });
+                        }
+                    }
+                    let validity = (!valid.iter().all(|v| *v)).then(|| Bitmap::from_iter(valid));
+                    (views, validity)
+                })
+                .collect()
+        };
         let mut buffers: Vec<Buffer<u8>> = match whole {
             Some(whole) => vec![Buffer::from(whole.as_bytes().to_vec())],
             None => blocks
@@ -914,14 +923,32 @@ impl<'p> Kept<'p> {
         };
         buffers.push(Buffer::from(unescaped));
         let buffers: Buffer<Buffer<u8>> = Buffer::from(buffers);
-        for (name, views, validity) in all_views {
-            let array = Utf8ViewArray::try_new(
+        let mut columns = Vec::with_capacity(texts.len());
+        for ((_, name), (views, validity)) in texts.iter().zip(views) {
+            let views = Buffer::from(views);
+            // Unit tests check what the safety argument below claims.
+            #[cfg(test)]
+            Utf8ViewArray::try_new(
                 ArrowDataType::Utf8View,
-                Buffer::from(views),
+                views.clone(),
                 buffers.clone(),
-                validity,
+                validity.clone(),
             )?;
-            columns.push(StringChunked::with_chunk(name.into(), array).into_column());
+            // SAFETY: each view was made by `View::new_from_bytes` from a `&str` (valid UTF-8)
+            // holding exactly the bytes found at the view's (buffer, offset): a block's text at the
+            // span's position (the buffers hold the blocks' bytes unchanged, the whole text at the
+            // blocks' offsets in it), or an undoubled value at its offset in the last buffer.
+            // polars' own check of the same costs as much as building the views.
+            let array = unsafe {
+                Utf8ViewArray::new_unchecked_unknown_md(
+                    ArrowDataType::Utf8View,
+                    views,
+                    buffers.clone(),
+                    validity,
+                    None,
+                )
+            };
+            columns.push(StringChunked::with_chunk((*name).into(), array).into_column());
         }
         Ok(columns)
     }
@@ -1362,10 +1389,24 @@ CA-2016-1,30,T,1,2010-12-05 10:00:00,4,12348,France
 
     #[test]
     fn plain_decimals_leave_other_forms_to_the_general_parser() {
-        for text in ["", "-", ".5", "5.", "+1", "1e3", "1.2.3", "1,5", " 1", "1234567890123456"] {
+        for text in [
+            "",
+            "-",
+            ".5",
+            "5.",
+            "+1",
+            "1e3",
+            "1.2.3",
+            "1,5",
+            " 1",
+            "1234567890123456",
+        ] {
             assert_eq!(plain_decimal(text.as_bytes()), None, "{text}");
         }
-        assert_eq!(plain_decimal(b"-0").map(f64::to_bits), Some((-0.0f64).to_bits()));
+        assert_eq!(
+            plain_decimal(b"-0").map(f64::to_bits),
+            Some((-0.0f64).to_bits())
+        );
         assert_eq!(plain_decimal(b"2.55"), Some(2.55));
         assert_eq!(plain_decimal(b"007.50"), Some(7.5));
     }
