@@ -56,8 +56,27 @@ pub struct SanityReport {
     pub revenue: f64,
 }
 
-impl SanityReport {
-    pub(crate) fn build(
+/// What a [`SanityReport`] is computed from: the kept rows' columns (shared, not copied) and
+/// what loading learnt. Taking them out of the frame is the only step that can fail; computing the
+/// report from them cannot, so [`crate::data::transactions::Transactions`] does it on first use:
+/// scripts that never look at the report (`custseg rfm --output`) do not pay for it.
+#[derive(Debug, Clone)]
+pub(crate) struct SanityInputs {
+    dates: Int64Chunked,
+    codes: UInt32Chunked,
+    invoice_codes: Option<UInt32Chunked>,
+    amounts: Float64Chunked,
+    products: Option<StringChunked>,
+    rows: usize,
+    pub(crate) source: SourceInfo,
+    roles: ResolvedRoles,
+    date_format: DateFormat,
+    accounting: RowAccounting,
+    missing_values: Vec<(String, usize)>,
+}
+
+impl SanityInputs {
+    pub(crate) fn new(
         kept: &DataFrame,
         source: SourceInfo,
         roles: &ResolvedRoles,
@@ -71,6 +90,56 @@ impl SanityReport {
             .datetime()?
             .physical()
             .clone();
+        let invoice_codes = match roles.invoice {
+            Some(_) => Some(kept.column(cols::INVOICE_CODE)?.u32()?.clone()),
+            None => None,
+        };
+        let products = match roles.product {
+            Some(_) => Some(kept.column(cols::PRODUCT)?.str()?.clone()),
+            None => None,
+        };
+        Ok(SanityInputs {
+            dates,
+            codes: kept.column(cols::CUSTOMER_CODE)?.u32()?.clone(),
+            invoice_codes,
+            amounts: kept.column(cols::AMOUNT)?.f64()?.clone(),
+            products,
+            rows: kept.height(),
+            source,
+            roles: roles.clone(),
+            date_format: date_format.clone(),
+            accounting,
+            missing_values,
+        })
+    }
+}
+
+/// Distinct values, counting null as one value as polars' `n_unique` does.
+fn distinct(values: &StringChunked) -> usize {
+    let mut seen: PlHashSet<&str> = PlHashSet::default();
+    let mut null = false;
+    for value in values.iter() {
+        match value {
+            Some(v) => {
+                seen.insert(v);
+            }
+            None => null = true,
+        }
+    }
+    seen.len() + usize::from(null)
+}
+
+impl SanityReport {
+    pub(crate) fn build(inputs: &SanityInputs) -> Self {
+        let SanityInputs {
+            dates,
+            codes,
+            invoice_codes,
+            amounts,
+            products,
+            rows,
+            ..
+        } = inputs;
         let to_naive = |ms: i64| {
             DateTime::from_timestamp_millis(ms)
                 .unwrap_or_default()
@@ -78,30 +147,19 @@ impl SanityReport {
         };
         let first_date = to_naive(dates.min().unwrap_or_default());
         let last_date = to_naive(dates.max().unwrap_or_default());
-        let codes = kept.column(cols::CUSTOMER_CODE)?.u32()?;
         // Codes are dense, 0.. over the kept rows, so the distinct count is one past the largest.
         let customers = codes.max().map_or(0, |c| c as usize + 1);
-        let invoices = if roles.invoice.is_some() {
-            kept.column(cols::INVOICE_CODE)?
-                .u32()?
-                .max()
-                .map_or(0, |c| c as usize + 1)
-        } else {
-            kept.height()
+        let invoices = match invoice_codes {
+            Some(codes) => codes.max().map_or(0, |c| c as usize + 1),
+            None => *rows,
         };
-        let amounts = kept.column(cols::AMOUNT)?.f64()?;
         let revenue = amounts.sum().unwrap_or(0.0);
         // Distinct products hash every product id: count them on a second thread meanwhile.
         let (products, monthly) = rayon::join(
-            || -> Result<Option<usize>> {
-                match roles.product {
-                    Some(_) => Ok(Some(kept.column(cols::PRODUCT)?.n_unique()?)),
-                    None => Ok(None),
-                }
-            },
-            || monthly_totals(&dates, codes, amounts, customers),
+            || products.as_ref().map(distinct),
+            || monthly_totals(dates, codes, amounts, customers),
         );
-        let products = products?;
+
         let mut months = Vec::new();
         let mut gaps = Vec::new();
         let mut expected: Option<i32> = None;
@@ -136,12 +194,12 @@ impl SanityReport {
                 current + 1
             });
         }
-        Ok(SanityReport {
-            source,
-            roles: roles.clone(),
-            date_format: date_format.describe(),
-            accounting,
-            missing_values,
+        SanityReport {
+            source: inputs.source.clone(),
+            roles: inputs.roles.clone(),
+            date_format: inputs.date_format.describe(),
+            accounting: inputs.accounting.clone(),
+            missing_values: inputs.missing_values.clone(),
             first_date,
             last_date,
             months,
@@ -150,7 +208,7 @@ impl SanityReport {
             invoices,
             products,
             revenue,
-        })
+        }
     }
 }
 
@@ -406,6 +464,21 @@ fn group(n: usize) -> String {
 mod tests {
     use super::*;
     use crate::data::transactions::{LoadOptions, Transactions};
+
+    #[test]
+    fn distinct_counts_null_as_one_value_like_polars() {
+        let with_nulls =
+            StringChunked::new("p".into(), &[Some("a"), None, Some("b"), Some("a"), None]);
+        let without = StringChunked::new("p".into(), &[Some("a"), Some("a"), Some("c")]);
+        for values in [with_nulls, without] {
+            let polars = values.clone().into_column().n_unique().unwrap();
+            assert_eq!(distinct(&values), polars);
+        }
+        assert_eq!(
+            distinct(&StringChunked::new("p".into(), &[Some("a"), None])),
+            2
+        );
+    }
 
     /// What the report computed with a polars group-by before `monthly_totals` replaced it.
     fn reference(kept: &DataFrame) -> Vec<(i32, u64, f64, u64)> {

@@ -21,6 +21,7 @@
 //! strings again.
 
 use std::path::Path;
+use std::sync::OnceLock;
 
 use polars::prelude::*;
 
@@ -28,7 +29,7 @@ use crate::data::clean::{self, CleaningRules, Present, cols};
 use crate::data::dates::{self, DateFormat};
 use crate::data::numbers::parse_number;
 use crate::data::roles::{ColumnRoles, ResolvedRoles};
-use crate::data::sanity::SanityReport;
+use crate::data::sanity::{SanityInputs, SanityReport};
 use crate::data::source::{FileFormat, RawTable, ReadOptions, SourceInfo, read_bytes, read_table};
 use crate::error::{Error, Result};
 
@@ -66,7 +67,9 @@ pub(crate) struct Cleaned {
 pub struct Transactions {
     frame: DataFrame,
     roles: ResolvedRoles,
-    sanity: SanityReport,
+    /// Computed on first use from `sanity_inputs`.
+    sanity: OnceLock<SanityReport>,
+    sanity_inputs: SanityInputs,
 }
 
 impl Transactions {
@@ -205,7 +208,7 @@ impl Transactions {
                 ),
             });
         }
-        let sanity = SanityReport::build(
+        let inputs = SanityInputs::new(
             &kept,
             source,
             &roles,
@@ -216,7 +219,8 @@ impl Transactions {
         Ok(Transactions {
             frame: kept,
             roles,
-            sanity,
+            sanity: OnceLock::new(),
+            sanity_inputs: inputs,
         })
     }
 
@@ -238,14 +242,15 @@ impl Transactions {
         &self.roles
     }
 
-    /// Row accounting, missing values, coverage.
+    /// Row accounting, missing values, coverage (computed on first use).
     pub fn sanity(&self) -> &SanityReport {
-        &self.sanity
+        self.sanity
+            .get_or_init(|| SanityReport::build(&self.sanity_inputs))
     }
 
     /// How the file was read.
     pub fn source(&self) -> &SourceInfo {
-        &self.sanity.source
+        &self.sanity_inputs.source
     }
 
     /// Whether spend came from an invoice column (else each row is its own purchase).
