@@ -685,22 +685,32 @@ impl Parsed<'_> {
                 dates::detect(seen).ok()?
             }
         };
-        let parsed_dates: Vec<Option<i64>> = date_values
-            .values
-            .iter()
-            .map(|v| date_format.parse(v))
-            .collect();
-        let cancelled: Vec<bool> =
-            if options.rules.drop_cancellations && self.header.roles.invoice.is_some() {
-                let pattern = clean::cancellation_regex(&options.rules).ok()?;
-                invoices
+        let drop_cancellations =
+            options.rules.drop_cancellations && self.header.roles.invoice.is_some();
+        let (parsed_dates, cancelled) = rayon::join(
+            || -> Vec<Option<i64>> {
+                use rayon::prelude::*;
+                date_values
                     .values
-                    .iter()
-                    .map(|id| pattern.is_match(id))
+                    .par_iter()
+                    .map(|v| date_format.parse(v))
                     .collect()
-            } else {
-                Vec::new()
-            };
+            },
+            || -> Option<Vec<bool>> {
+                if !drop_cancellations {
+                    return Some(Vec::new());
+                }
+                let pattern = clean::cancellation_regex(&options.rules).ok()?;
+                Some(
+                    invoices
+                        .values
+                        .iter()
+                        .map(|id| pattern.is_match(id))
+                        .collect(),
+                )
+            },
+        );
+        let cancelled = cancelled?;
         let enforced = clean::enforced(&options.rules);
         let fates: Vec<(Vec<bool>, ReasonCounts)> = {
             use rayon::prelude::*;
@@ -741,24 +751,29 @@ impl Parsed<'_> {
         // Text columns are views into the text (no copy of the values), built on one thread while
         // the other gathers the typed columns.
         let (blocks, whole) = (std::mem::take(&mut self.blocks), self.whole);
-        let (text_columns, typed) = rayon::join(
+        let (text_columns, (typed, codes)) = rayon::join(
             || kept.text_columns(&texts, blocks, whole),
             || {
                 let ids = [
                     (&customer_codes[..], &customers),
                     (&invoice_codes[..], &invoices),
                 ];
-                kept.typed_columns(roles, ids, &parsed_dates)
+                rayon::join(
+                    || kept.typed_columns(roles, ids, &parsed_dates),
+                    // Duplicates change the kept rows: codes are then made from the ids left.
+                    || {
+                        (!options.rules.drop_duplicates).then(|| {
+                            let invoice_codes =
+                                roles.invoice.is_some().then_some(&invoice_codes[..]);
+                            Kept::codes(&customer_codes, invoice_codes, &customers, &invoices)
+                        })
+                    },
+                )
             },
         );
         let mut columns = typed.ok()?;
         columns.extend(text_columns.ok()?);
         let frame = DataFrame::new(kept.rows(), columns).ok()?;
-        // Duplicates change the kept rows: codes are then made from the ids that are left.
-        let codes = (!options.rules.drop_duplicates).then(|| {
-            let invoice_codes = roles.invoice.is_some().then_some(&invoice_codes[..]);
-            Kept::codes(&customer_codes, invoice_codes, &customers, &invoices)
-        });
         let key = crate::frame::column_names(&frame);
         let frame = clean::drop_duplicates(frame, &options.rules, &key, &mut counts).ok()?;
         let accounting = clean::accounting(rows_in, frame.height(), counts);
