@@ -454,6 +454,9 @@ fn parse_chunk(block: &str, mut pos: usize, header: &Header) -> Option<Chunk> {
     let layout = &header.layout;
     let bytes = block.as_bytes();
     let mut chunk = Chunk::new(layout);
+    // Room for rows of 32 bytes or more without growing: growing copies the vectors, and room
+    // that is never written costs no memory.
+    chunk.reserve(layout, block.len() / 32);
     let mut bounds = vec![(0usize, 0usize); layout.columns];
     while pos < bytes.len() {
         if matches!(bytes[pos], b'\n' | b'\r') {
@@ -500,6 +503,21 @@ impl Chunk {
             text: vec![Vec::new(); layout.texts.len()],
             unescaped: Vec::new(),
             missing: vec![0; layout.columns],
+        }
+    }
+
+    fn reserve(&mut self, layout: &Layout, rows: usize) {
+        self.facts.reserve(rows);
+        self.customer.reserve(rows);
+        if layout.invoice.is_some() {
+            self.invoice.reserve(rows);
+        }
+        self.date.reserve(rows);
+        for &(k, _) in &layout.numbers {
+            self.numbers[k].reserve(rows);
+        }
+        for spans in &mut self.text {
+            spans.reserve(rows);
         }
     }
 
