@@ -801,11 +801,6 @@ impl Parsed<'_> {
                 *total += n;
             }
         }
-        // Freeing the per-row vectors returns tens of megabytes to the system, page by page: let
-        // another thread do it.
-        let chunks = std::mem::take(&mut self.chunks);
-        let interners = (customers, invoices, date_values);
-        std::thread::spawn(move || drop((chunks, interners)));
         let Header {
             names,
             delimiter,
