@@ -221,13 +221,31 @@ fn rfm_values(frame: DataFrame, has_invoices: bool, snapshot: NaiveDate) -> Resu
     // Cleaning leaves no null date or amount, so the values are plain slices.
     let dates = dates.cont_slice().map_err(Error::from)?;
     let amounts = amounts.cont_slice().map_err(Error::from)?;
+    // The lines of one invoice are adjacent, so a customer's rows come in runs: a run is summed in
+    // registers and stored once. The additions happen in the same order either way.
+    let mut run: Option<(usize, i64, f64)> = None;
     for (row, (&c, (&d, &a))) in customer.iter().zip(dates.iter().zip(amounts)).enumerate() {
         let c = c as usize;
-        last[c] = last[c].max(d);
-        monetary[c] += a;
-        if names[c].is_none() {
-            names[c] = ids.get(row);
+        match &mut run {
+            Some((current, latest, sum)) if *current == c => {
+                *latest = (*latest).max(d);
+                *sum += a;
+            }
+            _ => {
+                if let Some((previous, latest, sum)) = run {
+                    last[previous] = latest;
+                    monetary[previous] = sum;
+                }
+                if names[c].is_none() {
+                    names[c] = ids.get(row);
+                }
+                run = Some((c, last[c].max(d), monetary[c] + a));
+            }
         }
+    }
+    if let Some((previous, latest, sum)) = run {
+        last[previous] = latest;
+        monetary[previous] = sum;
     }
     if has_invoices {
         let invoice = frame.column(cols::INVOICE_CODE)?.u32()?.rechunk();
