@@ -191,3 +191,33 @@ fn cli_errors_exit_nonzero_without_panic() {
         assert!(String::from_utf8_lossy(&out.stdout).contains("--customer"));
     }
 }
+
+#[test]
+fn invalid_cancellation_pattern_names_the_flag_on_both_loading_paths() {
+    let exe = env!("CARGO_BIN_EXE_custseg");
+    let rows = format!("{HEADER}1,2011-01-01,1,1,7\nC2,2011-01-02,1,1,8\n");
+    // Plain UTF-8 takes the streaming path; a Latin-1 byte sends the file to polars' reader.
+    let (_dir, streaming) = temp_file("pattern.csv", rows.as_bytes());
+    let mut latin1 = rows.into_bytes();
+    latin1.extend_from_slice(b"3,2011-01-03,1,1,9\xA3\n");
+    let (_dir2, general) = temp_file("pattern-latin1.csv", &latin1);
+    for path in [streaming, general] {
+        let out = Command::new(exe)
+            .args([
+                "rfm",
+                path.to_str().unwrap(),
+                "--cancellation-pattern",
+                "C(\\d+",
+            ])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{stderr}");
+        assert!(
+            stderr.contains("cancellation-pattern")
+                && stderr.contains("not a valid regular expression"),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}
