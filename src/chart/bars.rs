@@ -2,8 +2,8 @@
 
 use plotters::prelude::*;
 
-use crate::chart::theme::{self, FONT, INK, LABEL_SIZE, TITLE_SIZE, WIDTH};
-use crate::chart::{Chart, category_axis, drawing_error, responsive, top_down_label};
+use crate::chart::theme::{self, FONT, INK, LABEL_SIZE, WIDTH};
+use crate::chart::{Chart, category_axis, drawing_error, svg_chart, titled, top_down_label};
 use crate::error::{Error, Result};
 use crate::frame::{float_values, text_values};
 use crate::rfm::SegmentSummary;
@@ -23,39 +23,31 @@ pub fn segment_bars(summary: &SegmentSummary) -> Result<Chart> {
     let revenue = float_values(frame, "revenue_share")?;
     let n = names.len() as u32;
     let height = 90 + 34 * n.max(1);
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
-        root.fill(&WHITE).map_err(drawing_error)?;
-        let root = root
-            .titled(
-                "Customers and revenue by segment",
-                (FONT, TITLE_SIZE).into_font().color(&INK),
-            )
-            .map_err(drawing_error)?;
-        let (left, right) = root.split_horizontally(WIDTH * 58 / 100);
-        panel(
-            &left,
-            &names,
-            &customers,
-            "share of customers",
-            theme::PRIMARY,
-            160,
-        )?;
-        panel(
-            &right,
-            &names,
-            &revenue,
-            "share of revenue",
-            theme::SECONDARY,
-            0,
-        )?;
-        root.present().map_err(drawing_error)?;
-    }
-    Ok(Chart::new(
+    svg_chart(
         "Customers and revenue by segment",
-        responsive(svg, WIDTH, height),
-    ))
+        (WIDTH, height),
+        |root| {
+            let root = titled(&root, "Customers and revenue by segment")?;
+            let (left, right) = root.split_horizontally(WIDTH * 58 / 100);
+            panel(
+                &left,
+                &names,
+                &customers,
+                "share of customers",
+                theme::PRIMARY,
+                160,
+            )?;
+            panel(
+                &right,
+                &names,
+                &revenue,
+                "share of revenue",
+                theme::SECONDARY,
+                0,
+            )?;
+            Ok(())
+        },
+    )
 }
 
 fn panel<DB: DrawingBackend>(
@@ -144,13 +136,8 @@ pub fn segments_by_dimension(summary: &SegmentSummary, top: usize) -> Result<Cha
     let n = totals.len() as u32;
     let height = 130 + 30 * n;
     let title = format!("Segment mix by {dimension}");
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
-        root.fill(&WHITE).map_err(drawing_error)?;
-        let root = root
-            .titled(&title, (FONT, TITLE_SIZE).into_font().color(&INK))
-            .map_err(drawing_error)?;
+    svg_chart(title.clone(), (WIDTH, height), |root| {
+        let root = titled(&root, &title)?;
         let (plot, legend) = root.split_vertically(height - 90);
         let labels: Vec<String> = totals
             .iter()
@@ -205,9 +192,8 @@ pub fn segments_by_dimension(summary: &SegmentSummary, top: usize) -> Result<Cha
             }
         }
         legend_row(&legend, &segment_order)?;
-        root.present().map_err(drawing_error)?;
-    }
-    Ok(Chart::new(title, responsive(svg, WIDTH, height)))
+        Ok(())
+    })
 }
 
 /// A wrapped legend of coloured squares and names.

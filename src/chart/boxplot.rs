@@ -4,7 +4,7 @@ use plotters::prelude::*;
 
 use crate::chart::histogram::compact;
 use crate::chart::theme::{self, FONT, INK, LABEL_SIZE, TITLE_SIZE, WIDTH};
-use crate::chart::{Chart, category_axis, drawing_error, responsive, top_down_label};
+use crate::chart::{Chart, category_axis, drawing_error, svg_chart, top_down_label};
 use crate::error::{Error, Result};
 use crate::frame::{float_values, text_values};
 use crate::rfm::RfmTable;
@@ -106,10 +106,7 @@ pub fn segment_boxplots(table: &RfmTable, measure: &str) -> Result<Chart> {
     let n = order.len() as u32;
     let height = 90 + 34 * n.max(1);
     let title = format!("{measure} by segment");
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
-        root.fill(&WHITE).map_err(drawing_error)?;
+    svg_chart(title.clone(), (WIDTH, height), |root| {
         let mut chart = ChartBuilder::on(&root)
             .caption(&title, (FONT, TITLE_SIZE).into_font().color(&INK))
             .margin(10)
@@ -183,7 +180,6 @@ pub fn segment_boxplots(table: &RfmTable, measure: &str) -> Result<Chart> {
                     .map_err(drawing_error)?;
             }
         }
-        root.present().map_err(drawing_error)?;
-    }
-    Ok(Chart::new(title, responsive(svg, WIDTH, height)))
+        Ok(())
+    })
 }

@@ -12,8 +12,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::chart::histogram::compact;
-use crate::chart::theme::{self, FONT, INK, LABEL_SIZE, TITLE_SIZE, WIDTH};
-use crate::chart::{Chart, drawing_error, responsive};
+use crate::chart::theme::{self, FONT, INK, LABEL_SIZE, WIDTH};
+use crate::chart::{Chart, drawing_error, svg_chart, titled};
 use crate::cluster::NOISE;
 use crate::cluster::profile::{ClusterProfile, ClusterProfiles};
 use crate::cluster::selection::{Selection, SelectionRow};
@@ -44,13 +44,8 @@ pub fn elbow(selection: &Selection) -> Result<Chart> {
     let (y_lo, y_hi) = padded(points.iter().map(|p| p.1), None);
     let title = "Elbow: inertia by number of clusters";
     let height = 460u32;
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
-        root.fill(&WHITE).map_err(drawing_error)?;
-        let root = root
-            .titled(title, (FONT, TITLE_SIZE).into_font().color(&INK))
-            .map_err(drawing_error)?;
+    svg_chart(title, (WIDTH, height), |root| {
+        let root = titled(&root, title)?;
         let mut chart = ChartBuilder::on(&root)
             .margin(12)
             .x_label_area_size(44)
@@ -102,9 +97,8 @@ pub fn elbow(selection: &Selection) -> Result<Chart> {
                     .map(|p| Circle::new(*p, 4, theme::PRIMARY.filled())),
             )
             .map_err(drawing_error)?;
-        root.present().map_err(drawing_error)?;
-    }
-    Ok(Chart::new(title, responsive(svg, WIDTH, height)))
+        Ok(())
+    })
 }
 
 /// Three panels side by side, silhouette, Calinski-Harabasz and Davies-Bouldin over k, with one
@@ -138,13 +132,8 @@ pub fn metric_comparison(selection: &Selection) -> Result<Chart> {
     let legend_height = legend_height(&items, WIDTH);
     let height = 400 + legend_height;
     let title = "Quality metrics by number of clusters";
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
-        root.fill(&WHITE).map_err(drawing_error)?;
-        let root = root
-            .titled(title, (FONT, TITLE_SIZE).into_font().color(&INK))
-            .map_err(drawing_error)?;
+    svg_chart(title, (WIDTH, height), |root| {
+        let root = titled(&root, title)?;
         let (_, body) = root.dim_in_pixel();
         let (plots, legend_area) = root.split_vertically(body.saturating_sub(legend_height));
         let panels = plots.split_evenly((1, 3));
@@ -197,9 +186,8 @@ pub fn metric_comparison(selection: &Selection) -> Result<Chart> {
             }
         }
         legend(&legend_area, &items)?;
-        root.present().map_err(drawing_error)?;
-    }
-    Ok(Chart::new(title, responsive(svg, WIDTH, height)))
+        Ok(())
+    })
 }
 
 /// The silhouette plot: per cluster (ascending label, noise last and named "noise"), its samples'
@@ -252,13 +240,8 @@ pub fn silhouette_plot(samples: &[f64], labels: &[i64]) -> Result<Chart> {
     let height = 500u32;
     let count = NumberFormat::default().count(n);
     let clusters = ids.iter().filter(|l| **l != NOISE).count();
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
-        root.fill(&WHITE).map_err(drawing_error)?;
-        let root = root
-            .titled(title, (FONT, TITLE_SIZE).into_font().color(&INK))
-            .map_err(drawing_error)?;
+    svg_chart(title, (WIDTH, height), |root| {
+        let root = titled(&root, title)?;
         let mut chart = ChartBuilder::on(&root)
             .margin(12)
             .x_label_area_size(44)
@@ -342,9 +325,8 @@ pub fn silhouette_plot(samples: &[f64], labels: &[i64]) -> Result<Chart> {
             mean > (x_lo + x_hi) / 2.0,
             INK,
         )?;
-        root.present().map_err(drawing_error)?;
-    }
-    Ok(Chart::new(title, responsive(svg, WIDTH, height)))
+        Ok(())
+    })
 }
 
 /// The outline of one cluster's band in the silhouette plot: from the axis at the band's top,
@@ -440,13 +422,8 @@ pub fn pca_scatter(projection: &Projection, labels: &[i64], names: &[String]) ->
     let legend_height = legend_height(&items, WIDTH);
     let height = 580 + legend_height;
     let title = "Clusters on the first two principal components";
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
-        root.fill(&WHITE).map_err(drawing_error)?;
-        let root = root
-            .titled(title, (FONT, TITLE_SIZE).into_font().color(&INK))
-            .map_err(drawing_error)?;
+    svg_chart(title, (WIDTH, height), |root| {
+        let root = titled(&root, title)?;
         let root = root
             .titled(
                 &subtitle,
@@ -479,9 +456,8 @@ pub fn pca_scatter(projection: &Projection, labels: &[i64], names: &[String]) ->
             }))
             .map_err(drawing_error)?;
         legend(&legend_area, &items)?;
-        root.present().map_err(drawing_error)?;
-    }
-    Ok(Chart::new(title, responsive(svg, WIDTH, height)))
+        Ok(())
+    })
 }
 
 /// The snake plot: one line per cluster (named in the legend) through its mean of each
@@ -507,13 +483,8 @@ pub fn snake_plot(profiles: &ClusterProfiles) -> Result<Chart> {
     let legend_height = legend_height(&items, WIDTH);
     let height = 460 + legend_height;
     let title = "Snake plot: cluster means by feature";
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
-        root.fill(&WHITE).map_err(drawing_error)?;
-        let root = root
-            .titled(title, (FONT, TITLE_SIZE).into_font().color(&INK))
-            .map_err(drawing_error)?;
+    svg_chart(title, (WIDTH, height), |root| {
+        let root = titled(&root, title)?;
         let (_, body) = root.dim_in_pixel();
         let (plot, legend_area) = root.split_vertically(body.saturating_sub(legend_height));
         // Features at 0, 1, ... on a plain number axis (plotters' segmented axes add an empty
@@ -572,9 +543,8 @@ pub fn snake_plot(profiles: &ClusterProfiles) -> Result<Chart> {
                 .map_err(drawing_error)?;
         }
         legend(&legend_area, &items)?;
-        root.present().map_err(drawing_error)?;
-    }
-    Ok(Chart::new(title, responsive(svg, WIDTH, height)))
+        Ok(())
+    })
 }
 
 /// Clusters (rows, by name) against features (columns), each cell coloured by
@@ -601,13 +571,8 @@ pub fn profile_heatmap(profiles: &ClusterProfiles) -> Result<Chart> {
     let label_width = (longest * 7 + 24).clamp(80, 360);
     let height = 140 + 44 * rows as u32;
     let title = "Cluster profiles: difference to the population mean";
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
-        root.fill(&WHITE).map_err(drawing_error)?;
-        let root = root
-            .titled(title, (FONT, TITLE_SIZE).into_font().color(&INK))
-            .map_err(drawing_error)?;
+    svg_chart(title, (WIDTH, height), |root| {
+        let root = titled(&root, title)?;
         // Cells on plain number axes, one unit each, the first cluster at the top.
         let mut chart = ChartBuilder::on(&root)
             .margin(12)
@@ -668,9 +633,8 @@ pub fn profile_heatmap(profiles: &ClusterProfiles) -> Result<Chart> {
             (0, 8),
             Pos::new(HPos::Center, VPos::Top),
         )?;
-        root.present().map_err(drawing_error)?;
-    }
-    Ok(Chart::new(title, responsive(svg, WIDTH, height)))
+        Ok(())
+    })
 }
 
 /// The rows of the first row's model, in increasing k.

@@ -5,7 +5,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::chart::histogram::compact;
 use crate::chart::theme::{self, FONT, INK, LABEL_SIZE, TITLE_SIZE};
-use crate::chart::{Chart, drawing_error, responsive};
+use crate::chart::{Chart, drawing_error, svg_chart};
 use crate::error::{Error, Result};
 use crate::frame::float_values;
 use crate::rfm::RfmTable;
@@ -74,10 +74,7 @@ pub fn rf_heatmap(table: &RfmTable, measure: HeatmapMeasure) -> Result<Chart> {
     let title = format!("R x F: {}", measure.label());
     let (width, height) = (640u32, 560u32);
     let n = levels as u32;
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
-        root.fill(&WHITE).map_err(drawing_error)?;
+    svg_chart(title.clone(), (width, height), |root| {
         let mut chart = ChartBuilder::on(&root)
             .caption(&title, (FONT, TITLE_SIZE).into_font().color(&INK))
             .margin(12)
@@ -126,7 +123,6 @@ pub fn rf_heatmap(table: &RfmTable, measure: HeatmapMeasure) -> Result<Chart> {
                     .map_err(drawing_error)?;
             }
         }
-        root.present().map_err(drawing_error)?;
-    }
-    Ok(Chart::new(title, responsive(svg, width, height)))
+        Ok(())
+    })
 }

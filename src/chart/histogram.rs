@@ -2,8 +2,8 @@
 
 use plotters::prelude::*;
 
-use crate::chart::theme::{self, FONT, INK, LABEL_SIZE, TITLE_SIZE, WIDTH};
-use crate::chart::{Chart, drawing_error, responsive};
+use crate::chart::theme::{self, FONT, INK, LABEL_SIZE, WIDTH};
+use crate::chart::{Chart, drawing_error, svg_chart, titled};
 use crate::error::Result;
 use crate::frame::float_values;
 use crate::rfm::RfmTable;
@@ -20,57 +20,52 @@ pub fn rfm_histograms(table: &RfmTable) -> Result<Chart> {
         ("monetary", "spend", theme::SECONDARY),
     ];
     let height = 330u32;
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
-        root.fill(&WHITE).map_err(drawing_error)?;
-        let root = root
-            .titled(
-                "Distribution of recency, frequency and monetary value",
-                (FONT, TITLE_SIZE).into_font().color(&INK),
-            )
-            .map_err(drawing_error)?;
-        let panels = root.split_evenly((1, 3));
-        for ((name, unit, color), area) in measures.iter().zip(panels.iter()) {
-            let values = float_values(frame, name)?;
-            let (edges, counts) = bins(&values, 30);
-            let lo = edges[0];
-            let hi = *edges.last().unwrap_or(&1.0);
-            let top = counts.iter().copied().max().unwrap_or(1) as f64 * 1.1;
-            let mut chart = ChartBuilder::on(area)
-                .caption(*name, (FONT, LABEL_SIZE + 2).into_font().color(&INK))
-                .margin(6)
-                .x_label_area_size(40)
-                .y_label_area_size(48)
-                .build_cartesian_2d(lo..hi, 0f64..top.max(1.0))
-                .map_err(drawing_error)?;
-            chart
-                .configure_mesh()
-                .disable_x_mesh()
-                .light_line_style(TRANSPARENT)
-                .bold_line_style(theme::GRID)
-                .x_desc(format!("{unit} (last bin: p99+)"))
-                .y_desc("customers")
-                .x_labels(4)
-                .y_labels(5)
-                .x_label_formatter(&|x| compact(*x))
-                .y_label_formatter(&|y| compact(*y))
-                .label_style((FONT, 11).into_font().color(&INK))
-                .axis_desc_style((FONT, 12).into_font().color(&INK))
-                .draw()
-                .map_err(drawing_error)?;
-            chart
-                .draw_series(counts.iter().enumerate().map(|(i, c)| {
-                    Rectangle::new([(edges[i], 0.0), (edges[i + 1], *c as f64)], color.filled())
-                }))
-                .map_err(drawing_error)?;
-        }
-        root.present().map_err(drawing_error)?;
-    }
-    Ok(Chart::new(
+    svg_chart(
         "Distribution of recency, frequency and monetary value",
-        responsive(svg, WIDTH, height),
-    ))
+        (WIDTH, height),
+        |root| {
+            let root = titled(
+                &root,
+                "Distribution of recency, frequency and monetary value",
+            )?;
+            let panels = root.split_evenly((1, 3));
+            for ((name, unit, color), area) in measures.iter().zip(panels.iter()) {
+                let values = float_values(frame, name)?;
+                let (edges, counts) = bins(&values, 30);
+                let lo = edges[0];
+                let hi = *edges.last().unwrap_or(&1.0);
+                let top = counts.iter().copied().max().unwrap_or(1) as f64 * 1.1;
+                let mut chart = ChartBuilder::on(area)
+                    .caption(*name, (FONT, LABEL_SIZE + 2).into_font().color(&INK))
+                    .margin(6)
+                    .x_label_area_size(40)
+                    .y_label_area_size(48)
+                    .build_cartesian_2d(lo..hi, 0f64..top.max(1.0))
+                    .map_err(drawing_error)?;
+                chart
+                    .configure_mesh()
+                    .disable_x_mesh()
+                    .light_line_style(TRANSPARENT)
+                    .bold_line_style(theme::GRID)
+                    .x_desc(format!("{unit} (last bin: p99+)"))
+                    .y_desc("customers")
+                    .x_labels(4)
+                    .y_labels(5)
+                    .x_label_formatter(&|x| compact(*x))
+                    .y_label_formatter(&|y| compact(*y))
+                    .label_style((FONT, 11).into_font().color(&INK))
+                    .axis_desc_style((FONT, 12).into_font().color(&INK))
+                    .draw()
+                    .map_err(drawing_error)?;
+                chart
+                    .draw_series(counts.iter().enumerate().map(|(i, c)| {
+                        Rectangle::new([(edges[i], 0.0), (edges[i + 1], *c as f64)], color.filled())
+                    }))
+                    .map_err(drawing_error)?;
+            }
+            Ok(())
+        },
+    )
 }
 
 /// Equal-width bins from the minimum to the 99th percentile (pandas' linear quantile); values

@@ -21,6 +21,9 @@ pub mod trend;
 
 use std::path::Path;
 
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
 use crate::error::{Error, Result};
 
 /// A finished chart: standalone SVG markup.
@@ -85,6 +88,33 @@ pub(crate) fn top_down_label(
             .unwrap_or_default(),
         _ => String::new(),
     }
+}
+
+/// Draws a chart of `width` x `height` pixels on white: `draw` paints the whole area, then the
+/// SVG is made to scale to its container. The set-up every chart shares.
+pub(crate) fn svg_chart(
+    title: impl Into<String>,
+    (width, height): (u32, u32),
+    draw: impl FnOnce(DrawingArea<SVGBackend<'_>, Shift>) -> Result<()>,
+) -> Result<Chart> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(drawing_error)?;
+        draw(root.clone())?;
+        root.present().map_err(drawing_error)?;
+    }
+    Ok(Chart::new(title, responsive(svg, width, height)))
+}
+
+/// The area under a chart title in the theme's title font.
+pub(crate) fn titled<'a>(
+    area: &DrawingArea<SVGBackend<'a>, Shift>,
+    title: &str,
+) -> Result<DrawingArea<SVGBackend<'a>, Shift>> {
+    use theme::{FONT, INK, TITLE_SIZE};
+    area.titled(title, (FONT, TITLE_SIZE).into_font().color(&INK))
+        .map_err(drawing_error)
 }
 
 /// Turns a plotters error into ours.

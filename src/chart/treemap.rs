@@ -5,7 +5,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::chart::theme::{self, FONT, INK, TITLE_SIZE, WIDTH};
 use crate::chart::treemap_layout::squarify;
-use crate::chart::{Chart, drawing_error, responsive};
+use crate::chart::{Chart, drawing_error, svg_chart};
 use crate::error::{Error, Result};
 use crate::frame::{float_values, text_values};
 use crate::rfm::SegmentSummary;
@@ -32,10 +32,7 @@ pub fn segment_treemap(summary: &SegmentSummary) -> Result<Chart> {
         f64::from(width - 16),
         f64::from(height - top - 8),
     );
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
-        root.fill(&WHITE).map_err(drawing_error)?;
+    svg_chart("Segments by number of customers", (width, height), |root| {
         root.draw(&Text::new(
             "Segments by number of customers",
             (width as i32 / 2, 10),
@@ -89,10 +86,6 @@ pub fn segment_treemap(summary: &SegmentSummary) -> Result<Chart> {
                 .map_err(drawing_error)?;
             }
         }
-        root.present().map_err(drawing_error)?;
-    }
-    Ok(Chart::new(
-        "Segments by number of customers",
-        responsive(svg, width, height),
-    ))
+        Ok(())
+    })
 }
