@@ -298,3 +298,20 @@ fn cluster_on_transactions_uses_rfm_features() {
         }
     }
 }
+
+#[test]
+fn a_closed_pipe_ends_output_quietly() {
+    // `custseg sanity data.csv | head` closes the pipe early: no panic, no error.
+    let input = fixture("parity/ties_transactions.csv");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_custseg"))
+        .args(["sanity", input.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(out.status.success(), "{stderr}");
+}

@@ -187,7 +187,7 @@ pub fn run(args: &ClusterArgs, timings: &mut Timings) -> Result<()> {
     let mut table = selection.to_frame()?;
     match &args.selection {
         Some(path) => write_frame(&mut table, path)?,
-        None => println!("{table}"),
+        None => super::out(format_args!("{table}\n"))?,
     }
     if let (Some(k), Some(path)) = (args.assign, &args.output) {
         let model = models[0].clone().with_k(k);
@@ -197,13 +197,13 @@ pub fn run(args: &ClusterArgs, timings: &mut Timings) -> Result<()> {
         let mut frame = features.assignment_frame(fitted.labels())?;
         write_frame(&mut frame, path)?;
         for p in &profiles.clusters {
-            println!(
-                "cluster {}: {} customers ({:.1}%), {}",
+            super::out(format_args!(
+                "cluster {}: {} customers ({:.1}%), {}\n",
                 p.cluster,
                 p.customers,
                 100.0 * p.customer_share,
                 p.name
-            );
+            ))?;
         }
     }
     timings.mark("write");

@@ -76,6 +76,20 @@ impl Timings {
     }
 }
 
+/// Writes to standard output. A pipe closed by its reader (`custseg sanity data.csv | head`) is
+/// not an error: the reader has what it wanted, so the rest is dropped instead of panicking, as
+/// `print!` does. Any other write error is reported.
+pub(crate) fn out(text: impl std::fmt::Display) -> custseg::Result<()> {
+    use std::io::Write;
+    match write!(std::io::stdout().lock(), "{text}") {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(custseg::Error::Io {
+            path: "standard output".into(),
+            source: e,
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// Parses arguments, runs the command, and turns errors into a message and exit code 1.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();

@@ -132,7 +132,7 @@ fn stem(path: &Path) -> String {
 pub fn run(args: &ReportArgs, timings: &mut Timings) -> Result<()> {
     let config = args.effective_config()?;
     if args.print_config {
-        print!("{}", config.to_toml()?);
+        super::out(config.to_toml()?)?;
         return Ok(());
     }
     // Drawn only on a terminal: indicatif hides itself when stderr is not one.

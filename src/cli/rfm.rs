@@ -122,8 +122,8 @@ pub fn run(args: &RfmArgs, timings: &mut Timings) -> Result<()> {
         }
         None => {
             let a = &transactions.sanity().accounting;
-            println!(
-                "{} customers from {} of {} rows; snapshot {}; scores 1-{} ({}); segments: {}",
+            super::out(format_args!(
+                "{} customers from {} of {} rows; snapshot {}; scores 1-{} ({}); segments: {}\n",
                 table.len(),
                 a.rows_kept,
                 a.rows_in,
@@ -137,23 +137,23 @@ pub fn run(args: &RfmArgs, timings: &mut Timings) -> Result<()> {
                     .collect::<Vec<_>>()
                     .join(", "),
                 table.segment_map().name
-            );
+            ))?;
             for note in &table.scoring().fallbacks {
-                println!("note: {note}");
+                super::out(format_args!("note: {note}\n"))?;
             }
             let coverage = table.coverage();
             if !coverage.uncovered.is_empty() {
-                println!(
-                    "note: {} of the map's codes fall to \"Other\": {}",
+                super::out(format_args!(
+                    "note: {} of the map's codes fall to \"Other\": {}\n",
                     coverage.uncovered.len(),
                     coverage.uncovered.join(" ")
-                );
+                ))?;
             }
-            println!();
-            print!("{}", table.segment_summary()?);
+            super::out("\n")?;
+            super::out(table.segment_summary()?)?;
             if let Some(dimension) = &args.by {
-                println!();
-                print!("{}", table.segment_summary_by(&transactions, dimension)?);
+                super::out("\n")?;
+                super::out(table.segment_summary_by(&transactions, dimension)?)?;
             }
         }
     }

@@ -17,6 +17,6 @@ pub fn run(args: &SanityArgs, timings: &mut Timings) -> Result<()> {
     let options = args.input.load_options()?;
     let transactions = args.input.load(&options)?;
     timings.mark("load");
-    print!("{}", transactions.sanity());
+    super::out(transactions.sanity())?;
     Ok(())
 }

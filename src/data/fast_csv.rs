@@ -9,9 +9,11 @@
 //! distinct values are then merged in file order, cleaning looks at codes and numbers, and text
 //! columns are built for the kept rows only.
 //!
-//! Only the common shape of file takes this path: UTF-8 with or without a byte-order mark, one
-//! record per line (LF or CRLF), every record with as many fields as the header, quotes only around
-//! whole fields. For anything else (another encoding, ragged rows, line breaks inside quotes, blank
+//! UTF-8 (with or without a byte-order mark) streams this way. Text in another encoding (Windows-1252
+//! detected or given, UTF-16, a forced encoding) is inflated and decoded whole first, as the general
+//! path does, and then parsed in blocks the same way. Only the common shape of file takes this
+//! path: one record per line (LF or CRLF), every record with as many fields as the header, quotes
+//! only around whole fields. For anything else (ragged rows, line breaks inside quotes, blank
 //! lines, a damaged stream) and for every error, [`load`] returns `None` and the caller takes the
 //! general path, polars' reader and
 //! [`Transactions::from_raw`](crate::data::transactions::Transactions::from_raw), which gives the
@@ -40,24 +42,49 @@ const NULL: u32 = u32::MAX;
 /// Whether polars counts a quoted empty field (`""`) as missing.
 const QUOTED_EMPTY_IS_NULL: bool = false;
 
-/// Loads well-formed UTF-8 CSV (optionally gzip-compressed) straight into cleaned rows, or returns
+/// Loads well-formed CSV (optionally gzip-compressed) straight into cleaned rows, or returns
 /// `None` when the file needs the general path (see the module documentation).
 pub(crate) fn load(name: &Path, bytes: &[u8], options: &LoadOptions) -> Option<Cleaned> {
-    if !matches!(options.read.encoding, None | Some(TextEncoding::Utf8)) {
-        return None;
-    }
     let delimiter = match options.read.delimiter {
         Some(d) if d.is_ascii() && !matches!(d, '"' | '\n' | '\r') => Some(d as u8),
         Some(_) => return None,
         None => None,
     };
     let gzip = bytes.starts_with(&[0x1f, 0x8b]);
-    let parsed = if gzip {
-        parse_gzip(bytes, delimiter, name, options)?
+    let forced = options.read.encoding;
+    if matches!(forced, None | Some(TextEncoding::Utf8)) {
+        let parsed = if gzip {
+            parse_gzip(bytes, delimiter, name, options)
+        } else {
+            parse_plain(bytes, delimiter, name, options)
+        };
+        match parsed {
+            Ok(parsed) => return parsed.finish(name, gzip, None, options),
+            // Not UTF-8 and no encoding given: Windows-1252, decided for the whole file.
+            Err(Unsupported::NotUtf8) if forced.is_none() => {}
+            Err(_) => return None,
+        }
+    }
+    // Another encoding: the whole text is decoded first, exactly as the general path decodes it,
+    // and then parsed in blocks.
+    let raw = if gzip {
+        crate::data::source::inflate(name, bytes).ok()?
     } else {
-        parse_plain(bytes, delimiter, name, options)?
+        bytes.to_vec()
     };
-    parsed.finish(name, gzip, options)
+    let (text, encoding, bom) = crate::data::source::decode_text(name, raw, forced).ok()?;
+    let text = String::from_utf8(text).ok()?;
+    let parsed = parse_plain(text.as_bytes(), delimiter, name, options).ok()?;
+    parsed.finish(name, gzip, Some((encoding, bom)), options)
+}
+
+/// Why the fast path passed a file on.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Unsupported {
+    /// The text is not UTF-8: it may be decodable as a whole.
+    NotUtf8,
+    /// A shape, value or setting the general path handles (or explains).
+    Other,
 }
 
 /// The file parsed: its header and one chunk of rows per block of text.
@@ -75,13 +102,15 @@ fn parse_gzip<'a>(
     delimiter: Option<u8>,
     name: &Path,
     options: &LoadOptions,
-) -> Option<Parsed<'a>> {
+) -> Result<Parsed<'a>, Unsupported> {
+    use Unsupported::{NotUtf8, Other};
     std::thread::scope(|scope| {
         let (block_sender, blocks) = mpsc::sync_channel(4);
         scope.spawn(move || inflate(gz, block_sender));
         // An early return drops `blocks` and `jobs`, which stops the other threads.
-        let first = String::from_utf8(blocks.recv().ok()?.ok()?).ok()?;
-        let (header, body) = Header::read(&first, delimiter, name, options)?;
+        let first = blocks.recv().map_err(|_| Other)?.map_err(|_| Other)?;
+        let first = String::from_utf8(first).map_err(|_| NotUtf8)?;
+        let (header, body) = Header::read(&first, delimiter, name, options).ok_or(Other)?;
         let header = Arc::new(header);
         let (job_sender, jobs) = mpsc::channel::<(usize, Vec<u8>, usize)>();
         let jobs = Arc::new(Mutex::new(jobs));
@@ -99,8 +128,10 @@ fn parse_gzip<'a>(
                         return;
                     };
                     let parsed = String::from_utf8(block)
-                        .ok()
-                        .and_then(|text| Some((parse_chunk(&text, from, &header)?, text)));
+                        .map_err(|_| NotUtf8)
+                        .and_then(|text| {
+                            Ok((parse_chunk(&text, from, &header).ok_or(Other)?, text))
+                        });
                     if done_sender.send((index, parsed)).is_err() {
                         return;
                     }
@@ -108,24 +139,29 @@ fn parse_gzip<'a>(
             });
         }
         drop(done_sender);
-        job_sender.send((0, first.into_bytes(), body)).ok()?;
+        job_sender
+            .send((0, first.into_bytes(), body))
+            .map_err(|_| Other)?;
         let mut count = 1;
         for block in blocks {
-            job_sender.send((count, block.ok()?, 0)).ok()?;
+            job_sender
+                .send((count, block.map_err(|_| Other)?, 0))
+                .map_err(|_| Other)?;
             count += 1;
         }
         drop(job_sender);
         let mut slots: Vec<Option<(Chunk, String)>> = (0..count).map(|_| None).collect();
         for (index, parsed) in done {
-            *slots.get_mut(index)? = Some(parsed?);
+            *slots.get_mut(index).ok_or(Other)? = Some(parsed?);
         }
         let (chunks, blocks) = slots
             .into_iter()
-            .collect::<Option<Vec<_>>>()?
+            .collect::<Option<Vec<_>>>()
+            .ok_or(Other)?
             .into_iter()
             .map(|(c, t)| (c, Cow::Owned(t)))
             .unzip();
-        Some(Parsed {
+        Ok(Parsed {
             header: Arc::unwrap_or_clone(header),
             whole: None,
             blocks,
@@ -140,10 +176,10 @@ fn parse_plain<'a>(
     delimiter: Option<u8>,
     name: &Path,
     options: &LoadOptions,
-) -> Option<Parsed<'a>> {
+) -> Result<Parsed<'a>, Unsupported> {
     use rayon::prelude::*;
-    let text = std::str::from_utf8(bytes).ok()?;
-    let (header, body) = Header::read(text, delimiter, name, options)?;
+    let text = std::str::from_utf8(bytes).map_err(|_| Unsupported::NotUtf8)?;
+    let (header, body) = Header::read(text, delimiter, name, options).ok_or(Unsupported::Other)?;
     let mut blocks: Vec<&'a str> = Vec::new();
     let mut start = 0;
     while start < text.len() {
@@ -151,15 +187,16 @@ fn parse_plain<'a>(
             Some(rest) => memchr::memchr(b'\n', rest).map_or(text.len(), |i| start + BLOCK + i + 1),
             None => text.len(),
         };
-        blocks.push(text.get(start..end)?);
+        blocks.push(text.get(start..end).ok_or(Unsupported::Other)?);
         start = end;
     }
     let chunks = blocks
         .par_iter()
         .enumerate()
         .map(|(i, block)| parse_chunk(block, if i == 0 { body } else { 0 }, &header))
-        .collect::<Option<Vec<_>>>()?;
-    Some(Parsed {
+        .collect::<Option<Vec<_>>>()
+        .ok_or(Unsupported::Other)?;
+    Ok(Parsed {
         header,
         whole: Some(text),
         blocks: blocks.into_iter().map(Cow::Borrowed).collect(),
@@ -683,8 +720,15 @@ impl Parsed<'_> {
         [customers, invoices, dates]
     }
 
-    /// Detects the date layout, applies the cleaning rules and builds the kept rows.
-    fn finish(mut self, name: &Path, gzip: bool, options: &LoadOptions) -> Option<Cleaned> {
+    /// Detects the date layout, applies the cleaning rules and builds the kept rows. `decoded`
+    /// says how text that was not UTF-8 was decoded first (and whether a byte-order mark went).
+    fn finish(
+        mut self,
+        name: &Path,
+        gzip: bool,
+        decoded: Option<(TextEncoding, bool)>,
+        options: &LoadOptions,
+    ) -> Option<Cleaned> {
         let rows_in: usize = self.chunks.iter().map(|c| c.facts.len()).sum();
         if rows_in == 0 {
             return None;
@@ -808,11 +852,12 @@ impl Parsed<'_> {
             roles,
             ..
         } = self.header;
+        let (encoding, bom) = decoded.unwrap_or((TextEncoding::Utf8, bom));
         let source = SourceInfo {
             path: name.to_path_buf(),
             format: FileFormat::Csv,
             gzip,
-            encoding: Some(TextEncoding::Utf8),
+            encoding: Some(encoding),
             delimiter: Some(delimiter as char),
             bom,
         };
@@ -1403,15 +1448,43 @@ CA-2016-1,30,T,1,2010-12-05 10:00:00,4,12348,France
         for text in [ragged, blank_line, quoted_newline, stray_quote] {
             assert!(!agree(text.as_bytes(), &options));
         }
-        let latin1: Vec<u8> = RETAIL.replacen("WHITE", "WH\u{c9}TE", 1).bytes().collect();
-        let latin1: Vec<u8> = encoding_rs::WINDOWS_1252
-            .encode(&String::from_utf8(latin1).unwrap())
-            .0
-            .into_owned();
-        assert!(!agree(&latin1, &options));
         let header_only = "InvoiceNo,Quantity,InvoiceDate,UnitPrice,CustomerID\n";
         assert!(!agree(header_only.as_bytes(), &options));
         assert!(!agree(b"", &options));
+    }
+
+    #[test]
+    fn other_encodings_are_decoded_whole_then_parsed() {
+        let text = RETAIL.replacen("WHITE HANGING", "WH\u{c9}TE \u{a3}5 HANGING", 1);
+        let latin1 = encoding_rs::WINDOWS_1252.encode(&text).0.into_owned();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&latin1).unwrap();
+        let latin1_gz = gz.finish().unwrap();
+        let mut utf16 = vec![0xFF, 0xFE];
+        utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        let detected = LoadOptions::default();
+        for bytes in [&latin1, &latin1_gz, &utf16] {
+            assert!(agree(bytes, &detected));
+        }
+        // A given encoding wins over detection, even on valid UTF-8.
+        for encoding in [TextEncoding::Windows1252, TextEncoding::Utf16] {
+            let forced = LoadOptions {
+                read: crate::data::source::ReadOptions {
+                    encoding: Some(encoding),
+                    ..Default::default()
+                },
+                ..Default::default()
+            };
+            agree(text.as_bytes(), &forced);
+        }
+        let forced_latin1 = LoadOptions {
+            read: crate::data::source::ReadOptions {
+                encoding: Some(TextEncoding::Windows1252),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        assert!(agree(text.as_bytes(), &forced_latin1));
     }
 
     #[test]
@@ -1497,7 +1570,7 @@ CA-2016-1,30,T,1,2010-12-05 10:00:00,4,12348,France
                     field(&["2011-01-01 10:00", "2011-01-02 11:30:00", "", "bad", "2011-13-01 00:00", "\"2011-02-03 04:05\""]),
                     field(&["1", "-2", "0", "2.5", "\"1,5\"", "abc", "", " ", "1e3", "inf", "(3)", "\"1,234.5\"", "007"]),
                     field(&["1", "0.5", "-1", "", "x", "\"2,5\"", " 3 "]),
-                    field(&["a", "", " b ", "\"c, d\"", "\"e \"\"f\"\"\"", "g  ", "\"\""]),
+                    field(&["a", "", " b ", "\"c, d\"", "\"e \"\"f\"\"\"", "g  ", "\"\"", "\u{a3}5 caf\u{e9}"]),
                 ),
                 1..30,
             ),
@@ -1506,6 +1579,7 @@ CA-2016-1,30,T,1,2010-12-05 10:00:00,4,12348,France
             final_newline in any::<bool>(),
             dedupe in any::<bool>(),
             keep_non_positive in any::<bool>(),
+            latin1 in any::<bool>(),
         ) {
             let end = if crlf { "\r\n" } else { "\n" };
             let mut csv = String::new();
@@ -1529,7 +1603,14 @@ CA-2016-1,30,T,1,2010-12-05 10:00:00,4,12348,France
                 },
                 ..Default::default()
             };
-            let (fast, loaded) = agree_or_fail(csv.as_bytes(), &options);
+            let bytes = if latin1 {
+                // Windows-1252 has no byte-order mark.
+                let csv = csv.trim_start_matches('\u{feff}');
+                encoding_rs::WINDOWS_1252.encode(csv).0.into_owned()
+            } else {
+                csv.into_bytes()
+            };
+            let (fast, loaded) = agree_or_fail(&bytes, &options);
             // Every generated file is well formed: only files that fail to load leave the fast path.
             prop_assert!(fast || !loaded);
         }

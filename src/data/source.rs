@@ -147,11 +147,7 @@ pub fn read_bytes(
 ) -> Result<RawTable> {
     let name = name.as_ref();
     let (bytes, gzip) = if bytes.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::with_capacity(inflated_size_hint(&bytes));
-        flate2::read::MultiGzDecoder::new(bytes.as_slice())
-            .read_to_end(&mut out)
-            .map_err(|e| Error::format(name, format!("the gzip stream is damaged: {e}")))?;
-        (out, true)
+        (inflate(name, &bytes)?, true)
     } else {
         (bytes, false)
     };
@@ -168,6 +164,15 @@ pub fn read_bytes(
             "Excel workbooks are read from a file path; save the workbook to disk first",
         )),
     }
+}
+
+/// Inflates a whole gzip stream (all members).
+pub(crate) fn inflate(name: &Path, gz: &[u8]) -> Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(inflated_size_hint(gz));
+    flate2::read::MultiGzDecoder::new(gz)
+        .read_to_end(&mut out)
+        .map_err(|e| Error::format(name, format!("the gzip stream is damaged: {e}")))?;
+    Ok(out)
 }
 
 /// How many bytes a gzip stream inflates to, for sizing the output once: growing a 45 MB buffer
@@ -277,7 +282,7 @@ fn read_csv(name: &Path, bytes: Vec<u8>, gzip: bool, options: &ReadOptions) -> R
 }
 
 /// Turns the file's bytes into UTF-8, removing a byte-order mark.
-fn decode_text(
+pub(crate) fn decode_text(
     name: &Path,
     bytes: Vec<u8>,
     forced: Option<TextEncoding>,
