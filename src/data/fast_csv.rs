@@ -28,7 +28,7 @@ use polars::prelude::*;
 
 use crate::data::clean::{self, DropReason, Facts, Present, ReasonCounts, cols};
 use crate::data::dates;
-use crate::data::numbers::parse_number;
+use crate::data::numbers::{Number, read_number};
 use crate::data::roles::ResolvedRoles;
 use crate::data::source::{FileFormat, SourceInfo, TextEncoding};
 use crate::data::transactions::{Cleaned, LoadOptions, text_roles};
@@ -582,7 +582,7 @@ impl Chunk {
         self.date.push(date);
         for &(k, column) in &layout.numbers {
             let [unparsable, missing, non_positive] = layout.number_reasons[k];
-            let number = match number(value(column).text) {
+            let number = match read_number(value(column).text) {
                 Number::Value(v) => {
                     if v <= 0.0 {
                         facts |= non_positive.bit();
@@ -805,6 +805,7 @@ impl Parsed<'_> {
         let kept = Kept {
             chunks: &self.chunks,
             keep: &keep,
+            rows: rows_in - counts.iter().sum::<usize>(),
         };
         let roles = &self.header.roles;
         let texts = text_roles(roles);
@@ -835,7 +836,7 @@ impl Parsed<'_> {
         );
         let mut columns = typed.ok()?;
         columns.extend(text_columns.ok()?);
-        let frame = DataFrame::new(kept.rows(), columns).ok()?;
+        let frame = DataFrame::new(kept.rows, columns).ok()?;
         let key = crate::frame::column_names(&frame);
         let frame = clean::drop_duplicates(frame, &options.rules, &key, &mut counts).ok()?;
         let accounting = clean::accounting(rows_in, frame.height(), counts);
@@ -878,13 +879,11 @@ impl Parsed<'_> {
 struct Kept<'p> {
     chunks: &'p [Chunk],
     keep: &'p [Vec<bool>],
+    /// How many rows are kept: the rows read less those a reason dropped.
+    rows: usize,
 }
 
 impl<'p> Kept<'p> {
-    fn rows(&self) -> usize {
-        self.keep.iter().flatten().filter(|k| **k).count()
-    }
-
     /// The kept values of one per-row vector, over all chunks in order.
     fn gather<T: Copy + Default + 'p>(self, values: impl Fn(&'p Chunk) -> &'p [T]) -> Vec<T> {
         let mut out = vec![T::default(); self.chunks.iter().map(|c| values(c).len()).sum()];
@@ -1004,8 +1003,8 @@ impl<'p> Kept<'p> {
             (0..texts.len())
                 .into_par_iter()
                 .map(|t| {
-                    let mut views = Vec::with_capacity(self.rows());
-                    let mut valid = Vec::with_capacity(self.rows());
+                    let mut views = Vec::with_capacity(self.rows);
+                    let mut valid = Vec::with_capacity(self.rows);
                     for (c, (chunk, keep)) in self.chunks.iter().zip(self.keep).enumerate() {
                         let (buffer, base) = located[c];
                         for (span, _) in chunk.text[t].iter().zip(keep).filter(|(_, k)| **k) {
@@ -1108,66 +1107,6 @@ impl<'p> Kept<'p> {
 
 fn too_large() -> PolarsError {
     polars_err!(ComputeError: "text block larger than 4 GiB")
-}
-
-/// A number field as the general path reads it: polars' parser on the raw text first (the same
-/// `fast_float2` call), then [`parse_number`] on the trimmed text for locale forms.
-enum Number {
-    Value(f64),
-    Missing,
-    Unparsable,
-}
-
-fn number(raw: &str) -> Number {
-    if let Some(value) = plain_decimal(raw.as_bytes()) {
-        return Number::Value(value);
-    }
-    if let Ok(value) = fast_float2::parse::<f64, _>(raw.as_bytes())
-        && value.is_finite()
-    {
-        return Number::Value(value);
-    }
-    let text = raw.trim();
-    if text.is_empty() {
-        return Number::Missing;
-    }
-    match parse_number(text) {
-        Some(value) => Number::Value(value),
-        None => Number::Unparsable,
-    }
-}
-
-/// `-?digits(.digits)?` with at most 15 digits in all, the way most quantities and prices are
-/// written, without the general parser: the digits make an integer below 2^53 and the decimals a
-/// power of ten up to 10^15, both exact in an `f64`, so one division gives the correctly rounded
-/// value, the same one fast_float2 finds (Clinger's fast path).
-fn plain_decimal(bytes: &[u8]) -> Option<f64> {
-    const POWERS: [f64; 16] = [
-        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-    ];
-    let (negative, digits) = match bytes.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        _ => (false, bytes),
-    };
-    let (whole, decimals) = match digits.iter().position(|&b| b == b'.') {
-        Some(dot) => (&digits[..dot], &digits[dot + 1..]),
-        None => (digits, &[][..]),
-    };
-    if whole.is_empty()
-        || (decimals.is_empty() && digits.len() != whole.len())
-        || whole.len() + decimals.len() > 15
-    {
-        return None;
-    }
-    let mut mantissa = 0u64;
-    for &b in whole.iter().chain(decimals) {
-        if !b.is_ascii_digit() {
-            return None;
-        }
-        mantissa = mantissa * 10 + u64::from(b - b'0');
-    }
-    let value = mantissa as f64 / POWERS[decimals.len()];
-    Some(if negative { -value } else { value })
 }
 
 /// One field's text and where the next field starts.
@@ -1508,50 +1447,6 @@ CA-2016-1,30,T,1,2010-12-05 10:00:00,4,12348,France
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         gz.write_all(csv.as_bytes()).unwrap();
         assert!(agree(&gz.finish().unwrap(), &LoadOptions::default()));
-    }
-
-    proptest! {
-        #[test]
-        fn plain_decimals_parse_as_fast_float2_does(
-            negative in any::<bool>(),
-            whole in "[0-9]{1,9}",
-            decimals in proptest::option::of("[0-9]{0,8}"),
-        ) {
-            let text = format!(
-                "{}{whole}{}",
-                if negative { "-" } else { "" },
-                decimals.map(|d| format!(".{d}")).unwrap_or_default()
-            );
-            let expected: Option<f64> = fast_float2::parse(text.as_bytes()).ok();
-            let got = plain_decimal(text.as_bytes());
-            if let Some(got) = got {
-                prop_assert_eq!(Some(got.to_bits()), expected.map(f64::to_bits), "{}", text);
-            }
-        }
-    }
-
-    #[test]
-    fn plain_decimals_leave_other_forms_to_the_general_parser() {
-        for text in [
-            "",
-            "-",
-            ".5",
-            "5.",
-            "+1",
-            "1e3",
-            "1.2.3",
-            "1,5",
-            " 1",
-            "1234567890123456",
-        ] {
-            assert_eq!(plain_decimal(text.as_bytes()), None, "{text}");
-        }
-        assert_eq!(
-            plain_decimal(b"-0").map(f64::to_bits),
-            Some((-0.0f64).to_bits())
-        );
-        assert_eq!(plain_decimal(b"2.55"), Some(2.55));
-        assert_eq!(plain_decimal(b"007.50"), Some(7.5));
     }
 
     fn field(choices: &'static [&'static str]) -> impl Strategy<Value = &'static str> {

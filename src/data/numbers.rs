@@ -55,9 +55,72 @@ pub fn parse_number(text: &str) -> Option<f64> {
     cleaned.parse::<f64>().ok().filter(|v| v.is_finite())
 }
 
+/// What a number field holds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Number {
+    Value(f64),
+    Missing,
+    Unparsable,
+}
+
+/// Reads a number field of a transaction file, the one rule both loading paths follow: plain
+/// numbers as polars' CSV cast reads them (the same `fast_float2` parser, on the raw text), then
+/// [`parse_number`] on the trimmed text for locale forms; blank text is missing.
+pub(crate) fn read_number(raw: &str) -> Number {
+    if let Some(value) = plain_decimal(raw.as_bytes()) {
+        return Number::Value(value);
+    }
+    if let Ok(value) = fast_float2::parse::<f64, _>(raw.as_bytes())
+        && value.is_finite()
+    {
+        return Number::Value(value);
+    }
+    let text = raw.trim();
+    if text.is_empty() {
+        return Number::Missing;
+    }
+    match parse_number(text) {
+        Some(value) => Number::Value(value),
+        None => Number::Unparsable,
+    }
+}
+
+/// `-?digits(.digits)?` with at most 15 digits in all, the way most quantities and prices are
+/// written, without the general parser: the digits make an integer below 2^53 and the decimals a
+/// power of ten up to 10^15, both exact in an `f64`, so one division gives the correctly rounded
+/// value, the same one fast_float2 finds (Clinger's fast path).
+fn plain_decimal(bytes: &[u8]) -> Option<f64> {
+    const POWERS: [f64; 16] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+    ];
+    let (negative, digits) = match bytes.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, bytes),
+    };
+    let (whole, decimals) = match digits.iter().position(|&b| b == b'.') {
+        Some(dot) => (&digits[..dot], &digits[dot + 1..]),
+        None => (digits, &[][..]),
+    };
+    if whole.is_empty()
+        || (decimals.is_empty() && digits.len() != whole.len())
+        || whole.len() + decimals.len() > 15
+    {
+        return None;
+    }
+    let mut mantissa = 0u64;
+    for &b in whole.iter().chain(decimals) {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        mantissa = mantissa * 10 + u64::from(b - b'0');
+    }
+    let value = mantissa as f64 / POWERS[decimals.len()];
+    Some(if negative { -value } else { value })
+}
+
 #[cfg(test)]
 mod tests {
-    use super::parse_number;
+    use super::{parse_number, plain_decimal};
 
     #[test]
     fn locales() {
@@ -74,5 +137,49 @@ mod tests {
         assert_eq!(parse_number("NaN"), None);
         assert_eq!(parse_number("inf"), None);
         assert_eq!(parse_number("12abc"), None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn plain_decimals_parse_as_fast_float2_does(
+            negative in proptest::prelude::any::<bool>(),
+            whole in "[0-9]{1,9}",
+            decimals in proptest::option::of("[0-9]{0,8}"),
+        ) {
+            let text = format!(
+                "{}{whole}{}",
+                if negative { "-" } else { "" },
+                decimals.map(|d| format!(".{d}")).unwrap_or_default()
+            );
+            let expected: Option<f64> = fast_float2::parse(text.as_bytes()).ok();
+            let got = plain_decimal(text.as_bytes());
+            if let Some(got) = got {
+                proptest::prop_assert_eq!(Some(got.to_bits()), expected.map(f64::to_bits), "{}", text);
+            }
+        }
+    }
+
+    #[test]
+    fn plain_decimals_leave_other_forms_to_the_general_parser() {
+        for text in [
+            "",
+            "-",
+            ".5",
+            "5.",
+            "+1",
+            "1e3",
+            "1.2.3",
+            "1,5",
+            " 1",
+            "1234567890123456",
+        ] {
+            assert_eq!(plain_decimal(text.as_bytes()), None, "{text}");
+        }
+        assert_eq!(
+            plain_decimal(b"-0").map(f64::to_bits),
+            Some((-0.0f64).to_bits())
+        );
+        assert_eq!(plain_decimal(b"2.55"), Some(2.55));
+        assert_eq!(plain_decimal(b"007.50"), Some(7.5));
     }
 }

@@ -27,7 +27,7 @@ use polars::prelude::*;
 
 use crate::data::clean::{self, CleaningRules, Present, cols};
 use crate::data::dates::{self, DateFormat};
-use crate::data::numbers::parse_number;
+use crate::data::numbers::{Number, read_number};
 use crate::data::roles::{ColumnRoles, ResolvedRoles};
 use crate::data::sanity::{SanityInputs, SanityReport};
 use crate::data::source::{FileFormat, RawTable, ReadOptions, SourceInfo, read_bytes, read_table};
@@ -546,34 +546,23 @@ fn number_column(frame: &DataFrame, source: &str, name: &str) -> Result<(Column,
         return Ok((values, bad.into_column()));
     }
     let text = column.cast(&DataType::String)?;
-    let text = text.str()?;
-    // polars' own parser handles plain numbers fast; locale forms get a second look.
-    let fast = text.cast_with_options(
-        &DataType::Float64,
-        polars::chunked_array::cast::CastOptions::NonStrict,
-    )?;
-    let fast = fast.f64()?;
     let mut bad = Vec::with_capacity(text.len());
-    let values: Float64Chunked = fast
+    let values: Float64Chunked = text
+        .str()?
         .iter()
-        .enumerate()
-        .map(|(row, parsed)| match parsed {
-            // Parsed means the text was not empty: no need to look at it again.
-            Some(v) if v.is_finite() => {
+        .map(|raw| match raw.map(read_number) {
+            Some(Number::Value(v)) => {
                 bad.push(false);
                 Some(v)
             }
-            _ => match text.get(row).map(str::trim).filter(|s| !s.is_empty()) {
-                None => {
-                    bad.push(false);
-                    None
-                }
-                Some(s) => {
-                    let parsed = parse_number(s);
-                    bad.push(parsed.is_none());
-                    parsed
-                }
-            },
+            None | Some(Number::Missing) => {
+                bad.push(false);
+                None
+            }
+            Some(Number::Unparsable) => {
+                bad.push(true);
+                None
+            }
         })
         .collect();
     Ok((
