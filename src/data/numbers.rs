@@ -66,6 +66,7 @@ pub(crate) enum Number {
 /// Reads a number field of a transaction file, the one rule both loading paths follow: plain
 /// numbers as polars' CSV cast reads them (the same `fast_float2` parser, on the raw text), then
 /// [`parse_number`] on the trimmed text for locale forms; blank text is missing.
+#[inline]
 pub(crate) fn read_number(raw: &str) -> Number {
     if let Some(value) = plain_decimal(raw.as_bytes()) {
         return Number::Value(value);
@@ -89,6 +90,7 @@ pub(crate) fn read_number(raw: &str) -> Number {
 /// written, without the general parser: the digits make an integer below 2^53 and the decimals a
 /// power of ten up to 10^15, both exact in an `f64`, so one division gives the correctly rounded
 /// value, the same one fast_float2 finds (Clinger's fast path).
+#[inline]
 fn plain_decimal(bytes: &[u8]) -> Option<f64> {
     const POWERS: [f64; 16] = [
         1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
