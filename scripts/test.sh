@@ -15,9 +15,11 @@ cargo clippy --release --all-targets -- -D warnings
 echo "== cargo test"
 cargo test --release
 echo "== pandas and scikit-learn fixtures are reproducible"
+.venv/bin/python tests/reference/test_fixture_compare.py
 .venv/bin/python tests/reference/rfm_parity.py --check
 .venv/bin/python tests/reference/cluster_metrics.py --check
 .venv/bin/python tests/reference/cluster_models.py --check
+.venv/bin/python tests/reference/make_format_fixtures.py --check
 echo "== reports in headless Chromium"
 BIN="$CARGO_TARGET_DIR/release/custseg"
 OUT="$ROOT/target/browser"
