@@ -7,11 +7,13 @@ use std::path::PathBuf;
 /// Messages are written for the person at the keyboard: they name the file, the column and the fix.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// The input file could not be opened or read.
-    #[error("cannot read {path}: {source}")]
+    /// A file could not be opened, read, written or moved into place.
+    #[error("cannot {action} {}: {source}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
+        /// What was being done: "read", "write", "create", ...
+        action: &'static str,
         /// The operating-system error.
         source: std::io::Error,
     },
@@ -25,16 +27,17 @@ pub enum Error {
     },
     /// A column role (customer, date, ...) could not be resolved to a column of the file.
     #[error(
-        "{path}: no column for the {role} role{hint}. The file has the columns: {available}. \
-         Name the column with --{flag} COLUMN."
+        "{}: no column for the {role} role{hint}. The file has the columns: {available}. \
+         Set `{setting}` to the column's name.",
+        path.display()
     )]
     MissingRole {
         /// The file.
         path: PathBuf,
         /// The role that could not be resolved.
         role: &'static str,
-        /// The CLI flag that sets it.
-        flag: &'static str,
+        /// The setting that names its column, e.g. `ColumnRoles::customer`.
+        setting: &'static str,
         /// Extra explanation (may be empty).
         hint: String,
         /// The file's columns, comma-separated.
@@ -59,7 +62,7 @@ pub enum Error {
         message: String,
     },
     /// A parameter is outside its valid range.
-    #[error("invalid parameter {name}: {message}")]
+    #[error("invalid `{name}`: {message}")]
     InvalidParameter {
         /// The parameter.
         name: &'static str,
@@ -85,23 +88,71 @@ pub enum Error {
         /// What went wrong.
         message: String,
     },
-    /// An error from polars that custseg could not attribute more precisely.
-    #[error("data frame operation failed: {0}")]
-    Polars(#[from] polars::error::PolarsError),
+    /// An error from polars while custseg was doing something it names.
+    #[error("{doing} failed in polars: {source}")]
+    Polars {
+        /// What custseg was doing, e.g. "computing RFM values".
+        doing: std::borrow::Cow<'static, str>,
+        /// polars' error.
+        source: polars::error::PolarsError,
+    },
+}
+
+/// What a polars error becomes when no step has named itself yet; [`Context::doing`] replaces it.
+const UNNAMED_STEP: &str = "a data frame operation";
+
+impl From<polars::error::PolarsError> for Error {
+    fn from(source: polars::error::PolarsError) -> Self {
+        Error::Polars {
+            doing: UNNAMED_STEP.into(),
+            source,
+        }
+    }
+}
+
+/// Names the step a polars error happened in: `rfm_values(&tx).doing("computing RFM values")?`.
+pub trait Context<T> {
+    /// A polars error from this result (or one that surfaced through custseg without a step's
+    /// name) now says that it happened while `what`.
+    fn doing(self, what: impl Into<std::borrow::Cow<'static, str>>) -> Result<T>;
+}
+
+impl<T, E: Into<Error>> Context<T> for std::result::Result<T, E> {
+    fn doing(self, what: impl Into<std::borrow::Cow<'static, str>>) -> Result<T> {
+        self.map_err(|e| match e.into() {
+            Error::Polars { doing, source } if doing == UNNAMED_STEP => Error::Polars {
+                doing: what.into(),
+                source,
+            },
+            other => other,
+        })
+    }
 }
 
 /// Result alias used throughout custseg.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
+    /// A failure to read `path`.
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
+            action: "read",
             source,
         }
     }
 
-    pub(crate) fn format(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+    /// A failure to write `path` (or to create it, or to move it into place).
+    pub fn write(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            action: "write",
+            source,
+        }
+    }
+
+    /// A file that is not in a form custseg can read, with what is wrong and how to fix it.
+    pub fn format(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
         Error::Format {
             path: path.into(),
             message: message.into(),
@@ -120,7 +171,9 @@ impl Error {
         }
     }
 
-    pub(crate) fn param(name: &'static str, message: impl Into<String>) -> Self {
+    /// An invalid parameter: `name` is the setting in the caller's words (for the library,
+    /// `RfmParams::weights`; for the command line, `--weights`).
+    pub fn param(name: &'static str, message: impl Into<String>) -> Self {
         Error::InvalidParameter {
             name,
             message: message.into(),

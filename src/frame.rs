@@ -64,13 +64,7 @@ pub fn text_table(frame: &DataFrame) -> String {
         let line: Vec<String> = row
             .iter()
             .enumerate()
-            .map(|(i, c)| {
-                if numeric[i] {
-                    format!("{c:>w$}", w = widths[i])
-                } else {
-                    format!("{c:<w$}", w = widths[i])
-                }
-            })
+            .map(|(i, c)| pad(c, widths[i], numeric[i]))
             .collect();
         out.push_str(line.join("  ").trim_end());
         out.push('\n');
@@ -81,6 +75,19 @@ pub fn text_table(frame: &DataFrame) -> String {
         }
     }
     out
+}
+
+/// `text` padded with spaces to `width` characters, on the left when `right_align`.
+///
+/// Written out because `format!`'s width argument panics above 65,535, and a table cell (a long
+/// country name, a segment name) can be longer than that.
+fn pad(text: &str, width: usize, right_align: bool) -> String {
+    let fill = " ".repeat(width.saturating_sub(text.chars().count()));
+    if right_align {
+        fill + text
+    } else {
+        format!("{text}{fill}")
+    }
 }
 
 fn value_is_numeric(dtype: &DataType) -> bool {

@@ -19,10 +19,17 @@ pub mod data;
 pub mod display;
 pub mod error;
 pub mod features;
+pub mod format;
 pub mod frame;
+pub mod matrix;
 pub mod prelude;
 pub mod report;
 pub mod rfm;
 pub mod stats;
 
 pub use error::{Error, Result};
+
+/// The README's examples, compiled as doctests so that they cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -17,8 +17,8 @@ pub use crate::chart::trend::monthly_trend;
 pub use crate::cluster::profile::{ClusterProfiles, CrossTab};
 pub use crate::cluster::selection::{Selection, SelectionParams, select};
 pub use crate::cluster::{
-    ClusterModel, Clustering, Matrix, calinski_harabasz_score, davies_bouldin_score,
-    silhouette_samples, silhouette_score,
+    ClusterModel, Clustering, calinski_harabasz_score, davies_bouldin_score, silhouette_samples,
+    silhouette_score,
 };
 pub use crate::data::clean::{CleaningRules, DropReason, RowAccounting};
 pub use crate::data::dates::DateFormat;
@@ -31,4 +31,6 @@ pub use crate::error::{Error, Result};
 pub use crate::features::matrix::FeatureMatrix;
 pub use crate::features::pca::{Projection, project_2d};
 pub use crate::features::transform::{Pipeline, Step};
+pub use crate::format::NumberFormat;
+pub use crate::matrix::Matrix;
 pub use crate::rfm::{RfmParams, RfmTable, ScoringMethod, SegmentMap, SegmentSummary};

@@ -5,10 +5,11 @@ mod common;
 
 use common::*;
 use custseg::cluster::metrics::{
-    Matrix, calinski_harabasz_score, davies_bouldin_score, silhouette_samples, silhouette_score,
+    calinski_harabasz_score, davies_bouldin_score, silhouette_samples, silhouette_score,
     silhouette_scores,
 };
 use custseg::features::transform::{Pipeline, Step};
+use custseg::matrix::Matrix;
 
 fn bits(value: &serde_json::Value) -> Vec<f64> {
     fn walk(v: &serde_json::Value, out: &mut Vec<f64>) {

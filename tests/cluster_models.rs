@@ -5,12 +5,13 @@
 mod common;
 
 use common::*;
+use custseg::cluster::NOISE;
 use custseg::cluster::dbscan::DbscanParams;
 use custseg::cluster::gmm::GmmParams;
 use custseg::cluster::hierarchical::{HierarchicalParams, Linkage};
 use custseg::cluster::spectral::SpectralParams;
-use custseg::cluster::{Matrix, NOISE};
 use custseg::features::pca::project_2d;
+use custseg::matrix::Matrix;
 use serde_json::Value;
 
 fn cases() -> Value {

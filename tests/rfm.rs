@@ -189,7 +189,7 @@ fn summary_by_dimension_counts_each_customer_once_under_its_main_value() {
         .segment_summary_by(&tx, "Region")
         .unwrap_err()
         .to_string();
-    assert!(err.contains("--dimension Region"), "{err}");
+    assert!(err.contains("`ColumnRoles::dimensions`"), "{err}");
 }
 
 #[test]

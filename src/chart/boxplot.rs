@@ -2,10 +2,10 @@
 
 use plotters::prelude::*;
 
-use crate::chart::histogram::compact;
 use crate::chart::theme::{self, FONT, INK, LABEL_SIZE, TITLE_SIZE, WIDTH};
 use crate::chart::{Chart, category_axis, drawing_error, svg_chart, top_down_label};
 use crate::error::{Error, Result};
+use crate::format::compact;
 use crate::frame::{float_values, text_values};
 use crate::rfm::RfmTable;
 use crate::stats::quantile_sorted;

@@ -11,7 +11,6 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::chart::histogram::compact;
 use crate::chart::theme::{self, FONT, INK, LABEL_SIZE, WIDTH};
 use crate::chart::{Chart, drawing_error, svg_chart, titled};
 use crate::cluster::NOISE;
@@ -19,7 +18,8 @@ use crate::cluster::profile::{ClusterProfile, ClusterProfiles};
 use crate::cluster::selection::{Selection, SelectionRow};
 use crate::error::{Error, Result};
 use crate::features::pca::Projection;
-use crate::report::format::NumberFormat;
+use crate::format::NumberFormat;
+use crate::format::compact;
 
 /// Most points the PCA scatter draws.
 pub const MAX_SCATTER_POINTS: usize = 5_000;

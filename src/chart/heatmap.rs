@@ -3,10 +3,10 @@
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::chart::histogram::compact;
 use crate::chart::theme::{self, FONT, INK, LABEL_SIZE, TITLE_SIZE};
 use crate::chart::{Chart, drawing_error, svg_chart};
 use crate::error::{Error, Result};
+use crate::format::compact;
 use crate::frame::float_values;
 use crate::rfm::RfmTable;
 

@@ -5,6 +5,7 @@ use plotters::prelude::*;
 use crate::chart::theme::{self, FONT, INK, LABEL_SIZE, WIDTH};
 use crate::chart::{Chart, drawing_error, svg_chart, titled};
 use crate::error::Result;
+use crate::format::compact;
 use crate::frame::float_values;
 use crate::rfm::RfmTable;
 
@@ -86,20 +87,4 @@ pub(crate) fn bins(values: &[f64], count: usize) -> (Vec<f64>, Vec<usize>) {
         counts[i] += 1;
     }
     (edges, counts)
-}
-
-/// 1234567 -> "1.2M", 12345 -> "12k", 12.5 -> "12.5".
-pub fn compact(x: f64) -> String {
-    let a = x.abs();
-    if a >= 1e6 {
-        format!("{:.1}M", x / 1e6)
-    } else if a >= 1e4 {
-        format!("{:.0}k", x / 1e3)
-    } else if a >= 1e3 {
-        format!("{:.1}k", x / 1e3)
-    } else if a >= 10.0 || x == x.trunc() {
-        format!("{x:.0}")
-    } else {
-        format!("{x:.1}")
-    }
 }

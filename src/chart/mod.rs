@@ -118,8 +118,8 @@ pub(crate) fn titled<'a>(
 }
 
 /// Turns a plotters error into ours.
-pub(crate) fn drawing_error<E: std::fmt::Debug>(error: E) -> Error {
-    Error::Chart(format!("{error:?}"))
+pub(crate) fn drawing_error<E: std::fmt::Display>(error: E) -> Error {
+    Error::Chart(error.to_string())
 }
 
 /// Makes plotters' fixed-size SVG scale to its container: the fixed width and height give way to

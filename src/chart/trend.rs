@@ -2,11 +2,11 @@
 
 use plotters::prelude::*;
 
-use crate::chart::histogram::compact;
 use crate::chart::theme::{self, FONT, INK, LABEL_SIZE, WIDTH};
 use crate::chart::{Chart, drawing_error, svg_chart, titled};
 use crate::data::sanity::SanityReport;
 use crate::error::Result;
+use crate::format::compact;
 
 /// Two stacked line charts over the months of the kept data: revenue and distinct active
 /// customers. Months without data show as zero, so gaps are visible.

@@ -14,7 +14,7 @@ use custseg::error::Error;
 /// The input file and how to read it.
 #[derive(Debug, Args)]
 pub struct InputArgs {
-    /// Transaction file (.csv, .csv.gz, .tsv, .parquet, .xlsx). Default: the bundled Online Retail data.
+    /// Transaction file (.csv, .csv.gz, .tsv, .txt, .parquet, .xlsx), or - for standard input. Default: the bundled Online Retail data.
     pub input: Option<PathBuf>,
 
     /// Customer id column [auto: CustomerID, Customer ID, CUST_CODE, customer_id, ...]
@@ -55,9 +55,17 @@ pub struct InputArgs {
     /// Text encoding: utf-8, utf-16, latin1 (= iso-8859-1, windows-1252) [default: detected]
     #[arg(long, help_heading = "Reading")]
     pub encoding: Option<String>,
-    /// Field delimiter, e.g. ';' or '\t' [default: detected from the header]
+    /// Field delimiter, e.g. ';' or '\t', or 'space' for whitespace-aligned columns [default: detected from the header]
     #[arg(long, help_heading = "Reading")]
     pub delimiter: Option<String>,
+    /// Column names for a text file without a header line (its first line is then data), e.g. customer_id,date,quantity,amount
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "NAME,NAME,..",
+        help_heading = "Reading"
+    )]
+    pub columns: Vec<String>,
     /// Excel worksheet [default: the first]
     #[arg(long, help_heading = "Reading")]
     pub sheet: Option<String>,
@@ -77,6 +85,12 @@ pub struct InputArgs {
     /// Drop rows that repeat an earlier row exactly
     #[arg(long, help_heading = "Cleaning")]
     pub drop_duplicates: bool,
+    /// Rows dated before this day are dropped as out of range [default: 1900-01-01]
+    #[arg(long, value_name = "YYYY-MM-DD", help_heading = "Cleaning")]
+    pub earliest_date: Option<chrono::NaiveDate>,
+    /// Rows dated after this day are dropped as out of range [default: 2100-12-31]
+    #[arg(long, value_name = "YYYY-MM-DD", help_heading = "Cleaning")]
+    pub latest_date: Option<chrono::NaiveDate>,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -92,12 +106,17 @@ impl InputArgs {
         let delimiter = match self.delimiter.as_deref() {
             None => None,
             Some("\\t") | Some("tab") => Some('\t'),
+            Some("space") | Some("whitespace") => Some(' '),
             Some(d) if d.chars().count() == 1 => d.chars().next(),
             Some(d) => {
-                return Err(Error::InvalidParameter {
-                    name: "delimiter",
-                    message: format!("give one character (or \\t for tab), not {d:?}"),
-                });
+                return Err(Error::param(
+                    "--delimiter",
+                    format!(
+                        "give one character (\\t for tab, space for whitespace-aligned \
+                         columns), not \"{}\"",
+                        custseg::format::shorten(d, 40)
+                    ),
+                ));
             }
         };
         let date_format = self
@@ -119,6 +138,7 @@ impl InputArgs {
                     .transpose()?,
                 delimiter,
                 sheet: self.sheet.clone(),
+                column_names: self.columns.clone(),
             },
             roles: ColumnRoles {
                 customer: self.customer.clone(),
@@ -147,6 +167,8 @@ impl InputArgs {
             drop_non_positive_quantity: base.drop_non_positive_quantity && !self.keep_non_positive,
             drop_non_positive_price: base.drop_non_positive_price && !self.keep_non_positive,
             drop_duplicates: base.drop_duplicates || self.drop_duplicates,
+            earliest_date: self.earliest_date.unwrap_or(base.earliest_date),
+            latest_date: self.latest_date.unwrap_or(base.latest_date),
         }
     }
 

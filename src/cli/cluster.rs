@@ -5,21 +5,22 @@ use std::path::PathBuf;
 
 use clap::Args;
 use custseg::Result;
+use custseg::cluster::ClusterModel;
 use custseg::cluster::dbscan::DbscanParams;
 use custseg::cluster::hierarchical::Linkage;
 use custseg::cluster::kmeans::KMeansParams;
 use custseg::cluster::profile::ClusterProfiles;
 use custseg::cluster::selection::{SelectionParams, select};
-use custseg::cluster::{ClusterModel, Matrix};
 use custseg::error::Error;
 use custseg::features::matrix::FeatureMatrix;
 use custseg::features::transform::Step;
 use custseg::frame::column_names;
+use custseg::matrix::Matrix;
 use custseg::rfm::RfmParams;
 
 use super::Timings;
 use super::args::InputArgs;
-use super::rfm::write_frame;
+use super::output::{check_table_output, write_frame};
 
 /// Arguments of `custseg cluster`.
 #[derive(Debug, Args)]
@@ -93,13 +94,24 @@ pub struct ClusterArgs {
 
 /// Parses `2..10`, `2..=10` or `4`.
 fn parse_k(text: &str) -> Result<RangeInclusive<usize>> {
-    let bad = || Error::InvalidParameter {
-        name: "k",
-        message: format!("give a range such as 2..10 or one number, not {text:?}"),
+    let bad = || {
+        Error::param(
+            "--k",
+            format!("give a range such as 2..10 or one number, not \"{text}\""),
+        )
     };
     let number = |t: &str| t.trim().parse::<usize>().map_err(|_| bad());
     match text.split_once("..") {
-        Some((a, b)) => Ok(number(a)?..=number(b.trim_start_matches('='))?),
+        Some((a, b)) => {
+            let (a, b) = (number(a)?, number(b.trim_start_matches('='))?);
+            if a > b {
+                return Err(Error::param(
+                    "--k",
+                    format!("{text} is an empty range: give the smaller number first, {b}..{a}"),
+                ));
+            }
+            Ok(a..=b)
+        }
         None => {
             let k = number(text)?;
             Ok(k..=k)
@@ -161,18 +173,23 @@ impl ClusterArgs {
         let id = options
             .roles
             .resolve_customer(&name_refs, &raw.source.path)?;
-        let matrix = FeatureMatrix::from_frame(&raw.frame, &id, &columns, steps).map_err(|e| {
-            Error::InvalidParameter {
-                name: "features",
-                message: format!("{e} (in {})", raw.source.path.display()),
-            }
-        })?;
+        let matrix = FeatureMatrix::from_frame(&raw.frame, &id, &columns, steps)
+            .map_err(|e| Error::format(&raw.source.path, e.to_string()))?;
         timings.mark("features");
         Ok(matrix)
     }
 }
 
 pub fn run(args: &ClusterArgs, timings: &mut Timings) -> Result<()> {
+    let input = args.input.input.as_deref();
+    for path in [&args.selection, &args.output].into_iter().flatten() {
+        let flag = if Some(path) == args.output.as_ref() {
+            "--output"
+        } else {
+            "--selection"
+        };
+        check_table_output(path, flag, input)?;
+    }
     let ks = parse_k(&args.k)?;
     let steps = args.steps()?;
     let models = args.models(*ks.start())?;
@@ -220,5 +237,7 @@ mod tests {
         assert_eq!(parse_k("2..=4").unwrap(), 2..=4);
         assert_eq!(parse_k("4").unwrap(), 4..=4);
         assert!(parse_k("two").is_err());
+        let m = parse_k("10..2").unwrap_err().to_string();
+        assert!(m.contains("`--k`") && m.contains("2..10"), "{m}");
     }
 }

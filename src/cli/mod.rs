@@ -3,6 +3,7 @@
 
 mod args;
 mod cluster;
+mod output;
 mod report;
 mod rfm;
 mod sanity;
@@ -82,12 +83,32 @@ impl Timings {
 pub(crate) fn out(text: impl std::fmt::Display) -> custseg::Result<()> {
     use std::io::Write;
     match write!(std::io::stdout().lock(), "{text}") {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(custseg::Error::Io {
-            path: "standard output".into(),
-            source: e,
-        }),
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(custseg::Error::write("standard output", e))
+        }
         _ => Ok(()),
     }
+}
+
+/// Says on standard error how many rows cleaning dropped and why, so that a command whose output
+/// goes to a file (`rfm --output`) does not lose rows without a word; `sanity` shows the details.
+pub(crate) fn note_dropped_rows(transactions: &custseg::data::transactions::Transactions) {
+    let accounting = &transactions.sanity().accounting;
+    if accounting.dropped.is_empty() {
+        return;
+    }
+    let reasons: Vec<String> = accounting
+        .dropped
+        .iter()
+        .map(|(reason, rows)| format!("{rows} {}", reason.label()))
+        .collect();
+    eprintln!(
+        "note: kept {} of {} rows; dropped {} ({}); `custseg sanity` shows the details",
+        accounting.rows_kept,
+        accounting.rows_in,
+        accounting.rows_dropped(),
+        reasons.join(", ")
+    );
 }
 
 /// Parses arguments, runs the command, and turns errors into a message and exit code 1.
@@ -108,8 +129,82 @@ pub fn run() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", in_flags(&e.to_string()));
             ExitCode::FAILURE
         }
+    }
+}
+
+/// The library's settings and the flags that set them. Library messages name settings in the
+/// API's words (`ColumnRoles::customer`), which mean nothing at a shell prompt.
+const FLAGS: &[(&str, &str)] = &[
+    ("ColumnRoles::customer", "--customer"),
+    ("ColumnRoles::invoice", "--invoice"),
+    ("ColumnRoles::date", "--date"),
+    ("ColumnRoles::quantity", "--quantity"),
+    ("ColumnRoles::price", "--price"),
+    ("ColumnRoles::amount", "--amount"),
+    ("ColumnRoles::product", "--product"),
+    ("ColumnRoles::description", "--description"),
+    ("ColumnRoles::dimensions", "--dimension"),
+    ("ReadOptions::delimiter", "--delimiter"),
+    ("ReadOptions::encoding", "--encoding"),
+    ("ReadOptions::format", "--format"),
+    ("ReadOptions::sheet", "--sheet"),
+    ("ReadOptions::column_names", "--columns"),
+    ("LoadOptions::date_format", "--date-format"),
+    (
+        "CleaningRules::cancellation_pattern",
+        "--cancellation-pattern",
+    ),
+    ("CleaningRules::earliest_date", "--earliest-date"),
+    ("CleaningRules::latest_date", "--latest-date"),
+    ("ScoringMethod::Quantiles::bins", "--bins"),
+    (
+        "ScoringMethod::Thresholds",
+        "--recency-cuts, --frequency-cuts and --monetary-cuts",
+    ),
+    ("RfmParams::weights", "--weights"),
+    ("RfmParams::segments", "--segments"),
+    ("RfmParams::snapshot", "--snapshot"),
+    ("SelectionParams::ks", "--k"),
+    ("SelectionParams::silhouette_sample", "--silhouette-sample"),
+    ("SelectionParams::models", "--model"),
+    ("ClusterModel::named", "--model"),
+    ("KMeansParams::n_init", "--n-init"),
+    ("DbscanParams::eps", "--eps"),
+    ("DbscanParams::min_samples", "--min-samples"),
+    ("HierarchicalParams::linkage", "--linkage"),
+    ("SpectralParams::gamma", "--gamma"),
+    ("Step", "--transform"),
+    ("FeatureMatrix::from_frame columns", "--features"),
+    ("RfmParams::fit", "--features rfm"),
+];
+
+/// A library message in the command line's words: every `` `Setting` `` becomes `` `--flag` ``.
+pub(crate) fn in_flags(message: &str) -> String {
+    let mut text = message.to_string();
+    for (setting, flag) in FLAGS {
+        text = text.replace(&format!("`{setting}`"), &format!("`{flag}`"));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn library_settings_read_as_flags() {
+        let message = "no column for the customer role. Set `ColumnRoles::customer` to the \
+                       column's name; or set `ColumnRoles::quantity` and `ColumnRoles::price`";
+        assert_eq!(
+            in_flags(message),
+            "no column for the customer role. Set `--customer` to the column's name; or set \
+             `--quantity` and `--price`"
+        );
+        // Only whole, quoted settings are replaced.
+        assert_eq!(in_flags("a Step of `Steps`"), "a Step of `Steps`");
+        assert_eq!(in_flags("`Step`"), "`--transform`");
     }
 }

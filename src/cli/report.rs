@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use custseg::Result;
 use custseg::data::transactions::Transactions;
-use custseg::error::Error;
 use custseg::report::build::{Templates, render_report};
 use custseg::report::config::StudyConfig;
 use custseg::report::playbooks::Playbooks;
@@ -13,6 +12,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::Timings;
 use super::args::InputArgs;
+use super::output::{check_output, write_text};
 
 /// Arguments of `custseg report`.
 #[derive(Debug, Args)]
@@ -92,6 +92,9 @@ impl ReportArgs {
         config.read.encoding = read.encoding.or(config.read.encoding);
         config.read.delimiter = read.delimiter.or(config.read.delimiter);
         config.read.sheet = read.sheet.or(config.read.sheet.take());
+        if !read.column_names.is_empty() {
+            config.read.column_names = read.column_names;
+        }
         if input.date_format.is_some() {
             config.date_format = input.date_format.clone();
         }
@@ -125,6 +128,9 @@ fn stem(path: &Path) -> String {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    if name == custseg::data::source::STDIN {
+        return "standard-input".to_string();
+    }
     let name = name.trim_end_matches(".gz");
     name.rsplit_once('.').map_or(name, |(s, _)| s).to_string()
 }
@@ -135,6 +141,12 @@ pub fn run(args: &ReportArgs, timings: &mut Timings) -> Result<()> {
         super::out(config.to_toml()?)?;
         return Ok(());
     }
+    check_output(
+        &args.output_path(&config),
+        "--output",
+        &["html", "htm"],
+        config.input.as_deref().as_slice(),
+    )?;
     // Drawn only on a terminal: indicatif hides itself when stderr is not one.
     let progress = ProgressBar::new_spinner();
     progress.set_style(
@@ -160,16 +172,7 @@ pub fn run(args: &ReportArgs, timings: &mut Timings) -> Result<()> {
     let html = render_report(&config, &transactions, &templates)?;
     timings.mark("report");
     let output = args.output_path(&config);
-    if let Some(parent) = output.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(|e| Error::Io {
-            path: parent.to_path_buf(),
-            source: e,
-        })?;
-    }
-    std::fs::write(&output, html).map_err(|e| Error::Io {
-        path: output.clone(),
-        source: e,
-    })?;
+    write_text(&output, &html)?;
     timings.mark("write");
     progress.finish_and_clear();
     eprintln!("wrote {}", output.display());

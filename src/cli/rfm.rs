@@ -1,16 +1,16 @@
 //! `custseg rfm`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use chrono::NaiveDate;
 use clap::Args;
 use custseg::Result;
 use custseg::error::Error;
 use custseg::rfm::{RfmParams, ScoringMethod, SegmentMap};
-use polars::prelude::*;
 
 use super::Timings;
 use super::args::InputArgs;
+use super::output::{check_table_output, write_frame};
 
 /// Arguments of `custseg rfm`.
 #[derive(Debug, Args)]
@@ -90,11 +90,15 @@ impl RfmArgs {
                 monetary: self.monetary_cuts.clone(),
             }
         };
-        let [r, f, m] =
-            <[f64; 3]>::try_from(self.weights.as_slice()).map_err(|_| Error::InvalidParameter {
-                name: "weights",
-                message: format!("give three numbers R,F,M, got {:?}", self.weights),
-            })?;
+        let [r, f, m] = <[f64; 3]>::try_from(self.weights.as_slice()).map_err(|_| {
+            Error::param(
+                "--weights",
+                format!(
+                    "give three numbers R,F,M, got {} number(s)",
+                    self.weights.len()
+                ),
+            )
+        })?;
         let mut params = RfmParams::new()
             .scoring(scoring)
             .segments(segments)
@@ -110,6 +114,9 @@ impl RfmArgs {
 pub fn run(args: &RfmArgs, timings: &mut Timings) -> Result<()> {
     let params = args.params()?;
     let options = args.input.load_options()?;
+    if let Some(path) = &args.output {
+        check_table_output(path, "--output", args.input.input.as_deref())?;
+    }
     let transactions = args.input.load(&options)?;
     timings.mark("load");
     let table = params.fit(&transactions)?;
@@ -119,6 +126,10 @@ pub fn run(args: &RfmArgs, timings: &mut Timings) -> Result<()> {
             let mut frame = table.export_frame()?;
             write_frame(&mut frame, path)?;
             timings.mark("write");
+            super::note_dropped_rows(&transactions);
+            for note in &table.scoring().fallbacks {
+                eprintln!("note: {note}");
+            }
         }
         None => {
             let a = &transactions.sanity().accounting;
@@ -158,23 +169,4 @@ pub fn run(args: &RfmArgs, timings: &mut Timings) -> Result<()> {
         }
     }
     Ok(())
-}
-
-pub(crate) fn write_frame(frame: &mut DataFrame, path: &Path) -> Result<()> {
-    let file = std::fs::File::create(path).map_err(|e| Error::Io {
-        path: path.to_path_buf(),
-        source: e,
-    })?;
-    let parquet = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
-    let written = if parquet {
-        ParquetWriter::new(file).finish(frame).map(|_| ())
-    } else {
-        CsvWriter::new(file).include_header(true).finish(frame)
-    };
-    written.map_err(|e| Error::Format {
-        path: path.to_path_buf(),
-        message: format!("cannot write: {e}"),
-    })
 }

@@ -6,9 +6,9 @@
 use linfa::prelude::*;
 use linfa_clustering::Dbscan;
 
-use crate::cluster::metrics::Matrix;
 use crate::cluster::model::NOISE;
 use crate::error::{Error, Result};
+use crate::matrix::Matrix;
 
 /// Checked parameters of DBSCAN.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,13 +48,13 @@ impl DbscanParams {
     pub fn check(&self) -> Result<()> {
         if !(self.eps.is_finite() && self.eps > 0.0) {
             return Err(Error::param(
-                "eps",
+                "DbscanParams::eps",
                 format!("must be a positive distance, got {}", self.eps),
             ));
         }
         if self.min_samples < 2 {
             return Err(Error::param(
-                "min_samples",
+                "DbscanParams::min_samples",
                 format!(
                     "must be at least 2 (1 would make every sample a cluster), got {}",
                     self.min_samples

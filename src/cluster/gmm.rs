@@ -7,9 +7,9 @@ use linfa_clustering::GaussianMixtureModel;
 use rand_xoshiro::Xoshiro256Plus;
 use rand_xoshiro::rand_core::SeedableRng;
 
-use crate::cluster::metrics::Matrix;
 use crate::cluster::model::check_k;
 use crate::error::{Error, Result};
+use crate::matrix::Matrix;
 
 /// Checked parameters of a Gaussian mixture fit.
 #[derive(Debug, Clone, PartialEq)]
@@ -70,13 +70,13 @@ impl GmmParams {
         check_k(self.k, samples)?;
         if self.n_init == 0 || self.max_iter == 0 {
             return Err(Error::param(
-                "n_init",
+                "GmmParams::n_init",
                 "n_init and max_iter must be at least 1",
             ));
         }
         if !(self.tol.is_finite() && self.tol > 0.0) {
             return Err(Error::param(
-                "tol",
+                "GmmParams::tol",
                 format!("must be finite and positive, got {}", self.tol),
             ));
         }

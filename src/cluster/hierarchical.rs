@@ -10,9 +10,9 @@ use std::str::FromStr;
 
 use kodama::Method;
 
-use crate::cluster::metrics::{Matrix, squared_distance};
 use crate::cluster::model::{by_first_appearance, check_k};
 use crate::error::{Error, Result};
+use crate::matrix::{Matrix, squared_distance};
 
 /// The largest sample count accepted (the distance matrix then takes about 1.6 GB).
 pub const MAX_SAMPLES: usize = 20_000;
@@ -40,7 +40,7 @@ impl FromStr for Linkage {
             "average" => Ok(Linkage::Average),
             "single" => Ok(Linkage::Single),
             other => Err(Error::param(
-                "linkage",
+                "HierarchicalParams::linkage",
                 format!("unknown linkage {other:?}; use ward, complete, average or single"),
             )),
         }

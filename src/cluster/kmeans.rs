@@ -13,9 +13,9 @@ use rand_xoshiro::Xoshiro256Plus;
 use rand_xoshiro::rand_core::{RngCore, SeedableRng};
 use rayon::prelude::*;
 
-use crate::cluster::metrics::{Matrix, squared_distance};
 use crate::cluster::model::check_k;
 use crate::error::{Error, Result};
+use crate::matrix::{Matrix, squared_distance};
 
 /// Checked parameters of a k-means fit.
 #[derive(Debug, Clone, PartialEq)]
@@ -74,13 +74,13 @@ impl KMeansParams {
         check_k(self.k, samples)?;
         if self.n_init == 0 || self.max_iter == 0 {
             return Err(Error::param(
-                "n_init",
+                "KMeansParams::n_init",
                 "n_init and max_iter must be at least 1",
             ));
         }
         if !(self.tol.is_finite() && self.tol >= 0.0) {
             return Err(Error::param(
-                "tol",
+                "KMeansParams::tol",
                 format!("must be finite and non-negative, got {}", self.tol),
             ));
         }
@@ -118,7 +118,7 @@ impl KMeansParams {
                     best
                 }
             })
-            .ok_or_else(|| Error::param("n_init", "no run"))
+            .ok_or_else(|| Error::param("KMeansParams::n_init", "no run"))
     }
 }
 

@@ -8,71 +8,7 @@
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
-
-/// A row-major matrix view: sample `i` is `values[i * dims..(i + 1) * dims]`.
-#[derive(Debug, Clone, Copy)]
-pub struct Matrix<'a> {
-    values: &'a [f64],
-    dims: usize,
-}
-
-impl<'a> Matrix<'a> {
-    /// Wraps `values` as rows of `dims` features.
-    pub fn new(values: &'a [f64], dims: usize) -> Result<Self> {
-        if dims == 0 || !values.len().is_multiple_of(dims) {
-            return Err(Error::param(
-                "matrix",
-                format!("{} values do not split into rows of {dims}", values.len()),
-            ));
-        }
-        if values.iter().any(|v| !v.is_finite()) {
-            return Err(Error::param(
-                "matrix",
-                "the features hold NaN or infinite values; transform or drop them first",
-            ));
-        }
-        Ok(Matrix { values, dims })
-    }
-
-    /// Number of samples.
-    pub fn rows(&self) -> usize {
-        self.values.len() / self.dims
-    }
-
-    /// Number of features.
-    pub fn dims(&self) -> usize {
-        self.dims
-    }
-
-    /// All values, row after row.
-    pub fn values(&self) -> &'a [f64] {
-        self.values
-    }
-
-    /// One sample.
-    pub fn row(&self, i: usize) -> &'a [f64] {
-        &self.values[i * self.dims..(i + 1) * self.dims]
-    }
-
-    /// The values one feature at a time (`columns[d][i]`), so that distances from one point to
-    /// every sample are a vectorisable loop.
-    pub(crate) fn columns(&self) -> Vec<Vec<f64>> {
-        (0..self.dims)
-            .map(|d| (0..self.rows()).map(|i| self.row(i)[d]).collect())
-            .collect()
-    }
-
-    /// A copy as an ndarray matrix, the form linfa's models take.
-    pub(crate) fn to_array(self) -> Result<ndarray::Array2<f64>> {
-        ndarray::Array2::from_shape_vec((self.rows(), self.dims), self.values.to_vec())
-            .map_err(|e| Error::param("matrix", e.to_string()))
-    }
-}
-
-/// The squared Euclidean distance.
-pub(crate) fn squared_distance(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum()
-}
+use crate::matrix::Matrix;
 
 fn distance(a: &[f64], b: &[f64]) -> f64 {
     a.iter()
@@ -116,7 +52,7 @@ fn check(x: &Matrix, labels: &[i64]) -> Result<(Vec<usize>, usize)> {
 
 /// The mean of each cluster's members and the cluster sizes (an empty cluster's mean is NaN).
 pub(crate) fn centroids(x: &Matrix, ids: &[usize], k: usize) -> (Vec<Vec<f64>>, Vec<usize>) {
-    let mut sums = vec![vec![0.0; x.dims]; k];
+    let mut sums = vec![vec![0.0; x.dims()]; k];
     let mut counts = vec![0usize; k];
     for (i, &c) in ids.iter().enumerate() {
         counts[c] += 1;
@@ -221,7 +157,8 @@ fn silhouettes(x: &Matrix, labellings: &[&[i64]]) -> Result<Vec<Vec<f64>>> {
 /// each distance once for all of them. Equal to [`silhouette_score`] of each labelling.
 ///
 /// ```
-/// use custseg::cluster::metrics::{Matrix, silhouette_score, silhouette_scores};
+/// use custseg::cluster::metrics::{silhouette_score, silhouette_scores};
+/// use custseg::matrix::Matrix;
 /// let values = [0.0, 1.0, 4.0, 6.0, 20.0];
 /// let x = Matrix::new(&values, 1)?;
 /// let labellings = [vec![0, 0, 1, 1, 1], vec![0, 0, 1, 1, 2]];
@@ -255,7 +192,7 @@ pub fn silhouette_score(x: &Matrix, labels: &[i64]) -> Result<f64> {
 pub fn calinski_harabasz_score(x: &Matrix, labels: &[i64]) -> Result<f64> {
     let (ids, k) = check(x, labels)?;
     let n = x.rows();
-    let mean: Vec<f64> = (0..x.dims)
+    let mean: Vec<f64> = (0..x.dims())
         .map(|d| (0..n).map(|i| x.row(i)[d]).sum::<f64>() / n as f64)
         .collect();
     let (centers, counts) = centroids(x, &ids, k);

@@ -13,6 +13,6 @@ pub mod selection;
 pub mod spectral;
 
 pub use metrics::{
-    Matrix, calinski_harabasz_score, davies_bouldin_score, silhouette_samples, silhouette_score,
+    calinski_harabasz_score, davies_bouldin_score, silhouette_samples, silhouette_score,
 };
 pub use model::{ClusterModel, Clustering, NOISE};

@@ -7,9 +7,10 @@ use crate::cluster::dbscan::DbscanParams;
 use crate::cluster::gmm::GmmParams;
 use crate::cluster::hierarchical::HierarchicalParams;
 use crate::cluster::kmeans::KMeansParams;
-use crate::cluster::metrics::{Matrix, centroids, squared_distance};
+use crate::cluster::metrics::centroids;
 use crate::cluster::spectral::SpectralParams;
 use crate::error::{Error, Result};
+use crate::matrix::{Matrix, squared_distance};
 
 /// The label DBSCAN gives to noise (as scikit-learn's `-1`).
 pub const NOISE: i64 = -1;
@@ -17,7 +18,8 @@ pub const NOISE: i64 = -1;
 /// A clustering algorithm with its parameters.
 ///
 /// ```
-/// use custseg::cluster::{ClusterModel, Matrix};
+/// use custseg::cluster::ClusterModel;
+/// use custseg::matrix::Matrix;
 ///
 /// let values = [0.0, 0.1, 0.2, 9.0, 9.1, 9.2];
 /// let x = Matrix::new(&values, 1)?;
@@ -66,7 +68,7 @@ impl ClusterModel {
             "spectral" => ClusterModel::Spectral(SpectralParams::new(k).seed(seed)),
             other => {
                 return Err(Error::param(
-                    "model",
+                    "ClusterModel::named",
                     format!(
                         "unknown model {other:?}; use kmeans, gmm, dbscan, hierarchical or spectral"
                     ),

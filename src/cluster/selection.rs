@@ -11,12 +11,11 @@ use polars::prelude::*;
 use rand_xoshiro::Xoshiro256Plus;
 use rand_xoshiro::rand_core::{RngCore, SeedableRng};
 
-use crate::cluster::metrics::{
-    Matrix, calinski_harabasz_score, davies_bouldin_score, silhouette_scores,
-};
+use crate::cluster::metrics::{calinski_harabasz_score, davies_bouldin_score, silhouette_scores};
 use crate::cluster::model::{ClusterModel, Clustering};
 use crate::cluster::spectral::SpectralEmbedding;
 use crate::error::{Error, Result};
+use crate::matrix::Matrix;
 
 /// One fitted candidate.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -128,20 +127,71 @@ impl SelectionParams {
         self
     }
 
+    /// The largest k that `x` can be clustered into and scored: below the number of samples (the
+    /// silhouette needs a sample outside each cluster) and at most the number of distinct samples
+    /// (identical customers cannot be told apart). Below 2, `x` has no structure to find.
+    pub fn largest_k(x: &Matrix) -> usize {
+        let below_n = x.rows().saturating_sub(1);
+        distinct_rows_up_to(x, below_n).min(below_n)
+    }
+
+    /// Checks the range of k against the data: see [`SelectionParams::largest_k`].
+    pub fn check_for(&self, x: &Matrix) -> Result<()> {
+        let largest = Self::largest_k(x);
+        let wanted = *self.ks.end();
+        if !self.models.iter().any(ClusterModel::takes_k) || wanted <= largest {
+            return Ok(());
+        }
+        let n = x.rows();
+        let distinct = distinct_rows_up_to(x, n);
+        let why = if largest < 2 {
+            format!(
+                "the {n} customers cannot be clustered: {}",
+                if distinct < 2 {
+                    "they all have the same feature values".to_string()
+                } else {
+                    format!("there are only {n}, and k must stay below that")
+                }
+            )
+        } else if distinct < n.saturating_sub(1) && distinct == largest {
+            format!(
+                "only {distinct} of the {n} customers differ in their feature values, so at most \
+                 {largest} clusters can be told apart; use a range that ends at {largest} or below"
+            )
+        } else {
+            format!(
+                "there are {n} customers and k must stay below that (the silhouette needs a \
+                 customer outside each cluster); use a range that ends at {largest} or below"
+            )
+        };
+        Err(Error::param(
+            "SelectionParams::ks",
+            format!("the range of k goes up to {wanted}, but {why}"),
+        ))
+    }
+
     /// Checks the parameters.
     pub fn check(&self) -> Result<()> {
         if self.models.is_empty() {
-            return Err(Error::param("model", "name at least one model to compare"));
+            return Err(Error::param(
+                "SelectionParams::models",
+                "name at least one model to compare",
+            ));
         }
         if self.ks.is_empty() || *self.ks.start() < 2 {
             return Err(Error::param(
-                "k",
-                format!("the range of k must start at 2 or more, got {:?}", self.ks),
+                "SelectionParams::ks",
+                format!(
+                    "the range of k must start at 2 or more and not end below its start, got \
+                     {}..{}",
+                    self.ks.start(),
+                    self.ks.end()
+                ),
             ));
         }
         if self.silhouette_sample.is_some_and(|s| s < 2) {
             return Err(Error::param(
-                "silhouette_sample",
+                "SelectionParams::silhouette_sample",
                 "the silhouette sample needs at least 2 customers",
             ));
         }
@@ -149,10 +199,23 @@ impl SelectionParams {
     }
 }
 
+/// How many distinct rows `x` has, counting no further than `limit + 1`.
+fn distinct_rows_up_to(x: &Matrix, limit: usize) -> usize {
+    let mut seen: std::collections::HashSet<Vec<u64>> = std::collections::HashSet::new();
+    for i in 0..x.rows() {
+        seen.insert(x.row(i).iter().map(|v| v.to_bits()).collect());
+        if seen.len() > limit {
+            break;
+        }
+    }
+    seen.len()
+}
+
 /// Fits every model for every k and scores each fit.
 ///
 /// ```
-/// use custseg::cluster::{ClusterModel, Matrix};
+/// use custseg::cluster::ClusterModel;
+/// use custseg::matrix::Matrix;
 /// use custseg::cluster::selection::{SelectionParams, select};
 ///
 /// let values = [0.0, 0.2, 0.1, 5.0, 5.2, 5.1, 10.0, 10.1, 10.3];
@@ -166,6 +229,7 @@ impl SelectionParams {
 /// ```
 pub fn select(x: &Matrix, params: &SelectionParams) -> Result<Selection> {
     params.check()?;
+    params.check_for(x)?;
     let n = x.rows();
     let sample = params
         .silhouette_sample

@@ -15,8 +15,8 @@ use rand_xoshiro::Xoshiro256Plus;
 use rand_xoshiro::rand_core::{RngCore, SeedableRng};
 
 use crate::cluster::kmeans::KMeansParams;
-use crate::cluster::metrics::{Matrix, squared_distance};
 use crate::error::{Error, Result};
+use crate::matrix::{Matrix, squared_distance};
 
 /// The largest sample count accepted (the affinity matrix then takes about 1.8 GB).
 pub const MAX_SAMPLES: usize = 15_000;
@@ -81,7 +81,7 @@ impl SpectralParams {
         }
         if !(self.gamma.is_finite() && self.gamma > 0.0) {
             return Err(Error::param(
-                "gamma",
+                "SpectralParams::gamma",
                 format!("must be positive, got {}", self.gamma),
             ));
         }

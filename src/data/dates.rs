@@ -3,7 +3,9 @@
 //! Detects the common layouts (ISO 8601 with or without `T`, `Z`, milliseconds or an offset; US
 //! `12/1/2010 8:26` with optional AM/PM; day-first `01.12.2010`; compact `YYYYMMDD`; date-only) and
 //! refuses to guess between day-first and month-first: when no value has a day above 12 the column
-//! is ambiguous and the caller must say which (`--date-format`).
+//! is ambiguous and the caller must say which (`LoadOptions::date_format`). Excel's serial day
+//! numbers (`40513.35`, what a date cell becomes when a sheet is saved as CSV without formatting)
+//! are read too.
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime};
 
@@ -18,6 +20,9 @@ pub enum DateFormat {
     DayFirst,
     /// Eight digits `YYYYMMDD`, as in dunnhumby's SHOP_DATE.
     Compact,
+    /// Excel's serial day numbers: days since 1899-12-30, the fraction the time of day
+    /// (`40513.35` is 2010-12-01 08:24). Serials 1 to 2,958,465 (9999-12-31) are read.
+    ExcelSerial,
     /// A chrono `strftime` pattern given by the user, such as `%d/%m/%Y %H:%M`.
     Pattern(String),
 }
@@ -31,6 +36,7 @@ impl DateFormat {
             "mdy" | "us" | "month-first" => Some(DateFormat::MonthFirst),
             "dmy" | "day-first" => Some(DateFormat::DayFirst),
             "yyyymmdd" | "compact" => Some(DateFormat::Compact),
+            "excel" | "serial" | "excel-serial" => Some(DateFormat::ExcelSerial),
             _ if text.contains('%') => Some(DateFormat::Pattern(text.to_string())),
             _ => None,
         }
@@ -40,8 +46,12 @@ impl DateFormat {
     pub fn parse_user(text: &str) -> crate::Result<Self> {
         Self::from_user(text).ok_or_else(|| {
             crate::Error::param(
-                "date-format",
-                format!("{text:?} is neither a layout name (iso, mdy, dmy, yyyymmdd) nor a pattern with % fields"),
+                "LoadOptions::date_format",
+                format!(
+                    "\"{}\" is neither a layout name (iso, mdy, dmy, yyyymmdd, excel) nor a \
+                     chrono pattern with % fields such as \"%d/%m/%Y %H:%M\"",
+                    crate::format::shorten(text, 80)
+                ),
             )
         })
     }
@@ -53,6 +63,7 @@ impl DateFormat {
             DateFormat::MonthFirst => "month first (M/D/YYYY)".into(),
             DateFormat::DayFirst => "day first (D/M/YYYY)".into(),
             DateFormat::Compact => "YYYYMMDD".into(),
+            DateFormat::ExcelSerial => "Excel serial day numbers".into(),
             DateFormat::Pattern(p) => format!("pattern {p}"),
         }
     }
@@ -64,6 +75,7 @@ impl DateFormat {
         let datetime = match self {
             DateFormat::Pattern(pattern) => parse_pattern(text, pattern)?,
             DateFormat::Compact => parse_compact(text)?,
+            DateFormat::ExcelSerial => parse_excel_serial(text)?,
             order => {
                 let fields = Fields::scan(text)?;
                 let (y, m, d) = match order {
@@ -111,22 +123,28 @@ impl DetectError {
     pub fn explain(&self) -> String {
         match self {
             DetectError::NoDates { example: Some(v) } => format!(
-                "no value looks like a date (for example \"{v}\"); give the layout with \
-                 --date-format, e.g. --date-format \"%d %b %Y\""
+                "no value looks like a date (for example \"{}\"); if this is the date column, \
+                 set `LoadOptions::date_format` to a chrono pattern that reads it, e.g. \
+                 \"%d %b %Y\" for \"01 Dec 2010\"; otherwise set `ColumnRoles::date` to the \
+                 column that holds the dates",
+                crate::format::shorten(v, 80)
             ),
             DetectError::NoDates { example: None } => {
                 "the column is empty: every value is missing".to_string()
             }
             DetectError::Ambiguous { example } => format!(
                 "dates such as \"{example}\" are ambiguous: no day is above 12, so they read as \
-                 either day/month or month/day. Say which with --date-format dmy or --date-format mdy"
+                 either day/month or month/day. Say which: set `LoadOptions::date_format` to \
+                 \"dmy\" or \"mdy\""
             ),
             DetectError::Mixed {
                 day_first,
                 month_first,
             } => format!(
                 "the column mixes day-first (\"{day_first}\") and month-first (\"{month_first}\") \
-                 dates; fix the file or give one layout with --date-format"
+                 dates; fix the file, or set `LoadOptions::date_format` to the layout most rows \
+                 use (\"dmy\" or \"mdy\"): rows in the other layout are then counted as \
+                 unparsable dates"
             ),
         }
     }
@@ -165,6 +183,7 @@ fn detect_all<'a>(values: impl IntoIterator<Item = &'a str>) -> Result<DateForma
     let mut year_first = 0usize;
     let mut year_last = 0usize;
     let mut compact = 0usize;
+    let mut serial = 0usize;
     let mut first_seen: Option<&str> = None;
     let mut day_first_only: Option<&str> = None;
     let mut month_first_only: Option<&str> = None;
@@ -180,6 +199,7 @@ fn detect_all<'a>(values: impl IntoIterator<Item = &'a str>) -> Result<DateForma
             continue;
         }
         let Some(fields) = Fields::scan(value) else {
+            serial += usize::from(parse_excel_serial(value).is_some());
             continue;
         };
         if fields.a_digits == 4 {
@@ -200,7 +220,7 @@ fn detect_all<'a>(values: impl IntoIterator<Item = &'a str>) -> Result<DateForma
             }
         }
     }
-    let best = year_first.max(year_last).max(compact);
+    let best = year_first.max(year_last).max(compact).max(serial);
     if best == 0 {
         return Err(DetectError::NoDates {
             example: first_seen.map(str::to_string),
@@ -211,6 +231,9 @@ fn detect_all<'a>(values: impl IntoIterator<Item = &'a str>) -> Result<DateForma
     }
     if best == compact {
         return Ok(DateFormat::Compact);
+    }
+    if best == serial {
+        return Ok(DateFormat::ExcelSerial);
     }
     match (day_first_only, month_first_only) {
         (Some(d), Some(m)) => Err(DetectError::Mixed {
@@ -352,6 +375,23 @@ impl Cursor<'_> {
             self.pos += 1;
         }
     }
+}
+
+/// An Excel serial day number: whole days since 1899-12-30 (Excel's day 60, the 1900-02-29 that
+/// never was, lands on 1900-02-28 + 1 as in every later date), the fraction the time of day, to
+/// the millisecond.
+fn parse_excel_serial(text: &str) -> Option<NaiveDateTime> {
+    const LAST_SERIAL: f64 = 2_958_465.0; // 9999-12-31
+    if !text.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return None;
+    }
+    let serial: f64 = text.parse().ok()?;
+    if !(1.0..LAST_SERIAL + 1.0).contains(&serial) {
+        return None;
+    }
+    let epoch = NaiveDate::from_ymd_opt(1899, 12, 30)?.and_hms_opt(0, 0, 0)?;
+    let millis = (serial * 86_400_000.0).round() as i64;
+    epoch.checked_add_signed(chrono::Duration::milliseconds(millis))
 }
 
 fn parse_compact(text: &str) -> Option<NaiveDateTime> {

@@ -5,15 +5,16 @@
 
 use std::path::Path;
 
-use calamine::{Data, Reader, open_workbook_auto};
+use calamine::{Data, Reader, open_workbook_auto_from_rs};
 use polars::prelude::*;
 
 use crate::data::source::{FileFormat, RawTable, SourceInfo};
 use crate::error::{Error, Result};
 
-/// Reads one worksheet (the first when `sheet` is `None`); its first non-empty row is the header.
-pub fn read_excel(path: &Path, sheet: Option<&str>) -> Result<RawTable> {
-    let mut workbook = open_workbook_auto(path)
+/// Reads one worksheet (the first when `sheet` is `None`) of a workbook held in memory; its first
+/// non-empty row is the header. `path` names the workbook in messages.
+pub fn read_excel(path: &Path, bytes: Vec<u8>, sheet: Option<&str>) -> Result<RawTable> {
+    let mut workbook = open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
         .map_err(|e| Error::format(path, format!("not a readable Excel workbook: {e}")))?;
     let names = workbook.sheet_names();
     let sheet_name = match sheet {
@@ -80,6 +81,8 @@ pub fn read_excel(path: &Path, sheet: Option<&str>) -> Result<RawTable> {
             encoding: None,
             delimiter: None,
             bom: false,
+            replaced: None,
+            rejected: Default::default(),
         },
     })
 }

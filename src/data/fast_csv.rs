@@ -28,9 +28,9 @@ use polars::prelude::*;
 
 use crate::data::clean::{self, DropReason, Facts, Present, ReasonCounts, cols};
 use crate::data::dates;
-use crate::data::numbers::{Number, read_number};
+use crate::data::numbers::{CommaReading, Number, read_number};
 use crate::data::roles::ResolvedRoles;
-use crate::data::source::{FileFormat, SourceInfo, TextEncoding};
+use crate::data::source::{FileFormat, ReplacedBytes, SourceInfo, TextEncoding};
 use crate::data::transactions::{Cleaned, LoadOptions, text_roles};
 
 /// How much text one parsing job gets (cut after a line end).
@@ -46,10 +46,13 @@ const QUOTED_EMPTY_IS_NULL: bool = false;
 /// `None` when the file needs the general path (see the module documentation).
 pub(crate) fn load(name: &Path, bytes: &[u8], options: &LoadOptions) -> Option<Cleaned> {
     let delimiter = match options.read.delimiter {
-        Some(d) if d.is_ascii() && !matches!(d, '"' | '\n' | '\r') => Some(d as u8),
+        Some(d) if d.is_ascii() && !matches!(d, '"' | '\n' | '\r' | ' ') => Some(d as u8),
         Some(_) => return None,
         None => None,
     };
+    if !options.read.column_names.is_empty() {
+        return None;
+    }
     let gzip = bytes.starts_with(&[0x1f, 0x8b]);
     let forced = options.read.encoding;
     if matches!(forced, None | Some(TextEncoding::Utf8)) {
@@ -72,10 +75,11 @@ pub(crate) fn load(name: &Path, bytes: &[u8], options: &LoadOptions) -> Option<C
     } else {
         bytes.to_vec()
     };
-    let (text, encoding, bom) = crate::data::source::decode_text(name, raw, forced).ok()?;
-    let text = String::from_utf8(text).ok()?;
+    let decoded = crate::data::source::decode_text(name, raw, forced).ok()?;
+    let text = String::from_utf8(decoded.text).ok()?;
     let parsed = parse_plain(text.as_bytes(), delimiter, name, options).ok()?;
-    parsed.finish(name, gzip, Some((encoding, bom)), options)
+    let how = (decoded.encoding, decoded.bom, decoded.replaced);
+    parsed.finish(name, gzip, Some(how), options)
 }
 
 /// Why the fast path passed a file on.
@@ -267,6 +271,9 @@ impl Header {
         }
         let delimiter =
             delimiter.unwrap_or_else(|| crate::data::source::sniff_delimiter(&bytes[body..]));
+        if delimiter == crate::data::delimited::WHITESPACE {
+            return None;
+        }
         let mut names = Vec::new();
         let mut pos = body;
         loop {
@@ -289,7 +296,7 @@ impl Header {
         }
         let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
         let roles = options.roles.resolve(&name_refs, name).ok()?;
-        let layout = Layout::new(&names, &roles)?;
+        let layout = Layout::new(&names, &roles, delimiter)?;
         Some((
             Header {
                 names,
@@ -316,12 +323,16 @@ struct Layout {
     texts: Vec<(usize, usize)>,
     /// The reasons each of quantity, price and amount can name (see [`clean::numeric_checks`]).
     number_reasons: [[DropReason; 3]; 3],
+    /// Whether spend is an amount column (else quantity x price).
+    amount_column: bool,
+    /// How commas in numbers read (see [`read_number`]).
+    thousands: CommaReading,
 }
 
 impl Layout {
     /// `None` when a column plays two roles or a role names no column (the general path explains
     /// those).
-    fn new(names: &[String], roles: &ResolvedRoles) -> Option<Self> {
+    fn new(names: &[String], roles: &ResolvedRoles, delimiter: u8) -> Option<Self> {
         let mut taken = vec![false; names.len()];
         let mut find = |column: &str| -> Option<usize> {
             let index = names.iter().position(|n| n == column)?;
@@ -360,6 +371,8 @@ impl Layout {
             numbers,
             texts,
             number_reasons: clean::numeric_checks(present).map(|(_, _, reasons)| reasons),
+            amount_column: present.amount_column,
+            thousands: CommaReading::for_delimiter(delimiter),
         })
     }
 }
@@ -406,6 +419,9 @@ struct Interner {
     /// The previous raw value and its code: the lines of one invoice repeat ids and dates.
     last: Vec<u8>,
     last_code: u32,
+    /// Whether values are ids, compared as [`canonical_id`](crate::data::transactions::canonical_id)
+    /// makes them.
+    ids: bool,
 }
 
 impl Interner {
@@ -416,6 +432,13 @@ impl Interner {
         }
     }
 
+    fn for_ids() -> Self {
+        Interner {
+            ids: true,
+            ..Interner::new()
+        }
+    }
+
     /// The code of `raw` once trimmed; [`NULL`] when nothing is left (as the general path turns
     /// whitespace-only ids into nulls).
     fn code(&mut self, raw: &str) -> u32 {
@@ -423,6 +446,11 @@ impl Interner {
             return self.last_code;
         }
         let value = raw.trim();
+        let value = if self.ids {
+            crate::data::transactions::canonical_id(value)
+        } else {
+            value
+        };
         let code = if value.is_empty() {
             NULL
         } else {
@@ -501,6 +529,10 @@ fn parse_chunk(block: &str, mut pos: usize, header: &Header) -> Option<Chunk> {
             return None;
         }
         match split_plain(bytes, pos, header.delimiter, &mut bounds) {
+            Split::Row(_) if bounds.iter().all(|(start, end)| start == end) => {
+                // A row of empty fields is a blank row, which the general path counts.
+                return None;
+            }
             Split::Row(next) => {
                 // polars reads an empty field as null.
                 for (missing, (start, end)) in chunk.missing.iter_mut().zip(&bounds) {
@@ -529,8 +561,8 @@ fn parse_chunk(block: &str, mut pos: usize, header: &Header) -> Option<Chunk> {
 impl Chunk {
     fn new(layout: &Layout) -> Self {
         Chunk {
-            customers: Interner::new(),
-            invoices: Interner::new(),
+            customers: Interner::for_ids(),
+            invoices: Interner::for_ids(),
             dates: Interner::new(),
             facts: Vec::new(),
             customer: Vec::new(),
@@ -580,9 +612,10 @@ impl Chunk {
             facts |= DropReason::MissingDate.bit();
         }
         self.date.push(date);
+        let mut read = [1.0f64; 3];
         for &(k, column) in &layout.numbers {
             let [unparsable, missing, non_positive] = layout.number_reasons[k];
-            let number = match read_number(value(column).text) {
+            let number = match read_number(value(column).text, layout.thousands) {
                 Number::Value(v) => {
                     if v <= 0.0 {
                         facts |= non_positive.bit();
@@ -599,6 +632,16 @@ impl Chunk {
                 }
             };
             self.numbers[k].push(number);
+            read[k] = number;
+        }
+        // Spend per row: a huge or overflowing amount is dropped.
+        let amount = if layout.amount_column {
+            read[2]
+        } else {
+            read[0] * read[1]
+        };
+        if clean::amount_too_large(amount) {
+            facts |= DropReason::AmountTooLarge.bit();
         }
         for &(t, column) in &layout.texts {
             self.text[t].push(value(column).span);
@@ -673,6 +716,9 @@ impl Chunk {
         for (column, text) in &owned {
             values[*column].text = text;
         }
+        if values.iter().all(|v| v.text.is_empty()) {
+            return None;
+        }
         for (missing, value) in self.missing.iter_mut().zip(&values) {
             // polars reads an empty field as null, a quoted empty one ("") as empty text.
             if value.text.is_empty() && (!value.quoted || QUOTED_EMPTY_IS_NULL) {
@@ -721,12 +767,13 @@ impl Parsed<'_> {
     }
 
     /// Detects the date layout, applies the cleaning rules and builds the kept rows. `decoded`
-    /// says how text that was not UTF-8 was decoded first (and whether a byte-order mark went).
+    /// says how text that was not UTF-8 was decoded first (whether a byte-order mark went, and
+    /// which bytes were replaced).
     fn finish(
         mut self,
         name: &Path,
         gzip: bool,
-        decoded: Option<(TextEncoding, bool)>,
+        decoded: Option<(TextEncoding, bool, Option<ReplacedBytes>)>,
         options: &LoadOptions,
     ) -> Option<Cleaned> {
         let rows_in: usize = self.chunks.iter().map(|c| c.facts.len()).sum();
@@ -773,6 +820,16 @@ impl Parsed<'_> {
             },
         );
         let cancelled = cancelled?;
+        let (earliest, latest) = options.rules.date_bounds_ms();
+        // What each distinct date value says about its rows.
+        let date_facts: Vec<Facts> = parsed_dates
+            .iter()
+            .map(|parsed| match parsed {
+                None => DropReason::UnparsableDate.bit(),
+                Some(ms) if *ms < earliest || *ms > latest => DropReason::DateOutOfRange.bit(),
+                Some(_) => 0,
+            })
+            .collect();
         let enforced = clean::enforced(&options.rules);
         let fates: Vec<(Vec<bool>, ReasonCounts)> = {
             use rayon::prelude::*;
@@ -781,8 +838,8 @@ impl Parsed<'_> {
                 .map(|chunk| {
                     for (row, facts) in chunk.facts.iter_mut().enumerate() {
                         let date = chunk.date[row];
-                        if date != NULL && parsed_dates[date as usize].is_none() {
-                            *facts |= DropReason::UnparsableDate.bit();
+                        if date != NULL {
+                            *facts |= date_facts[date as usize];
                         }
                         if let Some(&invoice) = chunk.invoice.get(row)
                             && cancelled.get(invoice as usize) == Some(&true)
@@ -853,7 +910,7 @@ impl Parsed<'_> {
             roles,
             ..
         } = self.header;
-        let (encoding, bom) = decoded.unwrap_or((TextEncoding::Utf8, bom));
+        let (encoding, bom, replaced) = decoded.unwrap_or((TextEncoding::Utf8, bom, None));
         let source = SourceInfo {
             path: name.to_path_buf(),
             format: FileFormat::Csv,
@@ -861,6 +918,8 @@ impl Parsed<'_> {
             encoding: Some(encoding),
             delimiter: Some(delimiter as char),
             bom,
+            replaced,
+            rejected: Default::default(),
         };
         Some(Cleaned {
             kept: frame,

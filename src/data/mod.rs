@@ -5,6 +5,7 @@
 pub mod bundled;
 pub mod clean;
 pub mod dates;
+pub mod delimited;
 pub mod excel;
 pub(crate) mod fast_csv;
 pub mod numbers;

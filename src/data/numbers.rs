@@ -1,11 +1,34 @@
 //! Parsing numbers written by spreadsheets in different locales.
 
+/// How a lone comma in a number reads: `1,234` is 1.234 in a European export (semicolon- or
+/// tab-delimited, decimal comma) but 1234 in a comma-delimited file, whose numbers with commas are
+/// quoted and can only be using the comma to group thousands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommaReading {
+    /// A single comma is a decimal comma (`1,234` is 1.234, `2,55` is 2.55).
+    DecimalComma,
+    /// A comma followed by exactly three digits groups thousands (`1,234` is 1234, `1,000,000`
+    /// is a million); any other comma is still a decimal comma (`2,55` is 2.55).
+    Thousands,
+}
+
+impl CommaReading {
+    /// The reading for a file with this delimiter: comma-delimited files group thousands.
+    pub fn for_delimiter(delimiter: u8) -> Self {
+        if delimiter == b',' {
+            CommaReading::Thousands
+        } else {
+            CommaReading::DecimalComma
+        }
+    }
+}
+
 /// Parses `1234.5`, `1,234.50`, `1.234,50`, `1234,5` (decimal comma), `£12.00`-free plain numbers,
 /// and `(12.5)` accounting negatives. Returns `None` for anything else, including empty text.
 ///
 /// When both `,` and `.` appear, the later one is the decimal separator; a single `,` is a decimal
-/// comma (`1,234` is 1.234, as a semicolon-delimited European export means it); several `,` are
-/// thousands separators.
+/// comma (`1,234` is 1.234, as a semicolon-delimited European export means it; see
+/// [`parse_number_with`] for comma-delimited files); several `,` are thousands separators.
 ///
 /// ```
 /// use custseg::data::numbers::parse_number;
@@ -15,12 +38,24 @@
 /// assert_eq!(parse_number("abc"), None);
 /// ```
 pub fn parse_number(text: &str) -> Option<f64> {
+    parse_number_with(text, CommaReading::DecimalComma)
+}
+
+/// [`parse_number`] with a chosen reading of a lone comma.
+///
+/// ```
+/// use custseg::data::numbers::{CommaReading, parse_number_with};
+/// assert_eq!(parse_number_with("1,000", CommaReading::Thousands), Some(1000.0));
+/// assert_eq!(parse_number_with("1,234", CommaReading::DecimalComma), Some(1.234));
+/// assert_eq!(parse_number_with("2,55", CommaReading::Thousands), Some(2.55));
+/// ```
+pub fn parse_number_with(text: &str, commas: CommaReading) -> Option<f64> {
     let text = text.trim();
     if let Ok(value) = text.parse::<f64>() {
         return value.is_finite().then_some(value);
     }
     if let Some(inner) = text.strip_prefix('(').and_then(|t| t.strip_suffix(')')) {
-        return parse_number(inner).map(|v| -v);
+        return parse_number_with(inner, commas).map(|v| -v);
     }
     if text.is_empty()
         || !text
@@ -41,8 +76,11 @@ pub fn parse_number(text: &str) -> Option<f64> {
             .chars()
             .filter(|&ch| ch != ',' && ch != ' ' && ch != '\'')
             .collect(),
-        (Some(_), None) => {
-            if text.matches(',').count() > 1 {
+        (Some(c), None) => {
+            let groups_thousands = commas == CommaReading::Thousands
+                && text.len() - c == 4
+                && text[c + 1..].bytes().all(|b| b.is_ascii_digit());
+            if text.matches(',').count() > 1 || groups_thousands {
                 text.chars()
                     .filter(|&ch| ch != ',' && ch != ' ' && ch != '\'')
                     .collect()
@@ -67,7 +105,7 @@ pub(crate) enum Number {
 /// numbers as polars' CSV cast reads them (the same `fast_float2` parser, on the raw text), then
 /// [`parse_number`] on the trimmed text for locale forms; blank text is missing.
 #[inline]
-pub(crate) fn read_number(raw: &str) -> Number {
+pub(crate) fn read_number(raw: &str, commas: CommaReading) -> Number {
     if let Some(value) = plain_decimal(raw.as_bytes()) {
         return Number::Value(value);
     }
@@ -80,7 +118,7 @@ pub(crate) fn read_number(raw: &str) -> Number {
     if text.is_empty() {
         return Number::Missing;
     }
-    match parse_number(text) {
+    match parse_number_with(text, commas) {
         Some(value) => Number::Value(value),
         None => Number::Unparsable,
     }

@@ -171,27 +171,31 @@ impl ColumnRoles {
     /// # Ok::<(), custseg::Error>(())
     /// ```
     pub fn resolve(&self, columns: &[&str], path: &Path) -> Result<ResolvedRoles> {
-        let find = |given: &Option<String>, names: &[&str], flag: &'static str| {
-            lookup(given.as_deref(), names, columns, path, flag)
+        let find = |given: &Option<String>, names: &[&str], setting: &'static str| {
+            lookup(given.as_deref(), names, columns, path, setting)
         };
-        let required = |found: Option<String>, role: &'static str, flag: &'static str| {
-            found.ok_or_else(|| missing(columns, path, role, flag, ""))
+        let required = |found: Option<String>, role: &'static str, setting: &'static str| {
+            found.ok_or_else(|| missing(columns, path, role, setting, ""))
         };
         let customer = required(
-            find(&self.customer, CUSTOMER, "customer")?,
+            find(&self.customer, CUSTOMER, setting::CUSTOMER)?,
             "customer",
-            "customer",
+            setting::CUSTOMER,
         )?;
-        let date = required(find(&self.date, DATE, "date")?, "date", "date")?;
-        let invoice = find(&self.invoice, INVOICE, "invoice")?;
-        let quantity = find(&self.quantity, QUANTITY, "quantity")?;
-        let price = find(&self.price, PRICE, "price")?;
+        let date = required(
+            find(&self.date, DATE, setting::DATE)?,
+            "date",
+            setting::DATE,
+        )?;
+        let invoice = find(&self.invoice, INVOICE, setting::INVOICE)?;
+        let quantity = find(&self.quantity, QUANTITY, setting::QUANTITY)?;
+        let price = find(&self.price, PRICE, setting::PRICE)?;
         // A ready amount given by the user wins; an auto-detected one only fills in for a missing
         // quantity x price.
         let amount = match (&self.amount, &quantity, &price) {
-            (Some(_), _, _) => find(&self.amount, AMOUNT, "amount")?,
+            (Some(_), _, _) => find(&self.amount, AMOUNT, setting::AMOUNT)?,
             (None, Some(_), Some(_)) => None,
-            (None, _, _) => find(&None, AMOUNT, "amount")?,
+            (None, _, _) => find(&None, AMOUNT, setting::AMOUNT)?,
         };
         if amount.is_none() && (quantity.is_none() || price.is_none()) {
             let lacking = if quantity.is_none() {
@@ -203,20 +207,23 @@ impl ColumnRoles {
                 columns,
                 path,
                 "amount",
-                "amount",
+                setting::AMOUNT,
                 &format!(
                     " (spend is quantity x price, or a ready amount; no {lacking} column was found \
-                     either, so give --quantity and --price, or --amount)"
+                     either, so set `{}` and `{}`, or `{}`)",
+                    setting::QUANTITY,
+                    setting::PRICE,
+                    setting::AMOUNT
                 ),
             ));
         }
-        let product = find(&self.product, PRODUCT, "product")?;
-        let description = find(&self.description, DESCRIPTION, "description")?;
+        let product = find(&self.product, PRODUCT, setting::PRODUCT)?;
+        let description = find(&self.description, DESCRIPTION, setting::DESCRIPTION)?;
         let dimensions = self
             .dimensions
             .iter()
             .map(|d| {
-                lookup(Some(d), &[], columns, path, "dimension")
+                lookup(Some(d), &[], columns, path, setting::DIMENSIONS)
                     .map(|found| found.unwrap_or_else(|| d.clone()))
             })
             .collect::<Result<Vec<_>>>()?;
@@ -239,7 +246,7 @@ fn lookup(
     names: &[&str],
     columns: &[&str],
     path: &Path,
-    flag: &'static str,
+    setting: &'static str,
 ) -> Result<Option<String>> {
     if let Some(given) = given {
         if let Some(exact) = columns.iter().find(|c| **c == given) {
@@ -252,7 +259,7 @@ fn lookup(
                 path: path.to_path_buf(),
                 column: given.to_string(),
                 message: format!(
-                    "no such column (given with --{flag}). The file has the columns: {}",
+                    "no such column (given as `{setting}`). The file has the columns: {}",
                     list_columns(columns)
                 ),
             }),
@@ -265,19 +272,43 @@ fn lookup(
         .map(|i| columns[i].to_string()))
 }
 
-fn list_columns(columns: &[&str]) -> String {
-    columns
+/// The file's columns for a message: quoted, at most [`LISTED_COLUMNS`] of them and each cut to
+/// [`LISTED_NAME_CHARS`] characters, so that a damaged file whose "header" is megabytes long gives
+/// a message that still fits a screen.
+pub(crate) fn list_columns(columns: &[&str]) -> String {
+    const LISTED_COLUMNS: usize = 40;
+    let mut listed: Vec<String> = columns
         .iter()
-        .map(|c| format!("\"{c}\""))
-        .collect::<Vec<_>>()
-        .join(", ")
+        .take(LISTED_COLUMNS)
+        .map(|c| format!("\"{}\"", crate::format::shorten(c, LISTED_NAME_CHARS)))
+        .collect();
+    if columns.len() > LISTED_COLUMNS {
+        listed.push(format!("and {} more", columns.len() - LISTED_COLUMNS));
+    }
+    listed.join(", ")
+}
+
+/// How much of a column name a message shows.
+const LISTED_NAME_CHARS: usize = 60;
+
+/// The settings that name the column of each role, as messages name them.
+pub(crate) mod setting {
+    pub const CUSTOMER: &str = "ColumnRoles::customer";
+    pub const INVOICE: &str = "ColumnRoles::invoice";
+    pub const DATE: &str = "ColumnRoles::date";
+    pub const QUANTITY: &str = "ColumnRoles::quantity";
+    pub const PRICE: &str = "ColumnRoles::price";
+    pub const AMOUNT: &str = "ColumnRoles::amount";
+    pub const PRODUCT: &str = "ColumnRoles::product";
+    pub const DESCRIPTION: &str = "ColumnRoles::description";
+    pub const DIMENSIONS: &str = "ColumnRoles::dimensions";
 }
 
 fn missing(
     columns: &[&str],
     path: &Path,
     role: &'static str,
-    flag: &'static str,
+    setting: &'static str,
     hint: &str,
 ) -> Error {
     let mut hint = hint.to_string();
@@ -288,19 +319,28 @@ fn missing(
             .find(|d| only.contains(*d))
     {
         hint.push_str(&format!(
-            " (the file was read as a single column; its header contains {d:?}, so the delimiter \
-             is probably {d:?}: pass --delimiter '{}')",
-            if d == '\t' {
-                "\\t".to_string()
-            } else {
-                d.to_string()
-            }
+            " (the file was read as a single column; its header contains '{}', so the \
+             delimiter is probably '{}': set `ReadOptions::delimiter` to it)",
+            crate::format::char_name(d),
+            crate::format::char_name(d),
         ));
+    }
+    // A first line of numbers and dates is data: the file has no header line.
+    let looks_like_data = |c: &&str| {
+        !c.is_empty()
+            && c.bytes()
+                .all(|b| b.is_ascii_digit() || b"-./: ".contains(&b))
+    };
+    if columns.len() > 1 && columns.iter().all(looks_like_data) {
+        hint.push_str(
+            " (the first line holds numbers, not column names: if the file has no header line, \
+             name its columns with `ReadOptions::column_names`)",
+        );
     }
     Error::MissingRole {
         path: path.to_path_buf(),
         role,
-        flag,
+        setting,
         hint,
         available: list_columns(columns),
     }
@@ -362,7 +402,9 @@ mod tests {
         };
         let err = roles.resolve(&cols, p).unwrap_err().to_string();
         assert!(
-            err.contains("\"Client\"") && err.contains("--customer"),
+            err.contains("\"Client\"")
+                && err.contains("`ColumnRoles::customer`")
+                && !err.contains("--"),
             "{err}"
         );
     }
@@ -383,7 +425,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            err.contains("--amount") && err.contains("no price column"),
+            err.contains("`ColumnRoles::amount`") && err.contains("no price column"),
             "{err}"
         );
     }

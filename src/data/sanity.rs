@@ -363,7 +363,7 @@ impl fmt::Display for SanityReport {
         let a = &self.accounting;
         let src = &self.source;
         writeln!(f, "Sanity report for {}", src.path.display())?;
-        let mut how = format!("{:?}", src.format).to_lowercase();
+        let mut how = src.format.name().to_string();
         if src.gzip {
             how.push_str(", gzip");
         }
@@ -371,12 +371,28 @@ impl fmt::Display for SanityReport {
             how.push_str(&format!(", {}", e.name()));
         }
         if let Some(d) = src.delimiter {
-            how.push_str(&format!(", delimiter {d:?}"));
+            how.push_str(&format!(", delimiter '{}'", crate::format::char_name(d)));
         }
         if src.bom {
             how.push_str(", byte-order mark removed");
         }
         writeln!(f, "  read as: {how}; dates: {}", self.date_format)?;
+        if let Some(replaced) = src.replaced {
+            writeln!(
+                f,
+                "  WARNING: {} byte sequence(s) are not valid UTF-8 (the first on line {}); they \
+                 read as U+FFFD",
+                replaced.count, replaced.first_line
+            )?;
+        }
+        for (reason, rows, line) in &src.rejected.reasons {
+            writeln!(
+                f,
+                "  {} row(s) not read ({}), the first on line {line}",
+                group(*rows),
+                reason.label()
+            )?;
+        }
         let r = &self.roles;
         let opt = |o: &Option<String>| o.clone().unwrap_or_else(|| "-".into());
         writeln!(
@@ -457,7 +473,7 @@ impl fmt::Display for SanityReport {
 
 /// 541909 -> "541,909".
 fn group(n: usize) -> String {
-    crate::report::format::NumberFormat::default().count(n)
+    crate::format::NumberFormat::default().count(n)
 }
 
 #[cfg(test)]

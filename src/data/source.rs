@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
+use crate::data::delimited::{RejectedRows, WHITESPACE, looks_whitespace_aligned, read_delimited};
 use crate::error::{Error, Result};
 
 /// The container format of an input file.
@@ -22,6 +23,17 @@ pub enum FileFormat {
     Parquet,
     /// Excel workbook (.xlsx, .xlsm, .xls, .ods), read with calamine.
     Excel,
+}
+
+impl FileFormat {
+    /// The lower-case name, as messages and reports write it: `csv`, `parquet`, `excel`.
+    pub fn name(self) -> &'static str {
+        match self {
+            FileFormat::Csv => "csv",
+            FileFormat::Parquet => "parquet",
+            FileFormat::Excel => "excel",
+        }
+    }
 }
 
 /// The character encoding of a text file.
@@ -53,7 +65,7 @@ impl TextEncoding {
                 Ok(TextEncoding::Windows1252)
             }
             _ => Err(Error::param(
-                "encoding",
+                "ReadOptions::encoding",
                 format!("unknown encoding \"{name}\"; use utf-8, utf-16, latin1 or windows-1252"),
             )),
         }
@@ -77,10 +89,14 @@ pub struct ReadOptions {
     pub format: Option<FileFormat>,
     /// Text encoding of a CSV file; detected (UTF-8 if valid, else Windows-1252) when `None`.
     pub encoding: Option<TextEncoding>,
-    /// Field delimiter of a CSV file; detected from the header line when `None`.
+    /// Field delimiter of a CSV file; detected from the header line when `None`. `' '` means a
+    /// whitespace-aligned file: fields separated by runs of spaces or tabs.
     pub delimiter: Option<char>,
     /// Worksheet of an Excel file; the first sheet when `None`.
     pub sheet: Option<String>,
+    /// Column names for a text file without a header line (CDNOW's master file, say): when given,
+    /// the first line is data. Empty: the first line is the header.
+    pub column_names: Vec<String>,
 }
 
 /// What was found out about a file while reading it.
@@ -98,6 +114,22 @@ pub struct SourceInfo {
     pub delimiter: Option<char>,
     /// Whether a byte-order mark was removed.
     pub bom: bool,
+    /// Bytes that were not valid in the file's (UTF-8) encoding and were read as U+FFFD: how many,
+    /// and the line of the first. The rest of such a file is UTF-8, so it is read as UTF-8 rather
+    /// than decoded whole as Windows-1252, which would garble every accented letter.
+    pub replaced: Option<ReplacedBytes>,
+    /// Lines of a text file that are not rows of the table (blank, or with the wrong number of
+    /// fields), counted so that the row accounting covers every line.
+    pub rejected: RejectedRows,
+}
+
+/// Invalid bytes replaced while decoding a mostly valid UTF-8 file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct ReplacedBytes {
+    /// Invalid byte sequences replaced by U+FFFD.
+    pub count: usize,
+    /// The line of the first (1-based).
+    pub first_line: usize,
 }
 
 /// A file read into a polars frame, with what was learnt about its format.
@@ -118,51 +150,53 @@ pub struct RawTable {
 /// # Ok::<(), custseg::Error>(())
 /// ```
 pub fn read_table(path: impl AsRef<Path>, options: &ReadOptions) -> Result<RawTable> {
-    let path = path.as_ref();
-    let format = match options.format {
-        Some(format) => format,
-        None => detect_format(path)?,
-    };
-    match format {
-        FileFormat::Excel => crate::data::excel::read_excel(path, options.sheet.as_deref()),
-        FileFormat::Parquet | FileFormat::Csv => {
-            let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-            read_bytes(
-                path,
-                bytes,
-                &ReadOptions {
-                    format: Some(format),
-                    ..options.clone()
-                },
-            )
-        }
-    }
+    let (name, bytes) = read_input(path.as_ref())?;
+    read_bytes(name, bytes, options)
 }
 
-/// Reads a transaction file held in memory; `name` is used in messages.
+/// The path that means standard input.
+pub const STDIN: &str = "-";
+
+/// The whole input, read once: a file, or standard input for [`STDIN`]. Reading once matters for
+/// pipes and FIFOs (`<(zcat f.csv.gz)`), which cannot be opened a second time. Returns the name to
+/// use in messages with the bytes.
+pub fn read_input(path: &Path) -> Result<(PathBuf, Vec<u8>)> {
+    if path.as_os_str() == STDIN {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .lock()
+            .read_to_end(&mut bytes)
+            .map_err(|e| Error::io("standard input", e))?;
+        return Ok(("standard input".into(), bytes));
+    }
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    Ok((path.to_path_buf(), bytes))
+}
+
+/// Reads a transaction file held in memory; `name` is used in messages (and its extension, with
+/// the first bytes, to tell the format when `options.format` is `None`).
 pub fn read_bytes(
     name: impl AsRef<Path>,
     bytes: Vec<u8>,
     options: &ReadOptions,
 ) -> Result<RawTable> {
     let name = name.as_ref();
+    let format = match options.format {
+        Some(format) => format,
+        None => detect_format(name, &bytes),
+    };
+    if format == FileFormat::Excel {
+        return crate::data::excel::read_excel(name, bytes, options.sheet.as_deref());
+    }
     let (bytes, gzip) = if bytes.starts_with(&[0x1f, 0x8b]) {
         (inflate(name, &bytes)?, true)
     } else {
         (bytes, false)
     };
-    let format = match options.format {
-        Some(format) => format,
-        None if bytes.starts_with(b"PAR1") => FileFormat::Parquet,
-        None => FileFormat::Csv,
-    };
-    match format {
-        FileFormat::Parquet => read_parquet(name, bytes, gzip),
-        FileFormat::Csv => read_csv(name, bytes, gzip, options),
-        FileFormat::Excel => Err(Error::format(
-            name,
-            "Excel workbooks are read from a file path; save the workbook to disk first",
-        )),
+    if format == FileFormat::Parquet || bytes.starts_with(b"PAR1") {
+        read_parquet(name, bytes, gzip)
+    } else {
+        read_csv(name, bytes, gzip, options)
     }
 }
 
@@ -191,18 +225,15 @@ pub(crate) fn inflated_size_hint(gz: &[u8]) -> usize {
     trailer.min(ceiling).max(floor).saturating_add(64)
 }
 
-pub(crate) fn detect_format(path: &Path) -> Result<FileFormat> {
-    let mut head = [0u8; 8];
-    let n = std::fs::File::open(path)
-        .and_then(|mut f| f.read(&mut head))
-        .map_err(|e| Error::io(path, e))?;
-    let head = &head[..n];
+/// The format from the first bytes (Parquet's and Excel's magic numbers) and the name's extension.
+pub(crate) fn detect_format(path: &Path, bytes: &[u8]) -> FileFormat {
+    let head = &bytes[..bytes.len().min(8)];
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
         .map(|e| e.to_ascii_lowercase())
         .unwrap_or_default();
-    Ok(if head.starts_with(b"PAR1") {
+    if head.starts_with(b"PAR1") {
         FileFormat::Parquet
     } else if matches!(ext.as_str(), "xlsx" | "xlsm" | "xlsb" | "xls" | "ods")
         || head.starts_with(b"PK\x03\x04")
@@ -211,7 +242,7 @@ pub(crate) fn detect_format(path: &Path) -> Result<FileFormat> {
         FileFormat::Excel
     } else {
         FileFormat::Csv
-    })
+    }
 }
 
 fn read_parquet(name: &Path, bytes: Vec<u8>, gzip: bool) -> Result<RawTable> {
@@ -227,115 +258,137 @@ fn read_parquet(name: &Path, bytes: Vec<u8>, gzip: bool) -> Result<RawTable> {
             encoding: None,
             delimiter: None,
             bom: false,
+            replaced: None,
+            rejected: RejectedRows::default(),
         },
     })
 }
 
 fn read_csv(name: &Path, bytes: Vec<u8>, gzip: bool, options: &ReadOptions) -> Result<RawTable> {
-    let (text, encoding, bom) = decode_text(name, bytes, options.encoding)?;
-    if text.iter().all(|b| b.is_ascii_whitespace()) {
+    let decoded = decode_text(name, bytes, options.encoding)?;
+    if decoded.text.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(Error::format(
             name,
             "the file is empty: it has no header line and no rows. Export the data again.",
         ));
     }
     let delimiter = match options.delimiter {
-        Some(d) if d.is_ascii() => d as u8,
+        Some(d) if d.is_ascii() && !matches!(d, '"' | '\n' | '\r') => d as u8,
         Some(d) => {
             return Err(Error::param(
-                "delimiter",
-                format!("the delimiter must be a single ASCII character, not {d:?}"),
+                "ReadOptions::delimiter",
+                format!(
+                    "the delimiter must be one ASCII character other than a quote or a line \
+                     break, not '{}'",
+                    crate::format::char_name(d)
+                ),
             ));
         }
-        None => sniff_delimiter(&text),
+        None => sniff_delimiter(&decoded.text),
     };
-    let parse = CsvParseOptions::default()
-        .with_separator(delimiter)
-        .with_missing_is_null(true);
-    let frame = CsvReadOptions::default()
-        .with_has_header(true)
-        .with_infer_schema_length(Some(0))
-        .with_parse_options(parse)
-        .into_reader_with_file_handle(Cursor::new(text))
-        .finish()
-        .map_err(|e| {
-            Error::format(
-                name,
-                format!(
-                    "cannot parse as CSV with delimiter {:?}: {e}. Check the delimiter \
-                     (--delimiter) and that quoted fields are closed.",
-                    delimiter as char
-                ),
-            )
-        })?;
+    let text = std::str::from_utf8(&decoded.text)
+        .map_err(|_| Error::format(name, "the decoded text is not UTF-8"))?;
+    let (frame, rejected) = read_delimited(name, text, delimiter, &options.column_names)?;
     Ok(RawTable {
         frame,
         source: SourceInfo {
             path: name.to_path_buf(),
             format: FileFormat::Csv,
             gzip,
-            encoding: Some(encoding),
+            encoding: Some(decoded.encoding),
             delimiter: Some(delimiter as char),
-            bom,
+            bom: decoded.bom,
+            replaced: decoded.replaced,
+            rejected,
         },
     })
 }
 
+/// A text file turned into UTF-8.
+pub(crate) struct Decoded {
+    /// The text, UTF-8, without a byte-order mark.
+    pub text: Vec<u8>,
+    /// The encoding it was in.
+    pub encoding: TextEncoding,
+    /// Whether a byte-order mark was removed.
+    pub bom: bool,
+    /// Invalid bytes of a mostly UTF-8 file, replaced.
+    pub replaced: Option<ReplacedBytes>,
+}
+
 /// Turns the file's bytes into UTF-8, removing a byte-order mark.
+///
+/// Without `forced`: a UTF-16 byte-order mark, or the zero bytes of UTF-16 text without one, mean
+/// UTF-16; valid UTF-8 is UTF-8; text that is UTF-8 but for a few bad bytes (fewer than its valid
+/// multi-byte characters) is UTF-8 with those bytes replaced and reported; anything else is
+/// Windows-1252.
 pub(crate) fn decode_text(
     name: &Path,
-    bytes: Vec<u8>,
+    mut bytes: Vec<u8>,
     forced: Option<TextEncoding>,
-) -> Result<(Vec<u8>, TextEncoding, bool)> {
+) -> Result<Decoded> {
     let utf16_bom = bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]);
-    // Validated once here and reused below: a pass over 47 MB is not free.
-    let mut valid_utf8 = None;
+    let utf8_bom = bytes.starts_with(b"\xEF\xBB\xBF");
     let encoding = match forced {
         Some(encoding) => encoding,
-        None if utf16_bom => TextEncoding::Utf16,
+        None if utf16_bom || utf16_without_bom(&bytes).is_some() => TextEncoding::Utf16,
         None => {
-            let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-            let checked = std::str::from_utf8(body).map(|_| ());
-            let encoding = if checked.is_ok() {
+            let body = if utf8_bom { &bytes[3..] } else { &bytes[..] };
+            if std::str::from_utf8(body).is_ok() || mostly_utf8(body) {
                 TextEncoding::Utf8
             } else {
                 TextEncoding::Windows1252
-            };
-            valid_utf8 = Some(checked);
-            encoding
+            }
         }
     };
     match encoding {
         TextEncoding::Utf8 => {
-            let bom = bytes.starts_with(b"\xEF\xBB\xBF");
-            let mut bytes = bytes;
-            if bom {
+            if utf8_bom {
                 bytes.drain(..3);
             }
-            let checked = match valid_utf8 {
-                Some(checked) => checked,
-                None => std::str::from_utf8(&bytes).map(|_| ()),
-            };
-            if let Err(e) = checked {
-                let offset = e.valid_up_to();
-                let line = bytes[..offset].iter().filter(|&&b| b == b'\n').count() + 1;
-                return Err(Error::format(
-                    name,
-                    format!(
-                        "the file is not valid UTF-8 (first bad byte at line {line}). \
-                         It is probably Latin-1 / Windows-1252: pass --encoding latin1, \
-                         or leave --encoding out to detect it."
-                    ),
-                ));
+            if let Err(e) = std::str::from_utf8(&bytes) {
+                if forced.is_some() && !mostly_utf8(&bytes) {
+                    let line = line_of(&bytes, e.valid_up_to());
+                    return Err(Error::format(
+                        name,
+                        format!(
+                            "the file is not valid UTF-8 (first bad byte at line {line}). It is \
+                             probably Latin-1 / Windows-1252: set `ReadOptions::encoding` to \
+                             latin1, or leave it unset to detect the encoding."
+                        ),
+                    ));
+                }
+                let (text, replaced) = replace_invalid_utf8(&bytes);
+                return Ok(Decoded {
+                    text,
+                    encoding,
+                    bom: utf8_bom,
+                    replaced: Some(replaced),
+                });
             }
-            Ok((bytes, encoding, bom))
+            Ok(Decoded {
+                text: bytes,
+                encoding,
+                bom: utf8_bom,
+                replaced: None,
+            })
         }
         TextEncoding::Windows1252 => {
             let (text, _, _) = encoding_rs::WINDOWS_1252.decode(&bytes);
-            Ok((text.into_owned().into_bytes(), encoding, false))
+            Ok(Decoded {
+                text: text.into_owned().into_bytes(),
+                encoding,
+                bom: false,
+                replaced: None,
+            })
         }
         TextEncoding::Utf16 => {
-            let (text, used, malformed) = encoding_rs::UTF_16LE.decode(&bytes);
+            // encoding_rs follows a byte-order mark; without one the zero bytes tell the order.
+            let codec = match utf16_without_bom(&bytes) {
+                Some(true) if !utf16_bom => encoding_rs::UTF_16BE,
+                _ => encoding_rs::UTF_16LE,
+            };
+            let (text, used, malformed) = codec.decode(&bytes);
             if malformed {
                 return Err(Error::format(
                     name,
@@ -345,13 +398,87 @@ pub(crate) fn decode_text(
                     ),
                 ));
             }
-            Ok((text.into_owned().into_bytes(), encoding, utf16_bom))
+            Ok(Decoded {
+                text: text.into_owned().into_bytes(),
+                encoding,
+                bom: utf16_bom,
+                replaced: None,
+            })
         }
     }
 }
 
-/// Picks the delimiter that occurs most often in the header line, outside quotes.
+/// For text without a byte-order mark: `Some(big_endian)` when it looks like UTF-16, that is when
+/// most of the first bytes at one parity are zero and almost none at the other (ASCII text in
+/// UTF-16 is every other byte zero; no text file in a single-byte encoding has zero bytes).
+fn utf16_without_bom(bytes: &[u8]) -> Option<bool> {
+    let head = &bytes[..bytes.len().min(1024) & !1];
+    if head.len() < 4 {
+        return None;
+    }
+    let pairs = head.len() / 2;
+    let zeros_at = |parity: usize| {
+        head.iter()
+            .skip(parity)
+            .step_by(2)
+            .filter(|&&b| b == 0)
+            .count()
+    };
+    let (even, odd) = (zeros_at(0), zeros_at(1));
+    if odd * 2 > pairs && even * 10 < pairs {
+        Some(false)
+    } else if even * 2 > pairs && odd * 10 < pairs {
+        Some(true)
+    } else {
+        None
+    }
+}
+
+/// Whether text that is not valid UTF-8 still is UTF-8 with a few damaged bytes: it holds valid
+/// multi-byte characters, more of them than invalid sequences. Windows-1252 text almost never
+/// forms a valid multi-byte sequence ("Ã±" would be one), so one accented letter in UTF-8 outweighs
+/// a stray byte.
+fn mostly_utf8(bytes: &[u8]) -> bool {
+    let mut multibyte = 0usize;
+    let mut invalid = 0usize;
+    for chunk in bytes.utf8_chunks() {
+        multibyte += chunk.valid().chars().filter(|c| !c.is_ascii()).count();
+        invalid += usize::from(!chunk.invalid().is_empty());
+    }
+    multibyte > invalid
+}
+
+/// The text with each invalid UTF-8 sequence replaced by U+FFFD, and how many there were.
+fn replace_invalid_utf8(bytes: &[u8]) -> (Vec<u8>, ReplacedBytes) {
+    let mut text = String::with_capacity(bytes.len() + 16);
+    let mut count = 0;
+    let mut first_at = None;
+    let mut offset = 0;
+    for chunk in bytes.utf8_chunks() {
+        text.push_str(chunk.valid());
+        offset += chunk.valid().len();
+        if !chunk.invalid().is_empty() {
+            text.push(char::REPLACEMENT_CHARACTER);
+            count += 1;
+            first_at.get_or_insert(offset);
+            offset += chunk.invalid().len();
+        }
+    }
+    let first_line = line_of(bytes, first_at.unwrap_or(0));
+    (text.into_bytes(), ReplacedBytes { count, first_line })
+}
+
+/// The 1-based line of byte `offset`.
+fn line_of(bytes: &[u8], offset: usize) -> usize {
+    memchr::memchr_iter(b'\n', &bytes[..offset.min(bytes.len())]).count() + 1
+}
+
+/// Picks the delimiter that occurs most often in the header line, outside quotes; a header with
+/// none of them whose lines split alike on runs of blanks is whitespace-aligned ([`WHITESPACE`]).
 pub(crate) fn sniff_delimiter(text: &[u8]) -> u8 {
+    if looks_whitespace_aligned(text) {
+        return WHITESPACE;
+    }
     const CANDIDATES: [u8; 4] = [b',', b';', b'\t', b'|'];
     let mut counts = [0usize; 4];
     let mut in_quotes = false;
@@ -389,13 +516,44 @@ mod tests {
 
     #[test]
     fn decodes_latin1_and_strips_bom() {
-        let (text, enc, bom) = decode_text(Path::new("x"), b"a\n\xA3 5\n".to_vec(), None).unwrap();
-        assert_eq!(enc, TextEncoding::Windows1252);
-        assert!(!bom);
-        assert_eq!(String::from_utf8(text).unwrap(), "a\n£ 5\n");
-        let (text, enc, bom) =
-            decode_text(Path::new("x"), b"\xEF\xBB\xBFa\n1\n".to_vec(), None).unwrap();
-        assert_eq!((enc, bom), (TextEncoding::Utf8, true));
-        assert_eq!(text, b"a\n1\n");
+        let d = decode_text(Path::new("x"), b"a\n\xA3 5\n".to_vec(), None).unwrap();
+        assert_eq!(d.encoding, TextEncoding::Windows1252);
+        assert!(!d.bom);
+        assert_eq!(String::from_utf8(d.text).unwrap(), "a\n£ 5\n");
+        let d = decode_text(Path::new("x"), b"\xEF\xBB\xBFa\n1\n".to_vec(), None).unwrap();
+        assert_eq!((d.encoding, d.bom), (TextEncoding::Utf8, true));
+        assert_eq!(d.text, b"a\n1\n");
+    }
+
+    #[test]
+    fn a_stray_byte_in_utf8_text_is_replaced_not_a_reason_to_decode_as_latin1() {
+        let bytes = "country\nEspaña\nEspaña\n".as_bytes().iter().copied();
+        let mut bytes: Vec<u8> = bytes.collect();
+        bytes.extend_from_slice(b"x\xFFy\n");
+        let d = decode_text(Path::new("x"), bytes, None).unwrap();
+        assert_eq!(d.encoding, TextEncoding::Utf8);
+        assert_eq!(
+            String::from_utf8(d.text).unwrap(),
+            "country\nEspaña\nEspaña\nx\u{FFFD}y\n"
+        );
+        assert_eq!(
+            d.replaced,
+            Some(ReplacedBytes {
+                count: 1,
+                first_line: 4
+            })
+        );
+    }
+
+    #[test]
+    fn utf16_without_a_byte_order_mark() {
+        let text = "id,date\n1,2010-12-01\n";
+        let le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+        for bytes in [le, be] {
+            let d = decode_text(Path::new("x"), bytes, None).unwrap();
+            assert_eq!(d.encoding, TextEncoding::Utf16);
+            assert_eq!(String::from_utf8(d.text).unwrap(), text);
+        }
     }
 }

@@ -27,11 +27,11 @@ use polars::prelude::*;
 
 use crate::data::clean::{self, CleaningRules, Present, cols};
 use crate::data::dates::{self, DateFormat};
-use crate::data::numbers::{Number, read_number};
+use crate::data::numbers::{CommaReading, Number, read_number};
 use crate::data::roles::{ColumnRoles, ResolvedRoles};
 use crate::data::sanity::{SanityInputs, SanityReport};
-use crate::data::source::{FileFormat, RawTable, ReadOptions, SourceInfo, read_bytes, read_table};
-use crate::error::{Error, Result};
+use crate::data::source::{FileFormat, RawTable, ReadOptions, SourceInfo, read_bytes, read_input};
+use crate::error::{Context, Error, Result};
 
 /// Everything that decides how a file becomes clean transactions.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
@@ -77,7 +77,7 @@ impl Transactions {
     ///
     /// Well-formed UTF-8 CSV (optionally gzip-compressed) takes a streaming path that parses, types
     /// and checks the rows in one pass ([`crate::data::fast_csv`]); everything else, and every error,
-    /// goes through [`read_table`] and [`Transactions::from_raw`]. Both give the same result.
+    /// goes through [`read_bytes`] and [`Transactions::from_raw`]. Both give the same result.
     ///
     /// ```no_run
     /// use custseg::prelude::*;
@@ -85,17 +85,11 @@ impl Transactions {
     /// println!("{}", tx.sanity());
     /// # Ok::<(), custseg::Error>(())
     /// ```
+    ///
+    /// `path` may be `-` for standard input; every input, a pipe or FIFO included, is read once.
     pub fn load(path: impl AsRef<Path>, options: &LoadOptions) -> Result<Self> {
-        let path = path.as_ref();
-        let format = match options.read.format {
-            Some(format) => format,
-            None => crate::data::source::detect_format(path)?,
-        };
-        if format != FileFormat::Csv {
-            return Self::from_raw(read_table(path, &options.read)?, options);
-        }
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-        Self::from_bytes(path, bytes, options)
+        let (name, bytes) = read_input(path.as_ref())?;
+        Self::from_bytes(name, bytes, options)
     }
 
     /// Loads the bundled UCI Online Retail data (541,909 rows; see `data/online-retail/SOURCE.md`).
@@ -107,15 +101,19 @@ impl Transactions {
         )
     }
 
-    /// Loads a CSV or Parquet file held in memory (optionally gzip-compressed); `name` is used in
-    /// messages and reports.
+    /// Loads a CSV, Parquet or Excel file held in memory (CSV optionally gzip-compressed); `name`
+    /// is used in messages and reports, and its extension to tell an Excel workbook.
     pub fn from_bytes(
         name: impl AsRef<Path>,
         bytes: Vec<u8>,
         options: &LoadOptions,
     ) -> Result<Self> {
         let name = name.as_ref();
-        if matches!(options.read.format, None | Some(FileFormat::Csv))
+        let format = options
+            .read
+            .format
+            .unwrap_or_else(|| crate::data::source::detect_format(name, &bytes));
+        if format == FileFormat::Csv
             && let Some(cleaned) = crate::data::fast_csv::load(name, &bytes, options)
         {
             return Self::finish(cleaned);
@@ -134,36 +132,66 @@ impl Transactions {
             encoding: None,
             delimiter: None,
             bom: false,
+            replaced: None,
+            rejected: Default::default(),
         };
         Self::from_raw(RawTable { frame, source }, options)
     }
 
     /// Cleans a table that was already read.
     pub fn from_raw(raw: RawTable, options: &LoadOptions) -> Result<Self> {
+        let path = raw.source.path.clone();
+        Self::from_raw_steps(raw, options).doing(format!(
+            "typing and cleaning the rows of {}",
+            path.display()
+        ))
+    }
+
+    fn from_raw_steps(raw: RawTable, options: &LoadOptions) -> Result<Self> {
+        options.rules.check()?;
         let RawTable { frame, source } = raw;
+        let rejected = &source.rejected;
         let frame = crate::frame::rebuild(&frame)?;
         let path = source.path.clone();
         let names = crate::frame::column_names(&frame);
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
         let roles = options.roles.resolve(&names, &path)?;
+        let (frame, blank_rows) = without_blank_rows(frame)?;
+        let mut prior: clean::ReasonCounts = Default::default();
+        for (reason, rows, _) in &rejected.reasons {
+            prior[*reason as usize] += rows;
+        }
+        prior[clean::DropReason::BlankRow as usize] += blank_rows;
         if frame.height() == 0 {
             return Err(Error::NoData {
                 path,
-                message: "the file has a header but no data rows".to_string(),
+                message: match prior.iter().sum::<usize>() {
+                    0 => "the file has a header but no data rows".to_string(),
+                    lines => format!(
+                        "the file has no usable rows: {}. Check the delimiter \
+                         (`ReadOptions::delimiter`) and that every row has one field per column.",
+                        rejected_summary(rejected, blank_rows, lines)
+                    ),
+                },
             });
         }
         let missing_values = missing_values(&frame)?;
+        let commas = CommaReading::for_delimiter(source.delimiter.map_or(b';', |d| d as u8));
         let (typed, date_format) =
-            typed_frame(&frame, &roles, options.date_format.as_ref(), &path)?;
+            typed_frame(&frame, &roles, options.date_format.as_ref(), commas, &path)?;
         let present = Present::of(&roles);
         let duplicate_key: Vec<String> = crate::frame::column_names(&typed)
             .into_iter()
             .filter(|n| !n.starts_with(cols::BAD_PREFIX))
             .collect();
-        let (kept, accounting) =
-            clean::apply(typed, &options.rules, present, &duplicate_key, |kept| {
-                trim_text_columns(kept, &roles)
-            })?;
+        let (kept, accounting) = clean::apply(
+            typed,
+            &options.rules,
+            present,
+            &duplicate_key,
+            prior,
+            |kept| trim_text_columns(kept, &roles),
+        )?;
         Self::finish(Cleaned {
             kept,
             accounting,
@@ -257,6 +285,40 @@ impl Transactions {
     pub fn has_invoices(&self) -> bool {
         self.roles.invoice.is_some()
     }
+}
+
+/// The frame without rows whose every value is null (an empty spreadsheet row, a blank line), and
+/// how many there were.
+fn without_blank_rows(frame: DataFrame) -> Result<(DataFrame, usize)> {
+    let Some(first) = frame.columns().first() else {
+        return Ok((frame, 0));
+    };
+    let mut blank = first.is_null();
+    for column in &frame.columns()[1..] {
+        blank = &blank & &column.is_null();
+    }
+    let count = blank.sum().unwrap_or(0) as usize;
+    if count == 0 {
+        return Ok((frame, 0));
+    }
+    Ok((frame.filter(&!&blank)?, count))
+}
+
+/// "3 blank rows (first at line 7), 2 rows with fewer fields than the header (first at line 9)".
+fn rejected_summary(
+    rejected: &crate::data::delimited::RejectedRows,
+    blank_rows: usize,
+    lines: usize,
+) -> String {
+    let mut parts: Vec<String> = rejected
+        .reasons
+        .iter()
+        .map(|(reason, rows, line)| format!("{rows} {} (first at line {line})", reason.label()))
+        .collect();
+    if blank_rows > 0 {
+        parts.push(format!("{blank_rows} blank rows"));
+    }
+    format!("all {lines} rows were rejected: {}", parts.join(", "))
 }
 
 /// Missing values per column of the file, in file order: nulls, which include CSV's empty fields.
@@ -368,6 +430,7 @@ fn typed_frame(
     frame: &DataFrame,
     roles: &ResolvedRoles,
     date_format: Option<&DateFormat>,
+    commas: CommaReading,
     path: &Path,
 ) -> Result<(DataFrame, DateFormat)> {
     let height = frame.height();
@@ -384,7 +447,7 @@ fn typed_frame(
             });
             (ids, date_column(frame, &roles.date, date_format, path))
         });
-        let others = other_columns(frame, roles, path);
+        let others = other_columns(frame, roles, commas, path);
         let (ids, dates) = ids_and_dates
             .join()
             .map_err(|_| Error::param("dates", "the date parser stopped unexpectedly"))?;
@@ -401,12 +464,17 @@ fn typed_frame(
 }
 
 /// Every typed column but the ids and the date.
-fn other_columns(frame: &DataFrame, roles: &ResolvedRoles, path: &Path) -> Result<Vec<Column>> {
+fn other_columns(
+    frame: &DataFrame,
+    roles: &ResolvedRoles,
+    commas: CommaReading,
+    path: &Path,
+) -> Result<Vec<Column>> {
     let mut columns: Vec<Column> = Vec::new();
     let mut numeric = |role: &Option<String>, name: &str| -> Result<Option<Column>> {
         match role {
             Some(source) => {
-                let (values, bad) = number_column(frame, source, name)?;
+                let (values, bad) = number_column(frame, source, name, commas)?;
                 let out = values.clone();
                 columns.push(values);
                 columns.push(bad);
@@ -505,12 +573,39 @@ fn id_column(frame: &DataFrame, source: &str, name: &str) -> Result<Column> {
     } else {
         series.clone()
     };
-    text_column(
+    let ids = text_column(
         &DataFrame::new(frame.height(), vec![series.into_column()])?,
         source,
         name,
         false,
-    )
+    )?;
+    let text = ids.str()?;
+    if !text
+        .iter()
+        .flatten()
+        .any(|id| canonical_id(id).len() != id.len())
+    {
+        return Ok(ids);
+    }
+    let canonical: StringChunked = text.iter().map(|id| id.map(canonical_id)).collect();
+    Ok(canonical.with_name(name.into()).into_column())
+}
+
+/// An id as custseg compares it: a whole number written with a zero fraction (`17850.0`, as pandas
+/// writes a float CustomerID) is the same id as `17850`. Other ids are kept as they are, leading
+/// zeros included (`00001` is not `1`).
+pub(crate) fn canonical_id(id: &str) -> &str {
+    match id.split_once('.') {
+        Some((whole, fraction))
+            if !whole.is_empty()
+                && !fraction.is_empty()
+                && whole.bytes().all(|b| b.is_ascii_digit())
+                && fraction.bytes().all(|b| b == b'0') =>
+        {
+            whole
+        }
+        _ => id,
+    }
 }
 
 fn text_column(frame: &DataFrame, source: &str, name: &str, trim_only_end: bool) -> Result<Column> {
@@ -538,7 +633,12 @@ fn flag_name(name: &str) -> PlSmallStr {
     format!("{}{name}", cols::BAD_PREFIX).into()
 }
 
-fn number_column(frame: &DataFrame, source: &str, name: &str) -> Result<(Column, Column)> {
+fn number_column(
+    frame: &DataFrame,
+    source: &str,
+    name: &str,
+    commas: CommaReading,
+) -> Result<(Column, Column)> {
     let column = frame.column(source)?;
     if column.dtype().is_primitive_numeric() {
         let values = column.cast(&DataType::Float64)?.with_name(name.into());
@@ -550,7 +650,7 @@ fn number_column(frame: &DataFrame, source: &str, name: &str) -> Result<(Column,
     let values: Float64Chunked = text
         .str()?
         .iter()
-        .map(|raw| match raw.map(read_number) {
+        .map(|raw| match raw.map(|raw| read_number(raw, commas)) {
             Some(Number::Value(v)) => {
                 bad.push(false);
                 Some(v)

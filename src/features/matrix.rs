@@ -4,10 +4,10 @@
 
 use polars::prelude::*;
 
-use crate::cluster::Matrix;
 use crate::error::{Error, Result};
 use crate::features::transform::{Pipeline, Step};
 use crate::frame::{float_values, rebuild, text_values};
+use crate::matrix::Matrix;
 use crate::rfm::RfmTable;
 
 /// Customers by features, in original units and transformed.
@@ -22,6 +22,37 @@ pub struct FeatureMatrix {
     pipeline: Pipeline,
     /// Transformed values, row-major.
     values: Vec<f64>,
+}
+
+/// A per-customer table has one row per customer. Transactions given where a per-customer table
+/// belongs would put one customer in several clusters.
+fn check_one_row_per_customer(ids: &[String], id_column: &str) -> Result<()> {
+    let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut repeated = 0usize;
+    let mut example: Option<(&str, usize, usize)> = None;
+    for (row, id) in ids.iter().enumerate() {
+        if let Some(&first) = seen.get(id.as_str()) {
+            repeated += 1;
+            example.get_or_insert((id, first, row));
+        } else {
+            seen.insert(id, row);
+        }
+    }
+    match example {
+        None => Ok(()),
+        Some((id, first, again)) => Err(Error::param(
+            "FeatureMatrix::from_frame columns",
+            format!(
+                "the table has {repeated} row(s) whose customer is already on an earlier row (id \
+                 \"{}\" in column \"{id_column}\" on rows {} and {}): feature columns are read \
+                 from a table with one row per customer. For transactions, compute per-customer \
+                 features first (RFM: `RfmParams::fit`).",
+                crate::format::shorten(id, 80),
+                first + 1,
+                again + 1
+            ),
+        )),
+    }
 }
 
 impl FeatureMatrix {
@@ -60,16 +91,25 @@ impl FeatureMatrix {
         let has = crate::frame::column_names(&frame);
         for name in std::iter::once(&id_column).chain(columns) {
             if !has.iter().any(|h| h == name) {
+                let has: Vec<&str> = has.iter().map(String::as_str).collect();
                 return Err(Error::param(
-                    "features",
-                    format!("no column {name:?}; the table has: {}", has.join(", ")),
+                    "FeatureMatrix::from_frame columns",
+                    format!(
+                        "no column \"{}\"; the table has: {}",
+                        crate::format::shorten(name, 80),
+                        crate::data::roles::list_columns(&has)
+                    ),
                 ));
             }
         }
         if columns.is_empty() {
-            return Err(Error::param("features", "name at least one feature column"));
+            return Err(Error::param(
+                "FeatureMatrix::from_frame columns",
+                "name at least one feature column",
+            ));
         }
         let customer_ids = text_values(&frame, id_column)?;
+        check_one_row_per_customer(&customer_ids, id_column)?;
         let mut original = Vec::with_capacity(columns.len());
         for name in columns {
             let column = frame.column(name)?;
@@ -83,10 +123,11 @@ impl FeatureMatrix {
                     "missing or not numbers"
                 };
                 return Err(Error::param(
-                    "features",
+                    "FeatureMatrix::from_frame columns",
                     format!(
-                        "column {name:?} has {bad} {why} value(s) among {} customers; fill or \
+                        "column \"{}\" has {bad} {why} value(s) among {} customers; fill or \
                          drop those customers first",
+                        crate::format::shorten(name, 80),
                         values.len()
                     ),
                 ));

@@ -6,8 +6,8 @@ use linfa_linalg::Order;
 use linfa_linalg::eigh::{EigSort, Eigh};
 use ndarray::Array2;
 
-use crate::cluster::Matrix;
 use crate::error::{Error, Result};
+use crate::matrix::Matrix;
 
 /// The samples in the plane of the first two principal components.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -23,7 +23,7 @@ pub struct Projection {
 /// Projects the rows of `x` (at least two features) on their first two principal components.
 ///
 /// ```
-/// use custseg::cluster::Matrix;
+/// use custseg::matrix::Matrix;
 /// use custseg::features::pca::project_2d;
 ///
 /// // Points on the line y = x plus a little spread across it.

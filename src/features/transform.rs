@@ -64,7 +64,7 @@ impl Step {
             && !(0.0 <= lower && lower < upper && upper <= 1.0)
         {
             return Err(Error::param(
-                "transform",
+                "Step",
                 format!("winsorize needs 0 <= lower < upper <= 1, got {lower} and {upper}"),
             ));
         }
@@ -74,7 +74,7 @@ impl Step {
 
 fn bad(text: &str) -> Error {
     Error::param(
-        "transform",
+        "Step",
         format!(
             "unknown transform {text:?}; use log1p, standard, robust, minmax or winsorize[:LOWER:UPPER]"
         ),
@@ -216,7 +216,7 @@ fn fit_step(step: &Step, column: &[f64], index: usize) -> Result<Fitted> {
         Step::Log1p => {
             if let Some(v) = column.iter().find(|v| **v <= -1.0) {
                 return Err(Error::param(
-                    "transform",
+                    "Step",
                     format!(
                         "log1p needs values above -1, column {index} has {v}; drop or shift the values first"
                     ),

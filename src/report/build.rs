@@ -14,11 +14,11 @@ use crate::chart::treemap::segment_treemap;
 use crate::chart::trend::monthly_trend;
 use crate::data::bundled::{ONLINE_RETAIL_ATTRIBUTION, ONLINE_RETAIL_NAME};
 use crate::data::transactions::Transactions;
-use crate::error::{Error, Result};
+use crate::error::{Context as _, Error, Result};
+use crate::format::NumberFormat;
 use crate::frame::{float_values, text_values};
-use crate::report::clusters::{ClusterSection, cluster_section};
+use crate::report::clusters::{ClusterOutcome, ClusterSection, cluster_section};
 use crate::report::config::StudyConfig;
-use crate::report::format::NumberFormat;
 use crate::report::playbooks::{Playbooks, markdown_to_html, render_markdown_template, slug};
 use crate::rfm::{RfmTable, SegmentSummary};
 
@@ -148,12 +148,8 @@ struct Context {
     snapshot: String,
     kpis: Vec<Kpi>,
     priorities: Vec<Priority>,
-    accounting: Vec<Row>,
-    missing: Vec<Row>,
-    months: Vec<Row>,
-    gaps: Vec<String>,
-    read_as: String,
-    roles: Vec<Row>,
+    #[serde(flatten)]
+    data: DataSection,
     bins: usize,
     segment_map: String,
     score_ranges: Vec<ScoreRange>,
@@ -164,10 +160,22 @@ struct Context {
     dimensions: Vec<Dimension>,
     charts: Charts,
     clusters: Option<ClusterSection>,
+    clusters_skipped: Option<String>,
     methodology_html: String,
     csv_href: Option<String>,
     csv_name: String,
     css: String,
+}
+
+/// The data section's tables (their keys sit at the top of the template's context).
+#[derive(Serialize)]
+struct DataSection {
+    accounting: Vec<Row>,
+    missing: Vec<Row>,
+    months: Vec<Row>,
+    gaps: Vec<String>,
+    read_as: String,
+    roles: Vec<Row>,
 }
 
 #[derive(Serialize)]
@@ -203,36 +211,117 @@ pub fn render_report(
     let sanity = transactions.sanity();
     let segments = segment_rows(&summary, fmt)?;
     let snapshot = rfm.snapshot().to_string();
-    let playbook_context = |segment: &SegmentRow| {
-        let mut context = tera::Context::new();
-        context.insert("segment", segment);
-        context.insert("company", &config.company);
-        context.insert("snapshot", &snapshot);
-        context
+    let playbooks = playbook_section(config, templates, &segments, &snapshot)?;
+    let priorities = priority_section(&rfm, &summary, &segments, &playbooks)?;
+    let (clusters, clusters_skipped) = cluster_part(config, &rfm, &segments)?;
+    let methodology_html = methodology_section(templates, &rfm, &clusters, &snapshot)?;
+    let source_path = &sanity.source.path;
+    let is_bundled = source_path == Path::new(ONLINE_RETAIL_NAME);
+    let (template, origin) = templates.text("report.html", REPORT_TEMPLATE)?;
+    let (css, _) = templates.text("report.css", REPORT_CSS)?;
+    let context = Context {
+        title: config.title.clone(),
+        company: config.company.clone(),
+        source: source_name(source_path, is_bundled),
+        attribution: is_bundled.then(|| ONLINE_RETAIL_ATTRIBUTION.to_string()),
+        generated_on: config.report.generated_on.clone(),
+        period: format!(
+            "{} to {}",
+            sanity.first_date.date(),
+            sanity.last_date.date()
+        ),
+        snapshot,
+        kpis: kpi_cards(transactions, &rfm, fmt),
+        priorities,
+        data: data_section(transactions, fmt),
+        bins: rfm.scoring().bins,
+        segment_map: rfm.segment_map().name.clone(),
+        score_ranges: score_ranges(&rfm, fmt),
+        fallbacks: rfm.scoring().fallbacks.clone(),
+        uncovered: rfm.coverage().uncovered,
+        segments,
+        playbooks,
+        dimensions: dimension_section(config, &rfm, transactions)?,
+        charts: chart_section(transactions, &rfm, &summary)?,
+        clusters,
+        clusters_skipped,
+        methodology_html,
+        csv_href: customer_csv(config, &rfm)?,
+        csv_name: format!("{}-segments.csv", slug(&config.company)),
+        css,
     };
-    let playbooks = segments
+    render(&template, &origin, &context)
+}
+
+/// Renders the report template with its context.
+fn render(template: &str, origin: &str, context: &Context) -> Result<String> {
+    let failed = |e: &dyn std::error::Error| Error::Template {
+        template: origin.to_string(),
+        message: error_chain(e),
+    };
+    let mut tera = tera::Tera::default();
+    tera.add_raw_template("report.html", template)
+        .map_err(|e| failed(&e))?;
+    let context = tera::Context::from_serialize(context).map_err(|e| failed(&e))?;
+    tera.render("report.html", &context).map_err(|e| failed(&e))
+}
+
+/// An error and every error it was caused by, in one line: tera's own message names the
+/// template, its source says what went wrong where.
+pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// One playbook per segment, filled in with the segment's numbers.
+fn playbook_section(
+    config: &StudyConfig,
+    templates: &Templates,
+    segments: &[SegmentRow],
+    snapshot: &str,
+) -> Result<Vec<Playbook>> {
+    segments
         .iter()
-        .map(|s| {
+        .map(|segment| {
+            let mut context = tera::Context::new();
+            context.insert("segment", segment);
+            context.insert("company", &config.company);
+            context.insert("snapshot", snapshot);
             Ok(Playbook {
-                segment: s.clone(),
-                html: templates.playbooks.render(&s.name, &playbook_context(s))?,
+                segment: segment.clone(),
+                html: templates.playbooks.render(&segment.name, &context)?,
             })
         })
-        .collect::<Result<Vec<_>>>()?;
-    let priorities = priorities(&rfm, &summary, &segments)?
-        .into_iter()
-        .map(|(label, why, index)| {
-            let segment = segments[index].clone();
-            let goal_html = goal_section(&playbooks[index].html);
-            Priority {
-                label: label.to_string(),
-                why,
-                segment,
-                goal_html,
-            }
-        })
-        .collect();
+        .collect()
+}
 
+/// The executive summary's three segments, each with the goal from its playbook.
+fn priority_section(
+    rfm: &RfmTable,
+    summary: &SegmentSummary,
+    segments: &[SegmentRow],
+    playbooks: &[Playbook],
+) -> Result<Vec<Priority>> {
+    Ok(priorities(rfm, summary, segments)?
+        .into_iter()
+        .map(|(label, why, index)| Priority {
+            label: label.to_string(),
+            why,
+            segment: segments[index].clone(),
+            goal_html: goal_section(&playbooks[index].html),
+        })
+        .collect())
+}
+
+/// The data section: how the file was read, row accounting, missing values, months, roles.
+fn data_section(transactions: &Transactions, fmt: &NumberFormat) -> DataSection {
+    let sanity = transactions.sanity();
     let a = &sanity.accounting;
     let percent_of_rows = |n: usize| fmt.percent(n as f64 / a.rows_in.max(1) as f64);
     let mut accounting = vec![Row {
@@ -278,9 +367,21 @@ pub fn render_report(
             flag: m.rows == 0,
         })
         .collect();
+    DataSection {
+        accounting,
+        missing,
+        months,
+        gaps: sanity.gaps.clone(),
+        read_as: read_as(transactions),
+        roles: role_rows(transactions),
+    }
+}
+
+/// Which column played which role.
+fn role_rows(transactions: &Transactions) -> Vec<Row> {
     let r = transactions.roles();
     let opt = |o: &Option<String>| o.clone().unwrap_or_else(|| "(none)".into());
-    let roles = [
+    [
         ("customer", r.customer.clone()),
         (
             "invoice",
@@ -312,10 +413,12 @@ pub fn render_report(
         cells: vec![role.to_string(), column],
         flag: false,
     })
-    .collect();
+    .collect()
+}
 
-    let score_ranges = rfm
-        .scoring()
+/// The values each score stands for, per measure.
+fn score_ranges(rfm: &RfmTable, fmt: &NumberFormat) -> Vec<ScoreRange> {
+    rfm.scoring()
         .measures
         .iter()
         .map(|m| ScoreRange {
@@ -335,159 +438,149 @@ pub fn render_report(
                 })
                 .collect(),
         })
-        .collect();
+        .collect()
+}
 
-    let mut dimensions = Vec::new();
-    for dimension in &r.dimensions {
-        let by = rfm.segment_summary_by(transactions, dimension)?;
-        let chart = segments_by_dimension(&by, config.report.top_dimension_values)?;
-        let (rows, hidden) =
-            dimension_rows(&by, dimension, config.report.top_dimension_values, fmt)?;
-        dimensions.push(Dimension {
-            name: dimension.clone(),
-            chart: chart.svg().to_string(),
-            rows,
-            hidden,
-        });
-    }
+/// Segments broken down by each dimension: a chart and a table of the values with most customers.
+fn dimension_section(
+    config: &StudyConfig,
+    rfm: &RfmTable,
+    transactions: &Transactions,
+) -> Result<Vec<Dimension>> {
+    let top = config.report.top_dimension_values;
+    transactions
+        .roles()
+        .dimensions
+        .iter()
+        .map(|dimension| {
+            let by = rfm.segment_summary_by(transactions, dimension)?;
+            let chart = segments_by_dimension(&by, top)?;
+            let (rows, hidden) = dimension_rows(&by, dimension, top, &config.format)?;
+            Ok(Dimension {
+                name: dimension.clone(),
+                chart: chart.svg().to_string(),
+                rows,
+                hidden,
+            })
+        })
+        .collect()
+}
 
-    let charts = Charts {
-        trend: monthly_trend(sanity)?.svg().to_string(),
-        histograms: rfm_histograms(&rfm)?.svg().to_string(),
-        heatmap: rf_heatmap(&rfm, HeatmapMeasure::MeanMonetary)?
+/// The charts of the data, RFM and segment sections.
+fn chart_section(
+    transactions: &Transactions,
+    rfm: &RfmTable,
+    summary: &SegmentSummary,
+) -> Result<Charts> {
+    Ok(Charts {
+        trend: monthly_trend(transactions.sanity())?.svg().to_string(),
+        histograms: rfm_histograms(rfm)?.svg().to_string(),
+        heatmap: rf_heatmap(rfm, HeatmapMeasure::MeanMonetary)?
             .svg()
             .to_string(),
-        treemap: segment_treemap(&summary)?.svg().to_string(),
-        bars: segment_bars(&summary)?.svg().to_string(),
-        box_recency: segment_boxplots(&rfm, "recency")?.svg().to_string(),
-        box_monetary: segment_boxplots(&rfm, "monetary")?.svg().to_string(),
-    };
+        treemap: segment_treemap(summary)?.svg().to_string(),
+        bars: segment_bars(summary)?.svg().to_string(),
+        box_recency: segment_boxplots(rfm, "recency")?.svg().to_string(),
+        box_monetary: segment_boxplots(rfm, "monetary")?.svg().to_string(),
+    })
+}
 
-    let clusters = if config.clustering.enabled {
-        let order: Vec<String> = segments.iter().map(|s| s.name.clone()).collect();
-        Some(cluster_section(&config.clustering, &rfm, &order, fmt)?)
-    } else {
-        None
-    };
+/// The cluster section when the study asks for one, or the sentence saying why it was skipped.
+fn cluster_part(
+    config: &StudyConfig,
+    rfm: &RfmTable,
+    segments: &[SegmentRow],
+) -> Result<(Option<ClusterSection>, Option<String>)> {
+    if !config.clustering.enabled {
+        return Ok((None, None));
+    }
+    let order: Vec<String> = segments.iter().map(|s| s.name.clone()).collect();
+    Ok(
+        match cluster_section(&config.clustering, rfm, &order, &config.format)? {
+            ClusterOutcome::Section(section) => (Some(*section), None),
+            ClusterOutcome::Skipped(why) => (None, Some(why)),
+        },
+    )
+}
 
-    let mut methodology_context = tera::Context::new();
-    methodology_context.insert("clusters", &clusters);
-    methodology_context.insert("bins", &rfm.scoring().bins);
-    methodology_context.insert("segment_map", &rfm.segment_map().name);
-    methodology_context.insert("snapshot", &snapshot);
+/// The methodology appendix, from its markdown template.
+fn methodology_section(
+    templates: &Templates,
+    rfm: &RfmTable,
+    clusters: &Option<ClusterSection>,
+    snapshot: &str,
+) -> Result<String> {
+    let mut context = tera::Context::new();
+    context.insert("clusters", clusters);
+    context.insert("bins", &rfm.scoring().bins);
+    context.insert("segment_map", &rfm.segment_map().name);
+    context.insert("snapshot", snapshot);
     let (methodology, origin) = templates.text("methodology.md", METHODOLOGY)?;
-    let methodology_html = markdown_to_html(&render_markdown_template(
+    Ok(markdown_to_html(&render_markdown_template(
         &methodology,
         &origin,
-        &methodology_context,
-    )?);
+        &context,
+    )?))
+}
 
-    let csv_href = if config.report.embed_customer_csv {
-        let mut frame = rfm.export_frame()?;
-        let mut bytes = Vec::new();
-        CsvWriter::new(&mut bytes)
-            .include_header(true)
-            .finish(&mut frame)?;
-        Some(format!(
-            "data:text/csv;charset=utf-8;base64,{}",
-            base64::engine::general_purpose::STANDARD.encode(bytes)
-        ))
-    } else {
-        None
-    };
-    let source_path = &sanity.source.path;
-    let is_bundled = source_path == Path::new(ONLINE_RETAIL_NAME);
-    let source = if is_bundled {
-        "UCI Online Retail (bundled with custseg)".to_string()
-    } else {
-        source_path.file_name().map_or_else(
-            || source_path.display().to_string(),
-            |n| n.to_string_lossy().into_owned(),
-        )
-    };
+/// The per-customer table as a `data:` link, when the study embeds it.
+fn customer_csv(config: &StudyConfig, rfm: &RfmTable) -> Result<Option<String>> {
+    if !config.report.embed_customer_csv {
+        return Ok(None);
+    }
+    let mut frame = rfm.export_frame()?;
+    let mut bytes = Vec::new();
+    CsvWriter::new(&mut bytes)
+        .include_header(true)
+        .finish(&mut frame)
+        .doing("writing the per-customer table for the report")?;
+    Ok(Some(format!(
+        "data:text/csv;charset=utf-8;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    )))
+}
+
+/// How the report names its data: the file name, or the bundled data's title.
+fn source_name(path: &Path, is_bundled: bool) -> String {
+    if is_bundled {
+        return "UCI Online Retail (bundled with custseg)".to_string();
+    }
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+/// The summary's headline figures.
+fn kpi_cards(transactions: &Transactions, rfm: &RfmTable, fmt: &NumberFormat) -> Vec<Kpi> {
+    let sanity = transactions.sanity();
+    let a = &sanity.accounting;
     let days = (sanity.last_date.date() - sanity.first_date.date()).num_days() + 1;
-    let kpis = vec![
-        Kpi {
-            label: "customers".into(),
-            value: fmt.count(rfm.len()),
-        },
-        Kpi {
-            label: "revenue".into(),
-            value: fmt.money(sanity.revenue, 0),
-        },
-        Kpi {
-            label: if transactions.has_invoices() {
-                "orders".into()
-            } else {
-                "purchases".into()
-            },
-            value: fmt.count(sanity.invoices),
-        },
-        Kpi {
-            label: "revenue per customer".into(),
-            value: fmt.money(sanity.revenue / rfm.len().max(1) as f64, 0),
-        },
-        Kpi {
-            label: "days covered".into(),
-            value: fmt.count(days as usize),
-        },
-        Kpi {
-            label: "rows kept".into(),
-            value: percent_of_rows(a.rows_kept),
-        },
-    ];
-    let (template, origin) = templates.text("report.html", REPORT_TEMPLATE)?;
-    let (css, _) = templates.text("report.css", REPORT_CSS)?;
-    let context = Context {
-        title: config.title.clone(),
-        company: config.company.clone(),
-        source,
-        attribution: is_bundled.then(|| ONLINE_RETAIL_ATTRIBUTION.to_string()),
-        generated_on: config.report.generated_on.clone(),
-        period: format!(
-            "{} to {}",
-            sanity.first_date.date(),
-            sanity.last_date.date()
-        ),
-        snapshot,
-        kpis,
-        priorities,
-        accounting,
-        missing,
-        months,
-        gaps: sanity.gaps.clone(),
-        read_as: read_as(transactions),
-        roles,
-        bins: rfm.scoring().bins,
-        segment_map: rfm.segment_map().name.clone(),
-        score_ranges,
-        fallbacks: rfm.scoring().fallbacks.clone(),
-        uncovered: rfm.coverage().uncovered,
-        segments,
-        playbooks,
-        dimensions,
-        charts,
-        clusters,
-        methodology_html,
-        csv_href,
-        csv_name: format!("{}-segments.csv", slug(&config.company)),
-        css,
+    let card = |label: &str, value: String| Kpi {
+        label: label.to_string(),
+        value,
     };
-    let mut tera = tera::Tera::default();
-    tera.add_raw_template("report.html", &template)
-        .map_err(|e| Error::Template {
-            template: origin.clone(),
-            message: format!("{e:?}"),
-        })?;
-    let context = tera::Context::from_serialize(&context).map_err(|e| Error::Template {
-        template: origin.clone(),
-        message: format!("{e:?}"),
-    })?;
-    tera.render("report.html", &context)
-        .map_err(|e| Error::Template {
-            template: origin,
-            message: format!("{e:?}"),
-        })
+    vec![
+        card("customers", fmt.count(rfm.len())),
+        card("revenue", fmt.money(sanity.revenue, 0)),
+        card(
+            if transactions.has_invoices() {
+                "orders"
+            } else {
+                "purchases"
+            },
+            fmt.count(sanity.invoices),
+        ),
+        card(
+            "revenue per customer",
+            fmt.money(sanity.revenue / rfm.len().max(1) as f64, 0),
+        ),
+        card("days covered", fmt.count(days.max(0) as usize)),
+        card(
+            "rows kept",
+            fmt.percent(a.rows_kept as f64 / a.rows_in.max(1) as f64),
+        ),
+    ]
 }
 
 fn decimals_for(x: f64) -> usize {
@@ -496,7 +589,7 @@ fn decimals_for(x: f64) -> usize {
 
 fn read_as(transactions: &Transactions) -> String {
     let s = transactions.source();
-    let mut parts = vec![format!("{:?}", s.format).to_lowercase()];
+    let mut parts = vec![s.format.name().to_string()];
     if s.gzip {
         parts.push("gzip".into());
     }

@@ -7,16 +7,17 @@ use serde::Serialize;
 use crate::chart::cluster::{
     elbow, metric_comparison, pca_scatter, profile_heatmap, silhouette_plot, snake_plot,
 };
+use crate::cluster::ClusterModel;
 use crate::cluster::metrics::silhouette_samples;
 use crate::cluster::profile::{ClusterProfiles, CrossTab};
-use crate::cluster::selection::{Selection, sample_indices, select};
-use crate::cluster::{ClusterModel, Matrix};
+use crate::cluster::selection::{Selection, SelectionParams, sample_indices, select};
 use crate::error::Result;
 use crate::features::matrix::FeatureMatrix;
 use crate::features::pca::project_2d;
+use crate::format::NumberFormat;
 use crate::frame::text_values;
+use crate::matrix::Matrix;
 use crate::report::config::ClusteringConfig;
-use crate::report::format::NumberFormat;
 use crate::rfm::RfmTable;
 
 /// A table row: formatted cells, and whether to highlight it.
@@ -36,6 +37,8 @@ pub(crate) struct ClusterSection {
     pub k_max: usize,
     pub chosen_k: usize,
     pub why: String,
+    /// How the study's range of k was narrowed to what the data allows, if it was.
+    pub adapted: Option<String>,
     pub silhouette_note: Option<String>,
     pub selection: Vec<ClusterRow>,
     pub profiles: Vec<ClusterRow>,
@@ -95,16 +98,66 @@ fn choose_k(config: &ClusteringConfig, selection: &Selection, model: &str) -> (u
     }
 }
 
-/// Clusters the customers of `rfm` as `config` says and prepares the section.
+/// The report's cluster section, or why there is none.
+pub(crate) enum ClusterOutcome {
+    /// The section.
+    Section(Box<ClusterSection>),
+    /// The data cannot be clustered (too few customers, or all alike): the sentence saying so.
+    Skipped(String),
+}
+
+/// The study's clustering settings narrowed to what `x` allows ([`SelectionParams::largest_k`]),
+/// with a sentence saying what changed; `Err` with the reason when nothing can be compared.
+fn fit_to_data(
+    config: &ClusteringConfig,
+    x: &Matrix,
+) -> std::result::Result<(ClusteringConfig, Option<String>), String> {
+    let largest = SelectionParams::largest_k(x);
+    let customers = x.rows();
+    if largest < config.k_min.max(2) {
+        return Err(format!(
+            "Clustering was skipped: the {customers} customers allow at most {largest} \
+             cluster(s) (k must stay below the number of customers and cannot exceed the number \
+             of customers with different recency, frequency and spend), fewer than the {} the \
+             study compares first.",
+            config.k_min.max(2)
+        ));
+    }
+    let mut adapted = config.clone();
+    let mut notes = Vec::new();
+    if config.k_max > largest {
+        adapted.k_max = largest;
+        notes.push(format!(
+            "k was compared up to {largest} instead of {}: the {customers} customers allow no more \
+             clusters.",
+            config.k_max
+        ));
+    }
+    if let Some(k) = config.k.filter(|&k| k > largest) {
+        adapted.k = Some(largest);
+        notes.push(format!(
+            "The study file sets k = {k}; {largest} is the most these customers allow."
+        ));
+    }
+    Ok((adapted, (!notes.is_empty()).then(|| notes.join(" "))))
+}
+
+/// Clusters the customers of `rfm` as `config` says (narrowed to what the data allows) and
+/// prepares the section.
 pub(crate) fn cluster_section(
     config: &ClusteringConfig,
     rfm: &RfmTable,
     segment_order: &[String],
     fmt: &NumberFormat,
-) -> Result<ClusterSection> {
-    let params = config.selection_params()?;
+) -> Result<ClusterOutcome> {
     let features = FeatureMatrix::from_rfm(rfm, &config.steps()?)?;
     let x = features.matrix()?;
+    let (config, adapted) = match fit_to_data(config, &x) {
+        Ok(fitted) => fitted,
+        Err(skipped) => return Ok(ClusterOutcome::Skipped(skipped)),
+    };
+    let config = &config;
+    let params = config.selection_params()?;
     let selection = select(&x, &params)?;
     let model_name = config
         .models
@@ -209,7 +262,7 @@ pub(crate) fn cluster_section(
         snake: snake_plot(&profiles)?.svg().to_string(),
         heatmap: profile_heatmap(&profiles)?.svg().to_string(),
     };
-    Ok(ClusterSection {
+    Ok(ClusterOutcome::Section(Box::new(ClusterSection {
         model: model.name().to_string(),
         models: config.models.join(", "),
         transform: config.transform.join(" then "),
@@ -217,11 +270,12 @@ pub(crate) fn cluster_section(
         k_max: config.k_max,
         chosen_k,
         why,
+        adapted,
         silhouette_note,
         selection: selection_rows,
         profiles: profile_rows,
         crosstab_segments: crosstab.segments,
         crosstab: crosstab_rows,
         charts,
-    })
+    })))
 }

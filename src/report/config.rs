@@ -51,7 +51,7 @@ use crate::data::source::ReadOptions;
 use crate::data::transactions::LoadOptions;
 use crate::error::{Error, Result};
 use crate::features::transform::Step;
-use crate::report::format::NumberFormat;
+use crate::format::NumberFormat;
 use crate::rfm::{RfmParams, ScoringMethod, SegmentMap};
 
 /// A study: data source, cleaning, RFM choices and presentation.

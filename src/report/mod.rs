@@ -3,5 +3,4 @@
 pub mod build;
 pub(crate) mod clusters;
 pub mod config;
-pub mod format;
 pub mod playbooks;

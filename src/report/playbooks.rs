@@ -114,18 +114,16 @@ pub fn render_markdown_template(
     origin: &str,
     context: &tera::Context,
 ) -> Result<String> {
+    let failed = |e: &dyn std::error::Error| Error::Template {
+        template: origin.to_string(),
+        message: crate::report::build::error_chain(e),
+    };
     let mut tera = tera::Tera::default();
     // `.html` turns tera's autoescaping on for this template: values are escaped as they go in.
     tera.add_raw_template("playbook.html", template)
-        .map_err(|e| Error::Template {
-            template: origin.to_string(),
-            message: format!("{e:?}"),
-        })?;
+        .map_err(|e| failed(&e))?;
     tera.render("playbook.html", context)
-        .map_err(|e| Error::Template {
-            template: origin.to_string(),
-            message: format!("{e:?}"),
-        })
+        .map_err(|e| failed(&e))
 }
 
 /// Markdown to HTML with tables; raw HTML in the source becomes visible text.

@@ -9,13 +9,19 @@
 use crate::stats::quantile_sorted;
 
 /// Why [`qcut`] could not bin the values.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum QcutError {
     /// No values.
+    #[error("there are no values to bin")]
     Empty,
     /// Fewer than two bins asked for.
+    #[error("quantile binning needs at least 2 bins")]
     TooFewBins,
     /// Two quantile edges are equal (pandas: "Bin edges must be unique").
+    #[error(
+        "two quantile edges are equal ({}): too many tied values for this many bins",
+        .0.iter().map(f64::to_string).collect::<Vec<_>>().join(", ")
+    )]
     DuplicateEdges(Vec<f64>),
 }
 

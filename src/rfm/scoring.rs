@@ -10,7 +10,9 @@
 //!   **Fallback:** where pandas would stop with "Bin edges must be unique" (heavy ties, such as most
 //!   customers sharing one recency), that measure is scored like F, on `rank(method="first")`, and
 //!   [`ScoringReport::fallbacks`] says so. Tied customers may then get adjacent scores. A single
-//!   customer, whom no quantile can place, gets the middle score.
+//!   customer, whom no quantile can place, gets the middle score, and so does every customer when
+//!   all have the same value of a measure (ranking would spread identical customers over every
+//!   score by their order in the file).
 //! * [`ScoringMethod::Thresholds`]: fixed cut points per measure, bins closed on the right like
 //!   `pandas.cut`: with cut points `[t1, t2]`, values `<= t1` score 1, `(t1, t2]` 2, above 3. Recency
 //!   is reversed (the most recent customers score highest).
@@ -85,7 +87,7 @@ impl ScoringMethod {
     pub fn check(&self) -> Result<()> {
         match self {
             ScoringMethod::Quantiles { bins } if !(2..=99).contains(bins) => Err(Error::param(
-                "bins",
+                "ScoringMethod::Quantiles::bins",
                 format!("must be between 2 and 99, got {bins}"),
             )),
             ScoringMethod::Quantiles { .. } => Ok(()),
@@ -101,13 +103,13 @@ impl ScoringMethod {
                 ] {
                     if cuts.is_empty() {
                         return Err(Error::param(
-                            "thresholds",
+                            "ScoringMethod::Thresholds",
                             format!("{name} needs at least one cut point"),
                         ));
                     }
                     if cuts.len() != recency.len() {
                         return Err(Error::param(
-                            "thresholds",
+                            "ScoringMethod::Thresholds",
                             format!(
                                 "recency has {} cut points but {name} has {}; every measure needs the same number",
                                 recency.len(),
@@ -118,7 +120,7 @@ impl ScoringMethod {
                     if cuts.iter().any(|c| !c.is_finite()) || cuts.windows(2).any(|w| w[0] >= w[1])
                     {
                         return Err(Error::param(
-                            "thresholds",
+                            "ScoringMethod::Thresholds",
                             format!(
                                 "{name} cut points must be finite and strictly ascending, got {cuts:?}"
                             ),
@@ -126,7 +128,10 @@ impl ScoringMethod {
                     }
                 }
                 if recency.len() + 1 > 99 {
-                    return Err(Error::param("thresholds", "at most 98 cut points"));
+                    return Err(Error::param(
+                        "ScoringMethod::Thresholds",
+                        "at most 98 cut points",
+                    ));
                 }
                 Ok(())
             }
@@ -244,6 +249,20 @@ fn quantile_labels(
         ));
         return (vec![bins.div_ceil(2) as u32], "single customer".to_string());
     }
+    if values.iter().all(|&v| v == values[0]) {
+        // Ranking would spread identical customers over every score by their order in the file.
+        fallbacks.push(format!(
+            "{}: every customer has the same value ({}), so quantiles cannot tell them apart; \
+             all are given the middle score {}",
+            measure.name(),
+            values[0],
+            bins.div_ceil(2)
+        ));
+        return (
+            vec![bins.div_ceil(2) as u32; values.len()],
+            "all values equal".to_string(),
+        );
+    }
     if measure != Measure::Frequency {
         match qcut(values, bins) {
             Ok(labels) => return (labels, "quantiles".to_string()),
@@ -292,6 +311,18 @@ mod tests {
         assert_eq!(s.m, vec![1, 1, 2, 2, 3, 3, 4, 4, 5, 5]);
         assert!(s.report.fallbacks.is_empty());
         assert_eq!(s.report.measures[0].ranges[4], Some((1.0, 2.0)));
+    }
+
+    #[test]
+    fn identical_customers_get_identical_scores() {
+        let same = [3.0; 7];
+        let varied = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0];
+        let s = score(&ScoringMethod::quintiles(), &same, &same, &varied).unwrap();
+        assert_eq!(s.r, vec![3; 7]);
+        assert_eq!(s.f, vec![3; 7]);
+        assert_eq!(s.m, vec![1, 1, 2, 3, 4, 5, 5]);
+        assert_eq!(s.report.fallbacks.len(), 2);
+        assert!(s.report.fallbacks[1].contains("frequency: every customer has the same value"));
     }
 
     #[test]

@@ -179,9 +179,21 @@ impl SegmentMap {
         match spec {
             "table" => Ok(SegmentMap::table()),
             "rf-regex" => Ok(SegmentMap::rf_regex()),
-            path => SegmentMap::from_toml_file(Path::new(path)),
+            path if Path::new(path).is_file() => SegmentMap::from_toml_file(Path::new(path)),
+            other => Err(Error::param(
+                "RfmParams::segments",
+                format!(
+                    "\"{}\" is neither a built-in segment map nor a TOML file that exists. The \
+                     built-in maps are: {}; or give the path of a map written in TOML.",
+                    crate::format::shorten(other, 200),
+                    Self::BUILT_IN.join(", ")
+                ),
+            )),
         }
     }
+
+    /// The names [`SegmentMap::named`] knows without a file.
+    pub const BUILT_IN: [&'static str; 2] = ["table", "rf-regex"];
 
     /// Reads a user's map from a TOML file.
     pub fn from_toml_file(path: &Path) -> Result<Self> {

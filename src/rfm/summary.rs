@@ -6,7 +6,7 @@ use polars::prelude::*;
 
 use crate::data::clean::cols;
 use crate::data::transactions::Transactions;
-use crate::error::{Error, Result};
+use crate::error::{Context, Error, Result};
 use crate::rfm::table::RfmTable;
 
 /// Per segment: `customers, customer_share, revenue, revenue_share` and the mean and median of
@@ -103,6 +103,10 @@ impl RfmTable {
     /// # Ok::<(), custseg::Error>(())
     /// ```
     pub fn segment_summary(&self) -> Result<SegmentSummary> {
+        self.summary_steps().doing("summarising the segments")
+    }
+
+    fn summary_steps(&self) -> Result<SegmentSummary> {
         let order = segment_rank(self)?;
         let frame = self
             .frame()
@@ -138,13 +142,23 @@ impl RfmTable {
         transactions: &Transactions,
         dimension: &str,
     ) -> Result<SegmentSummary> {
+        self.summary_by_steps(transactions, dimension)
+            .doing("summarising the segments by a dimension")
+    }
+
+    fn summary_by_steps(
+        &self,
+        transactions: &Transactions,
+        dimension: &str,
+    ) -> Result<SegmentSummary> {
         let tx = transactions.frame();
         if tx.column(dimension).is_err() {
             return Err(Error::param(
-                "dimension",
+                "ColumnRoles::dimensions",
                 format!(
-                    "\"{dimension}\" is not a dimension of these transactions; load them with it \
-                     as a dimension (--dimension {dimension}); loaded dimensions: {}",
+                    "\"{}\" is not a dimension of these transactions; load them with it among \
+                     `ColumnRoles::dimensions`; loaded dimensions: {}",
+                    crate::format::shorten(dimension, 80),
                     transactions.roles().dimensions.join(", ")
                 ),
             ));

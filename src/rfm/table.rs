@@ -5,7 +5,7 @@ use polars::prelude::*;
 
 use crate::data::clean::cols;
 use crate::data::transactions::Transactions;
-use crate::error::{Error, Result};
+use crate::error::{Context, Error, Result};
 use crate::rfm::scoring::{ScoringMethod, ScoringReport, score};
 use crate::rfm::segments::{Coverage, SegmentMap, rfm_code};
 
@@ -76,7 +76,7 @@ impl RfmParams {
             || self.weights.iter().all(|w| *w == 0.0)
         {
             return Err(Error::param(
-                "weights",
+                "RfmParams::weights",
                 format!(
                     "must be finite, non-negative and not all zero, got {:?}",
                     self.weights
@@ -85,7 +85,7 @@ impl RfmParams {
         }
         if self.segments.levels as usize != self.scoring.bins() {
             return Err(Error::param(
-                "segments",
+                "RfmParams::segments",
                 format!(
                     "the map \"{}\" is written for {}-level scores but scoring gives {} levels; \
                      score with {} bins or use a map with `levels = {}`",
@@ -102,13 +102,18 @@ impl RfmParams {
 
     /// Computes the RFM table from clean transactions.
     pub fn fit(&self, transactions: &Transactions) -> Result<RfmTable> {
+        self.fit_steps(transactions)
+            .doing("computing the RFM table")
+    }
+
+    fn fit_steps(&self, transactions: &Transactions) -> Result<RfmTable> {
         self.check()?;
         let frame = transactions.frame();
         let last = last_date(&frame)?;
         let snapshot = self.snapshot.unwrap_or(last + Duration::days(1));
         if snapshot < last {
             return Err(Error::param(
-                "snapshot",
+                "RfmParams::snapshot",
                 format!(
                     "{snapshot} is before the last transaction ({last}); recency would be negative"
                 ),
