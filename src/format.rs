@@ -46,7 +46,7 @@ impl NumberFormat {
             Error::param(
                 "NumberFormat::locale",
                 format!(
-                    "unknown locale {:?}; use e.g. en-GB, en-US, de-DE, fr-FR, vi-VN",
+                    "unknown locale \"{}\"; use e.g. en-GB, en-US, de-DE, fr-FR, vi-VN",
                     self.locale
                 ),
             )

@@ -65,7 +65,7 @@ pub fn segment_boxplots(table: &RfmTable, measure: &str) -> Result<Chart> {
     if !["recency", "frequency", "monetary"].contains(&measure) {
         return Err(Error::param(
             "measure",
-            format!("use recency, frequency or monetary, not {measure:?}"),
+            format!("use recency, frequency or monetary, not \"{measure}\""),
         ));
     }
     let frame = &table.frame();

@@ -129,7 +129,10 @@ pub fn run() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("error: {}", in_flags(&e.to_string()));
+            // One paragraph: a message that carries another library's line breaks is joined.
+            let message = in_flags(&e.to_string());
+            let paragraph: Vec<&str> = message.split_whitespace().collect();
+            eprintln!("error: {}", paragraph.join(" "));
             ExitCode::FAILURE
         }
     }

@@ -41,7 +41,10 @@ impl FromStr for Linkage {
             "single" => Ok(Linkage::Single),
             other => Err(Error::param(
                 "HierarchicalParams::linkage",
-                format!("unknown linkage {other:?}; use ward, complete, average or single"),
+                format!(
+                    "unknown linkage \"{}\"; use ward, complete, average or single",
+                    crate::format::shorten(other, 80)
+                ),
             )),
         }
     }

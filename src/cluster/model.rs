@@ -70,7 +70,8 @@ impl ClusterModel {
                 return Err(Error::param(
                     "ClusterModel::named",
                     format!(
-                        "unknown model {other:?}; use kmeans, gmm, dbscan, hierarchical or spectral"
+                        "unknown model \"{}\"; use kmeans, gmm, dbscan, hierarchical or spectral",
+                        crate::format::shorten(other, 80)
                     ),
                 ));
             }

@@ -42,7 +42,7 @@ pub const MAX_AMOUNT: f64 = 1e15;
 
 /// Whether an amount is too large for a transaction (see [`MAX_AMOUNT`]); NaN counts as too large.
 pub(crate) fn amount_too_large(amount: f64) -> bool {
-    !(amount.abs() <= MAX_AMOUNT)
+    amount.is_nan() || amount.abs() > MAX_AMOUNT
 }
 
 /// The default [`CleaningRules::earliest_date`]: 1900-01-01.

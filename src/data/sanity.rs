@@ -409,16 +409,21 @@ impl fmt::Display for SanityReport {
             opt(&r.product)
         )?;
         writeln!(f, "\nRows")?;
-        writeln!(f, "  {:<28}{:>12}", "read", group(a.rows_in))?;
-        for (reason, n) in &a.dropped {
-            writeln!(
-                f,
-                "  {:<28}{:>12}",
-                format!("dropped: {}", reason.label()),
-                group(*n)
-            )?;
+        let dropped: Vec<(String, usize)> = a
+            .dropped
+            .iter()
+            .map(|(reason, n)| (format!("dropped: {}", reason.label()), *n))
+            .collect();
+        // Wide enough for the longest reason, so that the counts line up.
+        let width = dropped
+            .iter()
+            .map(|(l, _)| l.len() + 2)
+            .fold(28, usize::max);
+        writeln!(f, "  {:<width$}{:>12}", "read", group(a.rows_in))?;
+        for (label, n) in &dropped {
+            writeln!(f, "  {label:<width$}{:>12}", group(*n))?;
         }
-        writeln!(f, "  {:<28}{:>12}", "kept", group(a.rows_kept))?;
+        writeln!(f, "  {:<width$}{:>12}", "kept", group(a.rows_kept))?;
         writeln!(f, "\nMissing values (before cleaning)")?;
         for (column, n) in &self.missing_values {
             writeln!(f, "  {:<28}{:>12}", column, group(*n))?;

@@ -76,7 +76,8 @@ fn bad(text: &str) -> Error {
     Error::param(
         "Step",
         format!(
-            "unknown transform {text:?}; use log1p, standard, robust, minmax or winsorize[:LOWER:UPPER]"
+            "unknown transform \"{}\"; use log1p, standard, robust, minmax or winsorize[:LOWER:UPPER]",
+            crate::format::shorten(text, 80)
         ),
     )
 }

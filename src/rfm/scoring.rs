@@ -122,7 +122,11 @@ impl ScoringMethod {
                         return Err(Error::param(
                             "ScoringMethod::Thresholds",
                             format!(
-                                "{name} cut points must be finite and strictly ascending, got {cuts:?}"
+                                "{name} cut points must be finite and strictly ascending, got {}",
+                                cuts.iter()
+                                    .map(f64::to_string)
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
                             ),
                         ));
                     }

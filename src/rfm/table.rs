@@ -78,8 +78,8 @@ impl RfmParams {
             return Err(Error::param(
                 "RfmParams::weights",
                 format!(
-                    "must be finite, non-negative and not all zero, got {:?}",
-                    self.weights
+                    "must be finite, non-negative and not all zero, got {}",
+                    self.weights.map(|w| w.to_string()).join(", ")
                 ),
             ));
         }
