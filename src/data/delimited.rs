@@ -44,7 +44,8 @@ impl RejectedRows {
         self.reasons.iter().map(|(_, n, _)| n).sum()
     }
 
-    fn add(&mut self, reason: DropReason, line: usize) {
+    /// Counts one more row for `reason`, on `line`.
+    pub(crate) fn add(&mut self, reason: DropReason, line: usize) {
         match self.reasons.iter_mut().find(|(r, _, _)| *r == reason) {
             Some((_, n, _)) => *n += 1,
             None => {

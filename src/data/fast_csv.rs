@@ -28,6 +28,7 @@ use polars::prelude::*;
 
 use crate::data::clean::{self, DropReason, Facts, Present, ReasonCounts, cols};
 use crate::data::dates;
+use crate::data::delimited::RejectedRows;
 use crate::data::numbers::{CommaReading, Number, read_number};
 use crate::data::roles::ResolvedRoles;
 use crate::data::source::{FileFormat, ReplacedBytes, SourceInfo, TextEncoding};
@@ -529,9 +530,9 @@ fn parse_chunk(block: &str, mut pos: usize, header: &Header) -> Option<Chunk> {
             return None;
         }
         match split_plain(bytes, pos, header.delimiter, &mut bounds) {
-            Split::Row(_) if bounds.iter().all(|(start, end)| start == end) => {
-                // A row of empty fields is a blank row, which the general path counts.
-                return None;
+            Split::Row(next) if bounds.iter().all(|(start, end)| start == end) => {
+                chunk.push_blank(layout);
+                pos = next;
             }
             Split::Row(next) => {
                 // polars reads an empty field as null.
@@ -667,6 +668,23 @@ impl Chunk {
         self.facts.push(DropReason::MissingCustomer.bit());
     }
 
+    /// A row whose fields are all empty: dropped as a blank row, its fields not counted as missing
+    /// values (the general path never makes it a row of the table).
+    fn push_blank(&mut self, layout: &Layout) {
+        self.customer.push(NULL);
+        if layout.invoice.is_some() {
+            self.invoice.push(NULL);
+        }
+        self.date.push(NULL);
+        for &(k, _) in &layout.numbers {
+            self.numbers[k].push(0.0);
+        }
+        for &(t, _) in &layout.texts {
+            self.text[t].push(Span { start: 0, len: 0 });
+        }
+        self.facts.push(DropReason::BlankRow.bit());
+    }
+
     /// Adds a record that has quotes, read field by field; returns where the next record starts.
     fn push_quoted(&mut self, block: &str, mut pos: usize, header: &Header) -> Option<usize> {
         let bytes = block.as_bytes();
@@ -717,7 +735,8 @@ impl Chunk {
             values[*column].text = text;
         }
         if values.iter().all(|v| v.text.is_empty()) {
-            return None;
+            self.push_blank(&header.layout);
+            return Some(pos);
         }
         for (missing, value) in self.missing.iter_mut().zip(&values) {
             // polars reads an empty field as null, a quoted empty one ("") as empty text.
@@ -911,6 +930,13 @@ impl Parsed<'_> {
             ..
         } = self.header;
         let (encoding, bom, replaced) = decoded.unwrap_or((TextEncoding::Utf8, bom, None));
+        // One record per line here: row i (0-based) is on line i + 2, after the header.
+        let mut rejected = RejectedRows::default();
+        let blank = DropReason::BlankRow.bit();
+        let all_facts = self.chunks.iter().flat_map(|c| c.facts.iter());
+        for (row, _) in all_facts.enumerate().filter(|(_, f)| **f == blank) {
+            rejected.add(DropReason::BlankRow, row + 2);
+        }
         let source = SourceInfo {
             path: name.to_path_buf(),
             format: FileFormat::Csv,
@@ -919,7 +945,7 @@ impl Parsed<'_> {
             delimiter: Some(delimiter as char),
             bom,
             replaced,
-            rejected: Default::default(),
+            rejected,
         };
         Some(Cleaned {
             kept: frame,
