@@ -470,29 +470,26 @@ fn an_unknown_segment_map_lists_the_built_in_ones() {
     ]);
 }
 
+/// `n` customers who differ in every measure: customer i bought i + 1 items on January i + 1.
+fn distinct_customers(n: usize) -> String {
+    let mut text = format!("{HEADER}\n");
+    for customer in 0..n {
+        text.push_str(&format!(
+            "{customer},P1,Thing,{},2011-01-{:02} 10:00,2,{customer},UK\n",
+            customer + 1,
+            customer + 1
+        ));
+    }
+    text
+}
+
 #[test]
 fn the_range_of_k_is_checked_in_flags() {
     let case = Case::new();
     run(&["cluster", "--k", "10..2"]).fails_with(&["`--k`", "2..10"]);
-    let mut text = format!("{HEADER}\n");
-    for customer in 0..12 {
-        text.push_str(&format!(
-            "{customer},P1,Thing,{},2011-01-{:02} 10:00,2,{customer},UK\n",
-            customer + 1,
-            customer + 1
-        ));
-    }
-    let twelve = case.file("twelve.csv", text);
+    let twelve = case.file("twelve.csv", distinct_customers(12));
     run(&["cluster", &twelve, "--k", "2..50"]).fails_with(&["`--k`", "12 customers", "11"]);
-    let mut text = format!("{HEADER}\n");
-    for customer in 0..10 {
-        text.push_str(&format!(
-            "{customer},P1,Thing,{},2011-01-{:02} 10:00,2,{customer},UK\n",
-            customer + 1,
-            customer + 1
-        ));
-    }
-    let ten = case.file("ten.csv", text);
+    let ten = case.file("ten.csv", distinct_customers(10));
     let report = case.path("small.html");
     run(&["report", &ten, "--output", &report]).ok();
     let html = std::fs::read_to_string(&report).unwrap();

@@ -654,10 +654,23 @@ impl Chunk {
     /// and always enforced), so its numbers, invoice and text are not read. Its date is: the date
     /// layout is detected from every row's date, as the general path does.
     fn push_without_customer(&mut self, layout: &Layout, date: &str) {
+        let date = self.dates.code(date);
+        self.push_dropped(layout, date, DropReason::MissingCustomer);
+    }
+
+    /// A row whose fields are all empty: dropped as a blank row, its fields not counted as missing
+    /// values (the general path never makes it a row of the table).
+    fn push_blank(&mut self, layout: &Layout) {
+        self.customer.push(NULL);
+        self.push_dropped(layout, NULL, DropReason::BlankRow);
+    }
+
+    /// The rest of a row dropped for `reason` before its values are read (the customer is
+    /// pushed already): its date code and placeholders for everything else.
+    fn push_dropped(&mut self, layout: &Layout, date: u32, reason: DropReason) {
         if layout.invoice.is_some() {
             self.invoice.push(NULL);
         }
-        let date = self.dates.code(date);
         self.date.push(date);
         for &(k, _) in &layout.numbers {
             self.numbers[k].push(0.0);
@@ -665,24 +678,7 @@ impl Chunk {
         for &(t, _) in &layout.texts {
             self.text[t].push(Span { start: 0, len: 0 });
         }
-        self.facts.push(DropReason::MissingCustomer.bit());
-    }
-
-    /// A row whose fields are all empty: dropped as a blank row, its fields not counted as missing
-    /// values (the general path never makes it a row of the table).
-    fn push_blank(&mut self, layout: &Layout) {
-        self.customer.push(NULL);
-        if layout.invoice.is_some() {
-            self.invoice.push(NULL);
-        }
-        self.date.push(NULL);
-        for &(k, _) in &layout.numbers {
-            self.numbers[k].push(0.0);
-        }
-        for &(t, _) in &layout.texts {
-            self.text[t].push(Span { start: 0, len: 0 });
-        }
-        self.facts.push(DropReason::BlankRow.bit());
+        self.facts.push(reason.bit());
     }
 
     /// Adds a record that has quotes, read field by field; returns where the next record starts.
