@@ -93,7 +93,9 @@ pub(crate) fn out(text: impl std::fmt::Display) -> custseg::Result<()> {
 /// Says on standard error how many rows cleaning dropped and why, so that a command whose output
 /// goes to a file (`rfm --output`) does not lose rows without a word; `sanity` shows the details.
 pub(crate) fn note_dropped_rows(transactions: &custseg::data::transactions::Transactions) {
-    let accounting = &transactions.sanity().accounting;
+    // The accounting alone: the rest of the sanity report is not computed for commands that
+    // never show it.
+    let accounting = transactions.accounting();
     if accounting.dropped.is_empty() {
         return;
     }

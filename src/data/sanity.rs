@@ -71,7 +71,7 @@ pub(crate) struct SanityInputs {
     pub(crate) source: SourceInfo,
     roles: ResolvedRoles,
     date_format: DateFormat,
-    accounting: RowAccounting,
+    pub(crate) accounting: RowAccounting,
     missing_values: Vec<(String, usize)>,
 }
 

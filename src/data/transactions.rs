@@ -276,6 +276,11 @@ impl Transactions {
             .get_or_init(|| SanityReport::build(&self.sanity_inputs))
     }
 
+    /// Rows read, kept and dropped per reason, without computing the rest of the sanity report.
+    pub fn accounting(&self) -> &clean::RowAccounting {
+        &self.sanity_inputs.accounting
+    }
+
     /// How the file was read.
     pub fn source(&self) -> &SourceInfo {
         &self.sanity_inputs.source
