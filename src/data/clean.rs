@@ -36,8 +36,8 @@ pub struct CleaningRules {
 }
 
 /// The largest amount one row can have: 10^15 in any currency (40 billion US dollars even in
-/// Vietnamese dong) is no order line, and sums of up to a billion such rows stay exact enough and
-/// far from overflowing, so charts and quantiles never meet an infinite value.
+/// Vietnamese dong) is no order line, and a billion such rows sum to 10^24, far from overflowing,
+/// so sums, charts and quantiles never meet an infinite value.
 pub const MAX_AMOUNT: f64 = 1e15;
 
 /// Whether an amount is too large for a transaction (see [`MAX_AMOUNT`]); NaN counts as too large.
@@ -90,7 +90,7 @@ impl CleaningRules {
             return Err(crate::error::Error::param(
                 "CleaningRules::earliest_date",
                 format!(
-                    "{} is after CleaningRules::latest_date ({}); no row could be kept",
+                    "{} is after `CleaningRules::latest_date` ({}); no row could be kept",
                     self.earliest_date, self.latest_date
                 ),
             ));

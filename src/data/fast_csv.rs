@@ -51,7 +51,8 @@ pub(crate) fn load(name: &Path, bytes: &[u8], options: &LoadOptions) -> Option<C
         Some(_) => return None,
         None => None,
     };
-    if !options.read.column_names.is_empty() {
+    // Headerless files, and rules the general path refuses with a message, go there.
+    if !options.read.column_names.is_empty() || options.rules.check().is_err() {
         return None;
     }
     let gzip = bytes.starts_with(&[0x1f, 0x8b]);

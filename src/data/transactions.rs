@@ -176,7 +176,9 @@ impl Transactions {
             });
         }
         let missing_values = missing_values(&frame)?;
-        let commas = CommaReading::for_delimiter(source.delimiter.map_or(b';', |d| d as u8));
+        let commas = source.delimiter.map_or(CommaReading::DecimalComma, |d| {
+            CommaReading::for_delimiter(d as u8)
+        });
         let (typed, date_format) =
             typed_frame(&frame, &roles, options.date_format.as_ref(), commas, &path)?;
         let present = Present::of(&roles);
