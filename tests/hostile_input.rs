@@ -279,6 +279,14 @@ fn implausible_years_are_dropped_and_do_not_move_the_snapshot() {
     run(&["rfm", &input]).ok().says(&["snapshot 2011-03-05"]);
     let latest = run(&["rfm", &input, "--latest-date", "2101-12-31"]);
     latest.ok().says(&["snapshot 2101-01-02"]);
+    let empty = [
+        "--earliest-date",
+        "2012-01-01",
+        "--latest-date",
+        "2011-01-01",
+    ];
+    run(&[&["rfm", input.as_str()][..], &empty[..]].concat())
+        .fails_with(&["`--earliest-date`", "after `--latest-date`"]);
 }
 
 #[test]
