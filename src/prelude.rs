@@ -17,8 +17,8 @@ pub use crate::chart::trend::monthly_trend;
 pub use crate::cluster::profile::{ClusterProfiles, CrossTab};
 pub use crate::cluster::selection::{Selection, SelectionParams, select};
 pub use crate::cluster::{
-    ClusterModel, Clustering, calinski_harabasz_score, davies_bouldin_score, silhouette_samples,
-    silhouette_score,
+    ClusterModel, Clustering, adjusted_rand_score, calinski_harabasz_score, davies_bouldin_score,
+    silhouette_samples, silhouette_score,
 };
 pub use crate::data::clean::{CleaningRules, DropReason, RowAccounting};
 pub use crate::data::dates::DateFormat;

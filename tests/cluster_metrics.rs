@@ -1,12 +1,12 @@
 //! Clustering metrics and feature transforms against scikit-learn
-//! (fixtures made by tests/reference/cluster_metrics.py).
+//! (fixtures made by tests/reference/cluster_metrics.py and tests/reference/adjusted_rand.py).
 
 mod common;
 
 use common::*;
 use custseg::cluster::metrics::{
-    calinski_harabasz_score, davies_bouldin_score, silhouette_samples, silhouette_score,
-    silhouette_scores,
+    adjusted_rand_score, calinski_harabasz_score, davies_bouldin_score, silhouette_samples,
+    silhouette_score, silhouette_scores,
 };
 use custseg::features::transform::{Pipeline, Step};
 use custseg::matrix::Matrix;
@@ -85,6 +85,66 @@ fn metrics_equal_scikit_learn() {
             &format!("{name} DB"),
         );
     }
+}
+
+fn label_list(value: &serde_json::Value) -> Vec<i64> {
+    value
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_i64().unwrap())
+        .collect()
+}
+
+#[test]
+fn adjusted_rand_equals_scikit_learn() {
+    let data: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("cluster/ari_cases.json")).unwrap())
+            .unwrap();
+    let cases = data["cases"].as_array().unwrap();
+    assert!(cases.len() >= 12);
+    for case in cases {
+        let name = case["name"].as_str().unwrap();
+        let labels_true = label_list(&case["labels_true"]);
+        let labels_pred = label_list(&case["labels_pred"]);
+        let want = bits(&case["ari_bits"])[0];
+        let got = adjusted_rand_score(&labels_true, &labels_pred).unwrap();
+        assert!(
+            (got - want).abs() <= 1e-12,
+            "{name}: {got} vs scikit-learn {want}"
+        );
+        // The index is symmetric in its two labellings.
+        let swapped = adjusted_rand_score(&labels_pred, &labels_true).unwrap();
+        assert!(
+            (swapped - want).abs() <= 1e-12,
+            "{name} with the labellings swapped: {swapped} vs scikit-learn {want}"
+        );
+    }
+}
+
+#[test]
+fn adjusted_rand_by_hand() {
+    // labels_true [0, 0, 1, 1], labels_pred [0, 0, 1, 2]: contingency cells (0, 0) = 2,
+    // (1, 1) = 1, (1, 2) = 1; true cluster sizes 2, 2; predicted sizes 2, 1, 1; n = 4.
+    // Unordered pairs (Hubert & Arabie): sum C(n_ij, 2) = 1, sum C(a_i, 2) = 1 + 1 = 2,
+    // sum C(b_j, 2) = 1, C(4, 2) = 6; expected index 2 * 1 / 6 = 1/3, maximum (2 + 1) / 2 = 3/2;
+    // ARI = (1 - 1/3) / (3/2 - 1/3) = (2/3) / (7/6) = 4/7.
+    // Ordered pairs (scikit-learn): sum n_ij^2 = 6, tp = 6 - 4 = 2, fp = 6 - 6 = 0,
+    // fn = 8 - 6 = 2, tn = 16 - 0 - 2 - 6 = 8; 2 (2 * 8 - 2 * 0) / (4 * 10 + 2 * 8) = 32 / 56.
+    // 32 / 56 and 4 / 7 are the same rational, each rounded once: the same f64.
+    let ari = adjusted_rand_score(&[0, 0, 1, 1], &[0, 0, 1, 2]).unwrap();
+    assert_eq!(ari, 4.0 / 7.0);
+    // Every pair split the other way: cells all 1, tp = 0, fp = fn = 8 - 4 = 4, tn = 4;
+    // 2 (0 - 16) / (4 * 8 + 4 * 8) = -0.5.
+    assert_eq!(
+        adjusted_rand_score(&[0, 0, 1, 1], &[0, 1, 0, 1]).unwrap(),
+        -0.5
+    );
+    // No pair together on either side, or no samples at all: 1 (scikit-learn's convention).
+    assert_eq!(adjusted_rand_score(&[1, 2, 3], &[9, 8, 7]).unwrap(), 1.0);
+    assert_eq!(adjusted_rand_score(&[], &[]).unwrap(), 1.0);
+    let err = adjusted_rand_score(&[0, 1], &[0]).unwrap_err().to_string();
+    assert!(err.contains("labels_pred"), "{err}");
 }
 
 #[test]

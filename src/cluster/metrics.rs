@@ -2,8 +2,12 @@
 //! Calinski-Harabasz and Davies-Bouldin. linfa has only the silhouette; these three are written
 //! here so that a comparison table matches scikit-learn's to 1e-9 (tested against
 //! `tests/fixtures/cluster/metrics_cases.json`, made by `tests/reference/cluster_metrics.py`).
+//! The adjusted Rand index compares two labellings of the same samples instead (tested against
+//! `tests/fixtures/cluster/ari_cases.json`, made by `tests/reference/adjusted_rand.py`).
 //!
 //! The data is a row-major matrix: `rows` samples of `dims` features in one slice.
+
+use std::collections::HashMap;
 
 use rayon::prelude::*;
 
@@ -256,6 +260,93 @@ pub fn davies_bouldin_score(x: &Matrix, labels: &[i64]) -> Result<f64> {
         })
         .collect();
     Ok(worst.iter().sum::<f64>() / k as f64)
+}
+
+/// Up to this many samples the pair counts of [`adjusted_rand_score`] and their products fit in
+/// an `i128`: `n^2 <= 2^62`, and the denominator, a sum of two products of counts of at most
+/// `n^2` each, is at most `2^125`.
+const ARI_MAX_SAMPLES: usize = 1 << 31;
+
+/// The sum of the squared counts, exactly.
+fn sum_of_squares<K>(counts: &HashMap<K, u64>) -> i128 {
+    counts
+        .values()
+        .map(|&c| i128::from(c) * i128::from(c))
+        .sum()
+}
+
+/// Adjusted Rand index of two labellings of the same samples (scikit-learn's
+/// `adjusted_rand_score`): the Rand index (the share of sample pairs on which the two agree,
+/// together in both or apart in both) corrected for chance. 1 for the same partition whatever the
+/// label values, about 0 for independent labellings, negative for worse than chance; symmetric
+/// in its arguments. Labels are any integers: [`NOISE`](crate::cluster::NOISE) is an ordinary
+/// cluster here. 1 when neither labelling puts together a pair that the other keeps apart: no
+/// samples, one sample, one cluster on both sides, all singletons on both sides.
+///
+/// Computed as scikit-learn 1.9 does: from the contingency table `n_ij` (samples with true label
+/// `i` and predicted label `j`) with row sums `a_i` and column sums `b_j`, the counts of ordered
+/// pairs `tp = sum n_ij^2 - n` (together in both), `fp = sum b_j^2 - sum n_ij^2` (together in
+/// `labels_pred` only), `fn = sum a_i^2 - sum n_ij^2` (together in `labels_true` only) and
+/// `tn = n^2 - fp - fn - sum n_ij^2` (apart in both), exactly in integers; then 1 if
+/// `fn = fp = 0`, else `2 (tp tn - fn fp) / ((tp + fn)(fn + tn) + (tp + fp)(fp + tn))` with the
+/// integer numerator and denominator each rounded to `f64` once, so the bits are scikit-learn's.
+///
+/// ```
+/// use custseg::cluster::adjusted_rand_score;
+/// // The same partition under other label values.
+/// assert_eq!(adjusted_rand_score(&[0, 0, 1, 1], &[5, 5, -1, -1])?, 1.0);
+/// // The second true cluster split in two: tp = 2, fp = 0, fn = 2, tn = 8, ARI = 32 / 56.
+/// let ari = adjusted_rand_score(&[0, 0, 1, 1], &[0, 0, 1, 2])?;
+/// assert_eq!(ari, 4.0 / 7.0);
+/// # Ok::<(), custseg::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// [`Error::InvalidParameter`] when the slices differ in length, or hold more than 2^31 labels.
+pub fn adjusted_rand_score(labels_true: &[i64], labels_pred: &[i64]) -> Result<f64> {
+    if labels_pred.len() != labels_true.len() {
+        return Err(Error::param(
+            "labels_pred",
+            format!(
+                "{} predicted labels for {} true labels (one of each per sample)",
+                labels_pred.len(),
+                labels_true.len()
+            ),
+        ));
+    }
+    if labels_true.len() > ARI_MAX_SAMPLES {
+        return Err(Error::param(
+            "labels_true",
+            format!(
+                "{} samples; the adjusted Rand index takes at most 2^31",
+                labels_true.len()
+            ),
+        ));
+    }
+    let mut cells: HashMap<(i64, i64), u64> = HashMap::new();
+    let mut true_sizes: HashMap<i64, u64> = HashMap::new();
+    let mut pred_sizes: HashMap<i64, u64> = HashMap::new();
+    for (&t, &p) in labels_true.iter().zip(labels_pred) {
+        *cells.entry((t, p)).or_default() += 1;
+        *true_sizes.entry(t).or_default() += 1;
+        *pred_sizes.entry(p).or_default() += 1;
+    }
+    // At most 2^31 samples (checked above): every count below is at most n^2 <= 2^62.
+    let n = labels_true.len() as i128;
+    let together_both = sum_of_squares(&cells);
+    let tp = together_both - n;
+    let fp = sum_of_squares(&pred_sizes) - together_both;
+    let fn_ = sum_of_squares(&true_sizes) - together_both;
+    let tn = n * n - fp - fn_ - together_both;
+    if fn_ == 0 && fp == 0 {
+        return Ok(1.0);
+    }
+    // |numerator| <= 2^124 and 0 < denominator <= 2^125: no overflow. `as f64` rounds to the
+    // nearest f64, ties to even, like Python's int -> float; doubling is exact.
+    let numerator = tp * tn - fn_ * fp;
+    let denominator = (tp + fn_) * (fn_ + tn) + (tp + fp) * (fp + tn);
+    Ok(2.0 * numerator as f64 / denominator as f64)
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ pub mod selection;
 pub mod spectral;
 
 pub use metrics::{
-    calinski_harabasz_score, davies_bouldin_score, silhouette_samples, silhouette_score,
+    adjusted_rand_score, calinski_harabasz_score, davies_bouldin_score, silhouette_samples,
+    silhouette_score,
 };
 pub use model::{ClusterModel, Clustering, NOISE};
