@@ -21,6 +21,7 @@ pub mod error;
 pub mod features;
 pub mod format;
 pub mod frame;
+pub mod generate;
 pub mod matrix;
 pub mod prelude;
 pub mod report;

@@ -17,6 +17,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("frame", 0),
     ("display", 0),
     ("data", 1),
+    ("generate", 1),
     ("rfm", 2),
     ("features", 3),
     ("cluster", 4),

@@ -3,6 +3,7 @@
 
 mod args;
 mod cluster;
+mod generate;
 mod output;
 mod report;
 mod rfm;
@@ -37,6 +38,8 @@ enum Command {
     Cluster(cluster::ClusterArgs),
     /// A self-contained HTML report: data checks, RFM, segments, charts and marketing playbooks.
     Report(report::ReportArgs),
+    /// Write a seeded look-alike of a study's private data: flowers (study 2), supermarket (study 4) or health (study 5).
+    Generate(generate::GenerateArgs),
 }
 
 /// Stage timings, printed with `--timings`.
@@ -122,6 +125,7 @@ pub fn run() -> ExitCode {
         Command::Sanity(args) => sanity::run(args, &mut timings),
         Command::Report(args) => report::run(args, &mut timings),
         Command::Cluster(args) => cluster::run(args, &mut timings),
+        Command::Generate(args) => generate::run(args, &mut timings),
     };
     match result {
         Ok(()) => {
@@ -184,6 +188,9 @@ const FLAGS: &[(&str, &str)] = &[
     ("Step", "--transform"),
     ("FeatureMatrix::from_frame columns", "--features"),
     ("RfmParams::fit", "--features rfm"),
+    ("GenerateParams::rows", "--rows"),
+    ("GenerateParams::customers", "--customers"),
+    ("output", "--output"),
 ];
 
 /// A library message in the command line's words: every `` `Setting` `` becomes `` `--flag` ``.
