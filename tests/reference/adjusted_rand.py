@@ -1,4 +1,4 @@
-"""scikit-learn reference for custseg's adjusted Rand index: writes tests/fixtures/cluster/ari_cases.json.
+"""scikit-learn reference for custseg's adjusted Rand index: writes cluster/ari_cases.json.
 
 Re-run (from the repo root):
 
