@@ -28,6 +28,7 @@ pub use crate::data::source::{FileFormat, ReadOptions, TextEncoding};
 pub use crate::data::transactions::{LoadOptions, Transactions};
 pub use crate::display::{HtmlTable, Show};
 pub use crate::error::{Error, Result};
+pub use crate::features::customer_view::{CustomerView, CustomerViewParams};
 pub use crate::features::matrix::FeatureMatrix;
 pub use crate::features::pca::{Projection, project_2d};
 pub use crate::features::transform::{Pipeline, Step};

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use custseg::Result;
-use custseg::data::clean::CleaningRules;
+use custseg::data::clean::{CleaningRules, Period};
 use custseg::data::dates::DateFormat;
 use custseg::data::roles::ColumnRoles;
 use custseg::data::source::{FileFormat, RawTable, ReadOptions, TextEncoding, read_table};
@@ -48,6 +48,9 @@ pub struct InputArgs {
         help_heading = "Column roles"
     )]
     pub dimensions: Vec<String>,
+    /// Column holding each transaction's products as a JSON list, e.g. [{"product_id": "A1", "quantity": 2}]: one row per product, the amount split by quantity
+    #[arg(long, value_name = "COLUMN", help_heading = "Column roles")]
+    pub basket_json: Option<String>,
 
     /// File format [default: detected]
     #[arg(long, value_enum, help_heading = "Reading")]
@@ -91,6 +94,13 @@ pub struct InputArgs {
     /// Rows dated after this day are dropped as out of range [default: 2100-12-31]
     #[arg(long, value_name = "YYYY-MM-DD", help_heading = "Cleaning")]
     pub latest_date: Option<chrono::NaiveDate>,
+    /// Drop the rows of a period (repeatable): a year (2021), a month (2021-06), a day, or a range (2021-06-01..2021-12-31)
+    #[arg(long, value_name = "PERIOD", value_parser = parse_period, help_heading = "Cleaning")]
+    pub exclude_period: Vec<Period>,
+}
+
+fn parse_period(text: &str) -> std::result::Result<Period, String> {
+    Period::parse(text).map_err(|e| crate::cli::in_flags(&e.to_string()))
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -150,6 +160,7 @@ impl InputArgs {
                 product: self.product.clone(),
                 description: self.description.clone(),
                 dimensions: self.dimensions.clone(),
+                basket_json: self.basket_json.clone(),
             },
             date_format,
             rules: self.cleaning_rules(CleaningRules::default()),
@@ -169,6 +180,11 @@ impl InputArgs {
             drop_duplicates: base.drop_duplicates || self.drop_duplicates,
             earliest_date: self.earliest_date.unwrap_or(base.earliest_date),
             latest_date: self.latest_date.unwrap_or(base.latest_date),
+            excluded_periods: base
+                .excluded_periods
+                .into_iter()
+                .chain(self.exclude_period.iter().copied())
+                .collect(),
         }
     }
 

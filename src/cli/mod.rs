@@ -8,6 +8,7 @@ mod output;
 mod report;
 mod rfm;
 mod sanity;
+mod view;
 
 use std::process::ExitCode;
 use std::time::Instant;
@@ -38,6 +39,8 @@ enum Command {
     Cluster(cluster::ClusterArgs),
     /// A self-contained HTML report: data checks, RFM, segments, charts and marketing playbooks.
     Report(report::ReportArgs),
+    /// The customer single view: one row per customer with visits, spend, ticket size, items, products, dates, recency and spend shares per --dimension value.
+    View(view::ViewArgs),
     /// Write a seeded look-alike of a study's private data: flowers (study 2), supermarket (study 4) or health (study 5).
     Generate(generate::GenerateArgs),
 }
@@ -126,6 +129,7 @@ pub fn run() -> ExitCode {
         Command::Report(args) => report::run(args, &mut timings),
         Command::Cluster(args) => cluster::run(args, &mut timings),
         Command::Generate(args) => generate::run(args, &mut timings),
+        Command::View(args) => view::run(args, &mut timings),
     };
     match result {
         Ok(()) => {
@@ -168,6 +172,8 @@ const FLAGS: &[(&str, &str)] = &[
     ),
     ("CleaningRules::earliest_date", "--earliest-date"),
     ("CleaningRules::latest_date", "--latest-date"),
+    ("CleaningRules::excluded_periods", "--exclude-period"),
+    ("ColumnRoles::basket_json", "--basket-json"),
     ("ScoringMethod::Quantiles::bins", "--bins"),
     (
         "ScoringMethod::Thresholds",
@@ -188,6 +194,9 @@ const FLAGS: &[(&str, &str)] = &[
     ("Step", "--transform"),
     ("FeatureMatrix::from_frame columns", "--features"),
     ("RfmParams::fit", "--features rfm"),
+    ("CustomerViewParams::max_values", "--max-values"),
+    ("CustomerViewParams::snapshot", "--snapshot"),
+    ("CustomerViewParams::dimensions", "--dimension"),
     ("GenerateParams::rows", "--rows"),
     ("GenerateParams::customers", "--customers"),
     ("output", "--output"),

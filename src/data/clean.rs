@@ -33,6 +33,134 @@ pub struct CleaningRules {
     /// [`DropReason::DateOutOfRange`] (one row dated 2101 would move the snapshot date, and with it
     /// every customer's recency).
     pub latest_date: NaiveDate,
+    /// Periods whose rows are dropped as [`DropReason::ExcludedPeriod`], such as an incomplete
+    /// year (the health study excluded 2021, which has no data from June to December). In a
+    /// study file: `excluded_periods = ["2021", "2023-01..2023-02-15"]`.
+    pub excluded_periods: Vec<Period>,
+}
+
+/// A span of calendar days, both ends included: `2021` (a year), `2021-06` (a month),
+/// `2021-06-01` (a day) or `2021-06-01..2021-12-31` (a range; each end may be a year, month or
+/// day: `2021-06..2021-12` is June to December).
+///
+/// ```
+/// use custseg::data::clean::Period;
+/// let p = Period::parse("2021")?;
+/// assert_eq!(p.to_string(), "2021-01-01..2021-12-31");
+/// assert_eq!(Period::parse("2021-06..2021-12")?.to_string(), "2021-06-01..2021-12-31");
+/// # Ok::<(), custseg::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Period {
+    /// The first day.
+    pub first: NaiveDate,
+    /// The last day.
+    pub last: NaiveDate,
+}
+
+impl Period {
+    /// Reads `2021`, `2021-06`, `2021-06-01` or `FROM..TO` (each end one of those).
+    pub fn parse(text: &str) -> Result<Period> {
+        let text = text.trim();
+        let bad = || {
+            crate::error::Error::param(
+                "CleaningRules::excluded_periods",
+                format!(
+                    "\"{}\" is not a period; write a year (2021), a month (2021-06), a day \
+                     (2021-06-01) or a range (2021-06-01..2021-12-31)",
+                    crate::format::shorten(text, 60)
+                ),
+            )
+        };
+        let (first, last) = match text.split_once("..") {
+            Some((from, to)) => (
+                period_end(from, false).ok_or_else(bad)?,
+                period_end(to, true).ok_or_else(bad)?,
+            ),
+            None => (
+                period_end(text, false).ok_or_else(bad)?,
+                period_end(text, true).ok_or_else(bad)?,
+            ),
+        };
+        let period = Period { first, last };
+        period.check()?;
+        Ok(period)
+    }
+
+    /// Checks that the period is not empty.
+    pub fn check(&self) -> Result<()> {
+        if self.first > self.last {
+            return Err(crate::error::Error::param(
+                "CleaningRules::excluded_periods",
+                format!("{} is after {}: the period is empty", self.first, self.last),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The period as milliseconds since 1970-01-01, from the start of the first day to the end
+    /// of the last.
+    pub(crate) fn bounds_ms(&self) -> (i64, i64) {
+        let start = |d: NaiveDate| {
+            d.and_time(chrono::NaiveTime::MIN)
+                .and_utc()
+                .timestamp_millis()
+        };
+        (
+            start(self.first),
+            self.last.succ_opt().map_or(i64::MAX, start) - 1,
+        )
+    }
+}
+
+/// The first (or, with `last`, the last) day of `2021`, `2021-06` or `2021-06-01`.
+fn period_end(text: &str, last: bool) -> Option<NaiveDate> {
+    let parts: Vec<&str> = text.trim().split('-').collect();
+    let number = |s: &str| s.parse::<u32>().ok();
+    let year = parts.first().and_then(|y| y.parse::<i32>().ok())?;
+    if parts[0].len() != 4 {
+        return None;
+    }
+    match parts.len() {
+        1 => NaiveDate::from_ymd_opt(year, if last { 12 } else { 1 }, if last { 31 } else { 1 }),
+        2 => {
+            let month = number(parts[1])?;
+            let first = NaiveDate::from_ymd_opt(year, month, 1)?;
+            if last {
+                let next = if month == 12 {
+                    NaiveDate::from_ymd_opt(year + 1, 1, 1)?
+                } else {
+                    NaiveDate::from_ymd_opt(year, month + 1, 1)?
+                };
+                next.pred_opt()
+            } else {
+                Some(first)
+            }
+        }
+        3 => NaiveDate::from_ymd_opt(year, number(parts[1])?, number(parts[2])?),
+        _ => None,
+    }
+}
+
+impl TryFrom<String> for Period {
+    type Error = crate::error::Error;
+
+    fn try_from(text: String) -> Result<Self> {
+        Period::parse(&text)
+    }
+}
+
+impl From<Period> for String {
+    fn from(period: Period) -> String {
+        period.to_string()
+    }
+}
+
+impl std::fmt::Display for Period {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}..{}", self.first, self.last)
+    }
 }
 
 /// The largest amount one row can have: 10^15 in any currency (40 billion US dollars even in
@@ -67,6 +195,7 @@ impl Default for CleaningRules {
             drop_duplicates: false,
             earliest_date: EARLIEST_DATE,
             latest_date: LATEST_DATE,
+            excluded_periods: Vec::new(),
         }
     }
 }
@@ -95,7 +224,20 @@ impl CleaningRules {
                 ),
             ));
         }
+        for period in &self.excluded_periods {
+            period.check()?;
+        }
         cancellation_regex(self).map(|_| ())
+    }
+
+    /// Whether a time (milliseconds since 1970-01-01) falls in an excluded period.
+    pub(crate) fn excluded_ms(&self) -> impl Fn(i64) -> bool + Sync + '_ {
+        let bounds: Vec<(i64, i64)> = self
+            .excluded_periods
+            .iter()
+            .map(Period::bounds_ms)
+            .collect();
+        move |ms| bounds.iter().any(|&(start, end)| ms >= start && ms <= end)
     }
 }
 
@@ -121,6 +263,8 @@ pub enum DropReason {
     MissingDate,
     /// The date is outside [`CleaningRules::earliest_date`] to [`CleaningRules::latest_date`].
     DateOutOfRange,
+    /// The date falls in one of [`CleaningRules::excluded_periods`].
+    ExcludedPeriod,
     /// The quantity is present but not a number.
     UnparsableQuantity,
     /// The quantity is empty.
@@ -144,11 +288,22 @@ pub enum DropReason {
     AmountTooLarge,
     /// The row repeats an earlier row exactly.
     Duplicate,
+    /// The basket column ([`ColumnRoles::basket_json`](crate::data::roles::ColumnRoles::basket_json))
+    /// is empty.
+    MissingBasket,
+    /// The basket is not a JSON list of products (invalid JSON, another JSON value, a product that
+    /// is neither an object nor an id, or a quantity that is not a positive number).
+    MalformedBasket,
+    /// The basket is an empty list.
+    EmptyBasket,
+    /// A product in the basket has no id: the basket's amount cannot be split over products it
+    /// cannot name, so the whole row is dropped.
+    ProductWithoutId,
 }
 
 impl DropReason {
     /// Every reason, in the order in which they are checked.
-    pub const ALL: [DropReason; 20] = [
+    pub const ALL: [DropReason; 25] = [
         DropReason::BlankRow,
         DropReason::ShortRow,
         DropReason::LongRow,
@@ -158,6 +313,7 @@ impl DropReason {
         DropReason::UnparsableDate,
         DropReason::MissingDate,
         DropReason::DateOutOfRange,
+        DropReason::ExcludedPeriod,
         DropReason::UnparsableQuantity,
         DropReason::MissingQuantity,
         DropReason::NonPositiveQuantity,
@@ -169,6 +325,10 @@ impl DropReason {
         DropReason::NonPositiveAmount,
         DropReason::AmountTooLarge,
         DropReason::Duplicate,
+        DropReason::MissingBasket,
+        DropReason::MalformedBasket,
+        DropReason::EmptyBasket,
+        DropReason::ProductWithoutId,
     ];
 
     /// A short human label, e.g. "cancellation".
@@ -194,6 +354,11 @@ impl DropReason {
             DropReason::NonPositiveAmount => "non-positive amount",
             DropReason::AmountTooLarge => "amount too large (above 1e15)",
             DropReason::Duplicate => "exact duplicate",
+            DropReason::ExcludedPeriod => "date in an excluded period",
+            DropReason::MissingBasket => "missing basket",
+            DropReason::MalformedBasket => "basket not a JSON list of products",
+            DropReason::EmptyBasket => "empty basket",
+            DropReason::ProductWithoutId => "product without id in the basket",
         }
     }
 
@@ -212,6 +377,9 @@ pub struct RowAccounting {
     pub rows_kept: usize,
     /// Rows dropped, per reason, in [`DropReason::ALL`] order; reasons with no rows are left out.
     pub dropped: Vec<(DropReason, usize)>,
+    /// With a basket column: the rows after each kept row was split into one row per product
+    /// (the rows of [`Transactions::frame`](crate::data::transactions::Transactions::frame)).
+    pub product_rows: Option<usize>,
 }
 
 impl RowAccounting {
@@ -247,6 +415,8 @@ pub(crate) mod cols {
     pub const DESCRIPTION: &str = "description";
     pub const CUSTOMER_CODE: &str = "customer_code";
     pub const INVOICE_CODE: &str = "invoice_code";
+    /// The basket's JSON text, until baskets are split into products.
+    pub const BASKET: &str = "basket";
     /// `true` where the raw text was present but could not be parsed.
     pub const BAD_PREFIX: &str = "__unparsable_";
 }
@@ -356,6 +526,7 @@ pub(crate) fn accounting(rows_in: usize, rows_kept: usize, counts: ReasonCounts)
         rows_in,
         rows_kept,
         dropped,
+        product_rows: None,
     };
     debug_assert!(accounting.check());
     accounting
@@ -407,6 +578,11 @@ pub(crate) fn apply(
         .map(|ms| ms.map(|ms| ms < earliest || ms > latest))
         .collect();
     mark(&mut facts, &out_of_range, R::DateOutOfRange);
+    if !rules.excluded_periods.is_empty() {
+        let excluded = rules.excluded_ms();
+        let hits: BooleanChunked = dates.i64()?.iter().map(|ms| ms.map(&excluded)).collect();
+        mark(&mut facts, &hits, R::ExcludedPeriod);
+    }
     let overflowed: BooleanChunked = typed
         .column(AMOUNT)?
         .f64()?

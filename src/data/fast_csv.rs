@@ -837,12 +837,14 @@ impl Parsed<'_> {
         );
         let cancelled = cancelled?;
         let (earliest, latest) = options.rules.date_bounds_ms();
+        let excluded = options.rules.excluded_ms();
         // What each distinct date value says about its rows.
         let date_facts: Vec<Facts> = parsed_dates
             .iter()
             .map(|parsed| match parsed {
                 None => DropReason::UnparsableDate.bit(),
                 Some(ms) if *ms < earliest || *ms > latest => DropReason::DateOutOfRange.bit(),
+                Some(ms) if excluded(*ms) => DropReason::ExcludedPeriod.bit(),
                 Some(_) => 0,
             })
             .collect();

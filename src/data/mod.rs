@@ -2,6 +2,7 @@
 //!
 //! The usual entry point is [`transactions::Transactions::load`].
 
+pub mod basket;
 pub mod bundled;
 pub mod clean;
 pub mod dates;

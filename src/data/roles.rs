@@ -30,6 +30,13 @@ pub struct ColumnRoles {
     pub description: Option<String>,
     /// Columns to break results down by (country, store, category...).
     pub dimensions: Vec<String>,
+    /// A column holding each transaction's products as a JSON list, such as
+    /// `[{"product_id": "HP0042", "quantity": 2}]` (never auto-detected). Each row becomes one row
+    /// per product; see [`crate::data::basket`] for the accepted shapes and how the amount is
+    /// split. The product and quantity then come from the list, so
+    /// [`ColumnRoles::product`] and [`ColumnRoles::quantity`] must not be set, and the amount
+    /// comes from [`ColumnRoles::amount`].
+    pub basket_json: Option<String>,
 }
 
 /// Roles resolved against a file's actual column names.
@@ -53,6 +60,8 @@ pub struct ResolvedRoles {
     pub description: Option<String>,
     /// Dimension columns.
     pub dimensions: Vec<String>,
+    /// The JSON basket column, if any.
+    pub basket: Option<String>,
 }
 
 const CUSTOMER: &[&str] = &[
@@ -188,8 +197,22 @@ impl ColumnRoles {
             setting::DATE,
         )?;
         let invoice = find(&self.invoice, INVOICE, setting::INVOICE)?;
-        let quantity = find(&self.quantity, QUANTITY, setting::QUANTITY)?;
-        let price = find(&self.price, PRICE, setting::PRICE)?;
+        let basket = match &self.basket_json {
+            Some(_) => find(&self.basket_json, &[], setting::BASKET)?,
+            None => None,
+        };
+        if basket.is_some() {
+            self.check_basket_roles(columns, path)?;
+        }
+        // With a basket column, products and quantities come from the list.
+        let (quantity, price) = if basket.is_some() {
+            (None, None)
+        } else {
+            (
+                find(&self.quantity, QUANTITY, setting::QUANTITY)?,
+                find(&self.price, PRICE, setting::PRICE)?,
+            )
+        };
         // A ready amount given by the user wins; an auto-detected one only fills in for a missing
         // quantity x price.
         let amount = match (&self.amount, &quantity, &price) {
@@ -217,7 +240,11 @@ impl ColumnRoles {
                 ),
             ));
         }
-        let product = find(&self.product, PRODUCT, setting::PRODUCT)?;
+        let product = if basket.is_some() {
+            None
+        } else {
+            find(&self.product, PRODUCT, setting::PRODUCT)?
+        };
         let description = find(&self.description, DESCRIPTION, setting::DESCRIPTION)?;
         let dimensions = self
             .dimensions
@@ -237,7 +264,44 @@ impl ColumnRoles {
             product,
             description,
             dimensions,
+            basket,
         })
+    }
+
+    /// A basket column brings its own products and quantities: roles that would give them twice
+    /// are refused.
+    fn check_basket_roles(&self, columns: &[&str], path: &Path) -> Result<()> {
+        for (given, setting) in [
+            (&self.product, setting::PRODUCT),
+            (&self.quantity, setting::QUANTITY),
+            (&self.price, setting::PRICE),
+        ] {
+            if let Some(name) = given {
+                return Err(Error::Column {
+                    path: path.to_path_buf(),
+                    column: name.clone(),
+                    message: format!(
+                        "`{setting}` is set together with `{}`, whose JSON list gives the \
+                         products and quantities; unset `{setting}`",
+                        setting::BASKET
+                    ),
+                });
+            }
+        }
+        if self.amount.is_none() && lookup(None, AMOUNT, columns, path, setting::AMOUNT)?.is_none()
+        {
+            return Err(missing(
+                columns,
+                path,
+                "amount",
+                setting::AMOUNT,
+                &format!(
+                    " (with `{}` the spend is the transaction's amount, split over its products)",
+                    setting::BASKET
+                ),
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -298,6 +362,7 @@ pub(crate) mod setting {
     pub const DATE: &str = "ColumnRoles::date";
     pub const QUANTITY: &str = "ColumnRoles::quantity";
     pub const PRICE: &str = "ColumnRoles::price";
+    pub const BASKET: &str = "ColumnRoles::basket_json";
     pub const AMOUNT: &str = "ColumnRoles::amount";
     pub const PRODUCT: &str = "ColumnRoles::product";
     pub const DESCRIPTION: &str = "ColumnRoles::description";

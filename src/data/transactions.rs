@@ -205,8 +205,14 @@ impl Transactions {
         })
     }
 
-    /// Codes, the empty-result check and the sanity report: the part both loading paths share.
+    /// Baskets, codes, the empty-result check and the sanity report: the part both loading paths
+    /// share.
     fn finish(cleaned: Cleaned) -> Result<Self> {
+        let cleaned = if cleaned.roles.basket.is_some() {
+            crate::data::basket::split(cleaned)?
+        } else {
+            cleaned
+        };
         let Cleaned {
             kept,
             accounting,
@@ -531,6 +537,7 @@ pub(crate) fn text_roles(roles: &ResolvedRoles) -> Vec<(&str, &str)> {
     for (role, name) in [
         (&roles.product, cols::PRODUCT),
         (&roles.description, cols::DESCRIPTION),
+        (&roles.basket, cols::BASKET),
     ] {
         if let Some(source) = role {
             out.push((source.as_str(), name));

@@ -1,0 +1,186 @@
+//! Baskets in a JSON column (`ColumnRoles::basket_json`) and excluded periods
+//! (`CleaningRules::excluded_periods`): one row per product, every dropped row under its reason,
+//! and the same result from both loading paths.
+
+mod common;
+
+use custseg::data::clean::Period;
+use custseg::prelude::*;
+
+fn basket_options() -> LoadOptions {
+    LoadOptions {
+        roles: ColumnRoles {
+            basket_json: Some("product_json".into()),
+            dimensions: vec!["store".into()],
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
+/// The same file through the general path: read as text into a frame first.
+fn via_general_path(path: &std::path::Path, options: &LoadOptions) -> Transactions {
+    let raw = custseg::data::source::read_table(path, &options.read).unwrap();
+    Transactions::from_raw(raw, options).unwrap()
+}
+
+fn column_f64(tx: &Transactions, name: &str) -> Vec<f64> {
+    tx.frame()
+        .column(name)
+        .unwrap()
+        .f64()
+        .unwrap()
+        .into_no_null_iter()
+        .collect()
+}
+
+fn column_str(tx: &Transactions, name: &str) -> Vec<String> {
+    tx.frame()
+        .column(name)
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|v| v.unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn each_basket_becomes_one_row_per_product_and_bad_baskets_are_counted() {
+    let path = common::fixture("baskets/baskets.csv");
+    for tx in [
+        Transactions::load(&path, &basket_options()).unwrap(),
+        via_general_path(&path, &basket_options()),
+    ] {
+        let a = tx.accounting();
+        // Row 9 has no amount (an earlier reason than any basket reason); rows 3, 7 and 8 are
+        // malformed (invalid JSON, an object, a negative quantity); 4 is empty; 5 has a product
+        // without id; 6 has no basket. Rows 1, 2 and 10 are kept.
+        assert_eq!(a.rows_in, 10);
+        assert_eq!(a.rows_kept, 3);
+        assert!(a.check());
+        assert_eq!(
+            a.dropped,
+            vec![
+                (DropReason::MissingAmount, 1),
+                (DropReason::MissingBasket, 1),
+                (DropReason::MalformedBasket, 3),
+                (DropReason::EmptyBasket, 1),
+                (DropReason::ProductWithoutId, 1),
+            ]
+        );
+        assert_eq!(a.product_rows, Some(5));
+        assert_eq!(column_str(&tx, "product"), ["P1", "P2", "P3", "P1", "42"]);
+        assert_eq!(column_f64(&tx, "quantity"), [1.0, 3.0, 1.0, 1.0, 2.0]);
+        // 40 split 1:3, 10 split 1:1, 30 on its one product.
+        assert_eq!(column_f64(&tx, "amount"), [10.0, 30.0, 5.0, 5.0, 30.0]);
+        assert_eq!(
+            column_str(&tx, "store"),
+            ["North", "North", "South", "South", "South"]
+        );
+        // Visits count transactions, not products.
+        let view = CustomerView::new(&tx).unwrap().frame();
+        let visits: Vec<u32> = view
+            .column("visits")
+            .unwrap()
+            .u32()
+            .unwrap()
+            .into_no_null_iter()
+            .collect();
+        assert_eq!(visits, [2, 1]);
+        let spend: Vec<f64> = view
+            .column("spend")
+            .unwrap()
+            .f64()
+            .unwrap()
+            .into_no_null_iter()
+            .collect();
+        assert_eq!(spend, [50.0, 30.0]);
+    }
+}
+
+#[test]
+fn without_an_invoice_column_each_file_row_is_one_transaction() {
+    let path = common::fixture("baskets/baskets.csv");
+    let mut options = basket_options();
+    // The file's transaction_id is auto-detected as the invoice: name another layout without it.
+    let raw = custseg::data::source::read_table(&path, &options.read).unwrap();
+    let frame = raw.frame.drop("transaction_id").unwrap();
+    options.roles.customer = Some("member_id".into());
+    let tx = Transactions::from_frame(frame, &options).unwrap();
+    assert!(tx.has_invoices());
+    let visits: Vec<f64> = CustomerView::new(&tx)
+        .unwrap()
+        .frame()
+        .column("visits")
+        .unwrap()
+        .cast(&DataType::Float64)
+        .unwrap()
+        .f64()
+        .unwrap()
+        .into_no_null_iter()
+        .collect();
+    assert_eq!(visits, [2.0, 1.0]);
+    let frequency: Vec<f64> = RfmParams::new()
+        .fit(&tx)
+        .unwrap()
+        .frame()
+        .column("frequency")
+        .unwrap()
+        .cast(&DataType::Float64)
+        .unwrap()
+        .f64()
+        .unwrap()
+        .into_no_null_iter()
+        .collect();
+    assert_eq!(frequency, [2.0, 1.0]);
+}
+
+#[test]
+fn a_basket_with_a_product_column_too_is_refused_in_the_api_words() {
+    let path = common::fixture("baskets/baskets.csv");
+    let mut options = basket_options();
+    options.roles.product = Some("store".into());
+    let err = Transactions::load(&path, &options).unwrap_err().to_string();
+    assert!(
+        err.contains("`ColumnRoles::product`") && err.contains("`ColumnRoles::basket_json`"),
+        "{err}"
+    );
+    assert!(!err.contains("--"), "{err}");
+}
+
+#[test]
+fn periods_read_years_months_days_and_ranges() {
+    let p = |s: &str| Period::parse(s).unwrap().to_string();
+    assert_eq!(p("2021"), "2021-01-01..2021-12-31");
+    assert_eq!(p("2024-02"), "2024-02-01..2024-02-29");
+    assert_eq!(p("2021-12"), "2021-12-01..2021-12-31");
+    assert_eq!(p("2021-06-15"), "2021-06-15..2021-06-15");
+    assert_eq!(p("2021-06..2021-12"), "2021-06-01..2021-12-31");
+    assert_eq!(p(" 2021-06-01..2022 "), "2021-06-01..2022-12-31");
+    for bad in ["21", "2021-13", "2021-02-30", "2022..2021", "June", ""] {
+        let err = Period::parse(bad).unwrap_err().to_string();
+        assert!(
+            err.contains("CleaningRules::excluded_periods"),
+            "{bad}: {err}"
+        );
+    }
+}
+
+#[test]
+fn excluded_periods_drop_their_rows_under_their_reason_on_both_paths() {
+    let path = common::fixture("baskets/baskets.csv");
+    let mut options = basket_options();
+    options.rules.excluded_periods = vec![Period::parse("2021").unwrap()];
+    for tx in [
+        Transactions::load(&path, &options).unwrap(),
+        via_general_path(&path, &options),
+    ] {
+        let a = tx.accounting();
+        // Row 1 (2021-03-01) is excluded before its basket is read.
+        assert_eq!(a.dropped_for(DropReason::ExcludedPeriod), 1);
+        assert_eq!(a.rows_kept, 2);
+        assert_eq!(a.product_rows, Some(3));
+        assert!(a.check());
+    }
+}

@@ -1,0 +1,216 @@
+//! The customer single view: every column on a hand-computed fixture, the planted supermarket
+//! groups recovered by k-means on the view, and parity with the pandas reference
+//! (tests/reference/customer_view.py).
+
+mod common;
+
+use std::collections::HashMap;
+
+use custseg::cluster::kmeans::KMeansParams;
+use custseg::features::transform::Step;
+use custseg::generate::{Dataset, GenerateParams};
+use custseg::prelude::*;
+
+fn load_with_dimensions(path: &std::path::Path, dimensions: &[&str]) -> Transactions {
+    let options = LoadOptions {
+        roles: ColumnRoles {
+            dimensions: dimensions.iter().map(|d| d.to_string()).collect(),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    Transactions::load(path, &options).unwrap()
+}
+
+fn f64s(frame: &DataFrame, name: &str) -> Vec<Option<f64>> {
+    frame
+        .column(name)
+        .unwrap()
+        .cast(&DataType::Float64)
+        .unwrap()
+        .f64()
+        .unwrap()
+        .iter()
+        .collect()
+}
+
+fn texts(frame: &DataFrame, name: &str) -> Vec<Option<String>> {
+    frame
+        .column(name)
+        .unwrap()
+        .cast(&DataType::String)
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|v| v.map(str::to_string))
+        .collect()
+}
+
+#[test]
+fn every_column_on_a_hand_computed_fixture() {
+    // Customer 100: invoices 1 (10 + 3, web), 2 (5, shop), 3 (10, shop) on Jan 1, 11, 21.
+    // Customer 200: invoice 4 (9), channel empty, Jan 5. Customer 300: invoice 5 (5, web), Jan 30.
+    // Last transaction Jan 30, so the snapshot is Jan 31.
+    let tx = load_with_dimensions(&common::fixture("view/hand.csv"), &["Channel"]);
+    let view = CustomerViewParams::new().fit(&tx).unwrap();
+    let frame = view.frame();
+    assert_eq!(
+        view.snapshot(),
+        chrono::NaiveDate::from_ymd_opt(2024, 1, 31).unwrap()
+    );
+    let names: Vec<String> = frame
+        .get_column_names()
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "customer_id",
+            "visits",
+            "spend",
+            "ticket_size",
+            "items",
+            "skus",
+            "first_purchase",
+            "last_purchase",
+            "tenure_days",
+            "recency",
+            "mean_days_between_visits",
+            "share_channel_missing",
+            "share_channel_shop",
+            "share_channel_web",
+            "dominant_channel",
+        ]
+    );
+    let some = |v: &[f64]| v.iter().map(|&x| Some(x)).collect::<Vec<_>>();
+    assert_eq!(
+        texts(&frame, "customer_id"),
+        ["100", "200", "300"].map(|s| Some(s.to_string()))
+    );
+    assert_eq!(f64s(&frame, "visits"), some(&[3.0, 1.0, 1.0]));
+    assert_eq!(f64s(&frame, "spend"), some(&[28.0, 9.0, 5.0]));
+    assert_eq!(f64s(&frame, "ticket_size"), some(&[28.0 / 3.0, 9.0, 5.0]));
+    assert_eq!(f64s(&frame, "items"), some(&[8.0, 3.0, 1.0]));
+    assert_eq!(f64s(&frame, "skus"), some(&[3.0, 1.0, 1.0]));
+    assert_eq!(
+        texts(&frame, "first_purchase"),
+        ["2024-01-01", "2024-01-05", "2024-01-30"].map(|s| Some(s.to_string()))
+    );
+    assert_eq!(
+        texts(&frame, "last_purchase"),
+        ["2024-01-21", "2024-01-05", "2024-01-30"].map(|s| Some(s.to_string()))
+    );
+    assert_eq!(f64s(&frame, "tenure_days"), some(&[20.0, 0.0, 0.0]));
+    assert_eq!(f64s(&frame, "recency"), some(&[10.0, 26.0, 1.0]));
+    assert_eq!(
+        f64s(&frame, "mean_days_between_visits"),
+        [Some(10.0), None, None]
+    );
+    assert_eq!(
+        f64s(&frame, "share_channel_missing"),
+        some(&[0.0, 1.0, 0.0])
+    );
+    assert_eq!(
+        f64s(&frame, "share_channel_shop"),
+        some(&[15.0 / 28.0, 0.0, 0.0])
+    );
+    assert_eq!(
+        f64s(&frame, "share_channel_web"),
+        some(&[13.0 / 28.0, 0.0, 1.0])
+    );
+    assert_eq!(
+        texts(&frame, "dominant_channel"),
+        ["shop", "(missing)", "web"].map(|s| Some(s.to_string()))
+    );
+    assert_eq!(
+        view.feature_columns(),
+        [
+            "visits",
+            "spend",
+            "ticket_size",
+            "items",
+            "skus",
+            "tenure_days",
+            "recency",
+            "share_channel_missing",
+            "share_channel_shop",
+            "share_channel_web"
+        ]
+    );
+}
+
+#[test]
+fn unknown_dimension_and_too_many_values_name_the_setting() {
+    let tx = load_with_dimensions(&common::fixture("view/hand.csv"), &["Channel"]);
+    let err = CustomerViewParams::new()
+        .dimensions(["Country"])
+        .fit(&tx)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("\"Country\"") && err.contains("ColumnRoles::dimensions"),
+        "{err}"
+    );
+    let err = CustomerViewParams::new()
+        .max_values(2)
+        .fit(&tx)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("3 distinct values") && err.contains("CustomerViewParams::max_values"),
+        "{err}"
+    );
+}
+
+#[test]
+fn snapshot_before_the_last_purchase_is_refused() {
+    let tx = load_with_dimensions(&common::fixture("view/hand.csv"), &[]);
+    let err = CustomerViewParams::new()
+        .snapshot(chrono::NaiveDate::from_ymd_opt(2024, 1, 2).unwrap())
+        .fit(&tx)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("CustomerViewParams::snapshot"), "{err}");
+}
+
+/// Study 4: k-means (k = 4) on the standardised single view finds the four planted groups.
+#[test]
+fn kmeans_on_the_view_recovers_the_planted_supermarket_groups() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("supermarket.csv");
+    let written = GenerateParams::new(Dataset::Supermarket)
+        .write(&path)
+        .unwrap();
+    assert_eq!(written.rows, 956_575);
+    let tx = load_with_dimensions(&path, &["BASKET_DOMINANT_MISSION", "STORE_FORMAT"]);
+    let view = CustomerView::new(&tx).unwrap();
+    let frame = view.frame();
+    let features: Vec<String> = ["visits", "ticket_size", "recency"]
+        .into_iter()
+        .map(str::to_string)
+        .chain(
+            view.feature_columns()
+                .into_iter()
+                .filter(|c| c.starts_with("share_")),
+        )
+        .collect();
+    let columns: Vec<&str> = features.iter().map(String::as_str).collect();
+    let features =
+        FeatureMatrix::from_frame(&frame, "customer_id", &columns, &[Step::Standard]).unwrap();
+    let matrix = features.matrix().unwrap();
+    let model = KMeansParams::new(4).seed(0).fit(&matrix).unwrap();
+    let planted: HashMap<String, i64> = common::read_expected_path(&written.side_files[0])
+        .into_iter()
+        .map(|row| (row["CUST_CODE"].clone(), row["group"].parse().unwrap()))
+        .collect();
+    let truth: Vec<i64> = texts(&frame, "customer_id")
+        .into_iter()
+        .map(|id| planted[&id.unwrap()])
+        .collect();
+    assert_eq!(truth.len() as u64, written.customers);
+    let ari = adjusted_rand_score(&truth, model.labels()).unwrap();
+    eprintln!("adjusted Rand index of the planted groups: {ari}");
+    assert!(ari >= 0.8, "adjusted Rand index {ari}");
+}
