@@ -214,3 +214,88 @@ fn kmeans_on_the_view_recovers_the_planted_supermarket_groups() {
     eprintln!("adjusted Rand index of the planted groups: {ari}");
     assert!(ari >= 0.8, "adjusted Rand index {ari}");
 }
+
+/// Reads a CSV with every column as text.
+fn text_frame(path: &std::path::Path) -> DataFrame {
+    CsvReadOptions::default()
+        .with_infer_schema_length(Some(0))
+        .try_into_reader_with_file_path(Some(path.to_path_buf()))
+        .unwrap()
+        .finish()
+        .unwrap()
+}
+
+/// The view of a generated file equals the pandas reference's (tests/reference/customer_view.py,
+/// same generator, rows and seed): ids, dates and dominant values exactly, numbers within
+/// 1e-12 relative (pandas sums with compensation, custseg in row order).
+fn assert_matches_reference(dataset: Dataset, options: LoadOptions, fixture: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("input.csv");
+    GenerateParams::new(dataset)
+        .rows(20_000)
+        .seed(7)
+        .write(&path)
+        .unwrap();
+    let tx = Transactions::load(&path, &options).unwrap();
+    let ours = CustomerView::new(&tx).unwrap().frame();
+    let expected = text_frame(&common::fixture(fixture));
+    let names: Vec<String> = expected
+        .get_column_names()
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    let our_names: Vec<String> = ours
+        .get_column_names()
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    assert_eq!(our_names, names, "{fixture}: columns");
+    assert_eq!(ours.height(), expected.height(), "{fixture}: customers");
+    for name in &names {
+        let theirs = texts(&expected, name);
+        let numeric = !matches!(
+            ours.column(name).unwrap().dtype(),
+            DataType::String | DataType::Date
+        );
+        if numeric {
+            let mine = f64s(&ours, name);
+            for (row, (a, b)) in mine.iter().zip(&theirs).enumerate() {
+                let b: Option<f64> = b.as_deref().map(|b| b.parse().unwrap());
+                match (a, b) {
+                    (Some(a), Some(b)) => assert!(
+                        (a - b).abs() <= 1e-12 * a.abs().max(b.abs()).max(1.0),
+                        "{fixture} {name} row {row}: {a} vs {b}"
+                    ),
+                    (a, b) => assert_eq!(*a, b, "{fixture} {name} row {row}"),
+                }
+            }
+        } else {
+            assert_eq!(texts(&ours, name), theirs, "{fixture}: {name}");
+        }
+    }
+}
+
+#[test]
+fn supermarket_view_matches_the_pandas_reference() {
+    let options = LoadOptions {
+        roles: ColumnRoles {
+            dimensions: vec!["BASKET_DOMINANT_MISSION".into(), "STORE_FORMAT".into()],
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    assert_matches_reference(Dataset::Supermarket, options, "view/supermarket_view.csv");
+}
+
+#[test]
+fn health_view_with_json_baskets_matches_the_pandas_reference() {
+    let options = LoadOptions {
+        roles: ColumnRoles {
+            dimensions: vec!["location".into()],
+            basket_json: Some("product_json".into()),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    assert_matches_reference(Dataset::Health, options, "view/health_view.csv");
+}
