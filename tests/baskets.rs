@@ -184,3 +184,86 @@ fn excluded_periods_drop_their_rows_under_their_reason_on_both_paths() {
         assert!(a.check());
     }
 }
+
+#[test]
+fn the_study_file_sets_the_basket_column_and_excluded_periods() {
+    let dir = tempfile::tempdir().unwrap();
+    let study = dir.path().join("study.toml");
+    std::fs::write(
+        &study,
+        format!(
+            "input = {:?}\n[roles]\nbasket_json = \"product_json\"\ndimensions = [\"store\"]\n\
+             [cleaning]\nexcluded_periods = [\"2021\", \"2022-02-01..2022-02-03\"]\n",
+            common::fixture("baskets/baskets.csv")
+        ),
+    )
+    .unwrap();
+    let config = custseg::report::config::StudyConfig::from_file(&study).unwrap();
+    let options = config.load_options().unwrap();
+    assert_eq!(options.roles.basket_json.as_deref(), Some("product_json"));
+    assert_eq!(
+        options.rules.excluded_periods,
+        vec![
+            Period::parse("2021").unwrap(),
+            Period::parse("2022-02-01..2022-02-03").unwrap()
+        ]
+    );
+    // Round trip: the study file written back reads the same.
+    let again: custseg::report::config::StudyConfig =
+        toml::from_str(&config.to_toml().unwrap()).unwrap();
+    assert_eq!(
+        again.cleaning.excluded_periods,
+        config.cleaning.excluded_periods
+    );
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[cleaning]\nexcluded_periods = [\"last year\"]\n").unwrap();
+    let err = custseg::report::config::StudyConfig::from_file(&bad)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("last year"), "{err}");
+}
+
+#[test]
+fn unreadable_values_are_counted_per_column_with_examples_on_both_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.csv");
+    std::fs::write(
+        &path,
+        "InvoiceNo,CustomerID,InvoiceDate,Quantity,UnitPrice\n\
+         1,7,2024-01-01,2,1.5\n\
+         2,7,31/31/2024,x,1.5\n\
+         3,8,2024-01-03,y,abc\n\
+         4,,not a date,z,1\n\
+         5,8,2024-01-05,x,2\n",
+    )
+    .unwrap();
+    let options = LoadOptions::default();
+    for tx in [
+        Transactions::load(&path, &options).unwrap(),
+        via_general_path(&path, &options),
+    ] {
+        let failures = &tx.sanity().parse_failures;
+        let summary: Vec<(&str, &str, usize, Vec<&str>)> = failures
+            .iter()
+            .map(|f| {
+                (
+                    f.column.as_str(),
+                    f.role,
+                    f.rows,
+                    f.examples.iter().map(String::as_str).collect(),
+                )
+            })
+            .collect();
+        // Row 4 has no customer: its values are not counted.
+        assert_eq!(
+            summary,
+            vec![
+                ("InvoiceDate", "date", 1, vec!["31/31/2024"]),
+                ("Quantity", "quantity", 3, vec!["x", "y"]),
+                ("UnitPrice", "price", 1, vec!["abc"]),
+            ]
+        );
+        let text = tx.sanity().to_string();
+        assert!(text.contains("Values that could not be read"), "{text}");
+    }
+}

@@ -24,6 +24,7 @@ use polars::prelude::*;
 use rayon::prelude::*;
 
 use crate::data::clean::{self, DropReason, ReasonCounts, cols};
+use crate::data::sanity::ParseFailure;
 use crate::data::transactions::Cleaned;
 use crate::error::Result;
 
@@ -142,9 +143,21 @@ pub(crate) fn split(mut cleaned: Cleaned) -> Result<Cleaned> {
     let mut quantities: Vec<f64> = Vec::new();
     let mut shares: Vec<f64> = Vec::new();
     let mut baskets_kept = 0usize;
+    let mut malformed = ParseFailure {
+        column: cleaned.roles.basket.clone().unwrap_or_default(),
+        role: "JSON basket",
+        rows: 0,
+        examples: Vec::new(),
+    };
     for (row, basket) in parsed.iter().enumerate() {
         match basket {
-            Err(reason) => counts[*reason as usize] += 1,
+            Err(reason) => {
+                counts[*reason as usize] += 1;
+                if *reason == DropReason::MalformedBasket {
+                    malformed.rows += 1;
+                    ParseFailure::add_example(&mut malformed.examples, cells[row].unwrap_or(""));
+                }
+            }
             Ok(items) => {
                 baskets_kept += 1;
                 let total: f64 = items.iter().map(|p| p.quantity).sum();
@@ -187,6 +200,9 @@ pub(crate) fn split(mut cleaned: Cleaned) -> Result<Cleaned> {
         "{} (JSON)",
         cleaned.roles.basket.clone().unwrap_or_default()
     ));
+    if malformed.rows > 0 {
+        cleaned.parse_failures.push(malformed);
+    }
     cleaned.kept = exploded;
     cleaned.accounting = accounting;
     // The codes were made for the rows before splitting: they are made again.

@@ -300,11 +300,11 @@ impl Fields {
             }
         }
         cur.skip_spaces();
-        let rest = &text[cur.pos..];
-        if rest.len() >= 2
-            && (rest[..2].eq_ignore_ascii_case("am") || rest[..2].eq_ignore_ascii_case("pm"))
-        {
-            let pm = rest[..2].eq_ignore_ascii_case("pm");
+        // Bytes, not text: the two bytes after the time may split a multi-byte character.
+        let rest = text.as_bytes().get(cur.pos..).unwrap_or_default();
+        let marker = rest.get(..2).unwrap_or_default();
+        if marker.eq_ignore_ascii_case(b"am") || marker.eq_ignore_ascii_case(b"pm") {
+            let pm = marker.eq_ignore_ascii_case(b"pm");
             if f.h == 0 || f.h > 12 {
                 return None;
             }
@@ -422,6 +422,16 @@ fn parse_pattern(text: &str, pattern: &str) -> Option<NaiveDateTime> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_multi_byte_character_after_the_time_is_no_panic() {
+        assert_eq!(DateFormat::YearFirst.parse("2024-01-01 10:00 ÿ"), None);
+        assert_eq!(
+            DateFormat::YearFirst.parse("2024-01-01 10:00 \u{e9}m"),
+            None
+        );
+        assert!(DateFormat::MonthFirst.parse("1/2/2024 10:00 PM").is_some());
+    }
 
     fn ymd_hms(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> i64 {
         NaiveDate::from_ymd_opt(y, mo, d)

@@ -31,6 +31,7 @@ use crate::data::dates;
 use crate::data::delimited::RejectedRows;
 use crate::data::numbers::{CommaReading, Number, read_number};
 use crate::data::roles::ResolvedRoles;
+use crate::data::sanity::ParseFailure;
 use crate::data::source::{FileFormat, ReplacedBytes, SourceInfo, TextEncoding};
 use crate::data::transactions::{Cleaned, LoadOptions, text_roles};
 
@@ -514,6 +515,8 @@ struct Chunk {
     unescaped: Vec<String>,
     /// Empty fields per file column, which polars reads as nulls.
     missing: Vec<usize>,
+    /// Rows whose quantity, price or amount was present but not a number, and examples.
+    bad_numbers: [(usize, Vec<String>); 3],
 }
 
 /// Parses the records of `block` from byte `pos`.
@@ -574,6 +577,7 @@ impl Chunk {
             text: vec![Vec::new(); layout.texts.len()],
             unescaped: Vec::new(),
             missing: vec![0; layout.columns],
+            bad_numbers: Default::default(),
         }
     }
 
@@ -630,6 +634,9 @@ impl Chunk {
                 }
                 Number::Unparsable => {
                     facts |= unparsable.bit();
+                    let (rows, examples) = &mut self.bad_numbers[k];
+                    *rows += 1;
+                    ParseFailure::add_example(examples, value(column).text.trim());
                     0.0
                 }
             };
@@ -782,6 +789,65 @@ impl Parsed<'_> {
         [customers, invoices, dates]
     }
 
+    /// Dates and numbers that were present but not readable, among rows with a customer id, in
+    /// the general path's order: date, quantity, price, amount.
+    fn parse_failures(
+        &self,
+        roles: &ResolvedRoles,
+        date_values: &Interner,
+        parsed_dates: &[Option<i64>],
+    ) -> Vec<ParseFailure> {
+        let mut out = Vec::new();
+        let mut rows = 0;
+        let mut examples = Vec::new();
+        for chunk in &self.chunks {
+            for (&customer, &date) in chunk.customer.iter().zip(&chunk.date) {
+                if customer != NULL && date != NULL && parsed_dates[date as usize].is_none() {
+                    rows += 1;
+                    ParseFailure::add_example(&mut examples, &date_values.values[date as usize]);
+                }
+            }
+        }
+        if rows > 0 {
+            out.push(ParseFailure {
+                column: roles.date.clone(),
+                role: "date",
+                rows,
+                examples,
+            });
+        }
+        let price = if roles.amount.is_none() {
+            roles.price.as_ref()
+        } else {
+            None
+        };
+        let sources = [
+            (roles.quantity.as_ref(), "quantity"),
+            (price, "price"),
+            (roles.amount.as_ref(), "amount"),
+        ];
+        for (k, (source, role)) in sources.into_iter().enumerate() {
+            let Some(source) = source else { continue };
+            let rows: usize = self.chunks.iter().map(|c| c.bad_numbers[k].0).sum();
+            if rows == 0 {
+                continue;
+            }
+            let mut examples = Vec::new();
+            for chunk in &self.chunks {
+                for example in &chunk.bad_numbers[k].1 {
+                    ParseFailure::add_example(&mut examples, example);
+                }
+            }
+            out.push(ParseFailure {
+                column: source.clone(),
+                role,
+                rows,
+                examples,
+            });
+        }
+        out
+    }
+
     /// Detects the date layout, applies the cleaning rules and builds the kept rows. `decoded`
     /// says how text that was not UTF-8 was decoded first (whether a byte-order mark went, and
     /// which bytes were replaced).
@@ -921,6 +987,7 @@ impl Parsed<'_> {
                 *total += n;
             }
         }
+        let parse_failures = self.parse_failures(&self.header.roles, &date_values, &parsed_dates);
         let Header {
             names,
             delimiter,
@@ -954,6 +1021,7 @@ impl Parsed<'_> {
             source,
             roles,
             codes,
+            parse_failures,
         })
     }
 }

@@ -25,6 +25,60 @@ pub struct MonthCoverage {
     pub customers: usize,
 }
 
+/// Values present in a column but not readable as what its role needs (a date, a number, a JSON
+/// basket), among the rows that have a customer id.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ParseFailure {
+    /// The file column.
+    pub column: String,
+    /// What its values should be: "date", "quantity", "price", "amount" or "JSON basket".
+    pub role: &'static str,
+    /// Rows whose value could not be read. A row can fail in several columns; the row accounting
+    /// names only its first reason.
+    pub rows: usize,
+    /// Up to [`PARSE_EXAMPLES`] distinct values as they are in the file, in file order.
+    pub examples: Vec<String>,
+}
+
+/// How many examples a [`ParseFailure`] keeps.
+pub const PARSE_EXAMPLES: usize = 3;
+
+impl ParseFailure {
+    /// Adds `value` to `examples` unless it is there already or there are enough.
+    pub(crate) fn add_example(examples: &mut Vec<String>, value: &str) {
+        if examples.len() < PARSE_EXAMPLES && !examples.iter().any(|e| e == value) {
+            examples.push(crate::format::shorten(value, 80).into_owned());
+        }
+    }
+}
+
+/// What cleaning does with a row whose value in `column` is empty: the rule the sanity report
+/// states beside each column's missing values.
+pub fn missing_value_rule(roles: &ResolvedRoles, column: &str) -> &'static str {
+    let is = |role: &Option<String>| role.as_deref() == Some(column);
+    if roles.customer == column {
+        "row dropped (missing customer)"
+    } else if roles.date == column {
+        "row dropped (missing date)"
+    } else if is(&roles.invoice) {
+        "row dropped (missing invoice)"
+    } else if is(&roles.amount) {
+        "row dropped (missing amount)"
+    } else if is(&roles.quantity) {
+        "row dropped (missing quantity)"
+    } else if is(&roles.price) && roles.amount.is_none() {
+        "row dropped (missing price)"
+    } else if is(&roles.basket) {
+        "row dropped (missing basket)"
+    } else if is(&roles.product) || is(&roles.description) {
+        "kept (no product or description)"
+    } else if roles.dimensions.iter().any(|d| d == column) {
+        "kept, as the value \"(missing)\""
+    } else {
+        "kept (column not used)"
+    }
+}
+
 /// What the data looked like and what cleaning did to it.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct SanityReport {
@@ -38,6 +92,8 @@ pub struct SanityReport {
     pub accounting: RowAccounting,
     /// Missing (empty) values per column of the file, before cleaning.
     pub missing_values: Vec<(String, usize)>,
+    /// Columns whose values could not all be read as their role needs, with examples.
+    pub parse_failures: Vec<ParseFailure>,
     /// First kept transaction.
     pub first_date: NaiveDateTime,
     /// Last kept transaction.
@@ -73,6 +129,7 @@ pub(crate) struct SanityInputs {
     date_format: DateFormat,
     pub(crate) accounting: RowAccounting,
     missing_values: Vec<(String, usize)>,
+    parse_failures: Vec<ParseFailure>,
 }
 
 impl SanityInputs {
@@ -83,6 +140,7 @@ impl SanityInputs {
         date_format: &DateFormat,
         accounting: RowAccounting,
         missing_values: Vec<(String, usize)>,
+        parse_failures: Vec<ParseFailure>,
     ) -> Result<Self> {
         let dates = kept
             .column(cols::DATE)?
@@ -110,6 +168,7 @@ impl SanityInputs {
             date_format: date_format.clone(),
             accounting,
             missing_values,
+            parse_failures,
         })
     }
 }
@@ -200,6 +259,7 @@ impl SanityReport {
             date_format: inputs.date_format.describe(),
             accounting: inputs.accounting.clone(),
             missing_values: inputs.missing_values.clone(),
+            parse_failures: inputs.parse_failures.clone(),
             first_date,
             last_date,
             months,
@@ -424,9 +484,41 @@ impl fmt::Display for SanityReport {
             writeln!(f, "  {label:<width$}{:>12}", group(*n))?;
         }
         writeln!(f, "  {:<width$}{:>12}", "kept", group(a.rows_kept))?;
+        if let Some(products) = a.product_rows {
+            writeln!(
+                f,
+                "  {:<width$}{:>12}",
+                "rows after splitting baskets",
+                group(products)
+            )?;
+        }
+        if !self.parse_failures.is_empty() {
+            writeln!(f, "\nValues that could not be read")?;
+            for failure in &self.parse_failures {
+                writeln!(
+                    f,
+                    "  {:<28}{:>12}  not a {}; e.g. {}",
+                    failure.column,
+                    group(failure.rows),
+                    failure.role,
+                    failure
+                        .examples
+                        .iter()
+                        .map(|e| format!("\"{e}\""))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )?;
+            }
+        }
         writeln!(f, "\nMissing values (before cleaning)")?;
         for (column, n) in &self.missing_values {
-            writeln!(f, "  {:<28}{:>12}", column, group(*n))?;
+            let rule = if *n > 0 {
+                missing_value_rule(&self.roles, column)
+            } else {
+                ""
+            };
+            let line = format!("  {:<28}{:>12}  {rule}", column, group(*n));
+            writeln!(f, "{}", line.trim_end())?;
         }
         writeln!(f, "\nKept data")?;
         writeln!(

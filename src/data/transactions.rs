@@ -29,7 +29,7 @@ use crate::data::clean::{self, CleaningRules, Present, cols};
 use crate::data::dates::{self, DateFormat};
 use crate::data::numbers::{CommaReading, Number, read_number};
 use crate::data::roles::{ColumnRoles, ResolvedRoles};
-use crate::data::sanity::{SanityInputs, SanityReport};
+use crate::data::sanity::{ParseFailure, SanityInputs, SanityReport};
 use crate::data::source::{FileFormat, RawTable, ReadOptions, SourceInfo, read_bytes, read_input};
 use crate::error::{Context, Error, Result};
 
@@ -60,6 +60,8 @@ pub(crate) struct Cleaned {
     /// `customer_code` and `invoice_code` of the kept rows, when the loading path knows them
     /// already (see [`Transactions::frame`] for what they are).
     pub codes: Option<(Vec<u32>, Option<Vec<u32>>)>,
+    /// Values that could not be read, per column.
+    pub parse_failures: Vec<ParseFailure>,
 }
 
 /// Clean transactions, with how they were obtained.
@@ -181,6 +183,7 @@ impl Transactions {
         });
         let (typed, date_format) =
             typed_frame(&frame, &roles, options.date_format.as_ref(), commas, &path)?;
+        let parse_failures = parse_failures(&frame, &typed, &roles)?;
         let present = Present::of(&roles);
         let duplicate_key: Vec<String> = crate::frame::column_names(&typed)
             .into_iter()
@@ -202,6 +205,7 @@ impl Transactions {
             source,
             roles,
             codes: None,
+            parse_failures,
         })
     }
 
@@ -221,6 +225,7 @@ impl Transactions {
             source,
             roles,
             codes,
+            parse_failures,
         } = cleaned;
         let mut kept = match codes {
             Some((customer, invoice)) => attach_codes(kept, customer, invoice)?,
@@ -251,6 +256,7 @@ impl Transactions {
             &date_format,
             accounting,
             missing_values,
+            parse_failures,
         )?;
         Ok(Transactions {
             frame: kept,
@@ -332,6 +338,56 @@ fn rejected_summary(
         parts.push(format!("{blank_rows} blank rows"));
     }
     format!("all {lines} rows were rejected: {}", parts.join(", "))
+}
+
+/// The date and number columns' values that were present but not readable, among rows with a
+/// customer id: `raw` is the file's table, `typed` has the `__unparsable_*` flags.
+fn parse_failures(
+    raw: &DataFrame,
+    typed: &DataFrame,
+    roles: &ResolvedRoles,
+) -> Result<Vec<ParseFailure>> {
+    let has_customer = typed.column(cols::CUSTOMER)?.is_not_null();
+    let price = if roles.amount.is_none() {
+        roles.price.as_ref()
+    } else {
+        None
+    };
+    let checked = [
+        (Some(&roles.date), cols::DATE, "date"),
+        (roles.quantity.as_ref(), cols::QUANTITY, "quantity"),
+        (price, cols::PRICE, "price"),
+        (roles.amount.as_ref(), cols::AMOUNT, "amount"),
+    ];
+    let mut out = Vec::new();
+    for (source, name, role) in checked {
+        let Some(source) = source else { continue };
+        let flags = typed
+            .column(&format!("{}{name}", cols::BAD_PREFIX))?
+            .bool()?;
+        let flags = flags & &has_customer;
+        let rows = flags.sum().unwrap_or(0) as usize;
+        if rows == 0 {
+            continue;
+        }
+        let values = raw.column(source)?.cast(&DataType::String)?;
+        let mut examples = Vec::new();
+        for (flag, value) in flags.iter().zip(values.str()?.iter()) {
+            if let (Some(true), Some(value)) = (flag, value) {
+                ParseFailure::add_example(&mut examples, value.trim());
+                if examples.len() == crate::data::sanity::PARSE_EXAMPLES {
+                    break;
+                }
+            }
+        }
+        out.push(ParseFailure {
+            column: source.clone(),
+            role,
+            rows,
+            examples,
+        });
+    }
+    Ok(out)
 }
 
 /// Missing values per column of the file, in file order: nulls, which include CSV's empty fields.

@@ -13,6 +13,7 @@ use crate::chart::histogram::rfm_histograms;
 use crate::chart::treemap::segment_treemap;
 use crate::chart::trend::monthly_trend;
 use crate::data::bundled::{ONLINE_RETAIL_ATTRIBUTION, ONLINE_RETAIL_NAME};
+use crate::data::sanity::missing_value_rule;
 use crate::data::transactions::Transactions;
 use crate::error::{Context as _, Error, Result};
 use crate::format::NumberFormat;
@@ -171,6 +172,7 @@ struct Context {
 #[derive(Serialize)]
 struct DataSection {
     accounting: Vec<Row>,
+    unreadable: Vec<Row>,
     missing: Vec<Row>,
     months: Vec<Row>,
     gaps: Vec<String>,
@@ -346,11 +348,47 @@ fn data_section(transactions: &Transactions, fmt: &NumberFormat) -> DataSection 
         ],
         flag: false,
     });
+    if let Some(products) = a.product_rows {
+        accounting.push(Row {
+            cells: vec![
+                "rows after splitting baskets into products".into(),
+                fmt.count(products),
+                String::new(),
+            ],
+            flag: false,
+        });
+    }
+    let unreadable = sanity
+        .parse_failures
+        .iter()
+        .map(|p| Row {
+            cells: vec![
+                p.column.clone(),
+                p.role.to_string(),
+                fmt.count(p.rows),
+                p.examples
+                    .iter()
+                    .map(|e| format!("\"{e}\""))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ],
+            flag: true,
+        })
+        .collect();
     let missing = sanity
         .missing_values
         .iter()
         .map(|(c, n)| Row {
-            cells: vec![c.clone(), fmt.count(*n), percent_of_rows(*n)],
+            cells: vec![
+                c.clone(),
+                fmt.count(*n),
+                percent_of_rows(*n),
+                if *n > 0 {
+                    missing_value_rule(&sanity.roles, c).to_string()
+                } else {
+                    String::new()
+                },
+            ],
             flag: *n > 0,
         })
         .collect();
@@ -369,6 +407,7 @@ fn data_section(transactions: &Transactions, fmt: &NumberFormat) -> DataSection 
         .collect();
     DataSection {
         accounting,
+        unreadable,
         missing,
         months,
         gaps: sanity.gaps.clone(),

@@ -13,9 +13,11 @@
 //! [roles]                          # all optional, detected from common names
 //! customer = "CustomerID"
 //! dimensions = ["Country"]
+//! # basket_json = "product_json"   # products as a JSON list per transaction
 //!
 //! [cleaning]
 //! drop_duplicates = false
+//! # excluded_periods = ["2021"]    # years, months, days or FROM..TO ranges
 //!
 //! [rfm]
 //! snapshot = "2011-12-10"          # default: the day after the last transaction
