@@ -22,6 +22,7 @@ pub mod features;
 pub mod format;
 pub mod frame;
 pub mod generate;
+pub mod grouping;
 pub mod matrix;
 pub mod prelude;
 pub mod report;

@@ -14,6 +14,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("stats", 0),
     ("format", 0),
     ("matrix", 0),
+    ("grouping", 0),
     ("frame", 0),
     ("display", 0),
     ("data", 1),

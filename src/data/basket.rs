@@ -67,63 +67,367 @@ pub fn parse_basket(cell: Option<&str>) -> std::result::Result<Vec<BasketProduct
     let Some(text) = text else {
         return Err(DropReason::MissingBasket);
     };
-    let value: serde_json::Value =
-        serde_json::from_str(text).map_err(|_| DropReason::MalformedBasket)?;
-    let serde_json::Value::Array(items) = value else {
-        return Err(DropReason::MalformedBasket);
-    };
-    if items.is_empty() {
-        return Err(DropReason::EmptyBasket);
+    // Read in one pass with a visitor: no JSON tree is built, ids are the only values kept.
+    let basket: Basket = serde_json::from_str(text).map_err(|_| DropReason::MalformedBasket)?;
+    if basket.malformed {
+        Err(DropReason::MalformedBasket)
+    } else if basket.products.is_empty() && !basket.without_id {
+        Err(DropReason::EmptyBasket)
+    } else if basket.without_id {
+        Err(DropReason::ProductWithoutId)
+    } else {
+        Ok(basket.products)
     }
-    let mut products = Vec::with_capacity(items.len());
-    let mut without_id = false;
-    for item in items {
-        match item {
-            serde_json::Value::Object(fields) => {
-                let id = ID_KEYS
-                    .iter()
-                    .find_map(|k| fields.get(*k))
-                    .and_then(id_text);
-                let quantity = match QUANTITY_KEYS.iter().find_map(|k| fields.get(*k)) {
-                    None | Some(serde_json::Value::Null) => 1.0,
-                    Some(value) => match quantity_value(value) {
-                        Some(q) => q,
-                        None => return Err(DropReason::MalformedBasket),
-                    },
-                };
-                match id {
-                    Some(id) => products.push(BasketProduct { id, quantity }),
-                    None => without_id = true,
-                }
+}
+
+/// A basket as read: the products with ids, and what was wrong with the rest.
+#[derive(Default)]
+struct Basket {
+    products: Vec<BasketProduct>,
+    without_id: bool,
+    malformed: bool,
+}
+
+impl<'de> serde::Deserialize<'de> for Basket {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        d.deserialize_any(BasketVisitor)
+    }
+}
+
+struct BasketVisitor;
+
+impl<'de> serde::de::Visitor<'de> for BasketVisitor {
+    type Value = Basket;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON list of products")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<Basket, A::Error> {
+        let mut basket = Basket::default();
+        while let Some(entry) = seq.next_element::<Entry>()? {
+            match entry {
+                Entry::Product(product) => basket.products.push(product),
+                Entry::WithoutId => basket.without_id = true,
+                Entry::Malformed => basket.malformed = true,
             }
-            other => match id_text(&other) {
-                Some(id) => products.push(BasketProduct { id, quantity: 1.0 }),
-                None if other.is_null() => without_id = true,
-                None => return Err(DropReason::MalformedBasket),
-            },
+        }
+        Ok(basket)
+    }
+
+    // Any other JSON value is not a list of products.
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Basket, A::Error> {
+        while map
+            .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+            .is_some()
+        {}
+        Ok(malformed())
+    }
+
+    fn visit_str<E>(self, _: &str) -> std::result::Result<Basket, E> {
+        Ok(malformed())
+    }
+
+    fn visit_f64<E>(self, _: f64) -> std::result::Result<Basket, E> {
+        Ok(malformed())
+    }
+
+    fn visit_i64<E>(self, _: i64) -> std::result::Result<Basket, E> {
+        Ok(malformed())
+    }
+
+    fn visit_u64<E>(self, _: u64) -> std::result::Result<Basket, E> {
+        Ok(malformed())
+    }
+
+    fn visit_bool<E>(self, _: bool) -> std::result::Result<Basket, E> {
+        Ok(malformed())
+    }
+
+    fn visit_unit<E>(self) -> std::result::Result<Basket, E> {
+        Ok(malformed())
+    }
+}
+
+fn malformed() -> Basket {
+    Basket {
+        malformed: true,
+        ..Basket::default()
+    }
+}
+
+/// One element of the list.
+enum Entry {
+    Product(BasketProduct),
+    WithoutId,
+    Malformed,
+}
+
+impl<'de> serde::Deserialize<'de> for Entry {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        d.deserialize_any(EntryVisitor)
+    }
+}
+
+struct EntryVisitor;
+
+impl EntryVisitor {
+    fn id(id: String) -> Entry {
+        let id = id.trim();
+        if id.is_empty() {
+            Entry::WithoutId
+        } else {
+            Entry::Product(BasketProduct {
+                id: id.to_string(),
+                quantity: 1.0,
+            })
         }
     }
-    if without_id {
-        return Err(DropReason::ProductWithoutId);
-    }
-    Ok(products)
 }
 
-fn id_text(value: &serde_json::Value) -> Option<String> {
-    match value {
-        serde_json::Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
-        serde_json::Value::Number(n) => Some(n.to_string()),
-        _ => None,
+impl<'de> serde::de::Visitor<'de> for EntryVisitor {
+    type Value = Entry;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a product: an object with an id, or an id")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Entry, A::Error> {
+        // The id under the earliest key of ID_KEYS present, the quantity likewise.
+        let mut id: Option<(usize, Option<String>)> = None;
+        let mut quantity: Option<(usize, Quantity)> = None;
+        while let Some(key) = map.next_key::<Key>()? {
+            match key {
+                Key::Id(rank) => {
+                    let value = map.next_value::<IdValue>()?.0;
+                    if id.as_ref().is_none_or(|(best, _)| rank < *best) {
+                        id = Some((rank, value));
+                    }
+                }
+                Key::Quantity(rank) => {
+                    let value = map.next_value::<Quantity>()?;
+                    if quantity.as_ref().is_none_or(|(best, _)| rank < *best) {
+                        quantity = Some((rank, value));
+                    }
+                }
+                Key::Other => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        let quantity = match quantity.map(|(_, q)| q) {
+            None | Some(Quantity::Absent) => 1.0,
+            Some(Quantity::Value(q)) => q,
+            Some(Quantity::Bad) => return Ok(Entry::Malformed),
+        };
+        Ok(match id.and_then(|(_, id)| id) {
+            Some(id) if !id.trim().is_empty() => Entry::Product(BasketProduct {
+                id: id.trim().to_string(),
+                quantity,
+            }),
+            _ => Entry::WithoutId,
+        })
+    }
+
+    fn visit_str<E>(self, v: &str) -> std::result::Result<Entry, E> {
+        Ok(Self::id(v.to_string()))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> std::result::Result<Entry, E> {
+        Ok(Self::id(v.to_string()))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> std::result::Result<Entry, E> {
+        Ok(Self::id(v.to_string()))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> std::result::Result<Entry, E> {
+        Ok(Self::id(v.to_string()))
+    }
+
+    fn visit_unit<E>(self) -> std::result::Result<Entry, E> {
+        Ok(Entry::WithoutId)
+    }
+
+    fn visit_bool<E>(self, _: bool) -> std::result::Result<Entry, E> {
+        Ok(Entry::Malformed)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<Entry, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(Entry::Malformed)
     }
 }
 
-fn quantity_value(value: &serde_json::Value) -> Option<f64> {
-    let q = match value {
-        serde_json::Value::Number(n) => n.as_f64()?,
-        serde_json::Value::String(s) => s.trim().parse::<f64>().ok()?,
-        _ => return None,
-    };
-    (q.is_finite() && q > 0.0).then_some(q)
+/// A key of a product object: an id key or a quantity key (with its rank), or another.
+enum Key {
+    Id(usize),
+    Quantity(usize),
+    Other,
+}
+
+impl<'de> serde::Deserialize<'de> for Key {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl serde::de::Visitor<'_> for KeyVisitor {
+            type Value = Key;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_str<E>(self, v: &str) -> std::result::Result<Key, E> {
+                Ok(if let Some(rank) = ID_KEYS.iter().position(|k| *k == v) {
+                    Key::Id(rank)
+                } else if let Some(rank) = QUANTITY_KEYS.iter().position(|k| *k == v) {
+                    Key::Quantity(rank)
+                } else {
+                    Key::Other
+                })
+            }
+        }
+        d.deserialize_str(KeyVisitor)
+    }
+}
+
+/// An id value: text or a number, as text; `None` for null or anything else.
+struct IdValue(Option<String>);
+
+impl<'de> serde::Deserialize<'de> for IdValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct IdVisitor;
+        impl<'de> serde::de::Visitor<'de> for IdVisitor {
+            type Value = IdValue;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a product id")
+            }
+            fn visit_str<E>(self, v: &str) -> std::result::Result<IdValue, E> {
+                Ok(IdValue(Some(v.to_string())))
+            }
+            fn visit_u64<E>(self, v: u64) -> std::result::Result<IdValue, E> {
+                Ok(IdValue(Some(v.to_string())))
+            }
+            fn visit_i64<E>(self, v: i64) -> std::result::Result<IdValue, E> {
+                Ok(IdValue(Some(v.to_string())))
+            }
+            fn visit_f64<E>(self, v: f64) -> std::result::Result<IdValue, E> {
+                Ok(IdValue(Some(v.to_string())))
+            }
+            fn visit_unit<E>(self) -> std::result::Result<IdValue, E> {
+                Ok(IdValue(None))
+            }
+            fn visit_bool<E>(self, _: bool) -> std::result::Result<IdValue, E> {
+                Ok(IdValue(None))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> std::result::Result<IdValue, A::Error> {
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(IdValue(None))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<IdValue, A::Error> {
+                while map
+                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                    .is_some()
+                {}
+                Ok(IdValue(None))
+            }
+        }
+        d.deserialize_any(IdVisitor)
+    }
+}
+
+/// A quantity value: a positive number (or numeric text), absent (null), or anything else.
+enum Quantity {
+    Value(f64),
+    Absent,
+    Bad,
+}
+
+impl Quantity {
+    fn of(q: f64) -> Self {
+        if q.is_finite() && q > 0.0 {
+            Quantity::Value(q)
+        } else {
+            Quantity::Bad
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Quantity {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct QuantityVisitor;
+        impl<'de> serde::de::Visitor<'de> for QuantityVisitor {
+            type Value = Quantity;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a quantity")
+            }
+            fn visit_u64<E>(self, v: u64) -> std::result::Result<Quantity, E> {
+                Ok(Quantity::of(v as f64))
+            }
+            fn visit_i64<E>(self, v: i64) -> std::result::Result<Quantity, E> {
+                Ok(Quantity::of(v as f64))
+            }
+            fn visit_f64<E>(self, v: f64) -> std::result::Result<Quantity, E> {
+                Ok(Quantity::of(v))
+            }
+            fn visit_str<E>(self, v: &str) -> std::result::Result<Quantity, E> {
+                Ok(v.trim().parse::<f64>().map_or(Quantity::Bad, Quantity::of))
+            }
+            fn visit_unit<E>(self) -> std::result::Result<Quantity, E> {
+                Ok(Quantity::Absent)
+            }
+            fn visit_bool<E>(self, _: bool) -> std::result::Result<Quantity, E> {
+                Ok(Quantity::Bad)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> std::result::Result<Quantity, A::Error> {
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(Quantity::Bad)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<Quantity, A::Error> {
+                while map
+                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                    .is_some()
+                {}
+                Ok(Quantity::Bad)
+            }
+        }
+        d.deserialize_any(QuantityVisitor)
+    }
+}
+
+/// Codes renumbered 0.. in the order of their values, which keeps the order codes stand for
+/// (customer id order, invoice first appearance) when some values are gone.
+fn dense(codes: impl Iterator<Item = u32> + Clone) -> Vec<u32> {
+    let size = codes.clone().max().map_or(0, |m| m as usize + 1);
+    let mut new = vec![u32::MAX; size];
+    for code in codes.clone() {
+        new[code as usize] = 0;
+    }
+    for (next, slot) in new.iter_mut().filter(|s| **s == 0).enumerate() {
+        *slot = next as u32;
+    }
+    codes.map(|code| new[code as usize]).collect()
 }
 
 /// Splits the kept rows' baskets into one row per product, dropping the rows whose basket cannot
@@ -185,7 +489,8 @@ pub(crate) fn split(mut cleaned: Cleaned) -> Result<Cleaned> {
     exploded.with_column(Column::new(cols::AMOUNT.into(), amount))?;
     exploded.with_column(Column::new(cols::QUANTITY.into(), quantities))?;
     exploded.with_column(Column::new(cols::PRODUCT.into(), products))?;
-    if cleaned.roles.invoice.is_none() {
+    let synthetic_invoices = cleaned.roles.invoice.is_none();
+    if synthetic_invoices {
         // Each file row is one transaction: its position among the kept rows names it.
         let invoice: Vec<String> = take.iter().map(|row| format!("row {}", row + 1)).collect();
         exploded.with_column(Column::new(cols::INVOICE.into(), invoice))?;
@@ -205,7 +510,18 @@ pub(crate) fn split(mut cleaned: Cleaned) -> Result<Cleaned> {
     }
     cleaned.kept = exploded;
     cleaned.accounting = accounting;
-    // The codes were made for the rows before splitting: they are made again.
-    cleaned.codes = None;
+    // The codes follow their rows; renumbered when dropped baskets took customers or invoices
+    // with them, so that they stay dense.
+    let has_invoice_codes = cleaned.codes.as_ref().is_some_and(|(_, i)| i.is_some());
+    cleaned.codes = cleaned.codes.take().map(|(customer, invoice)| {
+        let follow = |codes: &[u32]| dense(take.iter().map(|&row| codes[row as usize]));
+        let invoice = match invoice {
+            Some(invoice) => Some(follow(&invoice)),
+            // Each file row is its own transaction.
+            None if !has_invoice_codes && synthetic_invoices => Some(dense(take.iter().copied())),
+            None => None,
+        };
+        (follow(&customer), invoice)
+    });
     Ok(cleaned)
 }

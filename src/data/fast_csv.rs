@@ -760,7 +760,8 @@ impl Chunk {
                     },
                 ),
                 Cow::Owned(text) => {
-                    self.unescaped.push(text.clone());
+                    // A slot now, the text once the record is pushed (it is read until then).
+                    self.unescaped.push(String::new());
                     owned.push((column, text));
                     (
                         "",
@@ -792,6 +793,10 @@ impl Chunk {
             }
         }
         self.push(&header.layout, |i| values[i]);
+        let slots = self.unescaped.len() - owned.len();
+        for (slot, (_, text)) in self.unescaped[slots..].iter_mut().zip(owned) {
+            *slot = text;
+        }
         Some(pos)
     }
 
@@ -824,10 +829,25 @@ impl Parsed<'_> {
             }
             merged
         };
+        // Dates are only parsed by code: a value repeated in two blocks may have two codes and be
+        // parsed twice, which is cheaper than merging millions of distinct timestamps.
+        let concat_all = |parts: Vec<(&Interner, &mut Vec<u32>)>| {
+            let mut merged = Interner::new();
+            for (local, codes) in parts {
+                let offset = merged.len() as u32;
+                let base = merged.text.len();
+                merged.text.push_str(&local.text);
+                merged.ends.extend(local.ends.iter().map(|end| base + end));
+                for code in codes.iter_mut().filter(|c| **c != NULL) {
+                    *code += offset;
+                }
+            }
+            merged
+        };
         let [customers, invoices, dates] = parts;
         let (customers, (invoices, dates)) = rayon::join(
             || absorb_all(customers),
-            || rayon::join(|| absorb_all(invoices), || absorb_all(dates)),
+            || rayon::join(|| absorb_all(invoices), || concat_all(dates)),
         );
         [customers, invoices, dates]
     }

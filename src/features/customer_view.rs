@@ -30,6 +30,7 @@ use polars::prelude::*;
 use crate::data::clean::cols;
 use crate::data::transactions::Transactions;
 use crate::error::{Context, Error, Result};
+use crate::grouping::distinct_keys_per_group;
 
 /// The label of an empty dimension value.
 pub const MISSING_VALUE: &str = "(missing)";
@@ -281,22 +282,6 @@ fn day_of(ms: i64) -> NaiveDate {
         .date_naive()
 }
 
-/// Distinct `(customer, key)` pairs per customer.
-fn distinct_per_customer(customer: &[u32], keys: impl Iterator<Item = u32>, n: usize) -> Vec<u32> {
-    let mut pairs: Vec<u64> = customer
-        .iter()
-        .zip(keys)
-        .map(|(&c, k)| (u64::from(c) << 32) | u64::from(k))
-        .collect();
-    pairs.sort_unstable();
-    pairs.dedup();
-    let mut counts = vec![0u32; n];
-    for pair in pairs {
-        counts[(pair >> 32) as usize] += 1;
-    }
-    counts
-}
-
 fn base_columns(frame: &DataFrame, rows: &Rows, snapshot: NaiveDate) -> Result<Vec<Column>> {
     let n = rows.customers;
     let mut ids: Vec<Option<&str>> = vec![None; n];
@@ -313,7 +298,7 @@ fn base_columns(frame: &DataFrame, rows: &Rows, snapshot: NaiveDate) -> Result<V
         first[c] = first[c].min(rows.dates[row]);
         last[c] = last[c].max(rows.dates[row]);
     }
-    let visits = distinct_per_customer(&rows.customer, rows.visit.iter().copied(), n);
+    let visits = distinct_keys_per_group(&rows.customer, &rows.visit, n);
     let items: Vec<f64> = match frame.column(cols::QUANTITY) {
         Ok(quantity) => {
             let mut items = vec![0.0f64; n];
@@ -333,18 +318,8 @@ fn base_columns(frame: &DataFrame, rows: &Rows, snapshot: NaiveDate) -> Result<V
     let skus: Vec<Option<u32>> = match frame.column(cols::PRODUCT) {
         Ok(product) => {
             // Rows without a product id name no product: they are left out of the count.
-            let mut codes: HashMap<&str, u32> = HashMap::new();
-            let (customers, keys): (Vec<u32>, Vec<u32>) = product
-                .str()?
-                .iter()
-                .zip(&rows.customer)
-                .filter_map(|(p, &c)| {
-                    let p = p.filter(|p| !p.is_empty())?;
-                    let next = codes.len() as u32;
-                    Some((c, *codes.entry(p).or_insert(next)))
-                })
-                .unzip();
-            distinct_per_customer(&customers, keys.into_iter(), n)
+            let (customers, keys) = text_codes(product.str()?, &rows.customer);
+            distinct_keys_per_group(&customers, &keys, n)
                 .into_iter()
                 .map(Some)
                 .collect()
@@ -390,6 +365,33 @@ fn base_columns(frame: &DataFrame, rows: &Rows, snapshot: NaiveDate) -> Result<V
     ])
 }
 
+/// Dense codes of the non-empty values of a text column, in order of first appearance, with the
+/// customers of those rows. The rows of one basket or invoice often repeat a value: the previous
+/// value is checked before hashing.
+fn text_codes<'a>(values: &'a StringChunked, customer: &[u32]) -> (Vec<u32>, Vec<u32>) {
+    let mut codes: PlHashMap<&'a str, u32> = PlHashMap::default();
+    let mut last: Option<(&'a str, u32)> = None;
+    let mut customers = Vec::with_capacity(customer.len());
+    let mut keys = Vec::with_capacity(customer.len());
+    for (value, &c) in values.iter().zip(customer) {
+        let Some(value) = value.filter(|v| !v.is_empty()) else {
+            continue;
+        };
+        let code = match last {
+            Some((previous, code)) if previous == value => code,
+            _ => {
+                let next = codes.len() as u32;
+                let code = *codes.entry(value).or_insert(next);
+                last = Some((value, code));
+                code
+            }
+        };
+        customers.push(c);
+        keys.push(code);
+    }
+    (customers, keys)
+}
+
 /// A name made column-safe: lower case letters and digits, `_` between words.
 pub fn column_safe(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
@@ -417,12 +419,26 @@ fn dimension_columns(
 ) -> Result<Vec<Column>> {
     let values = frame.column(name)?.cast(&DataType::String)?;
     let values = values.str()?;
-    let mut levels: Vec<&str> = values
+    // Each row's value as a code in order of first appearance, then the codes renumbered in the
+    // byte order of the values.
+    let mut first_seen: HashMap<&str, usize> = HashMap::new();
+    let mut last: Option<(&str, usize)> = None;
+    let row_codes: Vec<usize> = values
         .iter()
-        .map(|v| v.unwrap_or(MISSING_VALUE))
-        .collect::<std::collections::BTreeSet<&str>>()
-        .into_iter()
+        .map(|v| {
+            let v = v.unwrap_or(MISSING_VALUE);
+            match last {
+                Some((previous, code)) if previous == v => code,
+                _ => {
+                    let next = first_seen.len();
+                    let code = *first_seen.entry(v).or_insert(next);
+                    last = Some((v, code));
+                    code
+                }
+            }
+        })
         .collect();
+    let mut levels: Vec<&str> = first_seen.keys().copied().collect();
     levels.sort_unstable_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
     if levels.len() > max_values {
         return Err(Error::param(
@@ -435,14 +451,17 @@ fn dimension_columns(
             ),
         ));
     }
-    let index: HashMap<&str, usize> = levels.iter().enumerate().map(|(i, v)| (*v, i)).collect();
+    let mut level_of = vec![0usize; levels.len()];
+    for (level, value) in levels.iter().enumerate() {
+        level_of[first_seen[value]] = level;
+    }
     let k = levels.len();
     let n = rows.customers;
     let mut by_level = vec![0.0f64; n * k];
     let mut spend = vec![0.0f64; n];
-    for (row, value) in values.iter().enumerate() {
+    for (row, &code) in row_codes.iter().enumerate() {
         let c = rows.customer[row] as usize;
-        let level = index[value.unwrap_or(MISSING_VALUE)];
+        let level = level_of[code];
         by_level[c * k + level] += rows.amounts[row];
         spend[c] += rows.amounts[row];
     }

@@ -257,17 +257,9 @@ fn rfm_values(frame: DataFrame, has_invoices: bool, snapshot: NaiveDate) -> Resu
         let invoice = invoice.cont_slice().map_err(Error::from)?;
         // Distinct (customer, invoice) pairs. An invoice nearly always has one customer: remember
         // it, and fall back to a set only for invoices shared by several customers.
-        let invoices = invoice.iter().copied().max().map_or(0, |m| m as usize + 1);
-        let mut owner = vec![u32::MAX; invoices];
-        let mut shared: std::collections::HashSet<(u32, u32)> = std::collections::HashSet::new();
-        for (&c, &i) in customer.iter().zip(invoice) {
-            let first = &mut owner[i as usize];
-            if *first == u32::MAX {
-                *first = c;
-                frequency[c as usize] += 1;
-            } else if *first != c && shared.insert((i, c)) {
-                frequency[c as usize] += 1;
-            }
+        let counts = crate::grouping::distinct_keys_per_group(customer, invoice, n);
+        for (f, c) in frequency.iter_mut().zip(counts) {
+            *f = i64::from(c);
         }
     } else {
         for &c in customer {
