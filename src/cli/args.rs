@@ -95,12 +95,8 @@ pub struct InputArgs {
     #[arg(long, value_name = "YYYY-MM-DD", help_heading = "Cleaning")]
     pub latest_date: Option<chrono::NaiveDate>,
     /// Drop the rows of a period (repeatable): a year (2021), a month (2021-06), a day, or a range (2021-06-01..2021-12-31)
-    #[arg(long, value_name = "PERIOD", value_parser = parse_period, help_heading = "Cleaning")]
-    pub exclude_period: Vec<Period>,
-}
-
-fn parse_period(text: &str) -> std::result::Result<Period, String> {
-    Period::parse(text).map_err(|e| crate::cli::in_flags(&e.to_string()))
+    #[arg(long, value_name = "PERIOD", help_heading = "Cleaning")]
+    pub exclude_period: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -163,13 +159,19 @@ impl InputArgs {
                 basket_json: self.basket_json.clone(),
             },
             date_format,
-            rules: self.cleaning_rules(CleaningRules::default()),
+            rules: self.cleaning_rules(CleaningRules::default())?,
         })
     }
 
     /// `base` with the cleaning flags that were given applied on top.
-    pub fn cleaning_rules(&self, base: CleaningRules) -> CleaningRules {
-        CleaningRules {
+    pub fn cleaning_rules(&self, base: CleaningRules) -> Result<CleaningRules> {
+        // Periods are read here, not by clap, so that a bad one is an error like any other.
+        let periods = self
+            .exclude_period
+            .iter()
+            .map(|p| Period::parse(p))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(CleaningRules {
             drop_cancellations: base.drop_cancellations && !self.keep_cancellations,
             cancellation_pattern: self
                 .cancellation_pattern
@@ -180,12 +182,8 @@ impl InputArgs {
             drop_duplicates: base.drop_duplicates || self.drop_duplicates,
             earliest_date: self.earliest_date.unwrap_or(base.earliest_date),
             latest_date: self.latest_date.unwrap_or(base.latest_date),
-            excluded_periods: base
-                .excluded_periods
-                .into_iter()
-                .chain(self.exclude_period.iter().copied())
-                .collect(),
-        }
+            excluded_periods: base.excluded_periods.into_iter().chain(periods).collect(),
+        })
     }
 
     /// Loads and cleans the input (or the bundled data).

@@ -85,9 +85,16 @@ pub(crate) fn write_atomically(
         }
         None => PathBuf::from("."),
     };
-    let mut temporary = tempfile::Builder::new()
-        .prefix(".custseg-")
-        .suffix(".partial")
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".custseg-").suffix(".partial");
+    // A temporary file is private (0600) and would stay so once renamed into place: ask for the
+    // mode a plain file gets, which the umask then narrows (0644 under the usual 022).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let mut temporary = builder
         .tempfile_in(&folder)
         .map_err(|e| Error::write(path, e))?;
     write(temporary.as_file_mut())?;
@@ -136,6 +143,22 @@ mod tests {
             .collect();
         names.sort();
         names
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn written_files_get_the_mode_of_a_plain_file() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("plain.csv");
+        std::fs::write(&plain, "a\n").unwrap();
+        let ours = dir.path().join("ours.csv");
+        write_atomically(&ours, |f| {
+            f.write_all(b"a\n").map_err(|e| Error::write("x", e))
+        })
+        .unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&ours), mode(&plain));
     }
 
     #[test]

@@ -98,7 +98,7 @@ impl ReportArgs {
         if input.date_format.is_some() {
             config.date_format = input.date_format.clone();
         }
-        config.cleaning = input.cleaning_rules(config.cleaning.clone());
+        config.cleaning = input.cleaning_rules(config.cleaning.clone())?;
         for (slot, value) in [
             (&mut config.title, &self.title),
             (&mut config.company, &self.company),

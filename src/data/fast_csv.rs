@@ -1077,6 +1077,7 @@ impl Parsed<'_> {
             roles,
             codes,
             parse_failures,
+            excluded_periods: options.rules.excluded_periods.clone(),
         })
     }
 }

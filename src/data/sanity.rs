@@ -6,7 +6,7 @@ use std::fmt;
 use chrono::{DateTime, Datelike, NaiveDateTime};
 use polars::prelude::*;
 
-use crate::data::clean::{RowAccounting, cols};
+use crate::data::clean::{Period, RowAccounting, cols};
 use crate::data::dates::DateFormat;
 use crate::data::roles::ResolvedRoles;
 use crate::data::source::SourceInfo;
@@ -23,6 +23,10 @@ pub struct MonthCoverage {
     pub revenue: f64,
     /// Distinct customers.
     pub customers: usize,
+    /// Whether the month has no rows because it lies in one of
+    /// [`CleaningRules::excluded_periods`](crate::data::clean::CleaningRules::excluded_periods):
+    /// no gap in the data, a rule's doing.
+    pub excluded: bool,
 }
 
 /// Values present in a column but not readable as what its role needs (a date, a number, a JSON
@@ -100,7 +104,7 @@ pub struct SanityReport {
     pub last_date: NaiveDateTime,
     /// Every calendar month from the first to the last, including months with no rows.
     pub months: Vec<MonthCoverage>,
-    /// Months inside the range with no rows at all (`YYYY-MM`).
+    /// Months inside the range with no rows at all (`YYYY-MM`), excluded periods aside.
     pub gaps: Vec<String>,
     /// Distinct customers kept.
     pub customers: usize,
@@ -130,18 +134,31 @@ pub(crate) struct SanityInputs {
     pub(crate) accounting: RowAccounting,
     missing_values: Vec<(String, usize)>,
     parse_failures: Vec<ParseFailure>,
+    excluded_periods: Vec<Period>,
+}
+
+/// What loading learnt besides the kept rows: the report's other inputs.
+pub(crate) struct LoadFacts {
+    pub source: SourceInfo,
+    pub roles: ResolvedRoles,
+    pub date_format: DateFormat,
+    pub accounting: RowAccounting,
+    pub missing_values: Vec<(String, usize)>,
+    pub parse_failures: Vec<ParseFailure>,
+    pub excluded_periods: Vec<Period>,
 }
 
 impl SanityInputs {
-    pub(crate) fn new(
-        kept: &DataFrame,
-        source: SourceInfo,
-        roles: &ResolvedRoles,
-        date_format: &DateFormat,
-        accounting: RowAccounting,
-        missing_values: Vec<(String, usize)>,
-        parse_failures: Vec<ParseFailure>,
-    ) -> Result<Self> {
+    pub(crate) fn new(kept: &DataFrame, facts: LoadFacts) -> Result<Self> {
+        let LoadFacts {
+            source,
+            roles,
+            date_format,
+            accounting,
+            missing_values,
+            parse_failures,
+            excluded_periods,
+        } = facts;
         let dates = kept
             .column(cols::DATE)?
             .as_materialized_series()
@@ -164,11 +181,12 @@ impl SanityInputs {
             products,
             rows: kept.height(),
             source,
-            roles: roles.clone(),
-            date_format: date_format.clone(),
+            roles,
+            date_format,
             accounting,
             missing_values,
             parse_failures,
+            excluded_periods,
         })
     }
 }
@@ -227,13 +245,17 @@ impl SanityReport {
             if let Some(mut next) = expected {
                 while next < current {
                     let label = format!("{}-{:02}", next / 100, next % 100);
+                    let excluded = month_excluded(next, &inputs.excluded_periods);
                     months.push(MonthCoverage {
                         month: label.clone(),
                         rows: 0,
                         revenue: 0.0,
                         customers: 0,
+                        excluded,
                     });
-                    gaps.push(label);
+                    if !excluded {
+                        gaps.push(label);
+                    }
                     next = if next % 100 == 12 {
                         next + 89
                     } else {
@@ -246,6 +268,7 @@ impl SanityReport {
                 rows: month.rows,
                 revenue: month.revenue(),
                 customers: month.customers,
+                excluded: false,
             });
             expected = Some(if current % 100 == 12 {
                 current + 89
@@ -270,6 +293,18 @@ impl SanityReport {
             revenue,
         }
     }
+}
+
+/// Whether the month `ym` (`year * 100 + month`) overlaps an excluded period.
+fn month_excluded(ym: i32, periods: &[Period]) -> bool {
+    let Some(first) = chrono::NaiveDate::from_ymd_opt(ym / 100, (ym % 100) as u32, 1) else {
+        return false;
+    };
+    let last = first
+        .checked_add_months(chrono::Months::new(1))
+        .and_then(|d| d.pred_opt())
+        .unwrap_or(first);
+    periods.iter().any(|p| p.first <= last && p.last >= first)
 }
 
 /// One calendar month's totals while they are being gathered.
@@ -540,7 +575,9 @@ impl fmt::Display for SanityReport {
             self.months.last().map_or("", |m| &m.month)
         )?;
         for m in &self.months {
-            let flag = if m.rows == 0 {
+            let flag = if m.excluded {
+                "  <- excluded period"
+            } else if m.rows == 0 {
                 "  <- no data (gap)"
             } else {
                 ""

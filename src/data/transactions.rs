@@ -29,7 +29,7 @@ use crate::data::clean::{self, CleaningRules, Present, cols};
 use crate::data::dates::{self, DateFormat};
 use crate::data::numbers::{CommaReading, Number, read_number};
 use crate::data::roles::{ColumnRoles, ResolvedRoles};
-use crate::data::sanity::{ParseFailure, SanityInputs, SanityReport};
+use crate::data::sanity::{LoadFacts, ParseFailure, SanityInputs, SanityReport};
 use crate::data::source::{FileFormat, RawTable, ReadOptions, SourceInfo, read_bytes, read_input};
 use crate::error::{Context, Error, Result};
 
@@ -62,6 +62,8 @@ pub(crate) struct Cleaned {
     pub codes: Option<(Vec<u32>, Option<Vec<u32>>)>,
     /// Values that could not be read, per column.
     pub parse_failures: Vec<ParseFailure>,
+    /// The periods whose rows the rules dropped, for the monthly coverage.
+    pub excluded_periods: Vec<crate::data::clean::Period>,
 }
 
 /// Clean transactions, with how they were obtained.
@@ -206,6 +208,7 @@ impl Transactions {
             roles,
             codes: None,
             parse_failures,
+            excluded_periods: options.rules.excluded_periods.clone(),
         })
     }
 
@@ -226,6 +229,7 @@ impl Transactions {
             roles,
             codes,
             parse_failures,
+            excluded_periods,
         } = cleaned;
         let mut kept = match codes {
             Some((customer, invoice)) => attach_codes(kept, customer, invoice)?,
@@ -251,12 +255,15 @@ impl Transactions {
         }
         let inputs = SanityInputs::new(
             &kept,
-            source,
-            &roles,
-            &date_format,
-            accounting,
-            missing_values,
-            parse_failures,
+            LoadFacts {
+                source,
+                roles: roles.clone(),
+                date_format,
+                accounting,
+                missing_values,
+                parse_failures,
+                excluded_periods,
+            },
         )?;
         Ok(Transactions {
             frame: kept,

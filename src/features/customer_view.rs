@@ -15,7 +15,7 @@
 //! | `recency` | days from the last purchase to the snapshot (default: the day after the last transaction) |
 //! | `mean_days_between_visits` | `tenure_days / (visits - 1)`; empty for one visit |
 //! | `share_<dimension>_<value>` | share of the customer's spend in rows with that value, one column per value in byte order of the raw values |
-//! | `dominant_<dimension>` | the value with the largest spend (ties: the first in that order) |
+//! | `dominant_<dimension>` | the value with the largest spend (ties, within [`TIE`] relative, to the first in that order) |
 //!
 //! Dimension and value names are made column-safe: lower case, every other character than a letter
 //! or digit becomes `_`, runs of `_` collapse and ends are trimmed (`BASKET_DOMINANT_MISSION`,
@@ -31,6 +31,10 @@ use crate::data::clean::cols;
 use crate::data::transactions::Transactions;
 use crate::error::{Context, Error, Result};
 use crate::grouping::distinct_keys_per_group;
+
+/// Spends within this relative distance of a customer's largest count as equal when choosing the
+/// `dominant_<dimension>` value.
+pub const TIE: f64 = 1e-9;
 
 /// The label of an empty dimension value.
 pub const MISSING_VALUE: &str = "(missing)";
@@ -487,12 +491,13 @@ fn dimension_columns(
     let dominant: Vec<&str> = (0..n)
         .map(|c| {
             let row = &by_level[c * k..(c + 1) * k];
-            let mut best = 0;
-            for (level, &value) in row.iter().enumerate() {
-                if value > row[best] {
-                    best = level;
-                }
-            }
+            let most = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            // Within TIE of the largest is a tie: two equal baskets whose amounts were split over
+            // products sum to values a rounding apart, and rounding must not pick the winner.
+            let best = row
+                .iter()
+                .position(|&value| value >= most - TIE * most.abs())
+                .unwrap_or(0);
             levels[best]
         })
         .collect();

@@ -402,7 +402,7 @@ fn data_section(transactions: &Transactions, fmt: &NumberFormat) -> DataSection 
                 fmt.count(m.customers),
                 fmt.money(m.revenue, 0),
             ],
-            flag: m.rows == 0,
+            flag: m.rows == 0 && !m.excluded,
         })
         .collect();
     DataSection {

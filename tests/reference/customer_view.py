@@ -153,7 +153,10 @@ Columns, in this order:
                 none).  A null value is the value "(missing)" (a raw
                 "(missing)" would be the same value).
     dominant_<dim>       the raw value (or "(missing)") with the largest spend for
-                the customer; ties to the first value in byte order.
+                the customer; ties to the first value in byte order, and sums within
+                TIE = 1e-9 relative of the largest count as ties (custseg splits a
+                basket's amount over its products, so two equal baskets can sum a
+                rounding apart).
 Column names: <dim> and <value> sanitised: every alphanumeric character
 (Unicode; Python's str.isalnum, which differs from Rust's char::is_alphanumeric
 only for rare marks and numerals) lowercased, every other character "_"; runs of
@@ -188,6 +191,8 @@ import tempfile
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
+
+TIE = 1e-9  # custseg's customer_view::TIE
 
 import numpy as np
 import pandas as pd
@@ -551,8 +556,10 @@ def build_view(cleaned: Cleaned, schema: Schema) -> pd.DataFrame:
         names.update(columns + [dominant])
         for column, value in zip(columns, values):
             view[column] = shares[value]
-        # idxmax: the first column of the maximum, columns in byte order
-        view[dominant] = by_value.idxmax(axis=1)
+        # the first column (byte order) within TIE relative of the maximum: a near-tie is a tie
+        most = by_value.max(axis=1)
+        within = by_value.ge(most - TIE * most.abs(), axis=0)
+        view[dominant] = within.idxmax(axis=1)
     return view
 
 
@@ -667,7 +674,9 @@ def direct_view(cleaned: Cleaned, schema: Schema) -> dict[str, dict]:
             totals = {v: math.fsum(sums.get(v, [])) for v in dim_values}
             for v, column in zip(dim_values, share_columns(dim, dim_values)):
                 row[column] = totals[v] / spend
-            row[f"dominant_{sanitize(dim)}"] = min(dim_values, key=lambda v: (-totals[v], v))
+            most = max(totals.values())
+            row[f"dominant_{sanitize(dim)}"] = next(
+                v for v in dim_values if totals[v] >= most - TIE * abs(most))
         out[customer] = row
     return out
 
