@@ -299,3 +299,49 @@ fn health_view_with_json_baskets_matches_the_pandas_reference() {
     };
     assert_matches_reference(Dataset::Health, options, "view/health_view.csv");
 }
+
+/// The report's cluster section takes the single view's columns when the study names them.
+#[test]
+fn the_report_clusters_on_view_columns_when_the_study_names_them() {
+    use custseg::report::build::{Templates, render_report};
+    use custseg::report::config::StudyConfig;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("supermarket.csv");
+    GenerateParams::new(Dataset::Supermarket)
+        .rows(60_000)
+        .seed(3)
+        .write(&path)
+        .unwrap();
+    let mut config = StudyConfig::default();
+    config.roles.dimensions = vec!["STORE_FORMAT".into()];
+    config.clustering.features = vec![
+        "visits".into(),
+        "ticket_size".into(),
+        "recency".into(),
+        "share_store_format_ls".into(),
+    ];
+    config.clustering.transform = vec!["standard".into()];
+    config.clustering.k_min = 2;
+    config.clustering.k_max = 4;
+    let tx = Transactions::load(&path, &config.load_options().unwrap()).unwrap();
+    let html = render_report(&config, &tx, &Templates::built_in()).unwrap();
+    assert!(
+        html.contains("customer single view (visits, ticket_size, recency, share_store_format_ls)"),
+        "the section says what customers were placed by"
+    );
+    for header in [
+        "median visits",
+        "median ticket_size",
+        "median share_store_format_ls",
+    ] {
+        assert!(html.contains(&format!(">{header}</th>")), "{header}");
+    }
+    // "median orders" heads the segment table only, not the cluster profiles.
+    assert_eq!(html.matches(">median orders</th>").count(), 1);
+    // A column the view does not have is refused with the setting's name.
+    config.clustering.features = vec!["visits".into(), "basket_value".into()];
+    let err = render_report(&config, &tx, &Templates::built_in())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("basket_value"), "{err}");
+}

@@ -215,7 +215,7 @@ pub fn render_report(
     let snapshot = rfm.snapshot().to_string();
     let playbooks = playbook_section(config, templates, &segments, &snapshot)?;
     let priorities = priority_section(&rfm, &summary, &segments, &playbooks)?;
-    let (clusters, clusters_skipped) = cluster_part(config, &rfm, &segments)?;
+    let (clusters, clusters_skipped) = cluster_part(config, &rfm, transactions, &segments)?;
     let methodology_html = methodology_section(templates, &rfm, &clusters, &snapshot)?;
     let source_path = &sanity.source.path;
     let is_bundled = source_path == Path::new(ONLINE_RETAIL_NAME);
@@ -528,6 +528,7 @@ fn chart_section(
 fn cluster_part(
     config: &StudyConfig,
     rfm: &RfmTable,
+    transactions: &Transactions,
     segments: &[SegmentRow],
 ) -> Result<(Option<ClusterSection>, Option<String>)> {
     if !config.clustering.enabled {
@@ -535,7 +536,13 @@ fn cluster_part(
     }
     let order: Vec<String> = segments.iter().map(|s| s.name.clone()).collect();
     Ok(
-        match cluster_section(&config.clustering, rfm, &order, &config.format)? {
+        match cluster_section(
+            &config.clustering,
+            rfm,
+            transactions,
+            &order,
+            &config.format,
+        )? {
             ClusterOutcome::Section(section) => (Some(*section), None),
             ClusterOutcome::Skipped(why) => (None, Some(why)),
         },

@@ -11,7 +11,9 @@ use crate::cluster::ClusterModel;
 use crate::cluster::metrics::silhouette_samples;
 use crate::cluster::profile::{ClusterProfiles, CrossTab};
 use crate::cluster::selection::{Selection, SelectionParams, sample_indices, select};
+use crate::data::transactions::Transactions;
 use crate::error::Result;
+use crate::features::customer_view::CustomerViewParams;
 use crate::features::matrix::FeatureMatrix;
 use crate::features::pca::project_2d;
 use crate::format::NumberFormat;
@@ -33,6 +35,10 @@ pub(crate) struct ClusterSection {
     pub model: String,
     pub models: String,
     pub transform: String,
+    /// What customers are placed by, for the section's first sentence.
+    pub measures: String,
+    /// The profile table's median columns.
+    pub feature_headers: Vec<String>,
     pub k_min: usize,
     pub k_max: usize,
     pub chosen_k: usize,
@@ -147,10 +153,19 @@ fn fit_to_data(
 pub(crate) fn cluster_section(
     config: &ClusteringConfig,
     rfm: &RfmTable,
+    transactions: &Transactions,
     segment_order: &[String],
     fmt: &NumberFormat,
 ) -> Result<ClusterOutcome> {
-    let features = FeatureMatrix::from_rfm(rfm, &config.steps()?)?;
+    let on_view = !config.features.is_empty();
+    let features = if on_view {
+        // Customers in customer_code order, as in the RFM table: the segments line up.
+        let view = CustomerViewParams::new().fit(transactions)?;
+        let names: Vec<&str> = config.features.iter().map(String::as_str).collect();
+        FeatureMatrix::from_frame(&view.frame(), "customer_id", &names, &config.steps()?)?
+    } else {
+        FeatureMatrix::from_rfm(rfm, &config.steps()?)?
+    };
     let x = features.matrix()?;
     let (config, adapted) = match fit_to_data(config, &x) {
         Ok(fitted) => fitted,
@@ -216,21 +231,49 @@ pub(crate) fn cluster_section(
     let profile_rows = profiles
         .clusters
         .iter()
-        .map(|p| ClusterRow {
-            cells: vec![
+        .map(|p| {
+            let mut cells = vec![
                 p.cluster.to_string(),
                 p.name.clone(),
                 fmt.count(p.customers),
                 fmt.percent(p.customer_share),
                 p.revenue.map_or_else(String::new, |r| fmt.money(r, 0)),
                 p.revenue_share.map_or_else(String::new, |s| fmt.percent(s)),
-                fmt.number(p.median[0], 0),
-                fmt.number(p.median[1], 0),
-                fmt.money(p.median[2], 0),
-            ],
-            flag: false,
+            ];
+            if on_view {
+                cells.extend(p.median.iter().map(|&m| fmt.number(m, 2)));
+            } else {
+                cells.extend([
+                    fmt.number(p.median[0], 0),
+                    fmt.number(p.median[1], 0),
+                    fmt.money(p.median[2], 0),
+                ]);
+            }
+            ClusterRow { cells, flag: false }
         })
         .collect();
+    let (measures, feature_headers) = if on_view {
+        (
+            format!(
+                "their customer single view ({})",
+                config.features.join(", ")
+            ),
+            config
+                .features
+                .iter()
+                .map(|f| format!("median {f}"))
+                .collect(),
+        )
+    } else {
+        (
+            "their recency, frequency and spend".to_string(),
+            vec![
+                "median recency (days)".to_string(),
+                "median orders".to_string(),
+                "median spend".to_string(),
+            ],
+        )
+    };
     let segments = text_values(&rfm.frame(), "segment")?;
     let crosstab = CrossTab::new(labels, &segments, segment_order)?;
     let crosstab_rows = crosstab
@@ -266,6 +309,8 @@ pub(crate) fn cluster_section(
         model: model.name().to_string(),
         models: config.models.join(", "),
         transform: config.transform.join(" then "),
+        measures,
+        feature_headers,
         k_min: config.k_min,
         k_max: config.k_max,
         chosen_k,

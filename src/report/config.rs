@@ -34,6 +34,7 @@
 //! # k = 4                          # default: the elbow of inertia, else the best silhouette
 //! seed = 0
 //! silhouette_sample = 10000        # silhouette on a sample when there are more customers
+//! # features = ["visits", "ticket_size", "recency"]  # customer-view columns instead of RFM
 //!
 //! [format]
 //! currency = "£"
@@ -87,7 +88,8 @@ pub struct StudyConfig {
 }
 
 /// Clustering choices of a study: customers are clustered on their recency, frequency and
-/// monetary value.
+/// monetary value, or on columns of the customer single view
+/// ([`crate::features::customer_view`]) named in `features`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ClusteringConfig {
@@ -110,6 +112,11 @@ pub struct ClusteringConfig {
     /// Silhouette on a random sample of this many customers when there are more.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub silhouette_sample: Option<usize>,
+    /// Columns of the customer single view to cluster on, such as `["visits", "ticket_size",
+    /// "recency", "share_store_format_ls"]` (the view is built with the study's dimensions);
+    /// empty: recency, frequency and monetary value from the RFM table.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub features: Vec<String>,
 }
 
 impl Default for ClusteringConfig {
@@ -123,6 +130,7 @@ impl Default for ClusteringConfig {
             k: None,
             seed: 0,
             silhouette_sample: Some(10_000),
+            features: Vec::new(),
         }
     }
 }
