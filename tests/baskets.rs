@@ -267,3 +267,53 @@ fn unreadable_values_are_counted_per_column_with_examples_on_both_paths() {
         assert!(text.contains("Values that could not be read"), "{text}");
     }
 }
+
+#[test]
+fn other_date_layouts_convert_dates_the_main_one_cannot_read_on_both_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mixed.csv");
+    std::fs::write(
+        &path,
+        "transaction_id,member_id,total_amt,payment_date\n\
+         1,M1,10,2022-03-15 10:22:33\n\
+         2,M1,20,16/03/2022 08:04\n\
+         3,M2,30,2022-03-17 09:00:00\n\
+         4,M2,40,31/31/2022 08:04\n",
+    )
+    .unwrap();
+    let plain = LoadOptions::default();
+    let converting = LoadOptions {
+        other_date_formats: vec![DateFormat::DayFirst],
+        ..Default::default()
+    };
+    for (options, kept) in [(&plain, 2), (&converting, 3)] {
+        for tx in [
+            Transactions::load(&path, options).unwrap(),
+            via_general_path(&path, options),
+        ] {
+            let a = tx.accounting();
+            assert_eq!(a.rows_kept, kept);
+            assert_eq!(a.dropped_for(DropReason::UnparsableDate), 4 - kept);
+            let days: Vec<String> = tx
+                .frame()
+                .column("date")
+                .unwrap()
+                .cast(&DataType::String)
+                .unwrap()
+                .str()
+                .unwrap()
+                .iter()
+                .map(|d| d.unwrap()[..16].to_string())
+                .collect();
+            if kept == 3 {
+                // 16/03/2022 08:04 read day first; 31/31 fits no layout and stays unreadable.
+                assert_eq!(
+                    days,
+                    ["2022-03-15 10:22", "2022-03-16 08:04", "2022-03-17 09:00"]
+                );
+                let failures = &tx.sanity().parse_failures;
+                assert_eq!(failures[0].examples, ["31/31/2022 08:04"]);
+            }
+        }
+    }
+}

@@ -75,6 +75,9 @@ pub struct InputArgs {
     /// Date layout: iso, mdy, dmy, yyyymmdd, or a chrono pattern like "%d/%m/%Y %H:%M" [default: detected]
     #[arg(long, help_heading = "Reading")]
     pub date_format: Option<String>,
+    /// Another date layout (repeatable), tried for dates the main one cannot read, e.g. dmy for DD/MM/YYYY dates among ISO ones
+    #[arg(long, value_name = "LAYOUT", help_heading = "Reading")]
+    pub other_date_format: Vec<String>,
 
     /// Keep cancelled invoices (by default invoices matching --cancellation-pattern are dropped)
     #[arg(long, help_heading = "Cleaning")]
@@ -130,7 +133,13 @@ impl InputArgs {
             .as_deref()
             .map(DateFormat::parse_user)
             .transpose()?;
+        let other_date_formats = self
+            .other_date_format
+            .iter()
+            .map(|f| DateFormat::parse_other(f))
+            .collect::<Result<Vec<_>>>()?;
         Ok(LoadOptions {
+            other_date_formats,
             read: ReadOptions {
                 format: self.format.map(|f| match f {
                     FormatArg::Csv => FileFormat::Csv,

@@ -166,6 +166,7 @@ const FLAGS: &[(&str, &str)] = &[
     ("ReadOptions::sheet", "--sheet"),
     ("ReadOptions::column_names", "--columns"),
     ("LoadOptions::date_format", "--date-format"),
+    ("LoadOptions::other_date_formats", "--other-date-format"),
     (
         "CleaningRules::cancellation_pattern",
         "--cancellation-pattern",

@@ -44,9 +44,18 @@ impl DateFormat {
 
     /// [`DateFormat::from_user`], or an error that lists what is accepted.
     pub fn parse_user(text: &str) -> crate::Result<Self> {
+        Self::parse_setting(text, "LoadOptions::date_format")
+    }
+
+    /// [`DateFormat::parse_user`] for one of `LoadOptions::other_date_formats`.
+    pub fn parse_other(text: &str) -> crate::Result<Self> {
+        Self::parse_setting(text, "LoadOptions::other_date_formats")
+    }
+
+    fn parse_setting(text: &str, setting: &'static str) -> crate::Result<Self> {
         Self::from_user(text).ok_or_else(|| {
             crate::Error::param(
-                "LoadOptions::date_format",
+                setting,
                 format!(
                     "\"{}\" is neither a layout name (iso, mdy, dmy, yyyymmdd, excel) nor a \
                      chrono pattern with % fields such as \"%d/%m/%Y %H:%M\"",
@@ -94,6 +103,12 @@ impl DateFormat {
         };
         Some(datetime.and_utc().timestamp_millis())
     }
+}
+
+/// `text` read with `main`, else with the first of `others` that reads it.
+pub fn parse_with_fallbacks(main: &DateFormat, others: &[DateFormat], text: &str) -> Option<i64> {
+    main.parse(text)
+        .or_else(|| others.iter().find_map(|format| format.parse(text)))
 }
 
 /// Why a column's date format could not be settled.

@@ -945,7 +945,13 @@ impl Parsed<'_> {
                 use rayon::prelude::*;
                 (0..date_values.len() as u32)
                     .into_par_iter()
-                    .map(|code| date_format.parse(date_values.get(code)))
+                    .map(|code| {
+                        dates::parse_with_fallbacks(
+                            &date_format,
+                            &options.other_date_formats,
+                            date_values.get(code),
+                        )
+                    })
                     .collect()
             },
             || -> Option<Vec<bool>> {

@@ -43,6 +43,10 @@ pub struct LoadOptions {
     pub roles: ColumnRoles,
     /// Date layout; detected when `None`.
     pub date_format: Option<DateFormat>,
+    /// Layouts tried, in order, for a date the main layout cannot read: the health study's
+    /// export has `DD/MM/YYYY HH:MM` dates among year-first ones, which `[DateFormat::DayFirst]`
+    /// converts instead of dropping.
+    pub other_date_formats: Vec<DateFormat>,
     /// Which rows to drop.
     pub rules: CleaningRules,
 }
@@ -183,8 +187,14 @@ impl Transactions {
         let commas = source.delimiter.map_or(CommaReading::DecimalComma, |d| {
             CommaReading::for_delimiter(d as u8)
         });
-        let (typed, date_format) =
-            typed_frame(&frame, &roles, options.date_format.as_ref(), commas, &path)?;
+        let (typed, date_format) = typed_frame(
+            &frame,
+            &roles,
+            options.date_format.as_ref(),
+            &options.other_date_formats,
+            commas,
+            &path,
+        )?;
         let parse_failures = parse_failures(&frame, &typed, &roles)?;
         let present = Present::of(&roles);
         let duplicate_key: Vec<String> = crate::frame::column_names(&typed)
@@ -506,6 +516,7 @@ fn typed_frame(
     frame: &DataFrame,
     roles: &ResolvedRoles,
     date_format: Option<&DateFormat>,
+    other_date_formats: &[DateFormat],
     commas: CommaReading,
     path: &Path,
 ) -> Result<(DataFrame, DateFormat)> {
@@ -521,7 +532,10 @@ fn typed_frame(
                 }
                 Ok(columns)
             });
-            (ids, date_column(frame, &roles.date, date_format, path))
+            (
+                ids,
+                date_column(frame, &roles.date, date_format, other_date_formats, path),
+            )
         });
         let others = other_columns(frame, roles, commas, path);
         let (ids, dates) = ids_and_dates
@@ -752,6 +766,7 @@ fn date_column(
     frame: &DataFrame,
     source: &str,
     format: Option<&DateFormat>,
+    others: &[DateFormat],
     path: &Path,
 ) -> Result<(Column, Column, DateFormat)> {
     let column = frame.column(source)?;
@@ -794,7 +809,7 @@ fn date_column(
                 let parsed = match last {
                     Some((previous, parsed)) if previous == s => parsed,
                     _ => {
-                        let parsed = format.parse(s);
+                        let parsed = dates::parse_with_fallbacks(&format, others, s);
                         last = Some((s, parsed));
                         parsed
                     }

@@ -5,6 +5,7 @@
 //! company = "Online Retail"
 //! input = "orders.csv.gz"          # relative to the study file; omit for the bundled data
 //! date_format = "dmy"              # optional: iso, mdy, dmy, yyyymmdd or a chrono pattern
+//! # other_date_formats = ["dmy"]   # tried for dates the main layout cannot read
 //!
 //! [read]                           # all optional, detected when left out
 //! encoding = "windows-1252"
@@ -71,6 +72,9 @@ pub struct StudyConfig {
     /// Date layout (`iso`, `mdy`, `dmy`, `yyyymmdd` or a chrono pattern); detected when `None`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub date_format: Option<String>,
+    /// Layouts tried, in order, for dates the main one cannot read (same names as `date_format`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub other_date_formats: Vec<String>,
     /// How to read the file.
     pub read: ReadOptions,
     /// Column roles.
@@ -224,6 +228,7 @@ impl Default for StudyConfig {
             company: "the company".to_string(),
             input: None,
             date_format: None,
+            other_date_formats: Vec::new(),
             read: ReadOptions::default(),
             roles: ColumnRoles::default(),
             cleaning: CleaningRules::default(),
@@ -301,10 +306,16 @@ impl StudyConfig {
             .as_deref()
             .map(DateFormat::parse_user)
             .transpose()?;
+        let other_date_formats = self
+            .other_date_formats
+            .iter()
+            .map(|f| DateFormat::parse_other(f))
+            .collect::<Result<Vec<_>>>()?;
         Ok(LoadOptions {
             read: self.read.clone(),
             roles: self.roles.clone(),
             date_format,
+            other_date_formats,
             rules: self.cleaning.clone(),
         })
     }
