@@ -121,12 +121,9 @@ impl<'de> serde::de::Visitor<'de> for BasketVisitor {
     // Any other JSON value is not a list of products.
     fn visit_map<A: serde::de::MapAccess<'de>>(
         self,
-        mut map: A,
+        map: A,
     ) -> std::result::Result<Basket, A::Error> {
-        while map
-            .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
-            .is_some()
-        {}
+        skip_map(map)?;
         Ok(malformed())
     }
 
@@ -153,6 +150,21 @@ impl<'de> serde::de::Visitor<'de> for BasketVisitor {
     fn visit_unit<E>(self) -> std::result::Result<Basket, E> {
         Ok(malformed())
     }
+}
+
+/// Reads past the rest of a JSON list.
+fn skip_seq<'de, A: serde::de::SeqAccess<'de>>(mut seq: A) -> std::result::Result<(), A::Error> {
+    while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+    Ok(())
+}
+
+/// Reads past the rest of a JSON object.
+fn skip_map<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> std::result::Result<(), A::Error> {
+    while map
+        .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+        .is_some()
+    {}
+    Ok(())
 }
 
 fn malformed() -> Basket {
@@ -264,9 +276,9 @@ impl<'de> serde::de::Visitor<'de> for EntryVisitor {
 
     fn visit_seq<A: serde::de::SeqAccess<'de>>(
         self,
-        mut seq: A,
+        seq: A,
     ) -> std::result::Result<Entry, A::Error> {
-        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        skip_seq(seq)?;
         Ok(Entry::Malformed)
     }
 }
@@ -331,19 +343,16 @@ impl<'de> serde::Deserialize<'de> for IdValue {
             }
             fn visit_seq<A: serde::de::SeqAccess<'de>>(
                 self,
-                mut seq: A,
+                seq: A,
             ) -> std::result::Result<IdValue, A::Error> {
-                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                skip_seq(seq)?;
                 Ok(IdValue(None))
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> std::result::Result<IdValue, A::Error> {
-                while map
-                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
-                    .is_some()
-                {}
+                skip_map(map)?;
                 Ok(IdValue(None))
             }
         }
@@ -396,19 +405,16 @@ impl<'de> serde::Deserialize<'de> for Quantity {
             }
             fn visit_seq<A: serde::de::SeqAccess<'de>>(
                 self,
-                mut seq: A,
+                seq: A,
             ) -> std::result::Result<Quantity, A::Error> {
-                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                skip_seq(seq)?;
                 Ok(Quantity::Bad)
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> std::result::Result<Quantity, A::Error> {
-                while map
-                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
-                    .is_some()
-                {}
+                skip_map(map)?;
                 Ok(Quantity::Bad)
             }
         }
