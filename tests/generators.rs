@@ -248,6 +248,12 @@ fn flowers_load_with_auto_detected_roles_and_empty_discount_as_data() {
     assert_eq!(roles.date, "create_info.created");
     assert_eq!(roles.amount.as_deref(), Some(" summary.gran _total "));
     assert_eq!(tx.accounting().rows_kept, 6_601);
+    // The roles line quotes the amount column, whose spaces would otherwise vanish.
+    let report = tx.sanity().to_string();
+    assert!(
+        report.contains("amount=\" summary.gran _total \" product=-"),
+        "{report}"
+    );
 }
 
 #[test]

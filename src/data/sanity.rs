@@ -489,18 +489,26 @@ impl fmt::Display for SanityReport {
             )?;
         }
         let r = &self.roles;
-        let opt = |o: &Option<String>| o.clone().unwrap_or_else(|| "-".into());
+        // A name with spaces (flowers' " summary.gran _total ") is quoted, or its ends vanish.
+        let shown = |name: &str| {
+            if name.contains(char::is_whitespace) || name.is_empty() {
+                format!("\"{name}\"")
+            } else {
+                name.to_string()
+            }
+        };
+        let opt = |o: &Option<String>| o.as_deref().map_or_else(|| "-".into(), shown);
         writeln!(
             f,
             "  roles: customer={} invoice={} date={} quantity={} price={} amount={} product={}",
-            r.customer,
+            shown(&r.customer),
             opt(&r.invoice),
-            r.date,
+            shown(&r.date),
             opt(&r.quantity),
             opt(&r.price),
             r.amount
-                .clone()
-                .unwrap_or_else(|| "quantity x price".into()),
+                .as_deref()
+                .map_or_else(|| "quantity x price".into(), shown),
             opt(&r.product)
         )?;
         writeln!(f, "\nRows")?;
