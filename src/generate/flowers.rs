@@ -19,7 +19,7 @@ use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use crate::error::Result;
 use crate::generate::random::{Quantiles, Random, Weighted};
 use crate::generate::sink::{Kind, RowSink, Value};
-use crate::generate::{Generated, Size, object_id};
+use crate::generate::{Generated, Size, day, object_id};
 
 /// Orders in the study's export: 6,601.
 pub const ORDERS: u64 = 6_601;
@@ -214,10 +214,6 @@ impl Draws {
             4 + self.tail.draw(random) as u64
         }
     }
-}
-
-fn day(date: (i32, u32, u32)) -> NaiveDate {
-    NaiveDate::from_ymd_opt(date.0, date.1, date.2).unwrap_or_default()
 }
 
 /// An order's creation time: its year from [`ORDERS_PER_YEAR`], its day from the occasion's

@@ -21,12 +21,12 @@
 
 use std::path::Path;
 
-use chrono::{Duration, NaiveDate, NaiveDateTime};
+use chrono::{Duration, NaiveDateTime};
 
 use crate::error::Result;
 use crate::generate::random::{Random, Weighted};
 use crate::generate::sink::{Kind, RowSink, Value};
-use crate::generate::{Generated, Size};
+use crate::generate::{Generated, Size, day};
 
 /// Rows in the study's data: 2,406,316.
 pub const ROWS: u64 = 2_406_316;
@@ -119,10 +119,6 @@ struct Product {
     id: String,
     name: String,
     price: f64,
-}
-
-fn day(d: (i32, u32, u32)) -> NaiveDate {
-    NaiveDate::from_ymd_opt(d.0, d.1, d.2).unwrap_or_default()
 }
 
 /// Writes the transactions of [`Size`] into `path`.

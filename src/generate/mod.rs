@@ -212,6 +212,11 @@ pub(crate) fn side_file(path: &Path, suffix: &str) -> PathBuf {
     path.with_file_name(format!("{}.{suffix}", &name[..stem_len]))
 }
 
+/// A `(year, month, day)` constant as a date (the generators' constants are valid dates).
+pub(crate) fn day(date: (i32, u32, u32)) -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(date.0, date.1, date.2).unwrap_or_default()
+}
+
 /// A 24-hex MongoDB ObjectId: 4 bytes of Unix seconds, then 5 random bytes and a 3-byte counter,
 /// as MongoDB makes them.
 pub(crate) fn object_id(random: &mut random::Random, unix_seconds: i64, counter: u64) -> String {

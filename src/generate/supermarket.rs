@@ -23,7 +23,7 @@ use chrono::{Datelike, Duration, NaiveDate};
 use crate::error::{Error, Result};
 use crate::generate::random::{Random, Weighted};
 use crate::generate::sink::{Kind, RowSink, Value};
-use crate::generate::{Generated, Size, side_file};
+use crate::generate::{Generated, Size, day, side_file};
 
 /// Rows in the dunnhumby sample: 956,575.
 pub const ROWS: u64 = 956_575;
@@ -262,7 +262,7 @@ pub(crate) fn write(path: &Path, size: Size, seed: u64) -> Result<Generated> {
     let groups_path = side_file(path, "groups.csv");
     let mut groups = GroupsFile::create(&groups_path)?;
     let (mut customers, mut basket_id, mut code) = (0u64, 994_110_500_000_000i64, 400_000u64);
-    let start = NaiveDate::from_ymd_opt(FIRST_DAY.0, FIRST_DAY.1, FIRST_DAY.2).unwrap_or_default();
+    let start = day(FIRST_DAY);
     while size.wants_customer(customers, sink.rows()) {
         let g = catalogue.groups.draw(&mut random);
         let group = &GROUPS[g];
