@@ -3,12 +3,14 @@
     .venv/bin/python scripts/run_notebooks.py [--inplace] [NOTEBOOK ...]
 
 Fails (exit 1) on any cell error or error output. Writes the executed copies and their HTML
-renderings to reports/notebooks/, and prints one line per notebook with its time. With --inplace
+renderings to reports/notebooks/, and prints one line per notebook with its time, its median
+cell and its slowest cell (from the kernel's own execute_input/execute_reply times). With --inplace
 the executed notebook also replaces the source, so the committed notebooks carry their outputs.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 import time
@@ -36,12 +38,27 @@ def error_outputs(nb) -> list[str]:
     return found
 
 
+def cell_seconds(nb) -> list[tuple[int, float]]:
+    """(code cell number from 1, seconds) for every executed code cell, from nbclient's timing."""
+    from datetime import datetime
+
+    times = []
+    code_cells = [c for c in nb.cells if c.cell_type == "code"]
+    for number, cell in enumerate(code_cells, start=1):
+        timing = cell.get("metadata", {}).get("execution", {})
+        start, end = timing.get("iopub.execute_input"), timing.get("shell.execute_reply")
+        if start and end:
+            parse = lambda t: datetime.fromisoformat(t.replace("Z", "+00:00"))
+            times.append((number, (parse(end) - parse(start)).total_seconds()))
+    return times
+
+
 def run(path: Path, inplace: bool) -> bool:
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
         nb,
         kernel_name="custseg-rust",
-        timeout=1500,
+        timeout=3600,  # the first cell of a cold run builds custseg and polars: ~25 min
         startup_timeout=120,
         resources={"metadata": {"path": str(path.parent)}},
     )
@@ -66,7 +83,17 @@ def run(path: Path, inplace: bool) -> bool:
     (OUT / path.with_suffix(".html").name).write_text(html, encoding="utf-8")
     if inplace and ok:
         nbformat.write(nb, path)
-    print(f"{'ok  ' if ok else 'FAIL'} {path.name}  {elapsed:6.1f} s")
+    times = cell_seconds(nb)
+    detail = ""
+    if times:
+        seconds = sorted(t for _, t in times)
+        median = seconds[len(seconds) // 2] if len(seconds) % 2 else sum(seconds[len(seconds) // 2 - 1 : len(seconds) // 2 + 1]) / 2
+        slowest = max(times, key=lambda x: x[1])
+        detail = f"  median cell {median:5.1f} s  slowest cell {slowest[0]} ({slowest[1]:.1f} s)"
+        if os.environ.get("CUSTSEG_CELL_TIMES"):
+            for number, t in times:
+                print(f"    cell {number:2}  {t:6.1f} s")
+    print(f"{'ok  ' if ok else 'FAIL'} {path.name}  {elapsed:6.1f} s{detail}")
     return ok
 
 

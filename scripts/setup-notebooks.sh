@@ -2,8 +2,9 @@
 # Idempotent set-up for running notebooks under the real evcxr Jupyter kernel:
 #   1. evcxr_jupyter 0.22.0 (cargo install, about 7 minutes the first time),
 #   2. Jupyter's Python pieces in .venv (pinned in scripts/requirements-notebooks.txt),
-#   3. a kernel spec "custseg-rust" inside .venv whose environment points evcxr at
-#      notebooks/evcxr-config (opt_level 0, dependency cache on).
+#   3. a kernel spec "custseg-rust" inside .venv that starts evcxr through
+#      scripts/evcxr-kernel.sh (a persistent build directory per running kernel) with its
+#      settings from notebooks/evcxr-config (opt_level 0, dependency cache on).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 EVCXR_VERSION=0.22.0
@@ -23,7 +24,7 @@ KERNEL_DIR="$ROOT/.venv/share/jupyter/kernels/custseg-rust"
 mkdir -p "$KERNEL_DIR"
 cat > "$KERNEL_DIR/kernel.json" <<JSON
 {
-  "argv": ["$EVCXR", "--control_file", "{connection_file}"],
+  "argv": ["bash", "$ROOT/scripts/evcxr-kernel.sh", "$EVCXR", "{connection_file}"],
   "display_name": "Rust (custseg)",
   "language": "rust",
   "interrupt_mode": "message",

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: formatting, clippy, the Rust tests (release build, shared with the CLI), the
 # pandas fixture reproducibility check, the report in headless Chromium, and every notebook under
-# the real evcxr kernel.
+# the real evcxr kernel, errors and panics in that kernel, and notebook 01 run through JupyterLab
+# in headless Chromium.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -37,3 +38,8 @@ echo "== notebooks under evcxr"
 for html in reports/notebooks/*.html; do
     node tests/browser/check_report.mjs "$html" "$OUT/$(basename "$html" .html).png"
 done
+echo "== errors and panics in the notebook kernel"
+.venv/bin/python tests/notebooks/kernel_errors.py
+echo "== JupyterLab in headless Chromium (scripts/lab.sh, notebook 01 through the UI)"
+# The first six code cells hold the first HTML table and the first chart.
+node tests/browser/check_lab.mjs 01_superstore_rfm.ipynb "$OUT/lab-01.png" --cells 6 --timeout-s 1800

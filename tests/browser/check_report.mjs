@@ -35,7 +35,10 @@ const bodyHeight = (page) => page.evaluate(() => Math.ceil(document.body.getBoun
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    // Chromium's own lookups (update and account services) bypass request routing: resolve
+    // nothing but the loopback address.
+    '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1', '--disable-domain-reliability', '--no-pings'],
 });
 try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
