@@ -50,3 +50,51 @@ fn full_rfm_equals_pandas() {
         .unwrap();
     assert_rfm_matches(&table, "parity/online_retail_expected.csv");
 }
+
+/// Study 1's conclusion, with its segmentation file (the code-list map): Champions and
+/// Hibernating customers are the two largest groups, and Hibernating customers bring a few
+/// percent of revenue (the study published 3.8%). custseg's own 11-segment rules put Loyal
+/// Customers ahead of Hibernating on the same scores instead.
+#[test]
+fn study_one_segmentation_file_reproduces_its_conclusion() {
+    let tx = Transactions::bundled(&LoadOptions::default()).unwrap();
+    let by_size = |map: SegmentMap| {
+        let table = RfmParams::new().segments(map).fit(&tx).unwrap();
+        let summary = table.segment_summary().unwrap().frame();
+        let names = texts(&summary, "segment");
+        let customers = floats(&summary, "customers");
+        let shares = floats(&summary, "revenue_share");
+        assert_eq!(customers.iter().sum::<f64>(), 4_338.0);
+        let mut rows: Vec<(String, f64, f64)> = names
+            .into_iter()
+            .zip(customers)
+            .zip(shares)
+            .map(|((n, c), s)| (n, c, s))
+            .collect();
+        rows.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        rows
+    };
+    let study = by_size(SegmentMap::code_list());
+    let top: Vec<&str> = study.iter().take(2).map(|r| r.0.as_str()).collect();
+    assert!(
+        top.contains(&"Champions") && top.contains(&"Hibernating customers"),
+        "{study:?}"
+    );
+    let hibernating = study
+        .iter()
+        .find(|r| r.0 == "Hibernating customers")
+        .unwrap();
+    assert!(
+        (0.01..0.10).contains(&hibernating.2),
+        "Hibernating customers' revenue share {}",
+        hibernating.2
+    );
+    assert!(!study.iter().any(|r| r.0 == "Other"), "{study:?}");
+
+    let own = by_size(SegmentMap::table());
+    let position = |name: &str| own.iter().position(|r| r.0 == name).unwrap();
+    assert!(
+        position("Loyal Customers") < position("Hibernating"),
+        "{own:?}"
+    );
+}

@@ -473,7 +473,7 @@ fn whitespace_aligned_files_like_cdnow() {
 fn an_unknown_segment_map_lists_the_built_in_ones() {
     run(&["rfm", "--segments", "tabel"]).fails_with(&[
         "\"tabel\"",
-        "table, rf-regex",
+        "table, code-list, rf-regex",
         "`--segments`",
     ]);
 }

@@ -47,7 +47,7 @@ pub struct ReportArgs {
     /// Locale for number formatting, e.g. en-GB, en-US, de-DE, fr-FR, vi-VN
     #[arg(long, help_heading = "Report")]
     locale: Option<String>,
-    /// Segment map: table, rf-regex, or a TOML file
+    /// Segment map: table, code-list, rf-regex, or a TOML file
     #[arg(long, help_heading = "Report")]
     segments: Option<String>,
 }

@@ -18,11 +18,12 @@ pub struct RfmArgs {
     #[command(flatten)]
     input: InputArgs,
 
-    /// Segment map: `table` (11 segments on R, F and M), `rf-regex` (10 segments on R and F), or a TOML file
+    /// Segment map: `table` (11 segments on R, F and M), `code-list` (study 1's 11 segments as
+    /// lists of codes), `rf-regex` (10 segments on R and F), or a TOML file
     #[arg(
         long,
         default_value = "table",
-        value_name = "table|rf-regex|PATH.toml",
+        value_name = "table|code-list|rf-regex|PATH.toml",
         help_heading = "RFM"
     )]
     segments: String,

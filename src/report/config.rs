@@ -22,7 +22,7 @@
 //!
 //! [rfm]
 //! snapshot = "2011-12-10"          # default: the day after the last transaction
-//! segments = "table"               # table, rf-regex, or a TOML map (relative to the study file)
+//! segments = "table"               # table, code-list, rf-regex, or a TOML map (relative to the study file)
 //! weights = [1.0, 1.0, 1.0]
 //! scoring = { method = "quantiles", bins = 5 }
 //!
@@ -178,7 +178,7 @@ pub struct RfmConfig {
     /// Snapshot date; default the day after the last transaction.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub snapshot: Option<NaiveDate>,
-    /// `table`, `rf-regex`, or a path to a TOML segment map.
+    /// `table`, `code-list`, `rf-regex`, or a path to a TOML segment map.
     pub segments: String,
     /// Weights of R, F, M in the combined score.
     pub weights: [f64; 3],
@@ -271,7 +271,7 @@ impl StudyConfig {
         {
             config.input = Some(base.join(input));
         }
-        if !["table", "rf-regex"].contains(&config.rfm.segments.as_str())
+        if !crate::rfm::SegmentMap::BUILT_IN.contains(&config.rfm.segments.as_str())
             && Path::new(&config.rfm.segments).is_relative()
         {
             config.rfm.segments = base.join(&config.rfm.segments).display().to_string();

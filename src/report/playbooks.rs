@@ -38,6 +38,15 @@ pub const BUILT_IN: [(&str, &str); 14] = [
     playbook!("_default"),
 ];
 
+/// Other names of the same segments (study 1's code list names them so), by slug: the playbook
+/// of the second slug serves the first when no file of the first's own name exists.
+pub const ALIASES: [(&str, &str); 4] = [
+    ("loyal", "loyal-customers"),
+    ("cannot-lose-them", "can-t-lose-them"),
+    ("hibernating-customers", "hibernating"),
+    ("lost-customers", "lost"),
+];
+
 /// `Can't Lose Them` -> `can-t-lose-them`.
 pub fn slug(name: &str) -> String {
     let mut out = String::new();
@@ -80,7 +89,14 @@ impl Playbooks {
     /// The markdown template for a segment, and where it came from.
     pub fn source(&self, segment: &str) -> Result<(String, String)> {
         let slug = slug(segment);
-        for candidate in [slug.as_str(), "_default"] {
+        let alias = ALIASES
+            .iter()
+            .find(|(name, _)| *name == slug)
+            .map(|(_, a)| *a);
+        for candidate in [Some(slug.as_str()), alias, Some("_default")]
+            .into_iter()
+            .flatten()
+        {
             if let Some(folder) = &self.folder {
                 let path = folder.join(format!("{candidate}.md"));
                 if path.is_file() {
@@ -151,6 +167,23 @@ mod tests {
         assert_eq!(slug("Can't Lose Them"), "can-t-lose-them");
         assert_eq!(slug("  Loyal  Customers "), "loyal-customers");
         assert_eq!(slug("Khách hàng VIP"), "khách-hàng-vip");
+    }
+
+    #[test]
+    fn code_list_names_find_their_playbooks() {
+        let playbooks = Playbooks::built_in();
+        for name in crate::rfm::SegmentMap::code_list().segment_names() {
+            let (_, origin) = playbooks.source(&name).unwrap();
+            assert_ne!(origin, "built-in _default.md", "{name}");
+        }
+        assert_eq!(
+            playbooks.source("Hibernating customers").unwrap().1,
+            "built-in hibernating.md"
+        );
+        assert_eq!(
+            playbooks.source("Something else").unwrap().1,
+            "built-in _default.md"
+        );
     }
 
     #[test]

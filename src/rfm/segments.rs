@@ -1,11 +1,13 @@
 //! Segment maps: from R, F and M scores to a named segment.
 //!
 //! A map is an ordered list of rules; a customer gets the first rule that matches, and "Other" when
-//! none does. A rule holds inclusive score ranges on R, F and M and/or a regular expression matched
-//! against the RFM code (`"545"`). Three maps come with custseg:
+//! none does. A rule holds inclusive score ranges on R, F and M, a regular expression matched
+//! against the RFM code (`"545"`) and/or a list of codes. Four maps come with custseg:
 //!
 //! * [`SegmentMap::table`], the 11-segment table of the studies (Champions ... Lost), written as
 //!   ordered rules that cover all 125 codes of 5-level scores;
+//! * [`SegmentMap::code_list`], study 1's "segmentation file": the same 11 segments given as the
+//!   list of the 125 codes each one holds;
 //! * [`SegmentMap::rf_regex`], the widely used 10-segment map on the R and F scores only;
 //! * a user's map from TOML ([`SegmentMap::from_toml_str`]):
 //!
@@ -19,6 +21,9 @@
 //! [[segment]]
 //! name = "Sleeping"
 //! pattern = "^[12]"   # regex on the RFM code, e.g. "215"
+//! [[segment]]
+//! name = "Promising"
+//! codes = ["525", "524", "425"]   # exactly these RFM codes
 //! ```
 
 use std::path::Path;
@@ -43,6 +48,8 @@ pub struct SegmentRule {
     pub m: Option<(u32, u32)>,
     /// Regular expression the RFM code must match, or any.
     pub pattern: Option<Regex>,
+    /// The RFM codes the rule covers (sorted), or any.
+    pub codes: Option<Vec<String>>,
 }
 
 impl SegmentRule {
@@ -53,6 +60,20 @@ impl SegmentRule {
             f: Some(f),
             m: Some(m),
             pattern: None,
+            codes: None,
+        }
+    }
+
+    fn codes(name: &str, codes: &str) -> Self {
+        let mut codes: Vec<String> = codes.split_whitespace().map(str::to_string).collect();
+        codes.sort();
+        SegmentRule {
+            name: name.to_string(),
+            r: None,
+            f: None,
+            m: None,
+            pattern: None,
+            codes: Some(codes),
         }
     }
 
@@ -64,6 +85,10 @@ impl SegmentRule {
             && within(self.f, f)
             && within(self.m, m)
             && self.pattern.as_ref().is_none_or(|p| p.is_match(code))
+            && self
+                .codes
+                .as_ref()
+                .is_none_or(|codes| codes.binary_search_by(|c| c.as_str().cmp(code)).is_ok())
     }
 }
 
@@ -139,6 +164,69 @@ impl SegmentMap {
         }
     }
 
+    /// Study 1's segmentation file: the 11 segments of the study (names as it wrote them) as the
+    /// list of 5-level RFM codes each holds. The study's own file is lost; this is the widely
+    /// circulated table with exactly its names, which lists every one of the 125 codes once:
+    ///
+    /// | segment | codes |
+    /// |---|---|
+    /// | Champions | 555 554 544 545 454 455 445 |
+    /// | Loyal | 543 444 435 355 354 345 344 335 |
+    /// | Potential Loyalist | 553 551 552 541 542 533 532 531 452 451 442 441 431 453 433 432 423 353 352 351 342 341 333 323 |
+    /// | New Customers | 512 511 422 421 412 411 311 |
+    /// | Promising | 525 524 523 522 521 515 514 513 425 424 413 414 415 315 314 313 |
+    /// | Need Attention | 535 534 443 434 343 334 325 324 |
+    /// | About To Sleep | 331 321 312 221 213 231 241 251 |
+    /// | At Risk | 255 254 245 244 253 252 243 242 235 234 225 224 153 152 145 143 142 135 134 133 125 124 |
+    /// | Cannot Lose Them | 155 154 144 214 215 115 114 113 |
+    /// | Hibernating customers | 332 322 233 232 223 222 132 123 122 212 211 |
+    /// | Lost customers | 111 112 121 131 141 151 |
+    ///
+    /// Unlike [`SegmentMap::table`], it makes Hibernating customers, not Loyal, the second
+    /// largest group on the bundled data, as the study found.
+    ///
+    /// ```
+    /// use custseg::rfm::SegmentMap;
+    /// let map = SegmentMap::code_list();
+    /// assert_eq!(map.assign(5, 5, 4), "Champions");
+    /// assert_eq!(map.assign(3, 3, 2), "Hibernating customers");
+    /// assert!(map.coverage().uncovered.is_empty());
+    /// ```
+    pub fn code_list() -> Self {
+        let rule = SegmentRule::codes;
+        SegmentMap {
+            name: "11-segment code list (study 1)".to_string(),
+            levels: 5,
+            rules: vec![
+                rule("Champions", "555 554 544 545 454 455 445"),
+                rule("Loyal", "543 444 435 355 354 345 344 335"),
+                rule(
+                    "Potential Loyalist",
+                    "553 551 552 541 542 533 532 531 452 451 442 441 431 453 433 432 423 353 \
+                     352 351 342 341 333 323",
+                ),
+                rule("New Customers", "512 511 422 421 412 411 311"),
+                rule(
+                    "Promising",
+                    "525 524 523 522 521 515 514 513 425 424 413 414 415 315 314 313",
+                ),
+                rule("Need Attention", "535 534 443 434 343 334 325 324"),
+                rule("About To Sleep", "331 321 312 221 213 231 241 251"),
+                rule(
+                    "At Risk",
+                    "255 254 245 244 253 252 243 242 235 234 225 224 153 152 145 143 142 135 \
+                     134 133 125 124",
+                ),
+                rule("Cannot Lose Them", "155 154 144 214 215 115 114 113"),
+                rule(
+                    "Hibernating customers",
+                    "332 322 233 232 223 222 132 123 122 212 211",
+                ),
+                rule("Lost customers", "111 112 121 131 141 151"),
+            ],
+        }
+    }
+
     /// The 10-segment map on the RF code, as in the widely shared pandas recipe:
     /// `[1-2][1-2]` Hibernating, `[1-2][3-4]` At Risk, `[1-2]5` Can't Lose Them, `3[1-2]` About To
     /// Sleep, `33` Need Attention, `[3-4][4-5]` Loyal Customers, `41` Promising, `51` New Customers,
@@ -169,15 +257,18 @@ impl SegmentMap {
                     m: None,
                     // Anchored on the first two characters of the code: R and F.
                     pattern: Regex::new(&format!("^{pattern}")).ok(),
+                    codes: None,
                 })
                 .collect(),
         }
     }
 
-    /// The map a command line or study file names: `table`, `rf-regex`, or the path of a TOML map.
+    /// The map a command line or study file names: `table`, `code-list`, `rf-regex`, or the path
+    /// of a TOML map.
     pub fn named(spec: &str) -> Result<Self> {
         match spec {
             "table" => Ok(SegmentMap::table()),
+            "code-list" => Ok(SegmentMap::code_list()),
             "rf-regex" => Ok(SegmentMap::rf_regex()),
             path if Path::new(path).is_file() => SegmentMap::from_toml_file(Path::new(path)),
             other => Err(Error::param(
@@ -193,7 +284,7 @@ impl SegmentMap {
     }
 
     /// The names [`SegmentMap::named`] knows without a file.
-    pub const BUILT_IN: [&'static str; 2] = ["table", "rf-regex"];
+    pub const BUILT_IN: [&'static str; 3] = ["table", "code-list", "rf-regex"];
 
     /// Reads a user's map from a TOML file.
     pub fn from_toml_file(path: &Path) -> Result<Self> {
@@ -218,6 +309,7 @@ impl SegmentMap {
             f: Option<[u32; 2]>,
             m: Option<[u32; 2]>,
             pattern: Option<String>,
+            codes: Option<Vec<String>>,
         }
         let config = |message: String| Error::Config {
             path: path.to_path_buf(),
@@ -255,20 +347,26 @@ impl SegmentMap {
                 }
                 None => None,
             };
+            let codes = match rule.codes {
+                Some(codes) => Some(checked_codes(codes, levels, &at).map_err(config)?),
+                None => None,
+            };
             let parsed = SegmentRule {
                 r: range("r", rule.r)?,
                 f: range("f", rule.f)?,
                 m: range("m", rule.m)?,
                 pattern,
+                codes,
                 name: rule.name,
             };
             if parsed.r.is_none()
                 && parsed.f.is_none()
                 && parsed.m.is_none()
                 && parsed.pattern.is_none()
+                && parsed.codes.is_none()
             {
                 return Err(config(format!(
-                    "{at}: give at least one of r, f, m or pattern"
+                    "{at}: give at least one of r, f, m, pattern or codes"
                 )));
             }
             rules.push(parsed);
@@ -334,6 +432,43 @@ impl SegmentMap {
     }
 }
 
+/// A TOML rule's code list, sorted: every entry must be the code of scores within 1..=levels,
+/// written as [`rfm_code`] writes it ("545", or "10-5-10" above 9 levels).
+fn checked_codes(
+    codes: Vec<String>,
+    levels: u32,
+    at: &str,
+) -> std::result::Result<Vec<String>, String> {
+    if codes.is_empty() {
+        return Err(format!("{at}: codes is empty"));
+    }
+    let valid = |code: &str| {
+        let scores: Vec<u32> = if levels <= 9 {
+            code.chars().filter_map(|c| c.to_digit(10)).collect()
+        } else {
+            code.split('-').filter_map(|s| s.parse().ok()).collect()
+        };
+        scores.len() == 3
+            && scores.iter().all(|s| (1..=levels).contains(s))
+            && rfm_code(scores[0], scores[1], scores[2], levels) == code
+    };
+    if let Some(bad) = codes.iter().find(|c| !valid(c)) {
+        let form = if levels <= 9 {
+            "\"545\""
+        } else {
+            "\"10-5-10\""
+        };
+        return Err(format!(
+            "{at}: \"{}\" is not an RFM code of scores 1 to {levels} (write them like {form}, as strings)",
+            crate::format::shorten(bad, 40)
+        ));
+    }
+    let mut codes = codes;
+    codes.sort();
+    codes.dedup();
+    Ok(codes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -358,6 +493,84 @@ mod tests {
         assert_eq!(map.assign(3, 1, 5), "About To Sleep");
         assert_eq!(map.assign(1, 1, 2), "Lost");
         assert_eq!(map.assign(1, 3, 1), "Hibernating");
+    }
+
+    #[test]
+    fn code_list_holds_each_code_once_with_the_study_counts() {
+        let map = SegmentMap::code_list();
+        assert_eq!(
+            map.coverage(),
+            Coverage {
+                uncovered: vec![],
+                unreachable: vec![]
+            }
+        );
+        // Every code in exactly one list: the lists' sizes add up to 125 and cover them all.
+        let sizes: Vec<(String, usize)> = map
+            .rules
+            .iter()
+            .map(|r| (r.name.clone(), r.codes.as_ref().map_or(0, Vec::len)))
+            .collect();
+        let expected = [
+            ("Champions", 7),
+            ("Loyal", 8),
+            ("Potential Loyalist", 24),
+            ("New Customers", 7),
+            ("Promising", 16),
+            ("Need Attention", 8),
+            ("About To Sleep", 8),
+            ("At Risk", 22),
+            ("Cannot Lose Them", 8),
+            ("Hibernating customers", 11),
+            ("Lost customers", 6),
+        ];
+        assert_eq!(
+            sizes,
+            expected
+                .iter()
+                .map(|(n, c)| (n.to_string(), *c))
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(expected.iter().map(|(_, c)| c).sum::<usize>(), 125);
+        assert_eq!(map.assign(5, 5, 5), "Champions");
+        assert_eq!(map.assign(4, 5, 4), "Champions");
+        assert_eq!(map.assign(3, 3, 5), "Loyal");
+        assert_eq!(map.assign(3, 2, 3), "Potential Loyalist");
+        assert_eq!(map.assign(3, 1, 1), "New Customers");
+        assert_eq!(map.assign(3, 1, 5), "Promising");
+        assert_eq!(map.assign(3, 2, 4), "Need Attention");
+        assert_eq!(map.assign(2, 5, 1), "About To Sleep");
+        assert_eq!(map.assign(1, 2, 4), "At Risk");
+        assert_eq!(map.assign(2, 1, 4), "Cannot Lose Them");
+        assert_eq!(map.assign(2, 1, 1), "Hibernating customers");
+        assert_eq!(map.assign(1, 5, 1), "Lost customers");
+        assert_eq!(SegmentMap::named("code-list").unwrap().rules.len(), 11);
+    }
+
+    #[test]
+    fn toml_code_lists() {
+        let p = Path::new("codes.toml");
+        let map = SegmentMap::from_toml_str(
+            "[[segment]]\nname = \"Top\"\ncodes = [\"555\", \"554\"]\n[[segment]]\nname = \"Rest\"\npattern = \".\"\n",
+            p,
+        )
+        .unwrap();
+        assert_eq!(map.assign(5, 5, 4), "Top");
+        assert_eq!(map.assign(5, 4, 5), "Rest");
+        let err = |text: &str| SegmentMap::from_toml_str(text, p).unwrap_err().to_string();
+        assert!(
+            err("[[segment]]\nname = \"A\"\ncodes = [\"556\"]\n")
+                .contains("segment 1 (\"A\"): \"556\" is not an RFM code of scores 1 to 5")
+        );
+        assert!(err("[[segment]]\nname = \"A\"\ncodes = []\n").contains("codes is empty"));
+        assert!(err("[[segment]]\nname = \"A\"\ncodes = [555]\n").contains("codes.toml"));
+        let ten = SegmentMap::from_toml_str(
+            "levels = 10\n[[segment]]\nname = \"T\"\ncodes = [\"10-10-9\"]\n",
+            p,
+        )
+        .unwrap();
+        assert_eq!(ten.assign(10, 10, 9), "T");
+        assert_eq!(ten.assign(10, 10, 10), OTHER);
     }
 
     #[test]
