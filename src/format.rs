@@ -87,8 +87,46 @@ impl NumberFormat {
 
     /// Money with the currency on the locale's side: `£8,911,408` or `8.911.408 €`.
     pub fn money(&self, value: f64, decimals: usize) -> String {
+        self.with_currency(self.number(value, decimals))
+    }
+
+    /// Money in at most four significant characters and a scale letter, for headline figures
+    /// that must fit a small card: `£8.91M`, `4,53B VND` (k, M, B, T: thousands, millions,
+    /// billions, trillions). Below 10,000 it is [`NumberFormat::money`] with no decimals.
+    ///
+    /// ```
+    /// use custseg::format::NumberFormat;
+    /// let vnd = NumberFormat { currency: "VND".into(), locale: "vi-VN".into() };
+    /// assert_eq!(vnd.money_compact(4_533_440_052.0), "4,53B\u{a0}VND");
+    /// let gbp = NumberFormat { currency: "£".into(), locale: "en-GB".into() };
+    /// assert_eq!(gbp.money_compact(8_911_407.9), "£8.91M");
+    /// assert_eq!(gbp.money_compact(2_053.8), "£2,054");
+    /// ```
+    pub fn money_compact(&self, value: f64) -> String {
+        const SCALES: [(f64, &str); 4] = [(1e3, "k"), (1e6, "M"), (1e9, "B"), (1e12, "T")];
+        let a = value.abs();
+        if !a.is_finite() || a < 1e4 {
+            return self.money(value, 0);
+        }
+        // The largest scale not above the value; one up when three digits would round to 1000
+        // (999.7k is 1.00M).
+        let mut i = SCALES.iter().rposition(|(s, _)| a >= *s).unwrap_or(0);
+        if a / SCALES[i].0 >= 999.5 && i + 1 < SCALES.len() {
+            i += 1;
+        }
+        let (scale, letter) = SCALES[i];
+        let scaled = value / scale;
+        let decimals = match scaled.abs() {
+            x if x < 9.995 => 2,
+            x if x < 99.95 => 1,
+            _ => 0,
+        };
+        self.with_currency(format!("{}{letter}", self.number(scaled, decimals)))
+    }
+
+    /// `number` with the currency on the locale's side.
+    fn with_currency(&self, number: String) -> String {
         let (_, _, after) = self.conventions().unwrap_or((",", ".", false));
-        let number = self.number(value, decimals);
         match (self.currency.as_str(), after) {
             ("", _) => number,
             (c, true) => format!("{number}\u{a0}{c}"),
@@ -169,6 +207,21 @@ mod tests {
         assert_eq!(fmt("", "en-GB").count(4338), "4,338");
         assert_eq!(fmt("", "en-GB").number(-0.004, 2), "0.00");
         assert!(fmt("", "xx").check().is_err());
+    }
+
+    #[test]
+    fn compact_money_fits_a_card() {
+        let vnd = fmt("VND", "vi-VN");
+        assert_eq!(vnd.money_compact(4_533_440_052.0), "4,53B\u{a0}VND");
+        assert_eq!(vnd.money_compact(99_960_000.0), "100M\u{a0}VND");
+        assert_eq!(vnd.money_compact(999_600.0), "1,00M\u{a0}VND");
+        let gbp = fmt("£", "en-GB");
+        assert_eq!(gbp.money_compact(8_911_407.9), "£8.91M");
+        assert_eq!(gbp.money_compact(12_345.0), "£12.3k");
+        assert_eq!(gbp.money_compact(9_999.0), "£9,999");
+        assert_eq!(gbp.money_compact(-2_500_000.0), "-£2.50M");
+        assert_eq!(gbp.money_compact(3.2e13), "£32.0T");
+        assert_eq!(fmt("", "en-US").money_compact(1.5e9), "1.50B");
     }
 
     #[test]

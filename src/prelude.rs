@@ -10,6 +10,7 @@ pub use crate::chart::boxplot::segment_boxplots;
 pub use crate::chart::cluster::{
     elbow, metric_comparison, pca_scatter, profile_heatmap, silhouette_plot, snake_plot,
 };
+pub use crate::chart::distribution::feature_distribution;
 pub use crate::chart::heatmap::{HeatmapMeasure, rf_heatmap};
 pub use crate::chart::histogram::rfm_histograms;
 pub use crate::chart::treemap::segment_treemap;

@@ -52,13 +52,11 @@ fn treemap_has_one_cell_per_segment() {
     let summary = rfm.segment_summary().unwrap();
     let n = texts(&summary.frame(), "segment").len();
     let svg = segment_treemap(&summary).unwrap().svg().to_string();
-    let cells: usize = (0..n)
-        .map(|k| {
-            let plotters_color = custseg::chart::theme::category(k);
-            filled(&svg, "rect", &hex(plotters_color))
-        })
-        .sum();
-    assert_eq!(cells, n);
+    let order = summary.segment_order();
+    for name in texts(&summary.frame(), "segment") {
+        let color = custseg::chart::theme::segment(order, &name);
+        assert_eq!(filled(&svg, "rect", &hex(color)), 1, "{name}");
+    }
     // The biggest segment's cell is large enough to carry its name.
     let customers = floats(&summary.frame(), "customers");
     let biggest = (0..n)
@@ -157,4 +155,42 @@ fn chart_text_is_escaped() {
         .svg()
         .to_string();
     assert!(svg.contains("&lt;script&gt;") && !svg.contains("<script"));
+}
+
+/// A segment has one colour in every chart, set by its place in the map, whatever segments a
+/// chart shows: the treemap, the bars by dimension (with segments missing from some countries)
+/// and the box plots agree.
+#[test]
+fn a_segment_has_the_same_colour_in_every_chart() {
+    use custseg::chart::theme;
+    let (tx, rfm) = fixture_table();
+    let summary = rfm.segment_summary().unwrap();
+    let order = summary.segment_order().to_vec();
+    assert_eq!(order, SegmentMap::table().segment_names());
+    let present = texts(&summary.frame(), "segment");
+    assert!(
+        present.len() < order.len(),
+        "the fixture leaves segments empty"
+    );
+    let treemap = segment_treemap(&summary).unwrap().svg().to_string();
+    let boxes = segment_boxplots(&rfm, "recency").unwrap().svg().to_string();
+    let by = rfm.segment_summary_by(&tx, "Country").unwrap();
+    assert_eq!(by.segment_order(), order.as_slice());
+    let mix = segments_by_dimension(&by, 100).unwrap().svg().to_string();
+    for (k, name) in order.iter().enumerate() {
+        let color = hex(theme::category(k));
+        let expected = usize::from(present.contains(name));
+        assert_eq!(filled(&treemap, "rect", &color), expected, "treemap {name}");
+        assert_eq!(filled(&boxes, "rect", &color), expected, "box {name}");
+        // The legend's square, and a bar piece in each country where the segment has customers.
+        let countries = texts(&by.frame(), "segment")
+            .iter()
+            .filter(|s| *s == name)
+            .count();
+        assert_eq!(
+            filled(&mix, "rect", &color),
+            countries + usize::from(countries > 0),
+            "mix {name}"
+        );
+    }
 }

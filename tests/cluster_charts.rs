@@ -447,3 +447,61 @@ fn a_million_samples_make_small_charts() {
     }
     assert!(svg.len() < 600_000, "scatter: {} bytes", svg.len());
 }
+
+#[test]
+fn distribution_chart_draws_each_clusters_bins_and_median() {
+    use custseg::chart::distribution::feature_distribution;
+    // Shared axis 1..9 in 30 bins of 8/30: cluster 0's values fall in bins 0, 1 and 3; cluster
+    // 1's in bins 26 and 29 (the last); the noise sample in bin 15.
+    let values = [1.0, 1.5, 2.0, 8.0, 9.0, 5.0];
+    let labels_ = [0, 0, 0, 1, 1, -1];
+    let svg = deterministic(|| feature_distribution(&values, &labels_, "visits"));
+    assert_eq!(filled(&svg, "rect", &hex(theme::category(0))), 3);
+    assert_eq!(filled(&svg, "rect", &hex(theme::category(1))), 2);
+    assert_eq!(filled(&svg, "rect", &hex(theme::MUTED)), 1, "noise");
+    for text in [
+        "visits by cluster",
+        "cluster 0 (n = 3)",
+        "cluster 1 (n = 2)",
+        "noise (n = 1)",
+        "median 1.5",
+        "median 8.5",
+        "median 5",
+        "visits",
+    ] {
+        assert!(has_label(&svg, text), "{text}: {:?}", labels(&svg));
+    }
+    // Cluster 0's row is above cluster 1's (SVG y grows downwards).
+    let y_of = |text: &str| -> f64 {
+        let t = svg
+            .split("<text")
+            .skip(1)
+            .find(|t| t.split_once('>').unwrap().1.trim_start().starts_with(text))
+            .unwrap();
+        let y = t.split("y=\"").nth(1).unwrap().split('"').next().unwrap();
+        y.parse().unwrap()
+    };
+    assert!(y_of("cluster 0") < y_of("cluster 1"));
+    assert!(y_of("cluster 1") < y_of("noise"));
+    // Errors name the problem.
+    let err = feature_distribution(&[1.0, f64::NAN], &[0, 0], "spend").unwrap_err();
+    assert!(err.to_string().contains("value 1 of spend is NaN"), "{err}");
+    assert!(feature_distribution(&[1.0], &[0, 1], "spend").is_err());
+}
+
+#[test]
+fn distribution_chart_clips_the_far_tail_and_says_so() {
+    use custseg::chart::distribution::feature_distribution;
+    let mut values: Vec<f64> = (1..=198).map(f64::from).collect();
+    values.extend([50_000.0, 90_000.0]);
+    let labels_: Vec<i64> = (0..200).map(|i| i64::from(i % 4 == 0)).collect();
+    let svg = deterministic(|| feature_distribution(&values, &labels_, "spend"));
+    assert!(
+        labels(&svg)
+            .iter()
+            .any(|t| t.starts_with("spend (2 values above ")
+                && t.ends_with("counted in the last bin)")),
+        "{:?}",
+        labels(&svg)
+    );
+}

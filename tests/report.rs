@@ -272,8 +272,15 @@ fn cluster_section_profiles_the_chosen_k_and_counts_every_customer() {
     // The comparison table has one row per k (2..5), the chosen one highlighted.
     assert_eq!(section.matches("<tr class=\"chosen\">").count(), 1);
     assert_eq!(section.matches("<td>kmeans</td>").count(), 4);
-    // Six charts: elbow, metrics, snake, heatmap, scatter, silhouette.
-    assert_eq!(section.matches("<svg").count(), 6);
+    // Nine charts: elbow, metrics, snake, heatmap, the distribution of each of the three
+    // measures per cluster, scatter, silhouette.
+    assert_eq!(section.matches("<svg").count(), 9);
+    for measure in ["recency", "frequency", "monetary"] {
+        assert!(
+            labels(section).contains(&format!("{measure} by cluster")),
+            "{measure}"
+        );
+    }
     // Cross-tab: the counts of the three cluster rows add up to the 60 customers.
     let crosstab = &section[section.find("Clusters and segments").unwrap()..];
     let body = &crosstab[crosstab.find("<tbody>").unwrap()..crosstab.find("</tbody>").unwrap()];
@@ -289,4 +296,54 @@ fn cluster_section_profiles_the_chosen_k_and_counts_every_customer() {
     let html = render(&config);
     assert!(!html.contains("id=\"clusters\""));
     assert!(html.contains("5. Recommendations") && html.contains("7. Downloads"));
+}
+
+/// Totals of a dozen digits (the flowers study's 4,533,440,052 VND) fit their card: compact on
+/// the card, exact under it and on hover; and a report made from a file names the company after
+/// the file, not "the company".
+#[test]
+fn large_totals_fit_their_cards_and_the_company_comes_from_the_file() {
+    let csv = "CustomerID,InvoiceNo,InvoiceDate,Quantity,UnitPrice\n\
+               A,1,2023-01-05 10:00,1,4000000000\n\
+               B,2,2023-02-07 11:00,2,266720026\n";
+    let (dir, path) = temp_file("flowers_orders.csv", csv.as_bytes());
+    let mut config = StudyConfig {
+        input: Some(path.clone()),
+        ..Default::default()
+    };
+    config.format.currency = "VND".into();
+    config.format.locale = "vi-VN".into();
+    let html = render(&config);
+    assert!(
+        html.contains(
+            "<div class=\"kpi\" title=\"4.533.440.052\u{a0}VND\"><b>4,53B\u{a0}VND</b><span>revenue</span><small>4.533.440.052\u{a0}VND</small></div>"
+        ),
+        "{}",
+        &html[html.find("class=\"kpis\"").unwrap()..][..1200]
+    );
+    // Counts stay exact, with nothing under them.
+    assert!(html.contains("<b>2</b><span>customers</span></div>"));
+    assert!(html.contains("spent <b>4.533.440.052\u{a0}VND</b>"));
+
+    let out = dir.path().join("r.html");
+    let run = Command::new(env!("CARGO_BIN_EXE_custseg"))
+        .args([
+            "report",
+            path.to_str().unwrap(),
+            "--currency",
+            "VND",
+            "--locale",
+            "vi-VN",
+        ])
+        .args(["--output", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(html.contains("flowers_orders has <b>2</b> identified customers"));
+    assert!(!html.contains("the company"));
 }

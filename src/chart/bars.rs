@@ -127,12 +127,14 @@ pub fn segments_by_dimension(summary: &SegmentSummary, top: usize) -> Result<Cha
     let segments = text_values(frame, "segment")?;
     let shares = float_values(frame, "customer_share")?;
     let totals = summary.top_values(top.max(1))?;
-    let mut segment_order: Vec<String> = Vec::new();
-    for s in &segments {
-        if !segment_order.contains(s) {
-            segment_order.push(s.clone());
-        }
-    }
+    // The map's order, keeping the segments present: the same order and colours as the other
+    // segment charts.
+    let order = summary.segment_order();
+    let segment_order: Vec<String> = order
+        .iter()
+        .filter(|s| segments.contains(s))
+        .cloned()
+        .collect();
     let n = totals.len() as u32;
     let height = 130 + 30 * n;
     let title = format!("Segment mix by {dimension}");
@@ -169,7 +171,7 @@ pub fn segments_by_dimension(summary: &SegmentSummary, top: usize) -> Result<Cha
         for (row, (value, _)) in totals.iter().enumerate() {
             let y = n - 1 - row as u32;
             let mut start = 0.0;
-            for (k, segment) in segment_order.iter().enumerate() {
+            for segment in &segment_order {
                 let share = values
                     .iter()
                     .zip(&segments)
@@ -185,13 +187,13 @@ pub fn segments_by_dimension(summary: &SegmentSummary, top: usize) -> Result<Cha
                             (start, SegmentValue::Exact(y)),
                             (start + share, SegmentValue::Exact(y + 1)),
                         ],
-                        theme::category(k).filled(),
+                        theme::segment(order, segment).filled(),
                     )))
                     .map_err(drawing_error)?;
                 start += share;
             }
         }
-        legend_row(&legend, &segment_order)?;
+        legend_row(&legend, &segment_order, order)?;
         Ok(())
     })
 }
@@ -200,10 +202,11 @@ pub fn segments_by_dimension(summary: &SegmentSummary, top: usize) -> Result<Cha
 pub(crate) fn legend_row<DB: DrawingBackend>(
     area: &DrawingArea<DB, plotters::coord::Shift>,
     names: &[String],
+    order: &[String],
 ) -> Result<()> {
     let (width, _) = area.dim_in_pixel();
     let (mut x, mut y) = (16i32, 10i32);
-    for (k, name) in names.iter().enumerate() {
+    for name in names {
         let item = 26 + 8 * name.chars().count() as i32;
         if x + item > width as i32 - 8 {
             x = 16;
@@ -211,7 +214,7 @@ pub(crate) fn legend_row<DB: DrawingBackend>(
         }
         area.draw(&Rectangle::new(
             [(x, y), (x + 14, y + 14)],
-            theme::category(k).filled(),
+            theme::segment(order, name).filled(),
         ))
         .map_err(drawing_error)?;
         area.draw(&Text::new(

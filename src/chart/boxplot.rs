@@ -71,11 +71,11 @@ pub fn segment_boxplots(table: &RfmTable, measure: &str) -> Result<Chart> {
     let frame = &table.frame();
     let segments = text_values(frame, "segment")?;
     let values = float_values(frame, measure)?;
-    let order: Vec<String> = table
-        .segment_map()
-        .segment_names()
-        .into_iter()
+    let map_order = table.segment_map().segment_names();
+    let order: Vec<String> = map_order
+        .iter()
         .filter(|s| segments.contains(s))
+        .cloned()
         .collect();
     let stats: Vec<BoxStats> = order
         .iter()
@@ -131,7 +131,7 @@ pub fn segment_boxplots(table: &RfmTable, measure: &str) -> Result<Chart> {
         let plot = chart.plotting_area();
         for (k, s) in stats.iter().enumerate() {
             let y = n - 1 - k as u32;
-            let color = theme::category(k);
+            let color = theme::segment(&map_order, &order[k]);
             let (top, bottom) = (
                 plot.map_coordinate(&(s.q1, SegmentValue::Exact(y + 1))),
                 plot.map_coordinate(&(s.q3, SegmentValue::Exact(y))),

@@ -683,7 +683,7 @@ fn padded(values: impl IntoIterator<Item = f64>, include: Option<f64>) -> (f64, 
 }
 
 /// Distinct labels in ascending order, noise last.
-fn distinct_labels(labels: &[i64]) -> Vec<i64> {
+pub(crate) fn distinct_labels(labels: &[i64]) -> Vec<i64> {
     let mut ids = labels.to_vec();
     ids.sort_unstable_by_key(|&l| (l == NOISE, l));
     ids.dedup();
@@ -691,13 +691,13 @@ fn distinct_labels(labels: &[i64]) -> Vec<i64> {
 }
 
 /// The position of `label` in [`distinct_labels`]' order.
-fn label_index(ids: &[i64], label: i64) -> Result<usize> {
+pub(crate) fn label_index(ids: &[i64], label: i64) -> Result<usize> {
     ids.binary_search_by_key(&(label == NOISE, label), |&l| (l == NOISE, l))
         .map_err(|_| Error::Chart(format!("label {label} missing from the cluster list")))
 }
 
 /// The colour of the `index`-th cluster; noise is grey.
-fn cluster_color(index: usize, label: i64) -> RGBColor {
+pub(crate) fn cluster_color(index: usize, label: i64) -> RGBColor {
     if label == NOISE {
         theme::MUTED
     } else {

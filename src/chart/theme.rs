@@ -43,6 +43,14 @@ pub fn category(i: usize) -> RGBColor {
     PALETTE[i % PALETTE.len()]
 }
 
+/// The colour of a segment: by its place in its map's order (see
+/// [`crate::rfm::SegmentSummary::segment_order`]), so that a segment has one colour in every
+/// chart of a study, whichever segments a chart shows. A name outside the order gets the colour
+/// after the last.
+pub fn segment(order: &[String], name: &str) -> RGBColor {
+    category(order.iter().position(|s| s == name).unwrap_or(order.len()))
+}
+
 /// A sequential colour from light (t = 0) to dark blue (t = 1), for heatmaps.
 pub fn sequential(t: f64) -> RGBColor {
     let t = t.clamp(0.0, 1.0);

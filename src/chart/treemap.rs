@@ -50,7 +50,7 @@ pub fn segment_treemap(summary: &SegmentSummary) -> Result<Chart> {
             let y0 = top as i32 + cell.y.round() as i32;
             let x1 = 8 + (cell.x + cell.w).round() as i32;
             let y1 = top as i32 + (cell.y + cell.h).round() as i32;
-            let fill = theme::category(k);
+            let fill = theme::segment(summary.segment_order(), &names[k]);
             root.draw(&Rectangle::new([(x0, y0), (x1, y1)], fill.filled()))
                 .map_err(drawing_error)?;
             root.draw(&Rectangle::new([(x0, y0), (x1, y1)], WHITE.stroke_width(2)))

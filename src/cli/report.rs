@@ -61,6 +61,8 @@ impl ReportArgs {
             (None, None) => StudyConfig::online_retail(),
             (None, Some(path)) => StudyConfig {
                 title: format!("Customer segmentation: {}", stem(path)),
+                // Better than "the company" in every sentence: the file's name, as the title.
+                company: stem(path),
                 ..StudyConfig::default()
             },
         };

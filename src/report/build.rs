@@ -82,7 +82,10 @@ impl Templates {
 #[derive(Serialize)]
 struct Kpi {
     label: String,
+    /// What the card shows: compact for large money figures.
     value: String,
+    /// The exact figure, shown under a compact one and on hover.
+    exact: String,
 }
 
 #[derive(Serialize, Clone)]
@@ -604,11 +607,19 @@ fn kpi_cards(transactions: &Transactions, rfm: &RfmTable, fmt: &NumberFormat) ->
     let days = (sanity.last_date.date() - sanity.first_date.date()).num_days() + 1;
     let card = |label: &str, value: String| Kpi {
         label: label.to_string(),
+        exact: value.clone(),
         value,
+    };
+    // Totals in some currencies run to a dozen digits (4,533,440,052 VND): the card shows them
+    // compact and the exact figure below.
+    let money = |label: &str, value: f64| Kpi {
+        label: label.to_string(),
+        value: fmt.money_compact(value),
+        exact: fmt.money(value, 0),
     };
     vec![
         card("customers", fmt.count(rfm.len())),
-        card("revenue", fmt.money(sanity.revenue, 0)),
+        money("revenue", sanity.revenue),
         card(
             if transactions.has_invoices() {
                 "orders"
@@ -617,9 +628,9 @@ fn kpi_cards(transactions: &Transactions, rfm: &RfmTable, fmt: &NumberFormat) ->
             },
             fmt.count(sanity.invoices),
         ),
-        card(
+        money(
             "revenue per customer",
-            fmt.money(sanity.revenue / rfm.len().max(1) as f64, 0),
+            sanity.revenue / rfm.len().max(1) as f64,
         ),
         card("days covered", fmt.count(days.max(0) as usize)),
         card(

@@ -7,6 +7,7 @@ use serde::Serialize;
 use crate::chart::cluster::{
     elbow, metric_comparison, pca_scatter, profile_heatmap, silhouette_plot, snake_plot,
 };
+use crate::chart::distribution::feature_distribution;
 use crate::cluster::ClusterModel;
 use crate::cluster::metrics::silhouette_samples;
 use crate::cluster::profile::{ClusterProfiles, CrossTab};
@@ -62,6 +63,8 @@ pub(crate) struct ClusterCharts {
     pub scatter: String,
     pub snake: String,
     pub heatmap: String,
+    /// One chart per feature: its distribution in each cluster, in original units.
+    pub distributions: Vec<String>,
 }
 
 /// The k to profile, and a sentence saying why.
@@ -304,6 +307,16 @@ pub(crate) fn cluster_section(
         scatter: pca_scatter(&projection, labels, &names)?.svg().to_string(),
         snake: snake_plot(&profiles)?.svg().to_string(),
         heatmap: profile_heatmap(&profiles)?.svg().to_string(),
+        distributions: features
+            .names()
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                Ok(feature_distribution(features.original(i), labels, name)?
+                    .svg()
+                    .to_string())
+            })
+            .collect::<Result<_>>()?,
     };
     Ok(ClusterOutcome::Section(Box::new(ClusterSection {
         model: model.name().to_string(),

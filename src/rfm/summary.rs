@@ -16,6 +16,9 @@ use crate::rfm::table::RfmTable;
 pub struct SegmentSummary {
     frame: DataFrame,
     dimension: Option<String>,
+    /// The segment map's segments in priority order, then "Other": present or not, so that a
+    /// segment keeps its place (and colour) in every chart of a study.
+    order: Vec<String>,
 }
 
 impl SegmentSummary {
@@ -25,6 +28,12 @@ impl SegmentSummary {
     /// [`crate::frame::rebuild`].
     pub fn frame(&self) -> DataFrame {
         crate::frame::rebuild(&self.frame).unwrap_or_else(|_| self.frame.clone())
+    }
+
+    /// Every segment of the map the table was scored with, in the map's order, then "Other",
+    /// whether customers fell in it or not: the order (and colours) of every segment chart.
+    pub fn segment_order(&self) -> &[String] {
+        &self.order
     }
 
     /// For a summary by dimension: the `n` dimension values with the most customers, with their
@@ -131,6 +140,7 @@ impl RfmTable {
         Ok(SegmentSummary {
             frame,
             dimension: None,
+            order: self.segment_map().segment_names(),
         })
     }
 
@@ -212,6 +222,7 @@ impl RfmTable {
         Ok(SegmentSummary {
             frame,
             dimension: Some(dimension.to_string()),
+            order: self.segment_map().segment_names(),
         })
     }
 }
