@@ -198,31 +198,10 @@ pub fn metric_comparison(selection: &Selection) -> Result<Chart> {
 ///
 /// `samples` are [`crate::cluster::silhouette_samples`]' values, `labels` the clustering's.
 pub fn silhouette_plot(samples: &[f64], labels: &[i64]) -> Result<Chart> {
-    if samples.len() != labels.len() {
-        return Err(Error::param(
-            "labels",
-            format!(
-                "{} labels for {} silhouette values",
-                labels.len(),
-                samples.len()
-            ),
-        ));
-    }
-    if samples.is_empty() {
-        return Err(Error::param("samples", "no silhouette values to plot"));
-    }
-    if let Some(i) = samples.iter().position(|v| !v.is_finite()) {
-        return Err(Error::param(
-            "samples",
-            format!("silhouette value {i} is {}, not a number", samples[i]),
-        ));
-    }
-    let ids = distinct_labels(labels);
-    let mut groups: Vec<Vec<f64>> = vec![Vec::new(); ids.len()];
-    for (v, l) in samples.iter().zip(labels) {
-        let g = label_index(&ids, *l)?;
-        groups[g].push(*v);
-    }
+    let (ids, mut groups) =
+        grouped_by_label(samples, labels, ("samples", "silhouette values"), |i| {
+            format!("silhouette value {i}")
+        })?;
     groups
         .iter_mut()
         .for_each(|g| g.sort_by(|a, b| b.total_cmp(a)));
@@ -683,15 +662,47 @@ fn padded(values: impl IntoIterator<Item = f64>, include: Option<f64>) -> (f64, 
 }
 
 /// Distinct labels in ascending order, noise last.
-pub(crate) fn distinct_labels(labels: &[i64]) -> Vec<i64> {
+fn distinct_labels(labels: &[i64]) -> Vec<i64> {
     let mut ids = labels.to_vec();
     ids.sort_unstable_by_key(|&l| (l == NOISE, l));
     ids.dedup();
     ids
 }
 
+/// Checks `values` against `labels` (as many, some, all finite) and groups them by label:
+/// the labels in [`distinct_labels`]' order and each one's values in sample order. Errors name
+/// the parameter and the values as the pair (parameter, plural noun) and `one` (the i-th) say.
+pub(crate) fn grouped_by_label(
+    values: &[f64],
+    labels: &[i64],
+    (param, plural): (&'static str, &str),
+    one: impl Fn(usize) -> String,
+) -> Result<(Vec<i64>, Vec<Vec<f64>>)> {
+    if values.len() != labels.len() {
+        return Err(Error::param(
+            "labels",
+            format!("{} labels for {} {plural}", labels.len(), values.len()),
+        ));
+    }
+    if values.is_empty() {
+        return Err(Error::param(param, format!("no {plural} to plot")));
+    }
+    if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+        return Err(Error::param(
+            param,
+            format!("{} is {}, not a number", one(i), values[i]),
+        ));
+    }
+    let ids = distinct_labels(labels);
+    let mut groups: Vec<Vec<f64>> = vec![Vec::new(); ids.len()];
+    for (v, l) in values.iter().zip(labels) {
+        groups[label_index(&ids, *l)?].push(*v);
+    }
+    Ok((ids, groups))
+}
+
 /// The position of `label` in [`distinct_labels`]' order.
-pub(crate) fn label_index(ids: &[i64], label: i64) -> Result<usize> {
+fn label_index(ids: &[i64], label: i64) -> Result<usize> {
     ids.binary_search_by_key(&(label == NOISE, label), |&l| (l == NOISE, l))
         .map_err(|_| Error::Chart(format!("label {label} missing from the cluster list")))
 }

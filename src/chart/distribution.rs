@@ -10,11 +10,11 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::chart::boxplot::BoxStats;
-use crate::chart::cluster::{cluster_color, distinct_labels, label_index};
+use crate::chart::cluster::{cluster_color, grouped_by_label};
 use crate::chart::theme::{self, FONT, INK, LABEL_SIZE, WIDTH};
 use crate::chart::{Chart, drawing_error, svg_chart, titled};
 use crate::cluster::NOISE;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::format::{NumberFormat, compact};
 use crate::stats::quantile_sorted;
 
@@ -36,26 +36,9 @@ pub const CLIP_FROM: usize = 100;
 /// # Ok::<(), custseg::Error>(())
 /// ```
 pub fn feature_distribution(values: &[f64], labels: &[i64], feature: &str) -> Result<Chart> {
-    if values.len() != labels.len() {
-        return Err(Error::param(
-            "labels",
-            format!("{} labels for {} values", labels.len(), values.len()),
-        ));
-    }
-    if values.is_empty() {
-        return Err(Error::param("values", "no values to plot"));
-    }
-    if let Some(i) = values.iter().position(|v| !v.is_finite()) {
-        return Err(Error::param(
-            "values",
-            format!("value {i} of {feature} is {}, not a number", values[i]),
-        ));
-    }
-    let ids = distinct_labels(labels);
-    let mut groups: Vec<Vec<f64>> = vec![Vec::new(); ids.len()];
-    for (v, l) in values.iter().zip(labels) {
-        groups[label_index(&ids, *l)?].push(*v);
-    }
+    let (ids, groups) = grouped_by_label(values, labels, ("values", "values"), |i| {
+        format!("value {i} of {feature}")
+    })?;
     let axis = Axis::of(values);
     let rows: Vec<Row> = groups.iter().map(|g| Row::of(g, &axis)).collect();
 

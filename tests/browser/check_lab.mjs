@@ -16,7 +16,7 @@
 // the page fetched nothing but the server (JupyterLab's own optional fetches are only reported).
 // Prints one JSON line; exits 0 on pass, 1 on a failed check, 2 on misuse or if the harness
 // broke (server did not start, page did not load...). JupyterLab is always shut down.
-import { chromium } from 'playwright-core';
+import { launchOfflineChromium } from './offline_chromium.mjs';
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -239,14 +239,7 @@ async function run(opts) {
     if (!r.ok) throw new HarnessError(`could not start a ${opts.kernel} session: HTTP ${r.status} ${await r.text()}`);
   }
 
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      // Chromium's own lookups (update.googleapis.com, accounts.google.com, content-autofill...)
-      // bypass page routing; resolve no name at all; the server is reached by its IP.
-      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1', '--disable-domain-reliability', '--no-pings'],
-  });
+  browser = await launchOfflineChromium(); // the server is reached by its IP
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, serviceWorkers: 'block' });
   const local = (url) => { const u = new URL(url); return ['data:', 'blob:', 'about:'].includes(u.protocol) || u.origin === lab.base; };
   const blocked = (url) => {

@@ -6,7 +6,7 @@
 // Prints one JSON line and exits 1 if the page requested anything but itself
 // (or data:/blob:/about: URLs), logged a console error, or threw; 2 on misuse
 // or if the check itself broke (missing file, browser failed to start...).
-import { chromium } from 'playwright-core';
+import { launchOfflineChromium } from './offline_chromium.mjs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -32,14 +32,7 @@ const allowed = (url) => {
 
 const bodyHeight = (page) => page.evaluate(() => Math.ceil(document.body.getBoundingClientRect().height));
 
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    // Chromium's own lookups (update and account services) bypass request routing: resolve
-    // nothing but the loopback address.
-    '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1', '--disable-domain-reliability', '--no-pings'],
-});
+const browser = await launchOfflineChromium();
 try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   // Every request goes through here: nothing leaves the machine.
