@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -42,13 +43,15 @@ def cell_seconds(nb) -> list[tuple[int, float]]:
     """(code cell number from 1, seconds) for every executed code cell, from nbclient's timing."""
     from datetime import datetime
 
+    def parse(t: str) -> datetime:
+        return datetime.fromisoformat(t.replace("Z", "+00:00"))
+
     times = []
     code_cells = [c for c in nb.cells if c.cell_type == "code"]
     for number, cell in enumerate(code_cells, start=1):
         timing = cell.get("metadata", {}).get("execution", {})
         start, end = timing.get("iopub.execute_input"), timing.get("shell.execute_reply")
         if start and end:
-            parse = lambda t: datetime.fromisoformat(t.replace("Z", "+00:00"))
             times.append((number, (parse(end) - parse(start)).total_seconds()))
     return times
 
@@ -86,8 +89,7 @@ def run(path: Path, inplace: bool) -> bool:
     times = cell_seconds(nb)
     detail = ""
     if times:
-        seconds = sorted(t for _, t in times)
-        median = seconds[len(seconds) // 2] if len(seconds) % 2 else sum(seconds[len(seconds) // 2 - 1 : len(seconds) // 2 + 1]) / 2
+        median = statistics.median(t for _, t in times)
         slowest = max(times, key=lambda x: x[1])
         detail = f"  median cell {median:5.1f} s  slowest cell {slowest[0]} ({slowest[1]:.1f} s)"
         if os.environ.get("CUSTSEG_CELL_TIMES"):

@@ -435,7 +435,7 @@ impl SegmentMap {
 /// A TOML rule's code list, sorted: every entry must be the code of scores within 1..=levels,
 /// written as [`rfm_code`] writes it ("545", or "10-5-10" above 9 levels).
 fn checked_codes(
-    codes: Vec<String>,
+    mut codes: Vec<String>,
     levels: u32,
     at: &str,
 ) -> std::result::Result<Vec<String>, String> {
@@ -463,7 +463,6 @@ fn checked_codes(
             crate::format::shorten(bad, 40)
         ));
     }
-    let mut codes = codes;
     codes.sort();
     codes.dedup();
     Ok(codes)
