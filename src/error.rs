@@ -88,6 +88,16 @@ pub enum Error {
         /// What went wrong.
         message: String,
     },
+    /// A model fit did not reach an optimum that can be trusted (iterations ran out, the
+    /// likelihood is not finite there, or a parameter ran towards 0 or infinity). The message says
+    /// what to try.
+    #[error("{message}")]
+    NotConverged {
+        /// The setting most likely to help, e.g. `BetaGeoParams::penalizer`.
+        setting: &'static str,
+        /// What happened and what to try.
+        message: String,
+    },
     /// An error from polars while custseg was doing something it names.
     #[error("{doing} failed in polars: {source}")]
     Polars {

@@ -15,6 +15,7 @@
 
 pub mod chart;
 pub mod cluster;
+pub mod clv;
 pub mod data;
 pub mod display;
 pub mod error;

@@ -21,18 +21,24 @@ pub use crate::cluster::{
     ClusterModel, Clustering, adjusted_rand_score, calinski_harabasz_score, davies_bouldin_score,
     silhouette_samples, silhouette_score,
 };
+pub use crate::clv::{
+    BetaGeo, BetaGeoParams, ClvParams, GammaGamma, GammaGammaParams, ParetoNbd, ParetoNbdParams,
+    PurchaseModel, customer_lifetime_value, frequency_monetary_correlation,
+};
 pub use crate::data::clean::{CleaningRules, DropReason, RowAccounting};
 pub use crate::data::dates::DateFormat;
 pub use crate::data::roles::ColumnRoles;
 pub use crate::data::sanity::SanityReport;
-pub use crate::data::source::{FileFormat, ReadOptions, TextEncoding};
+pub use crate::data::source::{FileFormat, ReadOptions, TextEncoding, read_table};
 pub use crate::data::transactions::{LoadOptions, Transactions};
 pub use crate::display::{HtmlTable, Show};
 pub use crate::error::{Error, Result};
+pub use crate::features::clv_summary::{ClvSummary, ClvSummaryParams, DurationUnit};
 pub use crate::features::customer_view::{CustomerView, CustomerViewParams};
 pub use crate::features::matrix::FeatureMatrix;
 pub use crate::features::pca::{Projection, project_2d};
 pub use crate::features::transform::{Pipeline, Step};
 pub use crate::format::NumberFormat;
+pub use crate::generate::{Dataset, GenerateParams, Generated};
 pub use crate::matrix::Matrix;
 pub use crate::rfm::{RfmParams, RfmTable, ScoringMethod, SegmentMap, SegmentSummary};

@@ -22,6 +22,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("rfm", 2),
     ("features", 3),
     ("cluster", 4),
+    ("clv", 4),
     ("chart", 5),
     ("report", 6),
 ];

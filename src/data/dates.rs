@@ -9,6 +9,10 @@
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime};
 
+/// Milliseconds in a day: dates are stored as milliseconds since 1970-01-01 (UTC, no leap
+/// seconds), so `ms.div_euclid(MS_PER_DAY)` is the calendar day number.
+pub const MS_PER_DAY: i64 = 86_400_000;
+
 /// How the values of a date column are laid out.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum DateFormat {

@@ -8,6 +8,7 @@ use polars::prelude::*;
 
 use crate::data::clean::{Period, RowAccounting, cols};
 use crate::data::dates::DateFormat;
+use crate::data::dates::MS_PER_DAY;
 use crate::data::roles::ResolvedRoles;
 use crate::data::source::SourceInfo;
 use crate::error::Result;
@@ -350,7 +351,6 @@ fn monthly_totals(
     amounts: &Float64Chunked,
     customers: usize,
 ) -> Vec<MonthTotals> {
-    const MS_PER_DAY: i64 = 86_400_000;
     let mut months: Vec<MonthTotals> = Vec::new();
     // Month of each row (index into `months`), for the distinct-customer count below.
     let mut row_month: Vec<u32> = Vec::with_capacity(dates.len());

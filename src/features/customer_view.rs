@@ -28,6 +28,7 @@ use chrono::{Duration, NaiveDate};
 use polars::prelude::*;
 
 use crate::data::clean::cols;
+use crate::data::dates::MS_PER_DAY;
 use crate::data::transactions::Transactions;
 use crate::error::{Context, Error, Result};
 use crate::grouping::distinct_keys_per_group;
@@ -277,8 +278,6 @@ impl Rows {
         })
     }
 }
-
-const MS_PER_DAY: i64 = 86_400_000;
 
 fn day_of(ms: i64) -> NaiveDate {
     chrono::DateTime::from_timestamp_millis(ms)

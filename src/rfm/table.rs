@@ -4,6 +4,7 @@ use chrono::{Duration, NaiveDate};
 use polars::prelude::*;
 
 use crate::data::clean::cols;
+use crate::data::dates::MS_PER_DAY;
 use crate::data::transactions::Transactions;
 use crate::error::{Context, Error, Result};
 use crate::rfm::scoring::{ScoringMethod, ScoringReport, score};
@@ -204,7 +205,6 @@ fn last_date(frame: &DataFrame) -> Result<NaiveDate> {
 ///
 /// One pass over integer-coded rows: the codes were made while loading, so nothing is hashed here.
 fn rfm_values(frame: DataFrame, has_invoices: bool, snapshot: NaiveDate) -> Result<DataFrame> {
-    const MS_PER_DAY: i64 = 86_400_000;
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
     let snapshot_day = (snapshot - epoch).num_days();
     let customer = frame.column(cols::CUSTOMER_CODE)?.u32()?.rechunk();

@@ -146,3 +146,24 @@ pub fn labels(svg: &str) -> Vec<String> {
         })
         .collect()
 }
+
+/// The CDNOW sample as custseg reads it: whitespace-aligned, no header, no invoice column. Its 8
+/// purchases of $0.00 are purchases all the same (lifetimes and Fader-Hardie count them), so the
+/// rule that drops non-positive amounts is off.
+pub fn cdnow_sample() -> Transactions {
+    let options = LoadOptions {
+        rules: CleaningRules {
+            drop_non_positive_price: false,
+            ..Default::default()
+        },
+        read: ReadOptions {
+            delimiter: Some(' '),
+            column_names: ["customer_id", "id2", "date", "quantity", "amount"]
+                .map(String::from)
+                .to_vec(),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    Transactions::load(fixture("clv/CDNOW_sample.txt"), &options).unwrap()
+}
