@@ -10,6 +10,9 @@ pub use crate::chart::boxplot::segment_boxplots;
 pub use crate::chart::cluster::{
     elbow, metric_comparison, pca_scatter, profile_heatmap, silhouette_plot, snake_plot,
 };
+pub use crate::chart::clv::{
+    clv_by_segment, holdout_by_frequency, holdout_tracking, p_alive_matrix,
+};
 pub use crate::chart::distribution::feature_distribution;
 pub use crate::chart::heatmap::{HeatmapMeasure, rf_heatmap};
 pub use crate::chart::histogram::rfm_histograms;
@@ -22,8 +25,9 @@ pub use crate::cluster::{
     silhouette_samples, silhouette_score,
 };
 pub use crate::clv::{
-    BetaGeo, BetaGeoParams, ClvParams, GammaGamma, GammaGammaParams, ParetoNbd, ParetoNbdParams,
-    PurchaseModel, customer_lifetime_value, frequency_monetary_correlation,
+    BetaGeo, BetaGeoParams, ClvModel, ClvModelParams, ClvParams, GammaGamma, GammaGammaParams,
+    HoldoutCheck, HoldoutParams, ParetoNbd, ParetoNbdParams, PurchaseModel, PurchaseModelKind,
+    customer_lifetime_value, frequency_monetary_correlation,
 };
 pub use crate::data::clean::{CleaningRules, DropReason, RowAccounting};
 pub use crate::data::dates::DateFormat;

@@ -277,8 +277,113 @@ fn fits_that_cannot_converge_say_what_to_try() {
     assert!(message.contains("BetaGeoParams::penalizer"), "{message}");
 
     let err = GammaGammaParams::new()
-        .fit(&[1.0, 2.0], &[10.0, -5.0])
+        .fit(&[0.0, 0.0], &[0.0, 0.0])
         .unwrap_err()
         .to_string();
-    assert!(err.contains("monetary"), "{err}");
+    assert!(err.contains("no customer has a repeat purchase"), "{err}");
+}
+
+#[test]
+fn repeat_buyers_with_no_spend_are_left_out_of_gamma_gamma_and_counted() {
+    let s = calibration();
+    let mut frequency = s.frequency().to_vec();
+    let mut monetary = s.monetary_value().to_vec();
+    // A repeat buyer whose repeat orders were free, and one whose were refunded.
+    frequency.extend([3.0, 1.0]);
+    monetary.extend([0.0, -12.5]);
+    let with = GammaGammaParams::new().fit(&frequency, &monetary).unwrap();
+    let without = GammaGammaParams::new()
+        .fit(s.frequency(), s.monetary_value())
+        .unwrap();
+    assert_eq!(
+        (with.n, with.skipped, with.non_positive_spend),
+        (946, 2357 - 946, 2)
+    );
+    assert_eq!(with.params(), without.params());
+}
+
+#[test]
+fn the_holdout_check_matches_lifetimes_calibration_and_holdout() {
+    let tx = cdnow_sample();
+    let check = HoldoutParams::new(NaiveDate::from_ymd_opt(1997, 9, 30).unwrap())
+        .fit(&tx)
+        .unwrap();
+    let f = fits();
+    assert_eq!(
+        check.observation_end,
+        NaiveDate::from_ymd_opt(1998, 6, 30).unwrap()
+    );
+    assert_eq!(check.duration, number(&f, &["holdout", "duration_holdout"]));
+    assert_eq!(check.customer_ids.len(), 2357);
+    assert_eq!(check.customers_first_seen_in_holdout, 0);
+    let (actual, predicted) = check.totals();
+    assert_eq!(actual, number(&f, &["holdout", "actual_purchases_holdout"]));
+    assert_relative(
+        "expected holdout purchases",
+        predicted,
+        number(&f, &["holdout", "expected_purchases_holdout"]),
+        1e-5,
+    );
+    let rows = read_expected("clv/cdnow_holdout_predictions.csv");
+    assert_eq!(rows.len(), check.customer_ids.len());
+    let mut absolute_error = 0.0;
+    for (i, row) in rows.iter().enumerate() {
+        let id: u64 = check.customer_ids[i].parse().unwrap();
+        assert_eq!(id, row["customer_id"].parse::<u64>().unwrap());
+        let want_actual: f64 = row["frequency_holdout"].parse().unwrap();
+        let want_predicted: f64 = row["bgnbd_expected_purchases_holdout"].parse().unwrap();
+        assert_eq!(check.actual[i], want_actual, "customer {id}");
+        assert_relative(
+            &format!("customer {id}"),
+            check.predicted[i],
+            want_predicted,
+            1e-4,
+        );
+        absolute_error += (want_actual - want_predicted).abs();
+    }
+    assert!((check.mean_absolute_error - absolute_error / rows.len() as f64).abs() < 1e-5);
+    // By calibration frequency: the rows add up to the cohort and pool 7 and more.
+    let labels: Vec<&str> = check
+        .by_frequency
+        .iter()
+        .map(|r| r.label.as_str())
+        .collect();
+    assert_eq!(labels, ["0", "1", "2", "3", "4", "5", "6", "7+"]);
+    assert_eq!(
+        check
+            .by_frequency
+            .iter()
+            .map(|r| r.customers)
+            .sum::<usize>(),
+        2357
+    );
+    let zero = &check.by_frequency[0];
+    assert_eq!(zero.customers, 2357 - 946);
+    // Tracking: weekly, cumulative, ending with every repeat purchase of the cohort.
+    let last = check.tracking.last().unwrap();
+    assert_eq!(last.week_end, check.observation_end);
+    let repeat_days: f64 = {
+        let full = ClvSummaryParams::new().fit(&tx).unwrap();
+        full.frequency().iter().sum()
+    };
+    assert_eq!(last.actual, repeat_days);
+    assert!(
+        check
+            .tracking
+            .windows(2)
+            .all(|w| w[0].actual <= w[1].actual && w[0].expected <= w[1].expected)
+    );
+    assert_eq!(check.tracking.len(), 78);
+}
+
+#[test]
+fn a_calibration_end_without_a_holdout_is_refused() {
+    let err = HoldoutParams::new(NaiveDate::from_ymd_opt(1998, 6, 30).unwrap())
+        .fit(&cdnow_sample())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("HoldoutParams::calibration_end") && err.contains("leaves no holdout"),
+        "{err}"
+    );
 }

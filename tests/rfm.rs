@@ -242,3 +242,62 @@ fn sanity_flags_months_without_data() {
     assert_eq!((s.months[7].rows, s.months[7].revenue), (1, 2.0));
     assert!(s.to_string().contains("WARNING: 7 month(s) without data"));
 }
+
+/// No invoice column: a customer's rows on one calendar day are one purchase.
+const NO_INVOICES: &str = "customer,date,amount
+a,2024-01-01 09:00,10
+a,2024-01-01 18:00,5
+a,2024-01-05 10:00,20
+b,2024-01-03 12:00,7
+b,2024-01-09 12:00,3
+a,2024-01-20 08:00,1
+";
+
+#[test]
+fn without_invoices_frequency_counts_purchase_days_and_says_so() {
+    let (_dir, path) = common::temp_file("days.csv", NO_INVOICES.as_bytes());
+    let tx = Transactions::load(&path, &LoadOptions::default()).unwrap();
+    assert!(!tx.has_invoices());
+    let rfm = RfmParams::new().fit(&tx).unwrap();
+    let frame = rfm.frame();
+    assert_eq!(common::floats(&frame, "frequency"), [3.0, 2.0]);
+    assert_eq!(common::floats(&frame, "monetary"), [36.0, 10.0]);
+    assert!(
+        rfm.scoring()
+            .fallbacks
+            .iter()
+            .any(|n| n.starts_with("frequency counts purchase days")),
+        "{:?}",
+        rfm.scoring().fallbacks
+    );
+}
+
+#[test]
+fn an_observation_end_scores_customers_as_they_stood_that_day() {
+    let (_dir, path) = common::temp_file("days.csv", NO_INVOICES.as_bytes());
+    let tx = Transactions::load(&path, &LoadOptions::default()).unwrap();
+    let end = chrono::NaiveDate::from_ymd_opt(2024, 1, 4).unwrap();
+    let rfm = RfmParams::new().observation_end(end).fit(&tx).unwrap();
+    assert_eq!(
+        rfm.snapshot(),
+        chrono::NaiveDate::from_ymd_opt(2024, 1, 5).unwrap()
+    );
+    let frame = rfm.frame();
+    // a: 01-01 only (15); b: 01-03 (7). Later rows are left out.
+    assert_eq!(common::texts(&frame, "customer_id"), ["a", "b"]);
+    assert_eq!(common::floats(&frame, "frequency"), [1.0, 1.0]);
+    assert_eq!(common::floats(&frame, "monetary"), [15.0, 7.0]);
+    assert_eq!(common::floats(&frame, "recency"), [4.0, 2.0]);
+    // A customer with nothing before the end is not in the table.
+    let early = RfmParams::new()
+        .observation_end(chrono::NaiveDate::from_ymd_opt(2024, 1, 2).unwrap())
+        .fit(&tx)
+        .unwrap();
+    assert_eq!(common::texts(&early.frame(), "customer_id"), ["a"]);
+    let err = RfmParams::new()
+        .observation_end(chrono::NaiveDate::from_ymd_opt(2023, 12, 1).unwrap())
+        .fit(&tx)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("RfmParams::observation_end"), "{err}");
+}

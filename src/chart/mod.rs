@@ -12,6 +12,7 @@
 pub mod bars;
 pub mod boxplot;
 pub mod cluster;
+pub mod clv;
 pub mod distribution;
 pub mod heatmap;
 pub mod histogram;

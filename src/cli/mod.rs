@@ -3,6 +3,7 @@
 
 mod args;
 mod cluster;
+mod clv;
 mod generate;
 mod output;
 mod report;
@@ -41,6 +42,8 @@ enum Command {
     Report(report::ReportArgs),
     /// The customer single view: one row per customer with visits, spend, ticket size, items, products, dates, recency and spend shares per --dimension value.
     View(view::ViewArgs),
+    /// Customer lifetime value: BG/NBD or Pareto/NBD purchases and Gamma-Gamma spend per customer, with an optional holdout check.
+    Clv(clv::ClvArgs),
     /// Write a seeded look-alike of a study's private data: flowers (study 2), supermarket (study 4) or health (study 5).
     Generate(generate::GenerateArgs),
 }
@@ -130,6 +133,7 @@ pub fn run() -> ExitCode {
         Command::Cluster(args) => cluster::run(args, &mut timings),
         Command::Generate(args) => generate::run(args, &mut timings),
         Command::View(args) => view::run(args, &mut timings),
+        Command::Clv(args) => clv::run(args, &mut timings),
     };
     match result {
         Ok(()) => {

@@ -121,7 +121,8 @@ impl GammaGammaParams {
     /// Fits the model to every customer's `frequency` (repeat purchases) and `monetary_value`
     /// (mean value of the repeat purchases). Customers without repeat purchases carry no
     /// information on spend per repeat purchase: they are skipped and counted in
-    /// [`GammaGamma::skipped`].
+    /// [`GammaGamma::skipped`]. Repeat buyers whose mean spend is 0 or less (free or refunded
+    /// orders) are left out too, counted in [`GammaGamma::non_positive_spend`].
     pub fn fit(&self, frequency: &[f64], monetary_value: &[f64]) -> Result<GammaGamma> {
         self.check()?;
         let buyers = RepeatBuyers::new(frequency, monetary_value)?;
@@ -137,7 +138,8 @@ impl GammaGammaParams {
         model.log_likelihood = log_likelihood_sum(&params, &buyers);
         model.standard_errors = standard_errors(&total, &params).and_then(|e| e.try_into().ok());
         model.n = buyers.len();
-        model.skipped = frequency.len() - buyers.len();
+        model.non_positive_spend = buyers.non_positive_spend;
+        model.skipped = frequency.len() - buyers.len() - buyers.non_positive_spend;
         model.iterations = optimum.iterations;
         Ok(model)
     }
@@ -177,15 +179,21 @@ struct RepeatBuyers {
     monetary: Vec<f64>,
     /// The log-parameters' ordinary sizes: 0, 0, ln(mean spend).
     centre: [f64; 3],
+    /// Repeat buyers left out for a mean spend of 0 or less.
+    non_positive_spend: usize,
 }
 
 impl RepeatBuyers {
     fn new(frequency: &[f64], monetary_value: &[f64]) -> Result<RepeatBuyers> {
         check_lengths(frequency, monetary_value)?;
         let (mut kept_frequency, mut kept_monetary) = (Vec::new(), Vec::new());
+        let mut non_positive_spend = 0;
         for (i, (&x, &m)) in frequency.iter().zip(monetary_value).enumerate() {
             check_spend(&format!("customer {i}"), x, m)?;
-            if x > 0.0 {
+            if x > 0.0 && m <= 0.0 {
+                // Free or refunded repeat orders: the model's spend is positive by definition.
+                non_positive_spend += 1;
+            } else if x > 0.0 {
                 kept_frequency.push(x);
                 kept_monetary.push(m);
             }
@@ -202,6 +210,7 @@ impl RepeatBuyers {
             frequency: kept_frequency,
             monetary: kept_monetary,
             centre: [0.0, 0.0, mean.ln()],
+            non_positive_spend,
         })
     }
 
@@ -243,15 +252,6 @@ fn check_spend(who: &str, x: f64, m: f64) -> Result<()> {
         return Err(Error::param(
             "monetary_value",
             format!("{who}: {m} is not a finite number"),
-        ));
-    }
-    if x > 0.0 && m <= 0.0 {
-        return Err(Error::param(
-            "monetary_value",
-            format!(
-                "{who}: a repeat buyer's mean spend must be above 0, got {m}; leave returns and \
-                 free orders out of the repeat purchases' mean"
-            ),
         ));
     }
     Ok(())
@@ -312,6 +312,9 @@ pub struct GammaGamma {
     pub n: usize,
     /// Customers left out because they have no repeat purchase.
     pub skipped: usize,
+    /// Repeat buyers left out because their mean repeat spend is 0 or less: the model describes
+    /// positive spend.
+    pub non_positive_spend: usize,
     /// Nelder-Mead iterations of the fit.
     pub iterations: u64,
 }
@@ -328,6 +331,7 @@ impl GammaGamma {
             standard_errors: None,
             n: 0,
             skipped: 0,
+            non_positive_spend: 0,
             iterations: 0,
         })
     }
@@ -351,6 +355,16 @@ impl GammaGamma {
         monetary_value: f64,
     ) -> Result<f64> {
         check_spend("the customer", frequency, monetary_value)?;
+        if frequency > 0.0 && monetary_value < 0.0 {
+            // Refunds larger than the purchases: the model has no spend below 0 to predict.
+            return Err(Error::param(
+                "monetary_value",
+                format!(
+                    "the customer's mean repeat spend is {monetary_value}, below 0; leave \
+                     returns out of the repeat purchases (drop non-positive rows when loading)"
+                ),
+            ));
+        }
         let [p, q, v] = self.params();
         let x = frequency;
         let denominator = p * x + q - 1.0;
@@ -403,6 +417,10 @@ impl GammaGamma {
         let facts = [
             ("repeat buyers", self.n.to_string()),
             ("skipped (no repeat purchase)", self.skipped.to_string()),
+            (
+                "skipped (repeat spend 0 or less)",
+                self.non_positive_spend.to_string(),
+            ),
             ("log-likelihood", significant(self.log_likelihood)),
             ("iterations", self.iterations.to_string()),
         ];
@@ -559,7 +577,7 @@ mod tests {
     #[test]
     fn bad_spend_is_named() {
         let mut monetary = MONETARY;
-        monetary[3] = 0.0;
+        monetary[3] = f64::NAN;
         let err = GammaGammaParams::new()
             .fit(&FREQUENCY, &monetary)
             .unwrap_err()

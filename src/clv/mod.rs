@@ -45,15 +45,21 @@
 //! # Ok::<(), custseg::Error>(())
 //! ```
 
+pub mod analysis;
 pub mod bgnbd;
 pub mod gamma_gamma;
+pub mod holdout;
 mod optimize;
 pub mod paretonbd;
 pub mod special;
 pub mod value;
 
+pub use analysis::{
+    ClvModel, ClvModelParams, ClvPredictions, FittedPurchaseModel, PurchaseModelKind,
+};
 pub use bgnbd::{BetaGeo, BetaGeoParams};
 pub use gamma_gamma::{GammaGamma, GammaGammaParams, frequency_monetary_correlation};
+pub use holdout::{HoldoutCheck, HoldoutParams};
 pub use paretonbd::{ParetoNbd, ParetoNbdParams};
 pub use value::{ClvParams, DurationUnit, PurchaseModel, customer_lifetime_value};
 

@@ -13,6 +13,23 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime};
 /// seconds), so `ms.div_euclid(MS_PER_DAY)` is the calendar day number.
 pub const MS_PER_DAY: i64 = 86_400_000;
 
+/// 1970-01-01, day 0 of the day numbers below.
+const EPOCH: NaiveDate = match NaiveDate::from_ymd_opt(1970, 1, 1) {
+    Some(day) => day,
+    None => NaiveDate::MIN,
+};
+
+/// Days from 1970-01-01 to `date` (negative before it): the number `ms.div_euclid(MS_PER_DAY)`
+/// gives for a time on that day.
+pub fn day_number(date: NaiveDate) -> i64 {
+    (date - EPOCH).num_days()
+}
+
+/// The date of a day number; the inverse of [`day_number`].
+pub fn date_of(day: i64) -> NaiveDate {
+    EPOCH + chrono::Duration::days(day)
+}
+
 /// How the values of a date column are laid out.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum DateFormat {

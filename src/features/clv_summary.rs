@@ -22,7 +22,7 @@ use chrono::NaiveDate;
 use polars::prelude::*;
 
 use crate::data::clean::cols;
-use crate::data::dates::MS_PER_DAY;
+use crate::data::dates::{MS_PER_DAY, date_of, day_number};
 use crate::data::transactions::Transactions;
 use crate::display::Show;
 use crate::error::{Context, Error, Result};
@@ -260,6 +260,16 @@ impl PurchaseDays {
     }
 }
 
+/// Every distinct (customer code, purchase day) of the kept rows, sorted: what the holdout
+/// check's week-by-week tracking counts.
+pub fn purchase_days(transactions: &Transactions) -> Result<Vec<(u32, i64)>> {
+    let purchases = PurchaseDays::from_frame(&transactions.frame())?;
+    let mut days: Vec<(u32, i64)> = purchases.rows.iter().map(|r| (r.customer, r.day)).collect();
+    days.sort_unstable();
+    days.dedup();
+    Ok(days)
+}
+
 /// (day, spend) per purchase day of one customer's rows, sorted by day.
 fn daily_spend(rows: &[Row]) -> Vec<(i64, f64)> {
     let mut days: Vec<(i64, f64)> = Vec::new();
@@ -270,19 +280,6 @@ fn daily_spend(rows: &[Row]) -> Vec<(i64, f64)> {
         }
     }
     days
-}
-
-const EPOCH: NaiveDate = match NaiveDate::from_ymd_opt(1970, 1, 1) {
-    Some(day) => day,
-    None => NaiveDate::MIN,
-};
-
-fn day_number(date: NaiveDate) -> i64 {
-    (date - EPOCH).num_days()
-}
-
-fn date_of(day: i64) -> NaiveDate {
-    EPOCH + chrono::Duration::days(day)
 }
 
 /// Per-customer frequency, recency, T and monetary value; see the [module docs](self).

@@ -4,7 +4,7 @@ use chrono::{Duration, NaiveDate};
 use polars::prelude::*;
 
 use crate::data::clean::cols;
-use crate::data::dates::MS_PER_DAY;
+use crate::data::dates::{MS_PER_DAY, day_number};
 use crate::data::transactions::Transactions;
 use crate::error::{Context, Error, Result};
 use crate::rfm::scoring::{ScoringMethod, ScoringReport, score};
@@ -23,6 +23,7 @@ use crate::rfm::segments::{Coverage, SegmentMap, rfm_code};
 #[derive(Debug, Clone)]
 pub struct RfmParams {
     snapshot: Option<NaiveDate>,
+    observation_end: Option<NaiveDate>,
     scoring: ScoringMethod,
     weights: [f64; 3],
     segments: SegmentMap,
@@ -32,6 +33,7 @@ impl Default for RfmParams {
     fn default() -> Self {
         RfmParams {
             snapshot: None,
+            observation_end: None,
             scoring: ScoringMethod::quintiles(),
             weights: [1.0, 1.0, 1.0],
             segments: SegmentMap::table(),
@@ -48,6 +50,14 @@ impl RfmParams {
     /// The date recency is measured to. Default: the day after the last transaction.
     pub fn snapshot(mut self, date: NaiveDate) -> Self {
         self.snapshot = Some(date);
+        self
+    }
+
+    /// RFM as it stood at the end of this day: later transactions are left out, and recency is
+    /// measured to the next day unless [`RfmParams::snapshot`] says otherwise. The `clv` command
+    /// and segment migration score customers at such past dates.
+    pub fn observation_end(mut self, day: NaiveDate) -> Self {
+        self.observation_end = Some(day);
         self
     }
 
@@ -109,8 +119,12 @@ impl RfmParams {
 
     fn fit_steps(&self, transactions: &Transactions) -> Result<RfmTable> {
         self.check()?;
-        let frame = transactions.frame();
-        let last = last_date(&frame)?;
+        let mut frame = transactions.frame();
+        let mut last = last_date(&frame)?;
+        if let Some(end) = self.observation_end {
+            frame = rows_until(&frame, end)?;
+            last = end;
+        }
         let snapshot = self.snapshot.unwrap_or(last + Duration::days(1));
         if snapshot < last {
             return Err(Error::param(
@@ -121,7 +135,15 @@ impl RfmParams {
             ));
         }
         let values = rfm_values(frame, transactions.has_invoices(), snapshot)?;
-        self.score_values(values, snapshot)
+        let mut table = self.score_values(values, snapshot)?;
+        if !transactions.has_invoices() {
+            table.scoring.fallbacks.push(
+                "frequency counts purchase days: the data has no invoice column, so all of a \
+                 customer's purchases on one calendar day count as one purchase"
+                    .to_string(),
+            );
+        }
+        Ok(table)
     }
 
     fn score_values(&self, values: DataFrame, snapshot: NaiveDate) -> Result<RfmTable> {
@@ -183,6 +205,26 @@ impl RfmParams {
             segments: self.segments.clone(),
         })
     }
+}
+
+/// The rows dated on or before `end`; an error when none are.
+fn rows_until(frame: &DataFrame, end: NaiveDate) -> Result<DataFrame> {
+    let cutoff = day_number(end + Duration::days(1)) * MS_PER_DAY;
+    let dates = frame
+        .column(cols::DATE)?
+        .as_materialized_series()
+        .datetime()?
+        .physical()
+        .clone();
+    let keep: BooleanChunked = dates.iter().map(|d| d.map(|d| d < cutoff)).collect();
+    let kept = frame.filter(&keep)?;
+    if kept.height() == 0 {
+        return Err(Error::param(
+            "RfmParams::observation_end",
+            format!("{end} is before the first transaction; choose a day inside the data"),
+        ));
+    }
+    Ok(kept)
 }
 
 fn last_date(frame: &DataFrame) -> Result<NaiveDate> {
@@ -262,16 +304,28 @@ fn rfm_values(frame: DataFrame, has_invoices: bool, snapshot: NaiveDate) -> Resu
             *f = i64::from(c);
         }
     } else {
-        for &c in customer {
-            frequency[c as usize] += 1;
+        // Without invoices a purchase is a customer's calendar day, as in the CDNOW summaries.
+        let first_day = dates
+            .iter()
+            .map(|ms| ms.div_euclid(MS_PER_DAY))
+            .min()
+            .unwrap_or(0);
+        let days: Vec<u32> = dates
+            .iter()
+            .map(|ms| (ms.div_euclid(MS_PER_DAY) - first_day) as u32)
+            .collect();
+        let counts = crate::grouping::distinct_keys_per_group(customer, &days, n);
+        for (f, c) in frequency.iter_mut().zip(counts) {
+            *f = i64::from(c);
         }
     }
     let recency: Vec<i64> = last
         .iter()
         .map(|&ms| snapshot_day - ms.div_euclid(MS_PER_DAY))
         .collect();
+    let present: Vec<bool> = last.iter().map(|&ms| ms != i64::MIN).collect();
     let names: Vec<&str> = names.into_iter().map(Option::unwrap_or_default).collect();
-    Ok(DataFrame::new(
+    let frame = DataFrame::new(
         n,
         vec![
             Column::new(cols::CUSTOMER.into(), names),
@@ -279,7 +333,14 @@ fn rfm_values(frame: DataFrame, has_invoices: bool, snapshot: NaiveDate) -> Resu
             Column::new("frequency".into(), frequency),
             Column::new("monetary".into(), monetary),
         ],
-    )?)
+    )?;
+    // Customers whose every row came after an observation end have no purchase to measure.
+    if present.iter().all(|p| *p) {
+        Ok(frame)
+    } else {
+        let keep: BooleanChunked = present.into_iter().collect();
+        Ok(frame.filter(&keep)?)
+    }
 }
 
 /// One row per customer: `customer_id, recency, frequency, monetary, r, f, m, rfm_code, score,
