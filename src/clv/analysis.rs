@@ -16,6 +16,7 @@
 use std::fmt::Write;
 
 use polars::prelude::*;
+use rayon::prelude::*;
 
 use crate::clv::bgnbd::{BetaGeo, BetaGeoParams};
 use crate::clv::gamma_gamma::{GammaGamma, GammaGammaParams, frequency_monetary_correlation};
@@ -300,15 +301,23 @@ impl ClvModel {
         );
         let horizon = self.horizon();
         let model = self.purchase.as_purchase_model();
-        let mut out = ClvPredictions::default();
-        for i in 0..summary.len() {
-            out.p_alive
-                .push(self.purchase.probability_alive(f[i], r[i], t[i])?);
-            out.expected_purchases
-                .push(model.conditional_expected_purchases(horizon, f[i], r[i], t[i])?);
-            out.expected_spend
-                .push(self.spend.conditional_expected_average_profit(f[i], m[i])?);
-        }
+        // Customers are independent: computed on rayon's threads, collected in order.
+        let rows: Vec<(f64, f64, f64)> = (0..summary.len())
+            .into_par_iter()
+            .map(|i| {
+                Ok((
+                    self.purchase.probability_alive(f[i], r[i], t[i])?,
+                    model.conditional_expected_purchases(horizon, f[i], r[i], t[i])?,
+                    self.spend.conditional_expected_average_profit(f[i], m[i])?,
+                ))
+            })
+            .collect::<Result<_>>()?;
+        let mut out = ClvPredictions {
+            p_alive: rows.iter().map(|r| r.0).collect(),
+            expected_purchases: rows.iter().map(|r| r.1).collect(),
+            expected_spend: rows.iter().map(|r| r.2).collect(),
+            clv: Vec::new(),
+        };
         out.clv = customer_lifetime_value(
             model,
             &self.params.value_params(summary.unit()),

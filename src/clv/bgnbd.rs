@@ -19,8 +19,8 @@ use std::fmt;
 use crate::clv::optimize::{Search, check_settings, minimise, standard_errors};
 use crate::clv::special::{ln_gamma, ln_hyp2f1_signed, log_add_exp};
 use crate::clv::{
-    ScaledSummary, check_positive, check_prediction, check_summary, model_html, show_html,
-    significant,
+    ScaledSummary, WeightedHistories, check_positive, check_prediction, check_summary,
+    frequency_table, model_html, show_html, significant,
 };
 use crate::error::Result;
 
@@ -70,7 +70,7 @@ impl BetaGeoParams {
         BetaGeoParams {
             penalizer: 0.0,
             max_iter: 10_000,
-            tolerance: 1e-10,
+            tolerance: 1e-8,
             initial: None,
         }
     }
@@ -120,13 +120,15 @@ impl BetaGeoParams {
     pub fn fit(&self, frequency: &[f64], recency: &[f64], age: &[f64]) -> Result<BetaGeo> {
         self.check()?;
         let data = ScaledSummary::new(frequency, recency, age)?;
-        let objective = |log_params: &[f64]| self.objective(&data, log_params);
+        let histories = WeightedHistories::new(&data);
+        let objective = |log_params: &[f64]| self.objective(&histories, log_params);
         let optimum = minimise(&objective, &self.start(data.scale), &self.search())?;
         let params = to_data_units(&optimum.log_params, data.scale);
         // The Hessian of the total objective (mean × customers) in the data's units: with no
         // penalty, the observed information.
         let customers = data.len() as f64;
-        let total = |p: &[f64]| customers * self.objective(&data, &to_fit_units(p, data.scale));
+        let total =
+            |p: &[f64]| customers * self.objective(&histories, &to_fit_units(p, data.scale));
         let mut model = BetaGeo::from_params(params[0], params[1], params[2], params[3])?;
         model.log_likelihood = model.log_likelihood_of(frequency, recency, age)?;
         model.standard_errors = standard_errors(&total, &params).and_then(|e| e.try_into().ok());
@@ -136,11 +138,18 @@ impl BetaGeoParams {
     }
 
     /// lifetimes' objective on rescaled data: mean negative log-likelihood plus the penalty.
-    fn objective(&self, data: &ScaledSummary, log_params: &[f64]) -> f64 {
+    fn objective(&self, data: &WeightedHistories, log_params: &[f64]) -> f64 {
         let params = exp_params(log_params);
-        let total = log_likelihood_sum(&params, &data.frequency, &data.recency, &data.age);
+        let [r, _, a, b] = params;
+        let gammas = |x: f64| ln_gamma(r + x) + ln_gamma(b + x) - ln_gamma(a + b + x);
+        let table = frequency_table(data.max_frequency, gammas);
+        let total = data.weighted_sum(|i| {
+            let x = data.frequency[i];
+            let gammas = table.as_ref().map_or_else(|| gammas(x), |t| t[x as usize]);
+            gammas + times_terms(&params, x, data.recency[i], data.age[i])
+        }) + data.customers * shared_terms(&params);
         let penalty: f64 = params.iter().map(|p| p * p).sum();
-        -total / data.len() as f64 + self.penalizer * penalty
+        -total / data.customers + self.penalizer * penalty
     }
 
     fn start(&self, scale: f64) -> Vec<f64> {
@@ -213,14 +222,19 @@ fn shared_terms(params: &[f64; 4]) -> f64 {
 /// The rest of one customer's ln L: ln Γ(r + x) + ln Γ(b + x) − ln Γ(a + b + x) + ln(e^A₃ +
 /// 1{x > 0} e^A₄), the sum taken with log-sum-exp so that neither term underflows.
 fn customer_terms(params: &[f64; 4], x: f64, t_x: f64, t: f64) -> f64 {
+    let [r, _, a, b] = *params;
+    ln_gamma(r + x) + ln_gamma(b + x) - ln_gamma(a + b + x) + times_terms(params, x, t_x, t)
+}
+
+/// The part of one customer's ln L that depends on the times: ln(e^A₃ + 1{x > 0} e^A₄).
+fn times_terms(params: &[f64; 4], x: f64, t_x: f64, t: f64) -> f64 {
     let [r, alpha, a, b] = *params;
-    let gammas = ln_gamma(r + x) + ln_gamma(b + x) - ln_gamma(a + b + x);
     let a3 = -(r + x) * (alpha + t).ln();
     if x > 0.0 {
         let a4 = a.ln() - (b + x - 1.0).ln() - (r + x) * (alpha + t_x).ln();
-        gammas + log_add_exp(a3, a4)
+        log_add_exp(a3, a4)
     } else {
-        gammas + a3
+        a3
     }
 }
 

@@ -19,7 +19,9 @@ use std::fmt;
 use crate::clv::optimize::{Search, check_settings, minimise, standard_errors};
 use crate::clv::special::ln_gamma;
 use crate::clv::value::{ClvParams, PurchaseModel, customer_lifetime_value};
-use crate::clv::{check_positive, model_html, show_html, significant};
+use crate::clv::{
+    check_positive, frequency_table, model_html, parallel_sum, show_html, significant,
+};
 use crate::error::{Error, Result};
 
 /// The parameters' names, in the order of [`GammaGamma::params`].
@@ -75,7 +77,7 @@ impl GammaGammaParams {
         GammaGammaParams {
             penalizer: 0.0,
             max_iter: 10_000,
-            tolerance: 1e-10,
+            tolerance: 1e-8,
             initial: None,
         }
     }
@@ -177,6 +179,11 @@ impl GammaGammaParams {
 struct RepeatBuyers {
     frequency: Vec<f64>,
     monetary: Vec<f64>,
+    /// ln of each frequency and spend: they do not change during the fit.
+    ln_frequency: Vec<f64>,
+    ln_monetary: Vec<f64>,
+    /// The largest frequency, for the per-frequency table of gamma functions.
+    max_frequency: usize,
     /// The log-parameters' ordinary sizes: 0, 0, ln(mean spend).
     centre: [f64; 3],
     /// Repeat buyers left out for a mean spend of 0 or less.
@@ -207,6 +214,9 @@ impl RepeatBuyers {
         }
         let mean = kept_monetary.iter().sum::<f64>() / kept_monetary.len() as f64;
         Ok(RepeatBuyers {
+            ln_frequency: kept_frequency.iter().map(|x| x.ln()).collect(),
+            ln_monetary: kept_monetary.iter().map(|m| m.ln()).collect(),
+            max_frequency: kept_frequency.iter().copied().fold(0.0, f64::max) as usize,
             frequency: kept_frequency,
             monetary: kept_monetary,
             centre: [0.0, 0.0, mean.ln()],
@@ -262,19 +272,25 @@ fn exp_params(log_params: &[f64]) -> [f64; 3] {
     std::array::from_fn(|i| log_params.get(i).copied().unwrap_or(0.0).exp())
 }
 
-/// Σ ln L over the repeat buyers.
+/// Σ ln L over the repeat buyers: the gamma functions once per frequency, the logarithms of
+/// the data once per fit ([`RepeatBuyers`]), the sum in parallel.
 fn log_likelihood_sum(params: &[f64; 3], buyers: &RepeatBuyers) -> f64 {
-    let [_, q, v] = *params;
+    let [p, q, v] = *params;
     let shared = -ln_gamma(q) + q * v.ln();
-    buyers
-        .frequency
-        .iter()
-        .zip(&buyers.monetary)
-        .map(|(&x, &m)| shared + customer_terms(params, x, m))
-        .sum()
+    let gammas = |x: f64| ln_gamma(p * x + q) - ln_gamma(p * x);
+    let table = frequency_table(buyers.max_frequency, gammas);
+    parallel_sum(buyers.len(), |i| {
+        let (x, m) = (buyers.frequency[i], buyers.monetary[i]);
+        let px = p * x;
+        let gamma = table.as_ref().map_or_else(|| gammas(x), |t| t[x as usize]);
+        gamma + (px - 1.0) * buyers.ln_monetary[i] + px * buyers.ln_frequency[i]
+            - (px + q) * (x * m + v).ln()
+    }) + buyers.len() as f64 * shared
 }
 
-/// The terms of one repeat buyer's ln L that depend on them.
+/// The terms of one repeat buyer's ln L that depend on them (what the fit's sum computes, term
+/// by term).
+#[cfg(test)]
 fn customer_terms(params: &[f64; 3], x: f64, m: f64) -> f64 {
     let [p, q, v] = *params;
     let px = p * x;

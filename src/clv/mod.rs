@@ -106,6 +106,92 @@ impl ScaledSummary {
     }
 }
 
+/// Customers with the same history `(frequency, recency, T)` counted once, with their number as
+/// a weight. The likelihood is a sum over customers, and a large summary repeats the same
+/// histories many times (times are whole days), so the fit evaluates far fewer terms; the sum is
+/// the same up to rounding.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct WeightedHistories {
+    pub(crate) frequency: Vec<f64>,
+    pub(crate) recency: Vec<f64>,
+    pub(crate) age: Vec<f64>,
+    pub(crate) weight: Vec<f64>,
+    /// The number of customers (the sum of the weights).
+    pub(crate) customers: f64,
+    /// The largest frequency, for tables indexed by frequency.
+    pub(crate) max_frequency: usize,
+}
+
+/// Terms per chunk of a parallel sum: chunks are fixed, and their sums are added in order, so the
+/// total does not depend on the number of threads.
+const SUM_CHUNK: usize = 16_384;
+
+impl WeightedHistories {
+    pub(crate) fn new(data: &ScaledSummary) -> Self {
+        let key = |i: usize| {
+            (
+                data.frequency[i].to_bits(),
+                data.recency[i].to_bits(),
+                data.age[i].to_bits(),
+            )
+        };
+        let mut order: Vec<usize> = (0..data.len()).collect();
+        order.sort_unstable_by_key(|&i| key(i));
+        let mut out = WeightedHistories {
+            frequency: Vec::new(),
+            recency: Vec::new(),
+            age: Vec::new(),
+            weight: Vec::new(),
+            customers: data.len() as f64,
+            max_frequency: 0,
+        };
+        let mut previous = None;
+        for i in order {
+            if previous == Some(key(i)) {
+                if let Some(w) = out.weight.last_mut() {
+                    *w += 1.0;
+                }
+                continue;
+            }
+            previous = Some(key(i));
+            out.frequency.push(data.frequency[i]);
+            out.recency.push(data.recency[i]);
+            out.age.push(data.age[i]);
+            out.weight.push(1.0);
+        }
+        out.max_frequency = out.frequency.iter().copied().fold(0.0, f64::max) as usize;
+        out
+    }
+
+    /// Σ weight × term(history), on rayon's threads in fixed chunks added in order.
+    pub(crate) fn weighted_sum(&self, term: impl Fn(usize) -> f64 + Sync) -> f64 {
+        parallel_sum(self.weight.len(), |i| self.weight[i] * term(i))
+    }
+}
+
+/// Σ term(i) for i in 0..n, on rayon's threads in fixed chunks whose sums are added in order:
+/// the same total whatever the number of threads.
+pub(crate) fn parallel_sum(n: usize, term: impl Fn(usize) -> f64 + Sync) -> f64 {
+    use rayon::prelude::*;
+    let chunks: Vec<f64> = (0..n.div_ceil(SUM_CHUNK))
+        .into_par_iter()
+        .map(|c| {
+            let end = ((c + 1) * SUM_CHUNK).min(n);
+            (c * SUM_CHUNK..end).map(&term).sum::<f64>()
+        })
+        .collect();
+    chunks.iter().sum()
+}
+
+/// Values of `f(x)` for x = 0, 1, ... `max` (whole frequencies), when `max` is small enough for
+/// a table to pay; `None` otherwise.
+pub(crate) fn frequency_table(max: usize, f: impl Fn(f64) -> f64) -> Option<Vec<f64>> {
+    (max <= MAX_TABLE).then(|| (0..=max).map(|x| f(x as f64)).collect())
+}
+
+/// The largest frequency a per-frequency table is built for.
+const MAX_TABLE: usize = 1 << 20;
+
 /// Checks a `frequency, recency, T` summary as lifetimes' `_check_inputs` does, and more: equal
 /// lengths, at least one customer, finite values, whole non-negative frequencies, 0 ≤ recency ≤
 /// T, recency 0 for customers without repeat purchases. The error names the column and the

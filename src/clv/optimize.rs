@@ -34,7 +34,7 @@ const GRADIENT_STEP: f64 = 1e-5;
 const NEWTON_HESSIAN_STEP: f64 = 1e-4;
 
 /// Most restarts after the first run.
-const MAX_RESTARTS: usize = 30;
+const MAX_RESTARTS: usize = 1;
 
 /// A restart that moves no log-parameter by more than this has found the optimum (a relative
 /// change of 1e-9 in every parameter).

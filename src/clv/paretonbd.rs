@@ -20,8 +20,8 @@ use std::fmt;
 use crate::clv::optimize::{Search, check_settings, minimise, standard_errors};
 use crate::clv::special::{ln_gamma, ln_hyp2f1, log_add_exp, log_sub_exp};
 use crate::clv::{
-    ScaledSummary, check_positive, check_prediction, check_summary, model_html, show_html,
-    significant,
+    ScaledSummary, WeightedHistories, check_positive, check_prediction, check_summary,
+    frequency_table, model_html, show_html, significant,
 };
 use crate::error::{Error, Result};
 
@@ -70,7 +70,7 @@ impl ParetoNbdParams {
         ParetoNbdParams {
             penalizer: 0.0,
             max_iter: 10_000,
-            tolerance: 1e-10,
+            tolerance: 1e-8,
             initial: None,
         }
     }
@@ -118,10 +118,11 @@ impl ParetoNbdParams {
     pub fn fit(&self, frequency: &[f64], recency: &[f64], age: &[f64]) -> Result<ParetoNbd> {
         self.check()?;
         let data = ScaledSummary::new(frequency, recency, age)?;
-        let objective = |log_params: &[f64]| self.objective(&data, log_params);
+        let histories = WeightedHistories::new(&data);
+        let objective = |log_params: &[f64]| self.objective(&histories, log_params);
         let optimum = minimise(&objective, &self.start(data.scale), &self.search())?;
         let params = to_data_units(&optimum.log_params, data.scale);
-        let total = |p: &[f64]| self.objective(&data, &to_fit_units(p, data.scale));
+        let total = |p: &[f64]| self.objective(&histories, &to_fit_units(p, data.scale));
         let mut model = ParetoNbd::from_params(params[0], params[1], params[2], params[3])?;
         model.log_likelihood = model.log_likelihood_of(frequency, recency, age)?;
         model.standard_errors = standard_errors(&total, &params).and_then(|e| e.try_into().ok());
@@ -132,12 +133,23 @@ impl ParetoNbdParams {
 
     /// lifetimes' objective on rescaled data: total negative log-likelihood plus the penalty.
     /// A point where ₂F₁ cannot be summed counts as infinitely unlikely, so the search moves away.
-    fn objective(&self, data: &ScaledSummary, log_params: &[f64]) -> f64 {
+    fn objective(&self, data: &WeightedHistories, log_params: &[f64]) -> f64 {
         let params = exp_params(log_params);
-        match log_likelihood_sum(&params, &data.frequency, &data.recency, &data.age) {
-            Ok(total) => -total + self.penalizer * params.iter().map(|p| p * p).sum::<f64>(),
-            Err(_) => f64::INFINITY,
+        let [r, alpha, s, beta] = params;
+        let shared = -ln_gamma(r) + r * alpha.ln() + s * beta.ln();
+        let table = frequency_table(data.max_frequency, |x| ln_gamma(r + x));
+        // A history whose ₂F₁ cannot be summed makes the point infinitely bad (NaN → +∞).
+        let total = data.weighted_sum(|i| {
+            let x = data.frequency[i];
+            let gamma = table
+                .as_ref()
+                .map_or_else(|| ln_gamma(r + x), |t| t[x as usize]);
+            gamma + ln_a2(&params, x, data.recency[i], data.age[i]).unwrap_or(f64::NAN)
+        }) + data.customers * shared;
+        if total.is_nan() {
+            return f64::INFINITY;
         }
+        -total + self.penalizer * params.iter().map(|p| p * p).sum::<f64>()
     }
 
     fn start(&self, scale: f64) -> Vec<f64> {

@@ -19,11 +19,13 @@
 #[cfg(doc)]
 use crate::clv::GammaGamma;
 use crate::clv::{BetaGeo, ParetoNbd, check_summary};
+use rayon::prelude::*;
+
 use crate::error::{Error, Result};
 
 /// A model of how many purchases a customer will make: what the value computation needs from
 /// [`BetaGeo`] and [`ParetoNbd`].
-pub trait PurchaseModel {
+pub trait PurchaseModel: Sync {
     /// Expected repeat purchases in the next `t` (in the summary's time unit) of a customer with
     /// `frequency` repeat purchases, the last at `recency`, seen for `age` (`T`).
     fn conditional_expected_purchases(
@@ -150,12 +152,10 @@ pub fn customer_lifetime_value<M: PurchaseModel + ?Sized>(
     params.check()?;
     check_summary(frequency, recency, age)?;
     check_profit(frequency.len(), profit)?;
-    frequency
-        .iter()
-        .zip(recency)
-        .zip(age)
-        .zip(profit)
-        .map(|(((&x, &t_x), &t), &each)| customer_value(model, params, x, t_x, t, each))
+    // Customers are independent: computed on rayon's threads, collected in order.
+    (0..frequency.len())
+        .into_par_iter()
+        .map(|i| customer_value(model, params, frequency[i], recency[i], age[i], profit[i]))
         .collect()
 }
 
