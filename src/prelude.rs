@@ -16,6 +16,7 @@ pub use crate::chart::clv::{
 pub use crate::chart::distribution::feature_distribution;
 pub use crate::chart::heatmap::{HeatmapMeasure, rf_heatmap};
 pub use crate::chart::histogram::rfm_histograms;
+pub use crate::chart::migration::migration_flow;
 pub use crate::chart::treemap::segment_treemap;
 pub use crate::chart::trend::monthly_trend;
 pub use crate::cluster::profile::{ClusterProfiles, CrossTab};
@@ -45,4 +46,7 @@ pub use crate::features::transform::{Pipeline, Step};
 pub use crate::format::NumberFormat;
 pub use crate::generate::{Dataset, GenerateParams, Generated};
 pub use crate::matrix::Matrix;
-pub use crate::rfm::{RfmParams, RfmTable, ScoringMethod, SegmentMap, SegmentSummary};
+pub use crate::rfm::{
+    CohortScoring, Migration, MigrationParams, RfmParams, RfmTable, ScoringMethod, SegmentMap,
+    SegmentSummary,
+};

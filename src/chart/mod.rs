@@ -1,5 +1,6 @@
 //! Charts as SVG, drawn with plotters in one theme: segment bars, treemap, R/F/M histograms, the
-//! R x F heatmap, monthly trends, segments by dimension, box plots per segment; and for clusters
+//! R x F heatmap, monthly trends, segments by dimension, box plots per segment, segment migration
+//! as an alluvial diagram ([`migration`]); and for clusters
 //! ([`cluster`]): the elbow of inertia over k, the quality metrics of several models over k, the
 //! silhouette plot, the PCA scatter, the snake plot and the profile heatmap.
 //!
@@ -16,6 +17,7 @@ pub mod clv;
 pub mod distribution;
 pub mod heatmap;
 pub mod histogram;
+pub mod migration;
 pub mod theme;
 pub mod treemap;
 pub mod treemap_layout;

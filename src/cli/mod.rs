@@ -5,6 +5,7 @@ mod args;
 mod cluster;
 mod clv;
 mod generate;
+mod migrate;
 mod output;
 mod report;
 mod rfm;
@@ -44,6 +45,8 @@ enum Command {
     View(view::ViewArgs),
     /// Customer lifetime value: BG/NBD or Pareto/NBD purchases and Gamma-Gamma spend per customer, with an optional holdout check.
     Clv(clv::ClvArgs),
+    /// Segment migration: RFM segments at two dates, the transition matrix, arrivals, lapses, and where each segment's customers went.
+    Migrate(migrate::MigrateArgs),
     /// Write a seeded look-alike of a study's private data: flowers (study 2), supermarket (study 4) or health (study 5).
     Generate(generate::GenerateArgs),
 }
@@ -134,6 +137,7 @@ pub fn run() -> ExitCode {
         Command::Generate(args) => generate::run(args, &mut timings),
         Command::View(args) => view::run(args, &mut timings),
         Command::Clv(args) => clv::run(args, &mut timings),
+        Command::Migrate(args) => migrate::run(args, &mut timings),
     };
     match result {
         Ok(()) => {
@@ -187,6 +191,9 @@ const FLAGS: &[(&str, &str)] = &[
     ("RfmParams::weights", "--weights"),
     ("RfmParams::segments", "--segments"),
     ("RfmParams::snapshot", "--snapshot"),
+    ("MigrationParams::from", "--from"),
+    ("MigrationParams::to", "--to"),
+    ("MigrationParams::cohort", "--cohort"),
     ("SelectionParams::ks", "--k"),
     ("SelectionParams::silhouette_sample", "--silhouette-sample"),
     ("SelectionParams::models", "--model"),

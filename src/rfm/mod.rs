@@ -7,14 +7,17 @@
 //! * **frequency**: distinct invoices (every row is one purchase when there is no invoice column).
 //! * **monetary**: sum of quantity x unit price, or of the amount column.
 //!
-//! Scoring is described in [`scoring`], segment maps in [`segments`].
+//! Scoring is described in [`scoring`], segment maps in [`segments`], how customers move between
+//! segments from one date to another in [`migration`].
 
+pub mod migration;
 pub mod qcut;
 pub mod scoring;
 pub mod segments;
 pub mod summary;
 pub mod table;
 
+pub use migration::{CohortScoring, Migration, MigrationParams};
 pub use scoring::{ScoringMethod, ScoringReport};
 pub use segments::SegmentMap;
 pub use summary::SegmentSummary;
