@@ -585,7 +585,7 @@ impl Migration {
             .filter(|(_, c)| *c > 0)
             .collect();
         // A stable sort: equal counts keep the map's order.
-        targets.sort_by(|a, b| b.1.cmp(&a.1));
+        targets.sort_by_key(|&(_, count)| std::cmp::Reverse(count));
         let parts: Vec<String> = targets
             .iter()
             .enumerate()
