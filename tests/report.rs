@@ -96,9 +96,11 @@ fn sections_and_numbers_of_the_fixture() {
         "3. Recency, frequency, monetary value",
         "4. Segments",
         "5. Clusters",
-        "6. Recommendations",
-        "7. Methodology",
-        "8. Downloads",
+        "6. Customer value",
+        "7. Movement",
+        "8. Recommendations",
+        "9. Methodology",
+        "10. Downloads",
     ] {
         assert!(html.contains(section), "{section}");
     }
@@ -293,9 +295,12 @@ fn cluster_section_profiles_the_chosen_k_and_counts_every_customer() {
     assert_eq!(body.matches("<tr>").count(), 3);
 
     config.clustering.enabled = false;
+    config.value.enabled = false;
+    config.movement.enabled = false;
     let html = render(&config);
     assert!(!html.contains("id=\"clusters\""));
     assert!(html.contains("5. Recommendations") && html.contains("7. Downloads"));
+    assert!(html.contains("<a href=\"#recommendations\">5 Recommendations</a>"));
 }
 
 /// Totals of a dozen digits (the flowers study's 4,533,440,052 VND) fit their card: compact on
@@ -346,4 +351,208 @@ fn large_totals_fit_their_cards_and_the_company_comes_from_the_file() {
     let html = std::fs::read_to_string(&out).unwrap();
     assert!(html.contains("flowers_orders has <b>2</b> identified customers"));
     assert!(!html.contains("the company"));
+}
+
+/// The section between `<section id="{id}">` and its end.
+fn section<'a>(html: &'a str, id: &str) -> &'a str {
+    let start = html
+        .find(&format!("<section id=\"{id}\">"))
+        .unwrap_or_else(|| panic!("no {id} section"));
+    let rest = &html[start..];
+    &rest[..rest.find("</section>").unwrap()]
+}
+
+/// The text of each cell of each row of the first table body after `marker`.
+fn table_after(section: &str, marker: &str) -> Vec<Vec<String>> {
+    let rest = &section[section.find(marker).unwrap_or_else(|| panic!("{marker}"))..];
+    let body = &rest[rest.find("<tbody>").unwrap()..rest.find("</tbody>").unwrap()];
+    body.split("<tr>")
+        .skip(1)
+        .map(|row| {
+            row.split("<td")
+                .skip(1)
+                .map(|cell| {
+                    let text = &cell[cell.find('>').unwrap() + 1..];
+                    text[..text.find("</td>").unwrap()].to_string()
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The movement section on the hand-computed migration fixture (tests/migration.rs has the
+/// worked table): c1, c2 Champions on 03-31; c6 Loyal; c3, c4 New; c5 Lost. On 06-30 c1, c3, c6,
+/// c7 Champions; c2, c5 Loyal; c9 New; c4, c8 Lost.
+#[test]
+fn movement_section_shows_the_hand_computed_moves() {
+    let mut config = StudyConfig {
+        input: Some(fixture("migration/two_periods.csv")),
+        ..Default::default()
+    };
+    config.rfm.segments = fixture("migration/two_levels.toml").display().to_string();
+    config.rfm.scoring = ScoringMethod::Thresholds {
+        recency: vec![30.0],
+        frequency: vec![1.0],
+        monetary: vec![100.0],
+    };
+    config.movement.from = Some("2024-03-31".parse().unwrap());
+    config.movement.to = Some("2024-06-30".parse().unwrap());
+    config.movement.cohort = "rescored".into();
+    config.clustering.enabled = false;
+    config.value.enabled = false;
+    let html = render(&config);
+    assert_inert(&html);
+    assert!(html.contains("<h2>5. Movement</h2>"));
+    let movement = section(&html, "movement");
+    assert!(movement.contains(
+        "Of the 2 Champions on 2024-03-31, 50.0% were still Champions on 2024-06-30 and 50.0% \
+         became Loyal Customers. 1 of them (50.0%) made no purchase from 2024-04-01 to 2024-06-30."
+    ));
+    // Rows: the segments of 03-31; columns: those of 06-30 (Champions, Loyal, New, Lost).
+    assert_eq!(
+        table_after(movement, "Where each segment went"),
+        [
+            ["Champions", "50.0%", "50.0%", "", ""],
+            ["Loyal Customers", "100.0%", "", "", ""],
+            ["New Customers", "50.0%", "", "", "50.0%"],
+            ["Lost", "", "100.0%", "", ""],
+        ]
+    );
+    // segment, on 03-31, on 06-30, stayed, lapsed, arrived.
+    assert_eq!(
+        table_after(movement, "made no purchase between"),
+        [
+            ["Champions", "2", "4", "1", "1", "1"],
+            ["Loyal Customers", "1", "2", "0", "0", "0"],
+            ["New Customers", "2", "1", "0", "1", "1"],
+            ["Lost", "1", "2", "0", "0", "1"],
+        ]
+    );
+    assert_eq!(movement.matches("<svg").count(), 1, "the flow chart");
+
+    // Dates outside the data are an error naming the study file's key.
+    config.movement.to = Some("2024-07-31".parse().unwrap());
+    let tx = load(&fixture("migration/two_periods.csv")).unwrap();
+    let err = render_report(&config, &tx, &Templates::built_in())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("movement.to") && err.contains("2024-06-30"),
+        "{err}"
+    );
+
+    // By default the first date is six months before the last day: 2023-12-30, before the data
+    // starts, so the section is left out with the reason and what to set.
+    config.movement.from = None;
+    config.movement.to = None;
+    let html = render(&config);
+    assert!(!html.contains("id=\"movement\""));
+    assert!(html.contains(
+        "Segment movement was not computed: the first date, 2023-12-30, has 0 days of data"
+    ));
+    assert!(html.contains("movement.months"));
+}
+
+/// The customer-value section shows what the models compute: every customer in the segment
+/// table, the total value, the parameters, the holdout check of the last 90 days.
+#[test]
+fn value_section_matches_the_models_on_the_bundled_data() {
+    let config = StudyConfig::online_retail();
+    let tx = Transactions::bundled(&config.load_options().unwrap()).unwrap();
+    let html = render_report(&config, &tx, &Templates::built_in()).unwrap();
+    assert_inert(&html);
+    assert!(html.contains("<h2>6. Customer value</h2>") && html.contains("<h2>7. Movement</h2>"));
+    let value = section(&html, "value");
+
+    let summary = ClvSummaryParams::new().fit(&tx).unwrap();
+    let model = ClvModelParams::new().fit(&summary).unwrap();
+    let predictions = model.predict(&summary).unwrap();
+    let total: f64 = predictions.clv.iter().sum();
+    let fmt = &config.format;
+    assert!(
+        value.contains(&format!("{} in all", fmt.money(total, 0))),
+        "total value {}",
+        fmt.money(total, 0)
+    );
+    assert!(value.contains("BG/NBD was fitted to the purchase days of 4,338 customers"));
+
+    let segments = table_after(value, "Value by segment");
+    let customers: usize = segments
+        .iter()
+        .map(|row| row[1].replace(',', "").parse::<usize>().unwrap())
+        .sum();
+    assert_eq!(customers, 4338);
+    let shares: f64 = segments
+        .iter()
+        .map(|row| row[6].trim_end_matches('%').parse::<f64>().unwrap())
+        .sum();
+    assert!((shares - 100.0).abs() < 0.1, "shares add up to {shares}");
+
+    let parameters = table_after(value, "The fitted models");
+    let expected: Vec<Vec<String>> = model
+        .purchase
+        .parameters()
+        .into_iter()
+        .map(|p| ("BG/NBD", p))
+        .chain(
+            model
+                .spend_parameters()
+                .into_iter()
+                .map(|p| ("Gamma-Gamma", p)),
+        )
+        .map(|(m, (name, value, error))| {
+            vec![
+                m.to_string(),
+                name.to_string(),
+                format!("{value:.4}"),
+                error.map_or("-".into(), |e| format!("{e:.4}")),
+            ]
+        })
+        .collect();
+    assert_eq!(parameters, expected);
+
+    // The holdout: the last 90 days of 2011-12-09, by calibration frequency 0..7+.
+    let check = HoldoutParams::new("2011-09-10".parse().unwrap())
+        .fit(&tx)
+        .unwrap();
+    let (actual, _) = check.totals();
+    assert!(value.contains(&format!(
+        "Fitted on the data to 2011-09-10 and asked to predict the 12.9 weeks to 2011-12-09: the \
+         3,370 customers known by then made {} repeat purchases",
+        fmt.number(actual, 0)
+    )));
+    let rows = table_after(value, "repeat purchases before");
+    assert_eq!(rows.len(), 8);
+    assert_eq!(rows[7][0], "7+");
+    let held: usize = rows
+        .iter()
+        .map(|row| row[1].replace(',', "").parse::<usize>().unwrap())
+        .sum();
+    assert_eq!(held, 3370);
+    // Four charts: value by segment, P(alive), and the holdout's two.
+    assert_eq!(value.matches("<svg").count(), 4);
+}
+
+/// Too few repeat buyers to fit the models: the section is left out with the models' own reason,
+/// and the rest of the report is made.
+#[test]
+fn value_section_is_skipped_with_the_reason_when_the_models_cannot_fit() {
+    let csv = "CustomerID,InvoiceNo,InvoiceDate,Quantity,UnitPrice\n\
+               A,1,2023-01-05 10:00,1,10\n\
+               B,2,2023-02-07 11:00,2,20\n\
+               C,3,2023-03-09 12:00,1,30\n";
+    let (dir, path) = temp_file("three.csv", csv.as_bytes());
+    let mut config = StudyConfig {
+        input: Some(path),
+        ..Default::default()
+    };
+    config.clustering.enabled = false;
+    let html = render(&config);
+    assert!(!html.contains("id=\"value\""));
+    assert!(
+        html.contains("Customer value was not computed:"),
+        "the reason"
+    );
+    assert!(html.contains("<h2>5. Recommendations</h2>"));
+    drop(dir);
 }

@@ -399,12 +399,14 @@ impl ClvModel {
         serde_json::Value::Object(root)
     }
 
-    fn spend_parameters(&self) -> Vec<(&'static str, f64, Option<f64>)> {
+    /// (name, value, standard error) of Gamma-Gamma's parameters.
+    pub fn spend_parameters(&self) -> Vec<(&'static str, f64, Option<f64>)> {
         let errors = self.spend.standard_errors.map(|e| e.to_vec());
         named(&["p", "q", "v"], &self.spend.params(), errors.as_deref())
     }
 
-    fn purchase_customers(&self) -> usize {
+    /// Customers the purchase model was fitted on.
+    pub fn purchase_customers(&self) -> usize {
         match &self.purchase {
             FittedPurchaseModel::BgNbd(m) => m.n,
             FittedPurchaseModel::ParetoNbd(m) => m.n,

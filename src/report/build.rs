@@ -20,7 +20,9 @@ use crate::format::NumberFormat;
 use crate::frame::{float_values, text_values};
 use crate::report::clusters::{ClusterOutcome, ClusterSection, cluster_section};
 use crate::report::config::StudyConfig;
+use crate::report::movement::{MovementOutcome, MovementSection, movement_section};
 use crate::report::playbooks::{Playbooks, markdown_to_html, render_markdown_template, slug};
+use crate::report::value::{ValueOutcome, ValueSection, value_section};
 use crate::rfm::{RfmTable, SegmentSummary};
 
 const REPORT_TEMPLATE: &str = include_str!("../../templates/report.html");
@@ -165,6 +167,14 @@ struct Context {
     charts: Charts,
     clusters: Option<ClusterSection>,
     clusters_skipped: Option<String>,
+    value: Option<ValueSection>,
+    value_skipped: Option<String>,
+    movement: Option<MovementSection>,
+    movement_skipped: Option<String>,
+    /// The sections in order, for the table of contents.
+    toc: Vec<TocEntry>,
+    /// Each section's number by its id (sections come and go with the data).
+    number: std::collections::BTreeMap<&'static str, usize>,
     methodology_html: String,
     csv_href: Option<String>,
     csv_name: String,
@@ -181,6 +191,13 @@ struct DataSection {
     gaps: Vec<String>,
     read_as: String,
     roles: Vec<Row>,
+}
+
+#[derive(Serialize)]
+struct TocEntry {
+    id: &'static str,
+    title: &'static str,
+    number: usize,
 }
 
 #[derive(Serialize)]
@@ -219,7 +236,20 @@ pub fn render_report(
     let playbooks = playbook_section(config, templates, &segments, &snapshot)?;
     let priorities = priority_section(&rfm, &summary, &segments, &playbooks)?;
     let (clusters, clusters_skipped) = cluster_part(config, &rfm, transactions, &segments)?;
-    let methodology_html = methodology_section(templates, &rfm, &clusters, &snapshot)?;
+    let (value, value_skipped) = value_part(config, &rfm, transactions, &segments)?;
+    let (movement, movement_skipped) = movement_part(config, transactions)?;
+    let toc = table_of_contents(clusters.is_some(), value.is_some(), movement.is_some());
+    let number = toc.iter().map(|entry| (entry.id, entry.number)).collect();
+    let methodology_html = methodology_section(
+        templates,
+        &rfm,
+        &Appendix {
+            clusters: &clusters,
+            value: &value,
+            movement: &movement,
+        },
+        &snapshot,
+    )?;
     let source_path = &sanity.source.path;
     let is_bundled = source_path == Path::new(ONLINE_RETAIL_NAME);
     let (template, origin) = templates.text("report.html", REPORT_TEMPLATE)?;
@@ -250,6 +280,12 @@ pub fn render_report(
         charts: chart_section(transactions, &rfm, &summary)?,
         clusters,
         clusters_skipped,
+        value,
+        value_skipped,
+        movement,
+        movement_skipped,
+        toc,
+        number,
         methodology_html,
         csv_href: customer_csv(config, &rfm)?,
         csv_name: format!("{}-segments.csv", slug(&config.company)),
@@ -552,15 +588,85 @@ fn cluster_part(
     )
 }
 
+/// The customer-value section when the study asks for one, or the sentence saying why it was
+/// skipped.
+fn value_part(
+    config: &StudyConfig,
+    rfm: &RfmTable,
+    transactions: &Transactions,
+    segments: &[SegmentRow],
+) -> Result<(Option<ValueSection>, Option<String>)> {
+    if !config.value.enabled {
+        return Ok((None, None));
+    }
+    let order: Vec<String> = segments.iter().map(|s| s.name.clone()).collect();
+    Ok(
+        match value_section(&config.value, rfm, transactions, &order, &config.format)? {
+            ValueOutcome::Section(section) => (Some(*section), None),
+            ValueOutcome::Skipped(why) => (None, Some(why)),
+        },
+    )
+}
+
+/// The movement section when the study asks for one, or the sentence saying why it was skipped.
+fn movement_part(
+    config: &StudyConfig,
+    transactions: &Transactions,
+) -> Result<(Option<MovementSection>, Option<String>)> {
+    if !config.movement.enabled {
+        return Ok((None, None));
+    }
+    Ok(
+        match movement_section(config, transactions, &config.format)? {
+            MovementOutcome::Section(section) => (Some(*section), None),
+            MovementOutcome::Skipped(why) => (None, Some(why)),
+        },
+    )
+}
+
+/// The sections present, numbered in order.
+fn table_of_contents(clusters: bool, value: bool, movement: bool) -> Vec<TocEntry> {
+    [
+        ("summary", "Summary", true),
+        ("data", "Data", true),
+        ("rfm", "RFM", true),
+        ("segments", "Segments", true),
+        ("clusters", "Clusters", clusters),
+        ("value", "Customer value", value),
+        ("movement", "Movement", movement),
+        ("recommendations", "Recommendations", true),
+        ("methodology", "Methodology", true),
+        ("downloads", "Downloads", true),
+    ]
+    .into_iter()
+    .filter(|(_, _, present)| *present)
+    .enumerate()
+    .map(|(i, (id, title, _))| TocEntry {
+        id,
+        title,
+        number: i + 1,
+    })
+    .collect()
+}
+
 /// The methodology appendix, from its markdown template.
+/// The optional sections the methodology explains when they are present.
+struct Appendix<'a> {
+    clusters: &'a Option<ClusterSection>,
+    value: &'a Option<ValueSection>,
+    movement: &'a Option<MovementSection>,
+}
+
 fn methodology_section(
     templates: &Templates,
     rfm: &RfmTable,
-    clusters: &Option<ClusterSection>,
+    sections: &Appendix,
     snapshot: &str,
 ) -> Result<String> {
     let mut context = tera::Context::new();
-    context.insert("clusters", clusters);
+    context.insert("clusters", sections.clusters);
+    context.insert("value", sections.value);
+    context.insert("movement", sections.movement);
     context.insert("bins", &rfm.scoring().bins);
     context.insert("segment_map", &rfm.segment_map().name);
     context.insert("snapshot", snapshot);

@@ -37,6 +37,19 @@
 //! silhouette_sample = 10000        # silhouette on a sample when there are more customers
 //! # features = ["visits", "ticket_size", "recency"]  # customer-view columns instead of RFM
 //!
+//! [value]                        # the "Customer value" section; enabled by default
+//! model = "bgnbd"                  # bgnbd or paretonbd, with Gamma-Gamma for spend
+//! unit = "week"                    # day, week or month
+//! horizon_months = 12
+//! discount_rate = 0.01             # a month
+//! holdout_days = 90                # the last days held out to check the predictions; 0: none
+//!
+//! [movement]                       # the "Movement" section; enabled by default
+//! months = 6                       # from this many months before the last day to the last day
+//! # from = "2011-06-01"            # or fixed dates
+//! # to = "2011-12-09"
+//! cohort = "fixed-edges"           # or "rescored"
+//!
 //! [format]
 //! currency = "£"
 //! locale = "en-GB"                 # en-GB, en-US, de-DE, fr-FR, vi-VN, ...
@@ -48,14 +61,17 @@ use chrono::NaiveDate;
 
 use crate::cluster::ClusterModel;
 use crate::cluster::selection::SelectionParams;
+use crate::clv::analysis::{ClvModelParams, PurchaseModelKind};
 use crate::data::clean::CleaningRules;
 use crate::data::dates::DateFormat;
 use crate::data::roles::ColumnRoles;
 use crate::data::source::ReadOptions;
 use crate::data::transactions::LoadOptions;
 use crate::error::{Error, Result};
+use crate::features::clv_summary::DurationUnit;
 use crate::features::transform::Step;
 use crate::format::NumberFormat;
+use crate::rfm::migration::CohortScoring;
 use crate::rfm::{RfmParams, ScoringMethod, SegmentMap};
 
 /// A study: data source, cleaning, RFM choices and presentation.
@@ -85,6 +101,10 @@ pub struct StudyConfig {
     pub rfm: RfmConfig,
     /// Clustering choices (the report's cluster section).
     pub clustering: ClusteringConfig,
+    /// Customer-value choices (the report's "Customer value" section).
+    pub value: ValueConfig,
+    /// Segment-migration choices (the report's "Movement" section).
+    pub movement: MovementConfig,
     /// Number formatting.
     pub format: NumberFormat,
     /// Report options.
@@ -171,6 +191,145 @@ impl ClusteringConfig {
     }
 }
 
+/// Customer-value choices of a study: the purchase and spend models of
+/// [`crate::clv::analysis`] and the holdout check of [`crate::clv::holdout`].
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ValueConfig {
+    /// Whether the report has a "Customer value" section.
+    pub enabled: bool,
+    /// Purchase model: `bgnbd` or `paretonbd`.
+    pub model: String,
+    /// Time unit of the models: `day`, `week` or `month`.
+    pub unit: String,
+    /// Months of value counted.
+    pub horizon_months: u32,
+    /// Monthly discount rate (0.01 = 1% a month).
+    pub discount_rate: f64,
+    /// Penalty on the parameters' size, as lifetimes' `penalizer_coef`.
+    pub penalizer: f64,
+    /// Days at the end of the data held out to check the predictions (0: no check). The check is
+    /// left out, saying why, when the data does not cover twice as many days before them.
+    pub holdout_days: u32,
+}
+
+impl Default for ValueConfig {
+    fn default() -> Self {
+        ValueConfig {
+            enabled: true,
+            model: "bgnbd".to_string(),
+            unit: "week".to_string(),
+            horizon_months: 12,
+            discount_rate: 0.01,
+            penalizer: 0.0,
+            holdout_days: 90,
+        }
+    }
+}
+
+impl ValueConfig {
+    /// The model parameters.
+    pub fn model_params(&self) -> Result<ClvModelParams> {
+        let model = PurchaseModelKind::parse(&self.model).map_err(|_| {
+            Error::param(
+                "value.model",
+                format!(
+                    "unknown model \"{}\"; use \"bgnbd\" or \"paretonbd\"",
+                    crate::format::shorten(&self.model, 40)
+                ),
+            )
+        })?;
+        let params = ClvModelParams::new()
+            .model(model)
+            .penalizer(self.penalizer)
+            .horizon_months(self.horizon_months)
+            .discount_rate(self.discount_rate);
+        params
+            .check()
+            .map_err(|e| Error::param("value", e.to_string()))?;
+        Ok(params)
+    }
+
+    /// The time unit.
+    pub fn unit(&self) -> Result<DurationUnit> {
+        DurationUnit::parse(&self.unit).map_err(|_| {
+            Error::param(
+                "value.unit",
+                format!(
+                    "unknown unit \"{}\"; use \"day\", \"week\" or \"month\"",
+                    crate::format::shorten(&self.unit, 40)
+                ),
+            )
+        })
+    }
+}
+
+/// Segment-migration choices of a study ([`crate::rfm::migration`]): the RFM segments at two
+/// dates, scored with the study's RFM choices.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MovementConfig {
+    /// Whether the report has a "Movement" section.
+    pub enabled: bool,
+    /// The first date; default `months` before `to`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<NaiveDate>,
+    /// The second date; default the last transaction day.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to: Option<NaiveDate>,
+    /// Months between the dates when `from` is not set.
+    pub months: u32,
+    /// `fixed-edges` (both dates scored with the first date's cut points) or `rescored`.
+    pub cohort: String,
+}
+
+impl Default for MovementConfig {
+    fn default() -> Self {
+        MovementConfig {
+            enabled: true,
+            from: None,
+            to: None,
+            months: 6,
+            cohort: "fixed-edges".to_string(),
+        }
+    }
+}
+
+impl MovementConfig {
+    /// The cohort scoring.
+    pub fn cohort(&self) -> Result<CohortScoring> {
+        CohortScoring::parse(&self.cohort).map_err(|_| {
+            Error::param(
+                "movement.cohort",
+                format!(
+                    "unknown cohort scoring \"{}\"; use \"fixed-edges\" or \"rescored\"",
+                    crate::format::shorten(&self.cohort, 40)
+                ),
+            )
+        })
+    }
+
+    /// Checks what can be checked without data.
+    pub fn check(&self) -> Result<()> {
+        self.cohort()?;
+        if self.from.is_none() && self.months == 0 {
+            return Err(Error::param(
+                "movement.months",
+                "must be at least 1 (or set movement.from)",
+            ));
+        }
+        if let (Some(from), Some(to)) = (self.from, self.to)
+            && from >= to
+        {
+            return Err(Error::param(
+                "movement.from",
+                format!("{from} is not before movement.to ({to})"),
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// RFM choices of a study.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -234,6 +393,8 @@ impl Default for StudyConfig {
             cleaning: CleaningRules::default(),
             rfm: RfmConfig::default(),
             clustering: ClusteringConfig::default(),
+            value: ValueConfig::default(),
+            movement: MovementConfig::default(),
             format: NumberFormat::default(),
             report: ReportOptions::default(),
         }
@@ -295,6 +456,13 @@ impl StudyConfig {
         if self.clustering.enabled {
             self.clustering.steps()?;
             self.clustering.selection_params()?;
+        }
+        if self.value.enabled {
+            self.value.model_params()?;
+            self.value.unit()?;
+        }
+        if self.movement.enabled {
+            self.movement.check()?;
         }
         self.format.check()
     }

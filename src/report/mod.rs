@@ -3,4 +3,6 @@
 pub mod build;
 pub(crate) mod clusters;
 pub mod config;
+pub(crate) mod movement;
 pub mod playbooks;
+pub(crate) mod value;
