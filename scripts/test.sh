@@ -24,6 +24,7 @@ echo "== pandas and scikit-learn fixtures are reproducible"
 .venv/bin/python tests/reference/adjusted_rand.py --check
 .venv/bin/python tests/reference/customer_view.py --check
 .venv/bin/python tests/reference/clv_lifetimes.py --check
+.venv/bin/python tests/reference/association_rules.py --check
 echo "== reports in headless Chromium"
 BIN="$CARGO_TARGET_DIR/release/custseg"
 OUT="$ROOT/target/browser"

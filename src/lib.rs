@@ -26,6 +26,7 @@ pub mod generate;
 pub mod grouping;
 pub mod matrix;
 pub mod prelude;
+pub mod recommend;
 pub mod report;
 pub mod rfm;
 pub mod stats;

@@ -46,6 +46,10 @@ pub use crate::features::transform::{Pipeline, Step};
 pub use crate::format::NumberFormat;
 pub use crate::generate::{Dataset, GenerateParams, Generated};
 pub use crate::matrix::Matrix;
+pub use crate::recommend::{
+    AssociationRules, CustomerGroups, Evaluation, HoldoutSplit, Purchases, RecommendParams,
+    Recommendations, Recommender, RulesParams,
+};
 pub use crate::rfm::{
     CohortScoring, Migration, MigrationParams, RfmParams, RfmTable, ScoringMethod, SegmentMap,
     SegmentSummary,

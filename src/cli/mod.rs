@@ -7,6 +7,7 @@ mod clv;
 mod generate;
 mod migrate;
 mod output;
+mod recommend;
 mod report;
 mod rfm;
 mod sanity;
@@ -47,6 +48,8 @@ enum Command {
     Clv(clv::ClvArgs),
     /// Segment migration: RFM segments at two dates, the transition matrix, arrivals, lapses, and where each segment's customers went.
     Migrate(migrate::MigrateArgs),
+    /// Product recommendations per customer from their group's recent purchases and pair rules (support, confidence, lift), with a time-holdout evaluation against baselines.
+    Recommend(recommend::RecommendArgs),
     /// Write a seeded look-alike of a study's private data: flowers (study 2), supermarket (study 4) or health (study 5).
     Generate(generate::GenerateArgs),
 }
@@ -138,6 +141,7 @@ pub fn run() -> ExitCode {
         Command::View(args) => view::run(args, &mut timings),
         Command::Clv(args) => clv::run(args, &mut timings),
         Command::Migrate(args) => migrate::run(args, &mut timings),
+        Command::Recommend(args) => recommend::run(args, &mut timings),
     };
     match result {
         Ok(()) => {
@@ -211,6 +215,13 @@ const FLAGS: &[(&str, &str)] = &[
     ("CustomerViewParams::dimensions", "--dimension"),
     ("GenerateParams::rows", "--rows"),
     ("GenerateParams::customers", "--customers"),
+    ("RecommendParams::k", "--k"),
+    ("RecommendParams::window_months", "--window-months"),
+    ("RecommendParams::rule_weight", "--rule-weight"),
+    ("RulesParams::min_support", "--min-support"),
+    ("RulesParams::min_confidence", "--min-confidence"),
+    ("HoldoutSplit::last_months", "--holdout-months"),
+    ("HoldoutSplit::cut", "--holdout-months"),
     ("output", "--output"),
 ];
 

@@ -167,3 +167,11 @@ pub fn cdnow_sample() -> Transactions {
     };
     Transactions::load(fixture("clv/CDNOW_sample.txt"), &options).unwrap()
 }
+
+/// Runs the custseg binary with `args`.
+pub fn run_custseg(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_custseg"))
+        .args(args)
+        .output()
+        .unwrap()
+}

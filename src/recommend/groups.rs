@@ -1,0 +1,182 @@
+//! Which group each customer belongs to (an RFM segment, a cluster, any per-customer column):
+//! what the group recommenders compute their products for.
+
+use std::collections::HashMap;
+
+use polars::prelude::*;
+
+use crate::data::clean::cols;
+use crate::data::transactions::Transactions;
+use crate::error::{Error, Result};
+use crate::frame::text_values;
+use crate::recommend::purchases::Purchases;
+use crate::rfm::RfmTable;
+
+/// A group label per customer id, and the groups' order for tables.
+///
+/// ```
+/// use custseg::recommend::groups::CustomerGroups;
+/// let groups = CustomerGroups::new(
+///     "cluster",
+///     vec!["c1".into(), "c2".into()],
+///     vec!["cluster 1".into(), "cluster 0".into()],
+/// )?;
+/// assert_eq!(groups.names(), ["cluster 0", "cluster 1"]);
+/// # Ok::<(), custseg::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomerGroups {
+    by: String,
+    customer_ids: Vec<String>,
+    labels: Vec<String>,
+    names: Vec<String>,
+}
+
+impl CustomerGroups {
+    /// Groups named `by` (for the output's wording) from a label per customer id; the groups
+    /// are ordered by name.
+    pub fn new(by: &str, customer_ids: Vec<String>, labels: Vec<String>) -> Result<Self> {
+        let mut names = labels.clone();
+        names.sort();
+        names.dedup();
+        Self::ordered(by, customer_ids, labels, names)
+    }
+
+    /// As [`CustomerGroups::new`] with the groups in `order` (every label must be in it).
+    pub fn ordered(
+        by: &str,
+        customer_ids: Vec<String>,
+        labels: Vec<String>,
+        order: Vec<String>,
+    ) -> Result<Self> {
+        if customer_ids.len() != labels.len() {
+            return Err(Error::param(
+                "CustomerGroups",
+                format!(
+                    "{} customer ids for {} labels",
+                    customer_ids.len(),
+                    labels.len()
+                ),
+            ));
+        }
+        if let Some(missing) = labels.iter().find(|l| !order.contains(l)) {
+            return Err(Error::param(
+                "CustomerGroups::ordered",
+                format!("the group \"{missing}\" is not in the order given"),
+            ));
+        }
+        let names = order
+            .into_iter()
+            .filter(|name| labels.contains(name))
+            .collect();
+        Ok(CustomerGroups {
+            by: by.to_string(),
+            customer_ids,
+            labels,
+            names,
+        })
+    }
+
+    /// The RFM segments of a table, in the segment map's order.
+    pub fn from_rfm(table: &RfmTable) -> Result<Self> {
+        let frame = table.frame();
+        Self::ordered(
+            "segment",
+            text_values(&frame, cols::CUSTOMER)?,
+            text_values(&frame, "segment")?,
+            table.segment_map().segment_names(),
+        )
+    }
+
+    /// The value of a dimension column of the transactions (country, store format...) that
+    /// brought each customer the most revenue (ties: the alphabetically first), as the report's
+    /// breakdowns count customers; rows after `until` (when given) are left out.
+    pub fn from_dimension(
+        transactions: &Transactions,
+        column: &str,
+        until: Option<chrono::NaiveDate>,
+    ) -> Result<Self> {
+        let frame = transactions.frame();
+        if frame.column(column).is_err()
+            || !transactions.roles().dimensions.iter().any(|d| d == column)
+        {
+            return Err(Error::param(
+                "ColumnRoles::dimensions",
+                format!(
+                    "\"{}\" is not a dimension of these transactions; load them with it among \
+                     `ColumnRoles::dimensions`; loaded dimensions: {}",
+                    crate::format::shorten(column, 80),
+                    if transactions.roles().dimensions.is_empty() {
+                        "none".to_string()
+                    } else {
+                        transactions.roles().dimensions.join(", ")
+                    }
+                ),
+            ));
+        }
+        let mut rows = frame.lazy();
+        if let Some(day) = until {
+            let end = day
+                .succ_opt()
+                .unwrap_or(day)
+                .and_hms_opt(0, 0, 0)
+                .map(|t| t.and_utc().timestamp_millis())
+                .unwrap_or(i64::MAX);
+            rows = rows.filter(col(cols::DATE).cast(DataType::Int64).lt(lit(end)));
+        }
+        let top = rows
+            .filter(col(column).is_not_null())
+            .group_by([col(cols::CUSTOMER), col(column)])
+            .agg([col(cols::AMOUNT).sum().alias("__revenue")])
+            .sort_by_exprs(
+                [col(cols::CUSTOMER), col("__revenue"), col(column)],
+                SortMultipleOptions::default().with_order_descending_multi([false, true, false]),
+            )
+            .group_by_stable([col(cols::CUSTOMER)])
+            .agg([col(column).first()])
+            .sort([cols::CUSTOMER], SortMultipleOptions::default())
+            .collect()?;
+        Self::new(
+            column,
+            text_values(&top, cols::CUSTOMER)?,
+            text_values(&top, column)?,
+        )
+    }
+
+    /// What the groups are (`segment`, `cluster`, a column name).
+    pub fn by(&self) -> &str {
+        &self.by
+    }
+
+    /// The group names, in order.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// Each customer id and its group.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.customer_ids
+            .iter()
+            .map(String::as_str)
+            .zip(self.labels.iter().map(String::as_str))
+    }
+
+    /// The group index of each customer code of `purchases` (`None`: not in any group).
+    pub(crate) fn codes_for(&self, purchases: &Purchases) -> Vec<Option<u32>> {
+        let index: HashMap<&str, u32> = self
+            .names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.as_str(), i as u32))
+            .collect();
+        let by_id: HashMap<&str, u32> = self
+            .iter()
+            .filter_map(|(id, label)| index.get(label).map(|&g| (id, g)))
+            .collect();
+        purchases
+            .customer_ids()
+            .iter()
+            .map(|id| by_id.get(id.as_str()).copied())
+            .collect()
+    }
+}
