@@ -186,20 +186,83 @@ fn metrics(a: u32, c: u32, s_ac: f64, s_a: f64, s_c: f64) -> Rule {
     }
 }
 
-/// Baskets holding each pair of frequent products (`a < b`, key `a << 32 | b`), counted on
-/// rayon's threads in fixed chunks and merged; the result does not depend on the threads.
+/// Largest triangular table (entries) used for counting pairs: 256 MiB of counts.
+const MAX_TABLE_ENTRIES: usize = 1 << 26;
+
+/// Baskets holding each pair of frequent products (`a < b`, key `a << 32 | b`), sorted by key.
 fn count_pairs(baskets: &[Vec<u32>], frequent: &[bool]) -> Vec<(u64, u32)> {
+    // Frequent products renumbered 0..f in code order, so a basket's list stays sorted.
+    let mut compact = vec![u32::MAX; frequent.len()];
+    let mut original = Vec::new();
+    for (code, _) in frequent.iter().enumerate().filter(|(_, f)| **f) {
+        compact[code] = original.len() as u32;
+        original.push(code as u32);
+    }
+    let lists: Vec<Vec<u32>> = baskets
+        .iter()
+        .map(|b| {
+            b.iter()
+                .map(|&p| compact[p as usize])
+                .filter(|&c| c != u32::MAX)
+                .collect()
+        })
+        .filter(|list: &Vec<u32>| list.len() > 1)
+        .collect();
+    let f = original.len();
+    let occurrences: usize = lists.iter().map(|l| l.len() * (l.len() - 1) / 2).sum();
+    let table_entries = f * f.saturating_sub(1) / 2;
+    let counted = if table_entries <= occurrences.min(MAX_TABLE_ENTRIES) {
+        count_in_table(&lists, f)
+    } else {
+        count_in_map(&lists)
+    };
+    counted
+        .into_iter()
+        .map(|(a, b, n)| {
+            (
+                (u64::from(original[a as usize]) << 32) | u64::from(original[b as usize]),
+                n,
+            )
+        })
+        .collect()
+}
+
+/// Pair counts in a triangular table over `f` products: (a, b, baskets) with `a < b`, sorted.
+fn count_in_table(lists: &[Vec<u32>], f: usize) -> Vec<(u32, u32, u32)> {
+    // Row a holds b = a+1..f at offset row_start(a) + b - a - 1.
+    let row_start = |a: usize| a * (2 * f - a - 1) / 2;
+    let mut table = vec![0u32; f * f.saturating_sub(1) / 2];
+    for list in lists {
+        for (i, &a) in list.iter().enumerate() {
+            let start = row_start(a as usize) - a as usize - 1;
+            for &b in &list[i + 1..] {
+                table[start + b as usize] += 1;
+            }
+        }
+    }
+    let mut pairs = Vec::new();
+    for a in 0..f {
+        for b in a + 1..f {
+            let n = table[row_start(a) + b - a - 1];
+            if n > 0 {
+                pairs.push((a as u32, b as u32, n));
+            }
+        }
+    }
+    pairs
+}
+
+/// Pair counts in hash maps, on rayon's threads in fixed chunks, merged; sorted like
+/// [`count_in_table`]'s, so the result does not depend on the threads.
+fn count_in_map(lists: &[Vec<u32>]) -> Vec<(u32, u32, u32)> {
     const CHUNK: usize = 2048;
-    let merged = baskets
+    let merged = lists
         .par_chunks(CHUNK)
         .map(|chunk| {
             let mut counts: HashMap<u64, u32> = HashMap::new();
-            let mut items = Vec::new();
-            for basket in chunk {
-                items.clear();
-                items.extend(basket.iter().copied().filter(|&p| frequent[p as usize]));
-                for (i, &a) in items.iter().enumerate() {
-                    for &b in &items[i + 1..] {
+            for list in chunk {
+                for (i, &a) in list.iter().enumerate() {
+                    for &b in &list[i + 1..] {
                         *counts
                             .entry((u64::from(a) << 32) | u64::from(b))
                             .or_insert(0) += 1;
@@ -214,7 +277,10 @@ fn count_pairs(baskets: &[Vec<u32>], frequent: &[bool]) -> Vec<(u64, u32)> {
             }
             left
         });
-    let mut pairs: Vec<(u64, u32)> = merged.into_iter().collect();
+    let mut pairs: Vec<(u32, u32, u32)> = merged
+        .into_iter()
+        .map(|(key, n)| ((key >> 32) as u32, key as u32, n))
+        .collect();
     pairs.sort_unstable();
     pairs
 }
@@ -290,6 +356,14 @@ impl AssociationRules {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn table_and_map_count_alike() {
+        let lists = vec![vec![0, 1, 3], vec![1, 3], vec![0, 2, 3], vec![2, 3]];
+        let want = vec![(0, 1, 1), (0, 2, 1), (0, 3, 2), (1, 3, 2), (2, 3, 2)];
+        assert_eq!(count_in_table(&lists, 4), want);
+        assert_eq!(count_in_map(&lists), want);
+    }
 
     #[test]
     fn pairs_are_counted_once_per_basket_among_frequent_products() {
