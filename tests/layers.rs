@@ -1,5 +1,5 @@
-//! The pipeline reads one way: leaf helpers -> data -> rfm -> features -> cluster -> chart ->
-//! report. A module may import its own layer or any layer below it, never one above; this test
+//! The pipeline reads one way: leaf helpers -> data -> rfm -> features -> models (cluster, clv,
+//! recommend) -> chart -> report. A module may import its own layer or any layer below it, never one above; this test
 //! reads every source file and fails on an upward `crate::` path in code (comments are skipped:
 //! a doc link upward does not make a dependency).
 
@@ -23,6 +23,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("features", 3),
     ("cluster", 4),
     ("clv", 4),
+    ("recommend", 4),
     ("chart", 5),
     ("report", 6),
 ];

@@ -556,3 +556,79 @@ fn value_section_is_skipped_with_the_reason_when_the_models_cannot_fit() {
     assert!(html.contains("<h2>5. Recommendations</h2>"));
     drop(dir);
 }
+
+/// Each segment's products are the recommender's affinity list (at least 5% of the segment's
+/// customers active in the last two months, lift above 1), named in the playbooks; the holdout
+/// evaluation is the library's.
+#[test]
+fn recommendations_list_each_segments_products_and_the_evaluation() {
+    let config = StudyConfig::online_retail();
+    let tx = Transactions::bundled(&config.load_options().unwrap()).unwrap();
+    let html = render_report(&config, &tx, &Templates::built_in()).unwrap();
+    let part = section(&html, "recommendations");
+
+    let rfm = config.rfm_params().unwrap().fit(&tx).unwrap();
+    let purchases = Purchases::from_transactions(&tx).unwrap();
+    let groups = CustomerGroups::from_rfm(&rfm).unwrap();
+    let params = RecommendParams::new().min_group_customers(10);
+    let recommender = params.fit(&purchases, &groups).unwrap();
+    let champions = groups
+        .names()
+        .iter()
+        .position(|n| n == "Champions")
+        .unwrap() as u32;
+    let expected: Vec<String> = recommender
+        .popularity()
+        .affinity(Some(champions), 0.05)
+        .into_iter()
+        .filter(|p| p.lift > 1.0)
+        .take(5)
+        .map(|p| recommender.product_id(p.product).to_string())
+        .collect();
+    assert_eq!(expected.len(), 5);
+    let rows = table_after(part, "<h4>Champions");
+    let listed: Vec<String> = rows.iter().map(|r| r[0].clone()).collect();
+    assert_eq!(listed, expected);
+    assert_eq!(rows[0][1], "LUNCH BAG RED VINTAGE DOILY");
+    // The playbook names them too.
+    let playbook = &part[part.find("id=\"playbook-champions\"").unwrap()..];
+    assert!(playbook.contains("LUNCH BAG RED VINTAGE DOILY (23681, lift"));
+    // Segments with nobody buying lately are named, not listed.
+    assert!(part.contains("Too few customers bought from 2011-10-10 to 2011-12-09"));
+
+    let split = HoldoutSplit::last_months(&purchases, 2).unwrap();
+    let at_cut = config
+        .rfm_params()
+        .unwrap()
+        .observation_end(split.cut())
+        .fit(&tx)
+        .unwrap();
+    let evaluation = split
+        .evaluate(
+            &purchases,
+            &CustomerGroups::from_rfm(&at_cut).unwrap(),
+            &params,
+        )
+        .unwrap();
+    let summary = evaluation.summary().replace('\'', "&#39;");
+    assert!(part.contains(&summary), "{summary}");
+    let table = table_after(part, "How well the recommendations work");
+    assert_eq!(table.len(), 4);
+    assert_eq!(table[3][0], "random (baseline)");
+}
+
+#[test]
+fn recommendations_without_a_product_column_say_why() {
+    let csv = "CustomerID,InvoiceNo,InvoiceDate,Quantity,UnitPrice\n\
+               A,1,2023-01-05 10:00,1,10\n\
+               B,2,2023-02-07 11:00,2,20\n";
+    let (dir, path) = temp_file("orders.csv", csv.as_bytes());
+    let config = StudyConfig {
+        input: Some(path),
+        ..Default::default()
+    };
+    let html = render(&config);
+    assert!(html.contains("Product recommendations need a product column"));
+    assert!(!html.contains("What each segment buys"));
+    drop(dir);
+}

@@ -21,7 +21,10 @@ use crate::frame::{float_values, text_values};
 use crate::report::clusters::{ClusterOutcome, ClusterSection, cluster_section};
 use crate::report::config::StudyConfig;
 use crate::report::movement::{MovementOutcome, MovementSection, movement_section};
-use crate::report::playbooks::{Playbooks, markdown_to_html, render_markdown_template, slug};
+use crate::report::playbooks::{
+    Playbooks, escape_markdown, markdown_to_html, render_markdown_template, slug,
+};
+use crate::report::products::{ProductOutcome, ProductSection, product_section};
 use crate::report::value::{ValueOutcome, ValueSection, value_section};
 use crate::rfm::{RfmTable, SegmentSummary};
 
@@ -171,6 +174,8 @@ struct Context {
     value_skipped: Option<String>,
     movement: Option<MovementSection>,
     movement_skipped: Option<String>,
+    products: Option<ProductSection>,
+    products_skipped: Option<String>,
     /// The sections in order, for the table of contents.
     toc: Vec<TocEntry>,
     /// Each section's number by its id (sections come and go with the data).
@@ -233,7 +238,8 @@ pub fn render_report(
     let sanity = transactions.sanity();
     let segments = segment_rows(&summary, fmt)?;
     let snapshot = rfm.snapshot().to_string();
-    let playbooks = playbook_section(config, templates, &segments, &snapshot)?;
+    let (products, products_skipped) = product_part(config, &rfm, transactions)?;
+    let playbooks = playbook_section(config, templates, &segments, &snapshot, &products)?;
     let priorities = priority_section(&rfm, &summary, &segments, &playbooks)?;
     let (clusters, clusters_skipped) = cluster_part(config, &rfm, transactions, &segments)?;
     let (value, value_skipped) = value_part(config, &rfm, transactions, &segments)?;
@@ -284,6 +290,8 @@ pub fn render_report(
         value_skipped,
         movement,
         movement_skipped,
+        products,
+        products_skipped,
         toc,
         number,
         methodology_html,
@@ -326,6 +334,7 @@ fn playbook_section(
     templates: &Templates,
     segments: &[SegmentRow],
     snapshot: &str,
+    products: &Option<ProductSection>,
 ) -> Result<Vec<Playbook>> {
     segments
         .iter()
@@ -334,6 +343,13 @@ fn playbook_section(
             context.insert("segment", segment);
             context.insert("company", &config.company);
             context.insert("snapshot", snapshot);
+            // The products this segment bought more than others lately, in one line ("" when
+            // there is no product column or too few active customers).
+            let listed = products
+                .as_ref()
+                .and_then(|p| p.segments.iter().find(|s| s.name == segment.name))
+                .map_or("", |s| s.text.as_str());
+            context.insert("products", &escape_markdown(listed));
             Ok(Playbook {
                 segment: segment.clone(),
                 html: templates.playbooks.render(&segment.name, &context)?,
@@ -604,6 +620,24 @@ fn value_part(
         match value_section(&config.value, rfm, transactions, &order, &config.format)? {
             ValueOutcome::Section(section) => (Some(*section), None),
             ValueOutcome::Skipped(why) => (None, Some(why)),
+        },
+    )
+}
+
+/// Products per segment and their evaluation when the study asks for them, or the sentence
+/// saying why they are missing.
+fn product_part(
+    config: &StudyConfig,
+    rfm: &RfmTable,
+    transactions: &Transactions,
+) -> Result<(Option<ProductSection>, Option<String>)> {
+    if !config.recommendations.enabled {
+        return Ok((None, None));
+    }
+    Ok(
+        match product_section(config, rfm, transactions, &config.format)? {
+            ProductOutcome::Section(section) => (Some(*section), None),
+            ProductOutcome::Skipped(why) => (None, Some(why)),
         },
     )
 }

@@ -50,6 +50,11 @@
 //! # to = "2011-12-09"
 //! cohort = "fixed-edges"           # or "rescored"
 //!
+//! [recommendations]              # products per segment in "Recommendations"; enabled by default
+//! window_months = 2                # what each segment bought in the last months
+//! holdout_months = 2               # the last months held out to evaluate the recommender
+//! products_per_segment = 5
+//!
 //! [format]
 //! currency = "£"
 //! locale = "en-GB"                 # en-GB, en-US, de-DE, fr-FR, vi-VN, ...
@@ -105,6 +110,8 @@ pub struct StudyConfig {
     pub value: ValueConfig,
     /// Segment-migration choices (the report's "Movement" section).
     pub movement: MovementConfig,
+    /// Product recommendations per segment (in the report's "Recommendations").
+    pub recommendations: RecommendationsConfig,
     /// Number formatting.
     pub format: NumberFormat,
     /// Report options.
@@ -330,6 +337,71 @@ impl MovementConfig {
     }
 }
 
+/// Product-recommendation choices of a study ([`crate::recommend`]): each segment's products
+/// and the holdout evaluation in the report's "Recommendations" section.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RecommendationsConfig {
+    /// Whether the report lists products per segment.
+    pub enabled: bool,
+    /// Months before the last day whose purchases say what a segment buys.
+    pub window_months: u32,
+    /// The last months held out to evaluate the recommender.
+    pub holdout_months: u32,
+    /// Products listed per segment.
+    pub products_per_segment: usize,
+    /// Smallest share of a segment's active customers who bought a product for it to be listed.
+    pub min_share: f64,
+    /// Segments with fewer customers active in the window are not listed.
+    pub min_active_customers: u32,
+    /// Products per customer in the evaluation.
+    pub k: usize,
+}
+
+impl Default for RecommendationsConfig {
+    fn default() -> Self {
+        RecommendationsConfig {
+            enabled: true,
+            window_months: 2,
+            holdout_months: 2,
+            products_per_segment: 5,
+            min_share: 0.05,
+            min_active_customers: 10,
+            k: 10,
+        }
+    }
+}
+
+impl RecommendationsConfig {
+    /// Checks the values.
+    pub fn check(&self) -> Result<()> {
+        let positive = [
+            ("recommendations.window_months", self.window_months as usize),
+            (
+                "recommendations.holdout_months",
+                self.holdout_months as usize,
+            ),
+            (
+                "recommendations.products_per_segment",
+                self.products_per_segment,
+            ),
+            ("recommendations.k", self.k),
+        ];
+        for (key, value) in positive {
+            if value == 0 {
+                return Err(Error::param(key, "must be at least 1"));
+            }
+        }
+        if !(0.0..=1.0).contains(&self.min_share) {
+            return Err(Error::param(
+                "recommendations.min_share",
+                format!("must be from 0 to 1, got {}", self.min_share),
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// RFM choices of a study.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -395,6 +467,7 @@ impl Default for StudyConfig {
             clustering: ClusteringConfig::default(),
             value: ValueConfig::default(),
             movement: MovementConfig::default(),
+            recommendations: RecommendationsConfig::default(),
             format: NumberFormat::default(),
             report: ReportOptions::default(),
         }
@@ -463,6 +536,9 @@ impl StudyConfig {
         }
         if self.movement.enabled {
             self.movement.check()?;
+        }
+        if self.recommendations.enabled {
+            self.recommendations.check()?;
         }
         self.format.check()
     }

@@ -5,4 +5,5 @@ pub(crate) mod clusters;
 pub mod config;
 pub(crate) mod movement;
 pub mod playbooks;
+pub(crate) mod products;
 pub(crate) mod value;

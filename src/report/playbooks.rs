@@ -153,6 +153,20 @@ pub fn markdown_to_html(markdown: &str) -> String {
     out
 }
 
+/// Text from the data made inert for a Markdown template: every ASCII punctuation mark is
+/// backslash-escaped (CommonMark allows it for all of them), so a product description such as
+/// `[offer](javascript:...)` or `**x**` stays the literal text.
+pub fn escape_markdown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii_punctuation() {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// The folder holding the playbooks that ship with custseg (for documentation and tests).
 pub fn built_in_folder() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/templates/playbooks"))
@@ -161,6 +175,16 @@ pub fn built_in_folder() -> &'static Path {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn data_in_markdown_stays_text() {
+        let hostile = "[offer](javascript:alert(1)) **big** <b>x</b> 50% off_now";
+        let html = markdown_to_html(&format!("- {}", escape_markdown(hostile)));
+        assert!(!html.contains("<a") && !html.contains("<strong>") && !html.contains("<b>"));
+        assert!(
+            html.contains("[offer](javascript:alert(1)) **big** &lt;b&gt;x&lt;/b&gt; 50% off_now")
+        );
+    }
 
     #[test]
     fn slugs() {
