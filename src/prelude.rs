@@ -4,6 +4,9 @@
 
 pub use polars::prelude::*;
 
+/// Dates for snapshots, cut dates and observation ends (`NaiveDate::from_ymd_opt(2011, 9, 9)`).
+pub use chrono::NaiveDate;
+
 pub use crate::chart::Chart;
 pub use crate::chart::bars::{segment_bars, segments_by_dimension};
 pub use crate::chart::boxplot::segment_boxplots;

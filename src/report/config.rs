@@ -37,23 +37,30 @@
 //! silhouette_sample = 10000        # silhouette on a sample when there are more customers
 //! # features = ["visits", "ticket_size", "recency"]  # customer-view columns instead of RFM
 //!
-//! [value]                        # the "Customer value" section; enabled by default
+//! [value]                        # the "Customer value" section
+//! enabled = true
 //! model = "bgnbd"                  # bgnbd or paretonbd, with Gamma-Gamma for spend
 //! unit = "week"                    # day, week or month
 //! horizon_months = 12
 //! discount_rate = 0.01             # a month
+//! penalizer = 0.0                  # as lifetimes' penalizer_coef
 //! holdout_days = 90                # the last days held out to check the predictions; 0: none
 //!
-//! [movement]                       # the "Movement" section; enabled by default
+//! [movement]                       # the "Movement" section
+//! enabled = true
 //! months = 6                       # from this many months before the last day to the last day
 //! # from = "2011-06-01"            # or fixed dates
 //! # to = "2011-12-09"
 //! cohort = "fixed-edges"           # or "rescored"
 //!
-//! [recommendations]              # products per segment in "Recommendations"; enabled by default
+//! [recommendations]              # products per segment in "Recommendations"
+//! enabled = true
 //! window_months = 2                # what each segment bought in the last months
 //! holdout_months = 2               # the last months held out to evaluate the recommender
 //! products_per_segment = 5
+//! min_share = 0.05                 # of the segment's customers active in the window
+//! min_active_customers = 10        # quieter segments are named, not listed
+//! k = 10                           # products per customer in the evaluation
 //!
 //! [format]
 //! currency = "£"
