@@ -201,28 +201,14 @@ fn segments(
     if let Some(end) = observation_end {
         params = params.observation_end(end);
     }
-    let rfm = params.fit(transactions)?;
-    let frame = rfm.frame();
-    let ids = custseg::frame::text_values(&frame, "customer_id")?;
-    let names = custseg::frame::text_values(&frame, "segment")?;
-    let by_id: std::collections::HashMap<&str, &str> = ids
-        .iter()
-        .map(String::as_str)
-        .zip(names.iter().map(String::as_str))
-        .collect();
-    Ok(customer_ids
-        .iter()
-        .map(|id| {
-            by_id
-                .get(id.as_str())
-                .copied()
-                .unwrap_or_default()
-                .to_string()
-        })
+    Ok(params
+        .fit(transactions)?
+        .segments_of(customer_ids)?
+        .into_iter()
+        .map(Option::unwrap_or_default)
         .collect())
 }
 
-/// The holdout check as text: totals, error per customer, the table by calibration frequency.
 fn describe_holdout(check: &HoldoutCheck) -> String {
     let (actual, predicted) = check.totals();
     let mut out = format!(

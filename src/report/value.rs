@@ -2,8 +2,6 @@
 //! customers, their lifetime value by RFM segment, P(alive) by recency and frequency, and the
 //! holdout check of the predictions.
 
-use std::collections::HashMap;
-
 use chrono::Duration;
 use serde::Serialize;
 
@@ -14,7 +12,6 @@ use crate::data::transactions::Transactions;
 use crate::error::Result;
 use crate::features::clv_summary::{ClvSummary, ClvSummaryParams};
 use crate::format::NumberFormat;
-use crate::frame::text_values;
 use crate::report::config::ValueConfig;
 use crate::rfm::RfmTable;
 
@@ -117,23 +114,10 @@ pub(crate) fn value_section(
 
 /// Each customer's RFM segment, in the summary's order.
 fn segment_of_each(rfm: &RfmTable, customer_ids: &[String]) -> Result<Vec<String>> {
-    let frame = rfm.frame();
-    let ids = text_values(&frame, "customer_id")?;
-    let names = text_values(&frame, "segment")?;
-    let by_id: HashMap<&str, &str> = ids
-        .iter()
-        .map(String::as_str)
-        .zip(names.iter().map(String::as_str))
-        .collect();
-    Ok(customer_ids
-        .iter()
-        .map(|id| {
-            by_id
-                .get(id.as_str())
-                .copied()
-                .unwrap_or("Other")
-                .to_string()
-        })
+    Ok(rfm
+        .segments_of(customer_ids)?
+        .into_iter()
+        .map(|s| s.unwrap_or_else(|| "Other".to_string()))
         .collect())
 }
 

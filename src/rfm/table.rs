@@ -387,6 +387,23 @@ impl RfmTable {
         &self.scoring
     }
 
+    /// The segment of each of `customer_ids` (`None` for a customer not in the table), for
+    /// joining the segments onto another per-customer table.
+    pub fn segments_of(&self, customer_ids: &[String]) -> Result<Vec<Option<String>>> {
+        let frame = self.frame();
+        let ids = crate::frame::text_values(&frame, "customer_id")?;
+        let names = crate::frame::text_values(&frame, "segment")?;
+        let by_id: std::collections::HashMap<&str, &str> = ids
+            .iter()
+            .map(String::as_str)
+            .zip(names.iter().map(String::as_str))
+            .collect();
+        Ok(customer_ids
+            .iter()
+            .map(|id| by_id.get(id.as_str()).map(|s| s.to_string()))
+            .collect())
+    }
+
     /// The segment map used.
     pub fn segment_map(&self) -> &SegmentMap {
         &self.segments
