@@ -10,6 +10,7 @@ use custseg::data::roles::ColumnRoles;
 use custseg::data::source::{FileFormat, RawTable, ReadOptions, TextEncoding, read_table};
 use custseg::data::transactions::{LoadOptions, Transactions};
 use custseg::error::Error;
+use custseg::rfm::{ScoringMethod, SegmentMap};
 
 /// The input file and how to read it.
 #[derive(Debug, Args)]
@@ -209,5 +210,71 @@ impl InputArgs {
             Some(path) => read_table(path, &options.read),
             None => custseg::data::bundled::online_retail_raw(&options.read),
         }
+    }
+}
+
+/// The RFM scoring flags `rfm` and `migrate` share: the segment map, quantile bins or fixed cuts.
+#[derive(Debug, Args)]
+pub struct ScoringArgs {
+    /// Segment map: `table` (11 segments on R, F and M), `code-list` (study 1's 11 segments as
+    /// lists of codes), `rf-regex` (10 segments on R and F), or a TOML file
+    #[arg(
+        long,
+        default_value = "table",
+        value_name = "table|code-list|rf-regex|PATH.toml",
+        help_heading = "RFM"
+    )]
+    segments: String,
+    /// Number of quantile bins (5 = quintiles, pandas qcut semantics)
+    #[arg(long, default_value_t = 5, help_heading = "RFM")]
+    bins: usize,
+    /// Fixed recency cut points in days, ascending, e.g. 30,90,180,365 (with --frequency-cuts and --monetary-cuts; replaces quantiles)
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "X,Y,..",
+        help_heading = "RFM"
+    )]
+    recency_cuts: Vec<f64>,
+    /// Fixed frequency cut points, ascending
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "X,Y,..",
+        help_heading = "RFM"
+    )]
+    frequency_cuts: Vec<f64>,
+    /// Fixed monetary cut points, ascending
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "X,Y,..",
+        help_heading = "RFM"
+    )]
+    monetary_cuts: Vec<f64>,
+}
+
+impl ScoringArgs {
+    /// Quantiles of `--bins`, or the fixed cuts when any is given.
+    pub fn scoring(&self) -> ScoringMethod {
+        let cuts = [
+            &self.recency_cuts,
+            &self.frequency_cuts,
+            &self.monetary_cuts,
+        ];
+        if cuts.iter().all(|c| c.is_empty()) {
+            ScoringMethod::Quantiles { bins: self.bins }
+        } else {
+            ScoringMethod::Thresholds {
+                recency: self.recency_cuts.clone(),
+                frequency: self.frequency_cuts.clone(),
+                monetary: self.monetary_cuts.clone(),
+            }
+        }
+    }
+
+    /// The segment map named by `--segments`.
+    pub fn segment_map(&self) -> Result<SegmentMap> {
+        SegmentMap::named(&self.segments)
     }
 }

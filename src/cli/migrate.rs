@@ -5,10 +5,10 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 use clap::Args;
 use custseg::Result;
-use custseg::rfm::{CohortScoring, MigrationParams, ScoringMethod, SegmentMap};
+use custseg::rfm::{CohortScoring, MigrationParams};
 
 use super::Timings;
-use super::args::InputArgs;
+use super::args::{InputArgs, ScoringArgs};
 use super::output::{check_table_output, write_frame};
 
 /// Arguments of `custseg migrate`.
@@ -23,7 +23,7 @@ pub struct MigrateArgs {
     /// Second snapshot, after --from: customers as they stood at the end of this day
     #[arg(long, value_name = "YYYY-MM-DD", help_heading = "Migration")]
     to: NaiveDate,
-    /// How the dates are scored: fixed-edges (both with the cut points of --from's scoring, so a segment means the same behaviour on both days) or rescored (each day on its own quantiles)
+    /// How the dates are scored: fixed-edges (both with the cut points of --from's scoring, so a segment means the same behaviour on both days) or rescored (each day on its own quantiles); with fixed cut points (--recency-cuts ...) both give the same
     #[arg(
         long,
         default_value = "fixed-edges",
@@ -31,70 +31,19 @@ pub struct MigrateArgs {
         help_heading = "Migration"
     )]
     cohort: String,
-    /// Segment map: `table` (11 segments on R, F and M), `code-list` (study 1's 11 segments as
-    /// lists of codes), `rf-regex` (10 segments on R and F), or a TOML file
-    #[arg(
-        long,
-        default_value = "table",
-        value_name = "table|code-list|rf-regex|PATH.toml",
-        help_heading = "RFM"
-    )]
-    segments: String,
-    /// Number of quantile bins (5 = quintiles, pandas qcut semantics)
-    #[arg(long, default_value_t = 5, help_heading = "RFM")]
-    bins: usize,
-    /// Fixed recency cut points in days, ascending, e.g. 30,90,180,365 (with --frequency-cuts and --monetary-cuts; replaces quantiles, and then --cohort makes no difference)
-    #[arg(
-        long,
-        value_delimiter = ',',
-        value_name = "X,Y,..",
-        help_heading = "RFM"
-    )]
-    recency_cuts: Vec<f64>,
-    /// Fixed frequency cut points, ascending
-    #[arg(
-        long,
-        value_delimiter = ',',
-        value_name = "X,Y,..",
-        help_heading = "RFM"
-    )]
-    frequency_cuts: Vec<f64>,
-    /// Fixed monetary cut points, ascending
-    #[arg(
-        long,
-        value_delimiter = ',',
-        value_name = "X,Y,..",
-        help_heading = "RFM"
-    )]
-    monetary_cuts: Vec<f64>,
+    #[command(flatten)]
+    scoring: ScoringArgs,
     /// Write the transition matrix (from_segment,to_segment,customers,share_of_from) to a .csv or .parquet file
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
 }
 
 impl MigrateArgs {
-    fn scoring(&self) -> ScoringMethod {
-        let cuts = [
-            &self.recency_cuts,
-            &self.frequency_cuts,
-            &self.monetary_cuts,
-        ];
-        if cuts.iter().all(|c| c.is_empty()) {
-            ScoringMethod::Quantiles { bins: self.bins }
-        } else {
-            ScoringMethod::Thresholds {
-                recency: self.recency_cuts.clone(),
-                frequency: self.frequency_cuts.clone(),
-                monetary: self.monetary_cuts.clone(),
-            }
-        }
-    }
-
     fn params(&self) -> Result<MigrationParams> {
         let params = MigrationParams::new(self.from, self.to)
             .cohort(CohortScoring::parse(&self.cohort)?)
-            .scoring(self.scoring())
-            .segments(SegmentMap::named(&self.segments)?);
+            .scoring(self.scoring.scoring())
+            .segments(self.scoring.segment_map()?);
         params.check()?;
         Ok(params)
     }

@@ -6,10 +6,10 @@ use chrono::NaiveDate;
 use clap::Args;
 use custseg::Result;
 use custseg::error::Error;
-use custseg::rfm::{RfmParams, ScoringMethod, SegmentMap};
+use custseg::rfm::RfmParams;
 
 use super::Timings;
-use super::args::InputArgs;
+use super::args::{InputArgs, ScoringArgs};
 use super::output::{check_table_output, write_frame};
 
 /// Arguments of `custseg rfm`.
@@ -18,45 +18,11 @@ pub struct RfmArgs {
     #[command(flatten)]
     input: InputArgs,
 
-    /// Segment map: `table` (11 segments on R, F and M), `code-list` (study 1's 11 segments as
-    /// lists of codes), `rf-regex` (10 segments on R and F), or a TOML file
-    #[arg(
-        long,
-        default_value = "table",
-        value_name = "table|code-list|rf-regex|PATH.toml",
-        help_heading = "RFM"
-    )]
-    segments: String,
+    #[command(flatten)]
+    scoring: ScoringArgs,
     /// Date recency is measured to [default: the day after the last transaction]
     #[arg(long, value_name = "YYYY-MM-DD", help_heading = "RFM")]
     snapshot: Option<NaiveDate>,
-    /// Number of quantile bins (5 = quintiles, pandas qcut semantics)
-    #[arg(long, default_value_t = 5, help_heading = "RFM")]
-    bins: usize,
-    /// Fixed recency cut points in days, ascending, e.g. 30,90,180,365 (with --frequency-cuts and --monetary-cuts; replaces quantiles)
-    #[arg(
-        long,
-        value_delimiter = ',',
-        value_name = "X,Y,..",
-        help_heading = "RFM"
-    )]
-    recency_cuts: Vec<f64>,
-    /// Fixed frequency cut points, ascending
-    #[arg(
-        long,
-        value_delimiter = ',',
-        value_name = "X,Y,..",
-        help_heading = "RFM"
-    )]
-    frequency_cuts: Vec<f64>,
-    /// Fixed monetary cut points, ascending
-    #[arg(
-        long,
-        value_delimiter = ',',
-        value_name = "X,Y,..",
-        help_heading = "RFM"
-    )]
-    monetary_cuts: Vec<f64>,
     /// Weights of R, F and M in the combined score
     #[arg(
         long,
@@ -76,21 +42,6 @@ pub struct RfmArgs {
 
 impl RfmArgs {
     fn params(&self) -> Result<RfmParams> {
-        let segments = SegmentMap::named(&self.segments)?;
-        let cuts = [
-            &self.recency_cuts,
-            &self.frequency_cuts,
-            &self.monetary_cuts,
-        ];
-        let scoring = if cuts.iter().all(|c| c.is_empty()) {
-            ScoringMethod::Quantiles { bins: self.bins }
-        } else {
-            ScoringMethod::Thresholds {
-                recency: self.recency_cuts.clone(),
-                frequency: self.frequency_cuts.clone(),
-                monetary: self.monetary_cuts.clone(),
-            }
-        };
         let [r, f, m] = <[f64; 3]>::try_from(self.weights.as_slice()).map_err(|_| {
             Error::param(
                 "--weights",
@@ -101,8 +52,8 @@ impl RfmArgs {
             )
         })?;
         let mut params = RfmParams::new()
-            .scoring(scoring)
-            .segments(segments)
+            .scoring(self.scoring.scoring())
+            .segments(self.scoring.segment_map()?)
             .weights(r, f, m);
         if let Some(date) = self.snapshot {
             params = params.snapshot(date);
