@@ -76,21 +76,22 @@ fn pair_rules_equal_mlxtend_on_the_fixture() {
 /// Supports: A 3/4, B 2/4, C 2/4, D 1/4; pairs AB 2/4, AC 1/4, CD 1/4. At 25% support and 50%
 /// confidence the rules are A->B (0.5/0.75 = 2/3), B->A (1), C->A (0.5), C->D (0.5), D->C (1);
 /// A->C (1/3) is out.
+const TINY_ROWS: [(u32, u32, u32, i64, f64); 8] = [
+    (0, 0, 0, 0, 1.0),
+    (0, 0, 1, 0, 1.0),
+    (1, 1, 0, 0, 1.0),
+    (1, 1, 1, 0, 1.0),
+    (2, 2, 0, 0, 1.0),
+    (2, 2, 2, 0, 1.0),
+    (3, 3, 2, 0, 1.0),
+    (3, 3, 3, 0, 1.0),
+];
+
 fn tiny() -> (Purchases, CustomerGroups) {
-    let rows = [
-        (0, 0, 0, 0, 1.0),
-        (0, 0, 1, 0, 1.0),
-        (1, 1, 0, 0, 1.0),
-        (1, 1, 1, 0, 1.0),
-        (2, 2, 0, 0, 1.0),
-        (2, 2, 2, 0, 1.0),
-        (3, 3, 2, 0, 1.0),
-        (3, 3, 3, 0, 1.0),
-    ];
     let purchases = Purchases::from_codes(
         ids(&["c0", "c1", "c2", "c3"]),
         ids(&["A", "B", "C", "D"]),
-        &rows,
+        &TINY_ROWS,
     )
     .unwrap();
     let groups = CustomerGroups::new(
@@ -193,16 +194,7 @@ fn top_k_of_the_tiny_baskets_by_hand() {
 /// [A, B]: every AP 1.
 #[test]
 fn holdout_metrics_of_the_tiny_baskets_by_hand() {
-    let mut rows = vec![
-        (0, 0, 0, 0, 1.0),
-        (0, 0, 1, 0, 1.0),
-        (1, 1, 0, 0, 1.0),
-        (1, 1, 1, 0, 1.0),
-        (2, 2, 0, 0, 1.0),
-        (2, 2, 2, 0, 1.0),
-        (3, 3, 2, 0, 1.0),
-        (3, 3, 3, 0, 1.0),
-    ];
+    let mut rows = TINY_ROWS.to_vec();
     rows.extend([
         (0, 4, 2, 10, 1.0),
         (2, 5, 1, 10, 1.0),
