@@ -275,6 +275,11 @@ fn fits_that_cannot_converge_say_what_to_try() {
     let message = err.to_string();
     assert!(message.contains("BG/NBD"), "{message}");
     assert!(message.contains("BetaGeoParams::penalizer"), "{message}");
+    // Without repeat purchases nothing informs the drop-out distribution (and r runs to 0).
+    assert!(
+        message.contains("flat along") && message.contains("`a`, `b`"),
+        "{message}"
+    );
 
     let err = GammaGammaParams::new()
         .fit(&[0.0, 0.0], &[0.0, 0.0])

@@ -143,8 +143,9 @@ pub fn run(args: &ClvArgs, timings: &mut Timings) -> Result<()> {
     let predictions = model.predict(&summary)?;
     timings.mark("predict");
 
-    let mut frame = model.frame(&summary, &predictions)?;
     let segments = segments(&transactions, summary.customer_ids(), args.observation_end)?;
+    timings.mark("segments");
+    let mut frame = model.frame(&summary, &predictions)?;
     frame.with_column(Column::new("segment".into(), segments))?;
     write_frame(&mut frame, &args.output)?;
     if let Some(path) = &args.params {

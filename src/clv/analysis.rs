@@ -21,7 +21,7 @@ use rayon::prelude::*;
 use crate::clv::bgnbd::{BetaGeo, BetaGeoParams};
 use crate::clv::gamma_gamma::{GammaGamma, GammaGammaParams, frequency_monetary_correlation};
 use crate::clv::paretonbd::{ParetoNbd, ParetoNbdParams};
-use crate::clv::value::{ClvParams, PurchaseModel, customer_lifetime_value};
+use crate::clv::value::{ClvParams, PurchaseModel, horizon_purchases};
 use crate::error::{Error, Result};
 use crate::features::clv_summary::ClvSummary;
 
@@ -299,34 +299,31 @@ impl ClvModel {
             summary.t(),
             summary.monetary_value(),
         );
-        let horizon = self.horizon();
         let model = self.purchase.as_purchase_model();
+        let value_params = self.params.value_params(summary.unit());
+        // Expected purchases over the horizon are the value computation's last cumulative
+        // expectation: one pass gives both.
+        let horizon = horizon_purchases(model, &value_params, f, r, t)?;
         // Customers are independent: computed on rayon's threads, collected in order.
-        let rows: Vec<(f64, f64, f64)> = (0..summary.len())
+        let rows: Vec<(f64, f64)> = (0..summary.len())
             .into_par_iter()
             .map(|i| {
                 Ok((
                     self.purchase.probability_alive(f[i], r[i], t[i])?,
-                    model.conditional_expected_purchases(horizon, f[i], r[i], t[i])?,
                     self.spend.conditional_expected_average_profit(f[i], m[i])?,
                 ))
             })
             .collect::<Result<_>>()?;
-        let mut out = ClvPredictions {
+        Ok(ClvPredictions {
             p_alive: rows.iter().map(|r| r.0).collect(),
-            expected_purchases: rows.iter().map(|r| r.1).collect(),
-            expected_spend: rows.iter().map(|r| r.2).collect(),
-            clv: Vec::new(),
-        };
-        out.clv = customer_lifetime_value(
-            model,
-            &self.params.value_params(summary.unit()),
-            f,
-            r,
-            t,
-            &out.expected_spend,
-        )?;
-        Ok(out)
+            expected_purchases: horizon.iter().map(|h| h.total).collect(),
+            clv: horizon
+                .iter()
+                .zip(&rows)
+                .map(|(h, row)| row.1 * h.discounted)
+                .collect(),
+            expected_spend: rows.iter().map(|r| r.1).collect(),
+        })
     }
 
     /// The per-customer table: `customer_id, frequency, recency, T, monetary_value, p_alive,

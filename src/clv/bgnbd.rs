@@ -16,8 +16,8 @@
 
 use std::fmt;
 
-use crate::clv::optimize::{Search, check_settings, minimise, standard_errors};
-use crate::clv::special::{ln_gamma, ln_hyp2f1_signed, log_add_exp};
+use crate::clv::optimize::{Search, check_settings, minimise_smooth};
+use crate::clv::special::{digamma, ln_gamma, ln_hyp2f1_signed, log_add_exp};
 use crate::clv::{
     ScaledSummary, WeightedHistories, check_positive, check_prediction, check_summary,
     frequency_table, model_html, show_html, significant,
@@ -64,8 +64,7 @@ impl Default for BetaGeoParams {
 }
 
 impl BetaGeoParams {
-    /// No penalty, at most 10,000 Nelder-Mead iterations per run, tolerance 1e-10, lifetimes'
-    /// starting point.
+    /// No penalty, at most 10,000 iterations, tolerance 1e-8, lifetimes' starting point.
     pub fn new() -> Self {
         BetaGeoParams {
             penalizer: 0.0,
@@ -82,14 +81,16 @@ impl BetaGeoParams {
         self
     }
 
-    /// Most Nelder-Mead iterations in each of the two runs.
+    /// Most BFGS iterations (and Nelder-Mead iterations per run, when the fit falls back to
+    /// it).
     pub fn max_iter(mut self, max_iter: u64) -> Self {
         self.max_iter = max_iter;
         self
     }
 
-    /// A run stops when the standard deviation of the simplex's objective values is below this
-    /// times max(1, |objective|).
+    /// The fit stops when the norm of the objective's gradient (in the log-parameters) is below
+    /// this; in the Nelder-Mead fallback, when the standard deviation of the simplex's objective
+    /// values is below this times max(1, |objective|).
     pub fn tolerance(mut self, tolerance: f64) -> Self {
         self.tolerance = tolerance;
         self
@@ -122,34 +123,45 @@ impl BetaGeoParams {
         let data = ScaledSummary::new(frequency, recency, age)?;
         let histories = WeightedHistories::new(&data);
         let objective = |log_params: &[f64]| self.objective(&histories, log_params);
-        let optimum = minimise(&objective, &self.start(data.scale), &self.search())?;
+        let optimum = minimise_smooth(&objective, &self.start(data.scale), &self.search())?;
         let params = to_data_units(&optimum.log_params, data.scale);
-        // The Hessian of the total objective (mean × customers) in the data's units: with no
-        // penalty, the observed information.
-        let customers = data.len() as f64;
-        let total =
-            |p: &[f64]| customers * self.objective(&histories, &to_fit_units(p, data.scale));
         let mut model = BetaGeo::from_params(params[0], params[1], params[2], params[3])?;
         model.log_likelihood = model.log_likelihood_of(frequency, recency, age)?;
-        model.standard_errors = standard_errors(&total, &params).and_then(|e| e.try_into().ok());
+        // From the Hessian of the total objective (mean × customers): with no penalty, the
+        // observed information.
+        model.standard_errors = optimum
+            .standard_errors(&params, data.len() as f64)
+            .and_then(|e| e.try_into().ok());
         model.n = data.len();
         model.iterations = optimum.iterations;
         Ok(model)
     }
 
-    /// lifetimes' objective on rescaled data: mean negative log-likelihood plus the penalty.
-    fn objective(&self, data: &WeightedHistories, log_params: &[f64]) -> f64 {
+    /// lifetimes' objective on rescaled data (mean negative log-likelihood plus the penalty) and
+    /// its gradient in the log-parameters, from one pass over the histories.
+    fn objective(&self, data: &WeightedHistories, log_params: &[f64]) -> (f64, Vec<f64>) {
         let params = exp_params(log_params);
-        let [r, _, a, b] = params;
-        let gammas = |x: f64| ln_gamma(r + x) + ln_gamma(b + x) - ln_gamma(a + b + x);
-        let table = frequency_table(data.max_frequency, gammas);
-        let total = data.weighted_sum(|i| {
+        let table = frequency_table(data.max_frequency, |x| FrequencyTerms::new(&params, x));
+        let sums = data.weighted_sums(|i| {
             let x = data.frequency[i];
-            let gammas = table.as_ref().map_or_else(|| gammas(x), |t| t[x as usize]);
-            gammas + times_terms(&params, x, data.recency[i], data.age[i])
-        }) + data.customers * shared_terms(&params);
+            let terms = match &table {
+                Some(table) => table[x as usize],
+                None => FrequencyTerms::new(&params, x),
+            };
+            history_terms(&params, &terms, x, data.recency[i], data.age[i])
+        });
+        let shared = shared_terms_and_derivatives(&params);
+        let n = data.customers;
         let penalty: f64 = params.iter().map(|p| p * p).sum();
-        -total / data.customers + self.penalizer * penalty
+        let value = -(sums[0] + n * shared[0]) / n + self.penalizer * penalty;
+        // d/d ln θ = θ · d/dθ.
+        let gradient = (0..4)
+            .map(|k| {
+                let p = params[k];
+                -(sums[k + 1] + n * shared[k + 1]) / n * p + 2.0 * self.penalizer * p * p
+            })
+            .collect();
+        (value, gradient)
     }
 
     fn start(&self, scale: f64) -> Vec<f64> {
@@ -226,6 +238,96 @@ fn customer_terms(params: &[f64; 4], x: f64, t_x: f64, t: f64) -> f64 {
     ln_gamma(r + x) + ln_gamma(b + x) - ln_gamma(a + b + x) + times_terms(params, x, t_x, t)
 }
 
+/// ln L's terms shared by every customer, −ln Γ(r) + r ln α + ln Γ(a + b) − ln Γ(b), and their
+/// derivatives in r, α, a, b.
+fn shared_terms_and_derivatives(params: &[f64; 4]) -> [f64; 5] {
+    let [r, alpha, a, b] = *params;
+    let digamma_ab = digamma(a + b);
+    [
+        shared_terms(params),
+        -digamma(r) + alpha.ln(),
+        r / alpha,
+        digamma_ab,
+        digamma_ab - digamma(b),
+    ]
+}
+
+/// The parts of a customer's ln L and of its derivatives that depend on the frequency x alone,
+/// computed once per frequency in a fit.
+#[derive(Debug, Clone, Copy)]
+struct FrequencyTerms {
+    /// ln Γ(r + x) + ln Γ(b + x) − ln Γ(a + b + x).
+    gammas: f64,
+    /// ψ(r + x): its derivative in r.
+    d_r: f64,
+    /// −ψ(a + b + x): in a.
+    d_a: f64,
+    /// ψ(b + x) − ψ(a + b + x): in b.
+    d_b: f64,
+    /// ln a − ln(b + x − 1), the constant of A₄ (x > 0).
+    ln_odds: f64,
+    /// 1 / (b + x − 1), A₄'s derivative in b with the sign turned (x > 0).
+    inverse_b: f64,
+}
+
+impl FrequencyTerms {
+    fn new(params: &[f64; 4], x: f64) -> Self {
+        let [r, _, a, b] = *params;
+        let digamma_abx = digamma(a + b + x);
+        let (ln_odds, inverse_b) = if x > 0.0 {
+            (a.ln() - (b + x - 1.0).ln(), 1.0 / (b + x - 1.0))
+        } else {
+            (f64::NEG_INFINITY, 0.0)
+        };
+        FrequencyTerms {
+            gammas: ln_gamma(r + x) + ln_gamma(b + x) - ln_gamma(a + b + x),
+            d_r: digamma(r + x),
+            d_a: -digamma_abx,
+            d_b: digamma(b + x) - digamma_abx,
+            ln_odds,
+            inverse_b,
+        }
+    }
+}
+
+/// One history's share of ln L beyond the shared terms, and its derivatives in r, α, a, b.
+/// With w₄ = e^A₄ / (e^A₃ + e^A₄), the share of the "dropped out after the last purchase" term
+/// (0 without repeat purchases), and w₃ = 1 − w₄, the derivative of ln(e^A₃ + e^A₄) is
+/// w₃ ∂A₃ + w₄ ∂A₄. One exponential gives both the log-sum and w₄.
+fn history_terms(params: &[f64; 4], terms: &FrequencyTerms, x: f64, t_x: f64, t: f64) -> [f64; 5] {
+    let [r, alpha, a, _] = *params;
+    let rx = r + x;
+    let ln_t = (alpha + t).ln();
+    let a3 = -rx * ln_t;
+    if x == 0.0 {
+        return [
+            terms.gammas + a3,
+            terms.d_r - ln_t,
+            -rx / (alpha + t),
+            terms.d_a,
+            terms.d_b,
+        ];
+    }
+    let ln_t_x = (alpha + t_x).ln();
+    let a4 = terms.ln_odds - rx * ln_t_x;
+    let d = a4 - a3;
+    let (log_sum, w4) = if d <= 0.0 {
+        let e = d.exp();
+        (a3 + e.ln_1p(), e / (1.0 + e))
+    } else {
+        let e = (-d).exp();
+        (a4 + e.ln_1p(), 1.0 / (1.0 + e))
+    };
+    let w3 = 1.0 - w4;
+    [
+        terms.gammas + log_sum,
+        terms.d_r - w3 * ln_t - w4 * ln_t_x,
+        -rx * (w3 / (alpha + t) + w4 / (alpha + t_x)),
+        terms.d_a + w4 / a,
+        terms.d_b - w4 * terms.inverse_b,
+    ]
+}
+
 /// The part of one customer's ln L that depends on the times: ln(e^A₃ + 1{x > 0} e^A₄).
 fn times_terms(params: &[f64; 4], x: f64, t_x: f64, t: f64) -> f64 {
     let [r, alpha, a, b] = *params;
@@ -268,7 +370,7 @@ pub struct BetaGeo {
     pub standard_errors: Option<[f64; 4]>,
     /// Customers fitted.
     pub n: usize,
-    /// Nelder-Mead iterations of the fit.
+    /// Iterations of the fit (BFGS; or Nelder-Mead's, when the fit fell back to it).
     pub iterations: u64,
 }
 
@@ -558,6 +660,28 @@ mod tests {
         for (got, want) in cases {
             let got = got.unwrap();
             assert!(close(got, want, 1e-10), "{got} vs {want}");
+        }
+    }
+
+    #[test]
+    fn gradient_matches_central_differences() {
+        let data = ScaledSummary::new(&toy::FREQUENCY, &toy::RECENCY, &toy::AGE).unwrap();
+        let histories = WeightedHistories::new(&data);
+        let params = BetaGeoParams::new().penalizer(0.01);
+        let point = [-1.2, 0.4, -0.9, 0.3];
+        let (_, gradient) = params.objective(&histories, &point);
+        for k in 0..4 {
+            let (mut up, mut down) = (point, point);
+            up[k] += 1e-6;
+            down[k] -= 1e-6;
+            let numerical = (params.objective(&histories, &up).0
+                - params.objective(&histories, &down).0)
+                / 2e-6;
+            assert!(
+                (gradient[k] - numerical).abs() < 1e-7,
+                "d/d ln θ{k}: {} vs {numerical}",
+                gradient[k]
+            );
         }
     }
 

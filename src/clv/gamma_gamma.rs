@@ -16,11 +16,11 @@
 
 use std::fmt;
 
-use crate::clv::optimize::{Search, check_settings, minimise, standard_errors};
-use crate::clv::special::ln_gamma;
+use crate::clv::optimize::{Search, check_settings, minimise_smooth};
+use crate::clv::special::{digamma, ln_gamma};
 use crate::clv::value::{ClvParams, PurchaseModel, customer_lifetime_value};
 use crate::clv::{
-    check_positive, frequency_table, model_html, parallel_sum, show_html, significant,
+    check_positive, frequency_table, model_html, parallel_sums, show_html, significant,
 };
 use crate::error::{Error, Result};
 
@@ -71,8 +71,7 @@ impl Default for GammaGammaParams {
 }
 
 impl GammaGammaParams {
-    /// No penalty, at most 10,000 Nelder-Mead iterations per run, tolerance 1e-10, lifetimes'
-    /// starting point.
+    /// No penalty, at most 10,000 iterations, tolerance 1e-8, lifetimes' starting point.
     pub fn new() -> Self {
         GammaGammaParams {
             penalizer: 0.0,
@@ -88,14 +87,16 @@ impl GammaGammaParams {
         self
     }
 
-    /// Most Nelder-Mead iterations in each of the two runs.
+    /// Most BFGS iterations (and Nelder-Mead iterations per run, when the fit falls back to
+    /// it).
     pub fn max_iter(mut self, max_iter: u64) -> Self {
         self.max_iter = max_iter;
         self
     }
 
-    /// A run stops when the standard deviation of the simplex's objective values is below this
-    /// times max(1, |objective|).
+    /// The fit stops when the norm of the objective's gradient (in the log-parameters) is below
+    /// this; in the Nelder-Mead fallback, when the standard deviation of the simplex's objective
+    /// values is below this times max(1, |objective|).
     pub fn tolerance(mut self, tolerance: f64) -> Self {
         self.tolerance = tolerance;
         self
@@ -129,16 +130,13 @@ impl GammaGammaParams {
         self.check()?;
         let buyers = RepeatBuyers::new(frequency, monetary_value)?;
         let objective = |log_params: &[f64]| self.objective(&buyers, log_params);
-        let optimum = minimise(&objective, &self.start(), &self.search(&buyers))?;
+        let optimum = minimise_smooth(&objective, &self.start(), &self.search(&buyers))?;
         let params = exp_params(&optimum.log_params);
-        let customers = buyers.len() as f64;
-        let total = |p: &[f64]| {
-            let log_params: Vec<f64> = p.iter().map(|v| v.ln()).collect();
-            customers * self.objective(&buyers, &log_params)
-        };
         let mut model = GammaGamma::from_params(params[0], params[1], params[2])?;
-        model.log_likelihood = log_likelihood_sum(&params, &buyers);
-        model.standard_errors = standard_errors(&total, &params).and_then(|e| e.try_into().ok());
+        model.log_likelihood = log_likelihood_and_gradient(&params, &buyers)[0];
+        model.standard_errors = optimum
+            .standard_errors(&params, buyers.len() as f64)
+            .and_then(|e| e.try_into().ok());
         model.n = buyers.len();
         model.non_positive_spend = buyers.non_positive_spend;
         model.skipped = frequency.len() - buyers.len() - buyers.non_positive_spend;
@@ -146,11 +144,22 @@ impl GammaGammaParams {
         Ok(model)
     }
 
-    /// lifetimes' objective: mean negative log-likelihood plus the penalty.
-    fn objective(&self, buyers: &RepeatBuyers, log_params: &[f64]) -> f64 {
+    /// lifetimes' objective (mean negative log-likelihood plus the penalty) and its gradient in
+    /// the log-parameters.
+    fn objective(&self, buyers: &RepeatBuyers, log_params: &[f64]) -> (f64, Vec<f64>) {
         let params = exp_params(log_params);
+        let n = buyers.len() as f64;
+        let sums = log_likelihood_and_gradient(&params, buyers);
         let penalty: f64 = params.iter().map(|p| p * p).sum();
-        -log_likelihood_sum(&params, buyers) / buyers.len() as f64 + self.penalizer * penalty
+        let value = -sums[0] / n + self.penalizer * penalty;
+        // d/d ln θ = θ · d/dθ.
+        let gradient = (0..3)
+            .map(|k| {
+                let p = params[k];
+                -sums[k + 1] / n * p + 2.0 * self.penalizer * p * p
+            })
+            .collect();
+        (value, gradient)
     }
 
     fn start(&self) -> Vec<f64> {
@@ -272,20 +281,57 @@ fn exp_params(log_params: &[f64]) -> [f64; 3] {
     std::array::from_fn(|i| log_params.get(i).copied().unwrap_or(0.0).exp())
 }
 
-/// Σ ln L over the repeat buyers: the gamma functions once per frequency, the logarithms of
-/// the data once per fit ([`RepeatBuyers`]), the sum in parallel.
-fn log_likelihood_sum(params: &[f64; 3], buyers: &RepeatBuyers) -> f64 {
+/// Σ ln L over the repeat buyers and its derivatives in p, q, v: the gamma functions once per
+/// frequency, the logarithms of the data once per fit ([`RepeatBuyers`]), the sums in parallel.
+fn log_likelihood_and_gradient(params: &[f64; 3], buyers: &RepeatBuyers) -> [f64; 4] {
     let [p, q, v] = *params;
-    let shared = -ln_gamma(q) + q * v.ln();
-    let gammas = |x: f64| ln_gamma(p * x + q) - ln_gamma(p * x);
-    let table = frequency_table(buyers.max_frequency, gammas);
-    parallel_sum(buyers.len(), |i| {
-        let (x, m) = (buyers.frequency[i], buyers.monetary[i]);
+    let table = frequency_table(buyers.max_frequency, |x| FrequencyTerms::new(params, x));
+    let sums = parallel_sums(buyers.len(), |i| {
+        let x = buyers.frequency[i];
+        let terms = match &table {
+            Some(table) => table[x as usize],
+            None => FrequencyTerms::new(params, x),
+        };
+        let (ln_m, ln_x) = (buyers.ln_monetary[i], buyers.ln_frequency[i]);
         let px = p * x;
-        let gamma = table.as_ref().map_or_else(|| gammas(x), |t| t[x as usize]);
-        gamma + (px - 1.0) * buyers.ln_monetary[i] + px * buyers.ln_frequency[i]
-            - (px + q) * (x * m + v).ln()
-    }) + buyers.len() as f64 * shared
+        let denominator = x * buyers.monetary[i] + v;
+        let ln_denominator = denominator.ln();
+        [
+            terms.gammas + (px - 1.0) * ln_m + px * ln_x - (px + q) * ln_denominator,
+            x * (terms.d_p + ln_m + ln_x - ln_denominator),
+            terms.d_q - ln_denominator,
+            -(px + q) / denominator,
+        ]
+    });
+    // The terms every buyer shares: −ln Γ(q) + q ln v.
+    let n = buyers.len() as f64;
+    let shared = [-ln_gamma(q) + q * v.ln(), 0.0, -digamma(q) + v.ln(), q / v];
+    std::array::from_fn(|k| sums[k] + n * shared[k])
+}
+
+/// The parts of a repeat buyer's ln L and of its derivatives that depend on the frequency x
+/// alone, computed once per frequency in a fit.
+#[derive(Debug, Clone, Copy)]
+struct FrequencyTerms {
+    /// ln Γ(px + q) − ln Γ(px).
+    gammas: f64,
+    /// ψ(px + q) − ψ(px): with x, the derivative of `gammas` in p.
+    d_p: f64,
+    /// ψ(px + q): the derivative of `gammas` in q.
+    d_q: f64,
+}
+
+impl FrequencyTerms {
+    fn new(params: &[f64; 3], x: f64) -> Self {
+        let [p, q, _] = *params;
+        let px = p * x;
+        let digamma_pxq = digamma(px + q);
+        FrequencyTerms {
+            gammas: ln_gamma(px + q) - ln_gamma(px),
+            d_p: digamma_pxq - digamma(px),
+            d_q: digamma_pxq,
+        }
+    }
 }
 
 /// The terms of one repeat buyer's ln L that depend on them (what the fit's sum computes, term
@@ -331,7 +377,7 @@ pub struct GammaGamma {
     /// Repeat buyers left out because their mean repeat spend is 0 or less: the model describes
     /// positive spend.
     pub non_positive_spend: usize,
-    /// Nelder-Mead iterations of the fit.
+    /// Iterations of the fit (BFGS; or Nelder-Mead's, when the fit fell back to it).
     pub iterations: u64,
 }
 
@@ -567,6 +613,28 @@ mod tests {
         let params = [6.25, 3.74, 15.45];
         let got = -ln_gamma(3.74) + 3.74 * 15.45f64.ln() + customer_terms(&params, 2.0, 20.0);
         assert!(close(got, -3.507894958804235, 1e-13), "{got}");
+    }
+
+    #[test]
+    fn gradient_matches_central_differences() {
+        let frequency = [1.0, 3.0, 2.0, 7.0, 1.0, 4.0];
+        let monetary = [12.5, 30.0, 8.25, 19.0, 55.0, 21.5];
+        let buyers = RepeatBuyers::new(&frequency, &monetary).unwrap();
+        let params = GammaGammaParams::new().penalizer(0.01);
+        let point = [1.5, 0.8, 2.9];
+        let (_, gradient) = params.objective(&buyers, &point);
+        for k in 0..3 {
+            let (mut up, mut down) = (point, point);
+            up[k] += 1e-6;
+            down[k] -= 1e-6;
+            let numerical =
+                (params.objective(&buyers, &up).0 - params.objective(&buyers, &down).0) / 2e-6;
+            assert!(
+                (gradient[k] - numerical).abs() < 1e-7,
+                "d/d ln θ{k}: {} vs {numerical}",
+                gradient[k]
+            );
+        }
     }
 
     #[test]

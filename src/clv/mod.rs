@@ -167,6 +167,15 @@ impl WeightedHistories {
     pub(crate) fn weighted_sum(&self, term: impl Fn(usize) -> f64 + Sync) -> f64 {
         parallel_sum(self.weight.len(), |i| self.weight[i] * term(i))
     }
+
+    /// Σ weight × terms(history) for K terms at once (a likelihood and its derivatives), in
+    /// the same fixed chunks as [`WeightedHistories::weighted_sum`].
+    pub(crate) fn weighted_sums<const K: usize>(
+        &self,
+        terms: impl Fn(usize) -> [f64; K] + Sync,
+    ) -> [f64; K] {
+        parallel_sums(self.weight.len(), |i| terms(i).map(|t| self.weight[i] * t))
+    }
 }
 
 /// Σ term(i) for i in 0..n, on rayon's threads in fixed chunks whose sums are added in order:
@@ -183,9 +192,29 @@ pub(crate) fn parallel_sum(n: usize, term: impl Fn(usize) -> f64 + Sync) -> f64 
     chunks.iter().sum()
 }
 
+/// K sums at once, Σ terms(i) for i in 0..n, in the fixed chunks of [`parallel_sum`].
+pub(crate) fn parallel_sums<const K: usize>(
+    n: usize,
+    terms: impl Fn(usize) -> [f64; K] + Sync,
+) -> [f64; K] {
+    use rayon::prelude::*;
+    let add = |mut total: [f64; K], more: [f64; K]| {
+        total.iter_mut().zip(more).for_each(|(t, m)| *t += m);
+        total
+    };
+    let chunks: Vec<[f64; K]> = (0..n.div_ceil(SUM_CHUNK))
+        .into_par_iter()
+        .map(|c| {
+            let end = ((c + 1) * SUM_CHUNK).min(n);
+            (c * SUM_CHUNK..end).map(&terms).fold([0.0; K], add)
+        })
+        .collect();
+    chunks.into_iter().fold([0.0; K], add)
+}
+
 /// Values of `f(x)` for x = 0, 1, ... `max` (whole frequencies), when `max` is small enough for
 /// a table to pay; `None` otherwise.
-pub(crate) fn frequency_table(max: usize, f: impl Fn(f64) -> f64) -> Option<Vec<f64>> {
+pub(crate) fn frequency_table<T>(max: usize, f: impl Fn(f64) -> T) -> Option<Vec<T>> {
     (max <= MAX_TABLE).then(|| (0..=max).map(|x| f(x as f64)).collect())
 }
 

@@ -1,13 +1,23 @@
-//! Maximum likelihood for the CLV models: Nelder-Mead (argmin's) over the logarithms of the
-//! parameters, which are all positive, as lifetimes optimises its log-parameters; a second run
-//! from the best point to polish it; then standard errors from the numerical Hessian.
+//! Maximum likelihood for the CLV models, over the logarithms of the parameters (all positive),
+//! as lifetimes optimises its log-parameters.
 //!
-//! Nelder-Mead needs no gradient, so the likelihoods stay plain functions; a single run often
-//! stops on a simplex that has collapsed in a flat direction (the Pareto/NBD's s and β), and the
-//! restart, with a fresh simplex around the best point, moves on from there.
+//! - Models with an analytic gradient (BG/NBD, Gamma-Gamma) use argmin's BFGS with a More-Thuente
+//!   line search, as lifetimes uses scipy's BFGS: a few dozen likelihood-and-gradient passes
+//!   over the data. Standard errors come from the Hessian taken by central differences of the
+//!   gradient.
+//! - The Pareto/NBD, whose gradient goes through ₂F₁, uses Nelder-Mead (argmin's), then a second
+//!   run from the best point and a Newton polish on numerical derivatives: a single run often
+//!   stops on a simplex that has collapsed in a flat direction (the Pareto/NBD's s and β), and
+//!   the restart, with a fresh simplex around the best point, moves on from there. BFGS falls
+//!   back to this search too when its line search fails (a step into a region where the
+//!   likelihood cannot be computed).
 
-use argmin::core::{CostFunction, Executor, IterState, State, TerminationReason};
+use std::cell::RefCell;
+
+use argmin::core::{CostFunction, Executor, Gradient, IterState, State, TerminationReason};
+use argmin::solver::linesearch::MoreThuenteLineSearch;
 use argmin::solver::neldermead::NelderMead;
+use argmin::solver::quasinewton::BFGS;
 
 use crate::error::{Error, Result};
 
@@ -32,6 +42,18 @@ const GRADIENT_STEP: f64 = 1e-5;
 
 /// Absolute step of the central-difference Hessian in log-parameters.
 const NEWTON_HESSIAN_STEP: f64 = 1e-4;
+
+/// Absolute step, in log-parameters, of the central differences of the gradient for the
+/// Hessian: the truncation error is of order step², rounding of order ε / step.
+const GRADIENT_HESSIAN_STEP: f64 = 1e-5;
+
+/// A diagonal of the mean objective's Hessian in the log-parameters below this is flat along its
+/// parameter: multiplying the parameter by e moves the mean negative log-likelihood per
+/// customer by less than 5e-9 (rounding in the sums, not information).
+const FLAT: f64 = 1e-8;
+
+/// A BFGS run that stopped with a gradient norm above this stalled short of the optimum.
+const STALLED_GRADIENT: f64 = 1e-5;
 
 /// Most restarts after the first run.
 const MAX_RESTARTS: usize = 1;
@@ -77,8 +99,40 @@ pub(crate) struct Search<'a> {
 pub(crate) struct Optimum {
     /// The log-parameters.
     pub(crate) log_params: Vec<f64>,
-    /// Nelder-Mead iterations of both runs.
+    /// Iterations: BFGS's, or Nelder-Mead's over both runs.
     pub(crate) iterations: u64,
+    /// The objective's gradient and Hessian there, for smooth objectives.
+    pub(crate) curvature: Option<Curvature>,
+}
+
+/// The objective's gradient and Hessian at a point, in the log-parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Curvature {
+    gradient: Vec<f64>,
+    hessian: Vec<Vec<f64>>,
+}
+
+impl Optimum {
+    /// Standard errors of the parameters θ = c · exp(log-parameter) (c any fixed factor, such as
+    /// a time rescaling) when the objective is a total negative log-likelihood divided by
+    /// `customers`: the square roots of the diagonal of the inverse Hessian of the total in θ,
+    /// H_θ = D⁻¹ (H − diag(g)) D⁻¹ with D = diag(θ) and H, g the total's Hessian and gradient in
+    /// the log-parameters. `None` without curvature or when that Hessian is not positive definite.
+    pub(crate) fn standard_errors(&self, params: &[f64], customers: f64) -> Option<Vec<f64>> {
+        let curvature = self.curvature.as_ref()?;
+        let n = params.len();
+        let hessian = (0..n)
+            .map(|i| {
+                (0..n)
+                    .map(|j| {
+                        let diagonal = if i == j { curvature.gradient[i] } else { 0.0 };
+                        customers * (curvature.hessian[i][j] - diagonal) / (params[i] * params[j])
+                    })
+                    .collect()
+            })
+            .collect();
+        errors_from_hessian(hessian)
+    }
 }
 
 /// Minimises `objective` (a function of the log-parameters) from `start`: a first Nelder-Mead run,
@@ -132,6 +186,181 @@ pub(crate) fn minimise(
     Ok(Optimum {
         log_params: best.best,
         iterations,
+        curvature: None,
+    })
+}
+
+/// A likelihood with its gradient: the value and the gradient at a point of log-parameters,
+/// computed together because they share the expensive terms.
+pub(crate) type Smooth<'a> = &'a dyn Fn(&[f64]) -> (f64, Vec<f64>);
+
+/// Minimises a smooth `objective` from `start` with BFGS, falling back to [`minimise`]'s
+/// derivative-free search when BFGS fails; checks that the result is a real optimum.
+pub(crate) fn minimise_smooth(
+    objective: Smooth,
+    start: &[f64],
+    search: &Search,
+) -> Result<Optimum> {
+    let at_optimum = |run: &Run| {
+        let (_, gradient) = objective(&run.best);
+        gradient.iter().map(|g| g * g).sum::<f64>().sqrt() <= STALLED_GRADIENT.max(search.tolerance)
+    };
+    let mut optimum = match bfgs(objective, start, search) {
+        // argmin also stops when the cost no longer changes: an optimum only if the gradient
+        // vanishes there too.
+        Some(run) if run.converged && at_optimum(&run) => {
+            check_optimum(&run, search)?;
+            Optimum {
+                log_params: run.best,
+                iterations: run.iterations,
+                curvature: None,
+            }
+        }
+        _ => minimise(&|x: &[f64]| objective(x).0, start, search)?,
+    };
+    let curvature = curvature(objective, &optimum.log_params);
+    check_curved(&curvature, search)?;
+    optimum.curvature = Some(curvature);
+    Ok(optimum)
+}
+
+/// The gradient at `point` and the Hessian by central differences of the gradient (an absolute
+/// step of [`GRADIENT_HESSIAN_STEP`] in each log-parameter), symmetrised.
+fn curvature(objective: Smooth, point: &[f64]) -> Curvature {
+    let n = point.len();
+    let mut hessian = vec![vec![0.0; n]; n];
+    for i in 0..n {
+        let (mut up, mut down) = (point.to_vec(), point.to_vec());
+        up[i] += GRADIENT_HESSIAN_STEP;
+        down[i] -= GRADIENT_HESSIAN_STEP;
+        let (g_up, g_down) = (objective(&up).1, objective(&down).1);
+        for j in 0..n {
+            hessian[j][i] = (g_up[j] - g_down[j]) / (2.0 * GRADIENT_HESSIAN_STEP);
+        }
+    }
+    for i in 0..n {
+        for j in 0..i {
+            let mean = 0.5 * (hessian[i][j] + hessian[j][i]);
+            hessian[i][j] = mean;
+            hessian[j][i] = mean;
+        }
+    }
+    Curvature {
+        gradient: objective(point).1,
+        hessian,
+    }
+}
+
+/// Rejects an optimum where the likelihood is flat in some direction (the Hessian is not
+/// positive definite): the data cannot tell the values of some parameters apart, so the fitted
+/// values mean nothing. Names the parameters along which it is flat.
+fn check_curved(curvature: &Curvature, search: &Search) -> Result<()> {
+    let hessian = &curvature.hessian;
+    let flat: Vec<String> = (0..hessian.len())
+        .filter(|&i| hessian[i][i].is_nan() || hessian[i][i] <= FLAT)
+        .map(|i| format!("`{}`", search.names.get(i).copied().unwrap_or("?")))
+        .collect();
+    let finite = hessian.iter().flatten().all(|h| h.is_finite());
+    if flat.is_empty() && finite && is_positive_definite(hessian) {
+        return Ok(());
+    }
+    let along = if flat.is_empty() {
+        "in some direction".to_string()
+    } else {
+        format!("along {}", flat.join(", "))
+    };
+    Err(not_converged(
+        search.penalizer_setting,
+        format!(
+            "the {} likelihood is flat {along} at the fit's end, so the data cannot tell those \
+             parameters' values apart (often: too few repeat buyers); set `{}` to 0.001 or more",
+            search.model, search.penalizer_setting
+        ),
+    ))
+}
+
+/// The smooth objective as argmin sees it. BFGS asks for the cost and then the gradient at the
+/// same point (the line search's last trial), so the last evaluation is kept.
+struct SmoothObjective<'a> {
+    objective: Smooth<'a>,
+    last: RefCell<Option<(Vec<f64>, f64, Vec<f64>)>>,
+}
+
+impl SmoothObjective<'_> {
+    fn evaluate(&self, x: &[f64]) -> std::result::Result<(f64, Vec<f64>), argmin::core::Error> {
+        if let Some((at, value, gradient)) = self.last.borrow().as_ref() {
+            if at.as_slice() == x {
+                return Ok((*value, gradient.clone()));
+            }
+        }
+        let (value, gradient) = (self.objective)(x);
+        if !value.is_finite() || !gradient.iter().all(|g| g.is_finite()) {
+            // BFGS cannot step from a point where the likelihood is not finite: the caller falls
+            // back to Nelder-Mead.
+            return Err(argmin::core::Error::msg("likelihood not finite"));
+        }
+        *self.last.borrow_mut() = Some((x.to_vec(), value, gradient.clone()));
+        Ok((value, gradient))
+    }
+}
+
+impl CostFunction for SmoothObjective<'_> {
+    type Param = Vec<f64>;
+    type Output = f64;
+
+    fn cost(&self, x: &Self::Param) -> std::result::Result<f64, argmin::core::Error> {
+        Ok(self.evaluate(x)?.0)
+    }
+}
+
+impl Gradient for SmoothObjective<'_> {
+    type Param = Vec<f64>;
+    type Gradient = Vec<f64>;
+
+    fn gradient(&self, x: &Self::Param) -> std::result::Result<Vec<f64>, argmin::core::Error> {
+        Ok(self.evaluate(x)?.1)
+    }
+}
+
+/// The state argmin's BFGS keeps: parameters, gradient and inverse Hessian as vectors.
+type BfgsState = IterState<Vec<f64>, Vec<f64>, (), Vec<Vec<f64>>, (), f64>;
+
+/// One BFGS run from `start` with the identity as the first inverse Hessian; `None` when argmin
+/// stops with an error (a failed line search, a likelihood that cannot be computed).
+fn bfgs(objective: Smooth, start: &[f64], search: &Search) -> Option<Run> {
+    let problem = SmoothObjective {
+        objective,
+        last: RefCell::new(None),
+    };
+    let solver = BFGS::new(MoreThuenteLineSearch::new())
+        .with_tolerance_grad(search.tolerance)
+        .ok()?;
+    let identity: Vec<Vec<f64>> = (0..start.len())
+        .map(|i| {
+            (0..start.len())
+                .map(|j| f64::from(u8::from(i == j)))
+                .collect()
+        })
+        .collect();
+    let max_iter = search.max_iter;
+    let result = Executor::new(problem, solver)
+        .configure(|state: BfgsState| {
+            state
+                .param(start.to_vec())
+                .inv_hessian(identity)
+                .max_iters(max_iter)
+        })
+        .run()
+        .ok()?;
+    let state = result.state();
+    Some(Run {
+        best: state.get_best_param()?.clone(),
+        cost: state.get_best_cost(),
+        iterations: state.get_iter(),
+        converged: matches!(
+            state.get_termination_reason(),
+            Some(TerminationReason::SolverConverged)
+        ),
     })
 }
 
@@ -275,7 +504,11 @@ fn argmin_failed(search: &Search, error: &argmin::core::Error) -> Error {
 /// `params`. `None` when the Hessian is not positive definite there (a saddle, or a direction in
 /// which the likelihood is flat), or is not finite.
 pub(crate) fn standard_errors(total: &dyn Fn(&[f64]) -> f64, params: &[f64]) -> Option<Vec<f64>> {
-    let hessian = numerical_hessian(total, params);
+    errors_from_hessian(numerical_hessian(total, params))
+}
+
+/// The square roots of the diagonal of the inverse Hessian, when it is positive definite.
+fn errors_from_hessian(hessian: Vec<Vec<f64>>) -> Option<Vec<f64>> {
     if !hessian.iter().flatten().all(|h| h.is_finite()) || !is_positive_definite(&hessian) {
         return None;
     }

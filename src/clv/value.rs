@@ -152,11 +152,98 @@ pub fn customer_lifetime_value<M: PurchaseModel + ?Sized>(
     params.check()?;
     check_summary(frequency, recency, age)?;
     check_profit(frequency.len(), profit)?;
-    // Customers are independent: computed on rayon's threads, collected in order.
-    (0..frequency.len())
-        .into_par_iter()
-        .map(|i| customer_value(model, params, frequency[i], recency[i], age[i], profit[i]))
-        .collect()
+    let horizon = horizon_purchases(model, params, frequency, recency, age)?;
+    Ok(horizon
+        .iter()
+        .zip(profit)
+        .map(|(h, profit)| profit * h.discounted)
+        .collect())
+}
+
+/// A customer's expected purchases over the value's horizon.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct HorizonPurchases {
+    /// Expected purchases up to the end of the horizon (`months` months).
+    pub(crate) total: f64,
+    /// Σ over the months k of the month's expected purchases / (1 + rate)^k: the customer's
+    /// value per unit of profit per purchase.
+    pub(crate) discounted: f64,
+}
+
+/// [`HorizonPurchases`] of every customer, in order. Customers with the same frequency, recency
+/// and T expect the same purchases, so each distinct history is computed once, on rayon's
+/// threads. The caller has checked the summary and the parameters.
+pub(crate) fn horizon_purchases<M: PurchaseModel + ?Sized>(
+    model: &M,
+    params: &ClvParams,
+    frequency: &[f64],
+    recency: &[f64],
+    age: &[f64],
+) -> Result<Vec<HorizonPurchases>> {
+    let histories = DistinctHistories::new(frequency, recency, age);
+    let per_history: Vec<HorizonPurchases> = histories
+        .first
+        .par_iter()
+        .map(|&i| history_horizon(model, params, frequency[i], recency[i], age[i]))
+        .collect::<Result<_>>()?;
+    Ok(histories
+        .of_customer
+        .iter()
+        .map(|&h| per_history[h])
+        .collect())
+}
+
+/// One history's purchases, month by month: as lifetimes, the month ends i run in the
+/// summary's unit, a month's purchases are the difference of the cumulative expectations, and
+/// the month is discounted by (1 + rate)^(i / units per month).
+fn history_horizon<M: PurchaseModel + ?Sized>(
+    model: &M,
+    params: &ClvParams,
+    x: f64,
+    t_x: f64,
+    t: f64,
+) -> Result<HorizonPurchases> {
+    let per_month = params.unit.per_month();
+    let (mut previous, mut discounted) = (0.0, 0.0);
+    for month in 1..=params.months {
+        let i = f64::from(month) * per_month;
+        let cumulative = model.conditional_expected_purchases(i, x, t_x, t)?;
+        discounted += (cumulative - previous) / (1.0 + params.discount_rate).powf(i / per_month);
+        previous = cumulative;
+    }
+    Ok(HorizonPurchases {
+        total: previous,
+        discounted,
+    })
+}
+
+/// Customers grouped by their history (frequency, recency, T), exact values compared.
+struct DistinctHistories {
+    /// The first customer of each distinct history, in order of appearance.
+    first: Vec<usize>,
+    /// Each customer's history: an index into `first`.
+    of_customer: Vec<usize>,
+}
+
+impl DistinctHistories {
+    fn new(frequency: &[f64], recency: &[f64], age: &[f64]) -> Self {
+        let mut index = std::collections::HashMap::new();
+        let mut first = Vec::new();
+        let of_customer = (0..frequency.len())
+            .map(|i| {
+                let key = (
+                    frequency[i].to_bits(),
+                    recency[i].to_bits(),
+                    age[i].to_bits(),
+                );
+                *index.entry(key).or_insert_with(|| {
+                    first.push(i);
+                    first.len() - 1
+                })
+            })
+            .collect();
+        DistinctHistories { first, of_customer }
+    }
 }
 
 /// Checks that there is a finite profit for every customer.
@@ -177,28 +264,6 @@ fn check_profit(customers: usize, profit: &[f64]) -> Result<()> {
         )),
         None => Ok(()),
     }
-}
-
-/// One customer's value: month by month, purchases in the month times profit, discounted.
-fn customer_value<M: PurchaseModel + ?Sized>(
-    model: &M,
-    params: &ClvParams,
-    x: f64,
-    t_x: f64,
-    t: f64,
-    profit: f64,
-) -> Result<f64> {
-    let per_month = params.unit.per_month();
-    let mut value = 0.0;
-    for month in 1..=params.months {
-        // As lifetimes: i runs over the month ends in the summary's unit; the month's purchases
-        // are the difference of the cumulative expectations.
-        let i = f64::from(month) * per_month;
-        let purchases = model.conditional_expected_purchases(i, x, t_x, t)?
-            - model.conditional_expected_purchases(i - per_month, x, t_x, t)?;
-        value += profit * purchases / (1.0 + params.discount_rate).powf(i / per_month);
-    }
-    Ok(value)
 }
 
 #[cfg(test)]
