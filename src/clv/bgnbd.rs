@@ -126,7 +126,11 @@ impl BetaGeoParams {
         let optimum = minimise_smooth(&objective, &self.start(data.scale), &self.search())?;
         let params = to_data_units(&optimum.log_params, data.scale);
         let mut model = BetaGeo::from_params(params[0], params[1], params[2], params[3])?;
-        model.log_likelihood = model.log_likelihood_of(frequency, recency, age)?;
+        // Rescaling time by `scale` moves each customer's ln L by −x ln(scale) (α and the times
+        // scale together; see `times_terms`), so the data's ln L is the fit's plus ln(scale) Σ x.
+        let fit_units = log_likelihood_and_gradient(&exp_params(&optimum.log_params), &histories);
+        let purchases = histories.weighted_sum(|i| histories.frequency[i]);
+        model.log_likelihood = fit_units[0] + data.scale.ln() * purchases;
         // From the Hessian of the total objective (mean × customers): with no penalty, the
         // observed information.
         model.standard_errors = optimum
@@ -141,24 +145,15 @@ impl BetaGeoParams {
     /// its gradient in the log-parameters, from one pass over the histories.
     fn objective(&self, data: &WeightedHistories, log_params: &[f64]) -> (f64, Vec<f64>) {
         let params = exp_params(log_params);
-        let table = frequency_table(data.max_frequency, |x| FrequencyTerms::new(&params, x));
-        let sums = data.weighted_sums(|i| {
-            let x = data.frequency[i];
-            let terms = match &table {
-                Some(table) => table[x as usize],
-                None => FrequencyTerms::new(&params, x),
-            };
-            history_terms(&params, &terms, x, data.recency[i], data.age[i])
-        });
-        let shared = shared_terms_and_derivatives(&params);
+        let sums = log_likelihood_and_gradient(&params, data);
         let n = data.customers;
         let penalty: f64 = params.iter().map(|p| p * p).sum();
-        let value = -(sums[0] + n * shared[0]) / n + self.penalizer * penalty;
+        let value = -sums[0] / n + self.penalizer * penalty;
         // d/d ln θ = θ · d/dθ.
         let gradient = (0..4)
             .map(|k| {
                 let p = params[k];
-                -(sums[k + 1] + n * shared[k + 1]) / n * p + 2.0 * self.penalizer * p * p
+                -sums[k + 1] / n * p + 2.0 * self.penalizer * p * p
             })
             .collect();
         (value, gradient)
@@ -238,6 +233,38 @@ fn customer_terms(params: &[f64; 4], x: f64, t_x: f64, t: f64) -> f64 {
     ln_gamma(r + x) + ln_gamma(b + x) - ln_gamma(a + b + x) + times_terms(params, x, t_x, t)
 }
 
+/// Σ ln L over the histories (weighted) and its derivatives in r, α, a, b. The terms that depend
+/// on the frequency alone are computed once per frequency, those of a time once per distinct
+/// time; the sums run in parallel.
+fn log_likelihood_and_gradient(params: &[f64; 4], data: &WeightedHistories) -> [f64; 5] {
+    let alpha = params[1];
+    let table = frequency_table(data.max_frequency, |x| FrequencyTerms::new(params, x));
+    let time_terms = |t: f64| TimeTerms {
+        ln: (alpha + t).ln(),
+        inverse: 1.0 / (alpha + t),
+    };
+    let (ages, recencies) = (data.ages.map(time_terms), data.recencies.map(time_terms));
+    let sums = data.weighted_sums(|i| {
+        let x = data.frequency[i];
+        let terms = match &table {
+            Some(table) => table[x as usize],
+            None => FrequencyTerms::new(params, x),
+        };
+        let t = &ages[data.ages.index[i] as usize];
+        let t_x = &recencies[data.recencies.index[i] as usize];
+        history_terms(params, &terms, x, t_x, t)
+    });
+    let shared = shared_terms_and_derivatives(params);
+    std::array::from_fn(|k| sums[k] + data.customers * shared[k])
+}
+
+/// ln(α + t) and 1 / (α + t) for one time t.
+#[derive(Debug, Clone, Copy)]
+struct TimeTerms {
+    ln: f64,
+    inverse: f64,
+}
+
 /// ln L's terms shared by every customer, −ln Γ(r) + r ln α + ln Γ(a + b) − ln Γ(b), and their
 /// derivatives in r, α, a, b.
 fn shared_terms_and_derivatives(params: &[f64; 4]) -> [f64; 5] {
@@ -294,22 +321,26 @@ impl FrequencyTerms {
 /// With w₄ = e^A₄ / (e^A₃ + e^A₄), the share of the "dropped out after the last purchase" term
 /// (0 without repeat purchases), and w₃ = 1 − w₄, the derivative of ln(e^A₃ + e^A₄) is
 /// w₃ ∂A₃ + w₄ ∂A₄. One exponential gives both the log-sum and w₄.
-fn history_terms(params: &[f64; 4], terms: &FrequencyTerms, x: f64, t_x: f64, t: f64) -> [f64; 5] {
-    let [r, alpha, a, _] = *params;
+fn history_terms(
+    params: &[f64; 4],
+    terms: &FrequencyTerms,
+    x: f64,
+    t_x: &TimeTerms,
+    t: &TimeTerms,
+) -> [f64; 5] {
+    let [r, _, a, _] = *params;
     let rx = r + x;
-    let ln_t = (alpha + t).ln();
-    let a3 = -rx * ln_t;
+    let a3 = -rx * t.ln;
     if x == 0.0 {
         return [
             terms.gammas + a3,
-            terms.d_r - ln_t,
-            -rx / (alpha + t),
+            terms.d_r - t.ln,
+            -rx * t.inverse,
             terms.d_a,
             terms.d_b,
         ];
     }
-    let ln_t_x = (alpha + t_x).ln();
-    let a4 = terms.ln_odds - rx * ln_t_x;
+    let a4 = terms.ln_odds - rx * t_x.ln;
     let d = a4 - a3;
     let (log_sum, w4) = if d <= 0.0 {
         let e = d.exp();
@@ -321,8 +352,8 @@ fn history_terms(params: &[f64; 4], terms: &FrequencyTerms, x: f64, t_x: f64, t:
     let w3 = 1.0 - w4;
     [
         terms.gammas + log_sum,
-        terms.d_r - w3 * ln_t - w4 * ln_t_x,
-        -rx * (w3 / (alpha + t) + w4 / (alpha + t_x)),
+        terms.d_r - w3 * t.ln - w4 * t_x.ln,
+        -rx * (w3 * t.inverse + w4 * t_x.inverse),
         terms.d_a + w4 / a,
         terms.d_b - w4 * terms.inverse_b,
     ]

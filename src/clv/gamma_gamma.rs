@@ -205,7 +205,7 @@ impl RepeatBuyers {
         let (mut kept_frequency, mut kept_monetary) = (Vec::new(), Vec::new());
         let mut non_positive_spend = 0;
         for (i, (&x, &m)) in frequency.iter().zip(monetary_value).enumerate() {
-            check_spend(&format!("customer {i}"), x, m)?;
+            check_spend(|| format!("customer {i}"), x, m)?;
             if x > 0.0 && m <= 0.0 {
                 // Free or refunded repeat orders: the model's spend is positive by definition.
                 non_positive_spend += 1;
@@ -260,14 +260,16 @@ fn check_lengths(frequency: &[f64], monetary_value: &[f64]) -> Result<()> {
 /// Checks one customer's frequency and mean spend; `who` names them in messages. Spend must be
 /// above 0 for a repeat buyer (its logarithm enters the likelihood); without repeat purchases it
 /// is not used.
-fn check_spend(who: &str, x: f64, m: f64) -> Result<()> {
+fn check_spend(who: impl Fn() -> String, x: f64, m: f64) -> Result<()> {
     if !(x.is_finite() && x >= 0.0 && x.fract() == 0.0) {
+        let who = who();
         return Err(Error::param(
             "frequency",
             format!("{who}: {x} is not a whole number of repeat purchases (0, 1, 2, ...)"),
         ));
     }
     if !m.is_finite() {
+        let who = who();
         return Err(Error::param(
             "monetary_value",
             format!("{who}: {m} is not a finite number"),
@@ -416,7 +418,7 @@ impl GammaGamma {
         frequency: f64,
         monetary_value: f64,
     ) -> Result<f64> {
-        check_spend("the customer", frequency, monetary_value)?;
+        check_spend(|| "the customer".to_string(), frequency, monetary_value)?;
         if frequency > 0.0 && monetary_value < 0.0 {
             // Refunds larger than the purchases: the model has no spend below 0 to predict.
             return Err(Error::param(

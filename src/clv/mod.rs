@@ -120,6 +120,71 @@ pub(crate) struct WeightedHistories {
     pub(crate) customers: f64,
     /// The largest frequency, for tables indexed by frequency.
     pub(crate) max_frequency: usize,
+    /// The distinct recencies, for tables of functions of them.
+    pub(crate) recencies: DistinctValues,
+    /// The distinct ages (T).
+    pub(crate) ages: DistinctValues,
+}
+
+/// Customers grouped by their history (frequency, recency, T), exact values compared.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct DistinctHistories {
+    /// The first customer of each distinct history, in order of appearance.
+    pub(crate) first: Vec<usize>,
+    /// Each customer's history: an index into `first`.
+    pub(crate) of_customer: Vec<usize>,
+}
+
+impl DistinctHistories {
+    pub(crate) fn new(frequency: &[f64], recency: &[f64], age: &[f64]) -> Self {
+        let mut index = std::collections::HashMap::new();
+        let mut first = Vec::new();
+        let of_customer = (0..frequency.len())
+            .map(|i| {
+                let key = (
+                    frequency[i].to_bits(),
+                    recency[i].to_bits(),
+                    age[i].to_bits(),
+                );
+                *index.entry(key).or_insert_with(|| {
+                    first.push(i);
+                    first.len() - 1
+                })
+            })
+            .collect();
+        DistinctHistories { first, of_customer }
+    }
+}
+
+/// The distinct values of a column, and each entry's value as an index into them: a likelihood
+/// computes a function of a time once per distinct time (a summary in whole days has a few
+/// hundred) rather than once per history.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct DistinctValues {
+    pub(crate) values: Vec<f64>,
+    pub(crate) index: Vec<u32>,
+}
+
+impl DistinctValues {
+    pub(crate) fn new(column: &[f64]) -> Self {
+        let mut positions = std::collections::HashMap::new();
+        let mut values = Vec::new();
+        let index = column
+            .iter()
+            .map(|v| {
+                *positions.entry(v.to_bits()).or_insert_with(|| {
+                    values.push(*v);
+                    (values.len() - 1) as u32
+                })
+            })
+            .collect();
+        DistinctValues { values, index }
+    }
+
+    /// `f` of each distinct value, in the order of `values`.
+    pub(crate) fn map<T>(&self, f: impl Fn(f64) -> T) -> Vec<T> {
+        self.values.iter().map(|&v| f(v)).collect()
+    }
 }
 
 /// Terms per chunk of a parallel sum: chunks are fixed, and their sums are added in order, so the
@@ -127,40 +192,27 @@ pub(crate) struct WeightedHistories {
 const SUM_CHUNK: usize = 16_384;
 
 impl WeightedHistories {
+    /// Groups the customers of `data` by history, in order of first appearance.
     pub(crate) fn new(data: &ScaledSummary) -> Self {
-        let key = |i: usize| {
-            (
-                data.frequency[i].to_bits(),
-                data.recency[i].to_bits(),
-                data.age[i].to_bits(),
-            )
-        };
-        let mut order: Vec<usize> = (0..data.len()).collect();
-        order.sort_unstable_by_key(|&i| key(i));
-        let mut out = WeightedHistories {
-            frequency: Vec::new(),
-            recency: Vec::new(),
-            age: Vec::new(),
-            weight: Vec::new(),
-            customers: data.len() as f64,
-            max_frequency: 0,
-        };
-        let mut previous = None;
-        for i in order {
-            if previous == Some(key(i)) {
-                if let Some(w) = out.weight.last_mut() {
-                    *w += 1.0;
-                }
-                continue;
-            }
-            previous = Some(key(i));
-            out.frequency.push(data.frequency[i]);
-            out.recency.push(data.recency[i]);
-            out.age.push(data.age[i]);
-            out.weight.push(1.0);
+        let groups = DistinctHistories::new(&data.frequency, &data.recency, &data.age);
+        let mut weight = vec![0.0; groups.first.len()];
+        for &h in &groups.of_customer {
+            weight[h] += 1.0;
         }
-        out.max_frequency = out.frequency.iter().copied().fold(0.0, f64::max) as usize;
-        out
+        let pick =
+            |column: &[f64]| -> Vec<f64> { groups.first.iter().map(|&i| column[i]).collect() };
+        let frequency = pick(&data.frequency);
+        let (recency, age) = (pick(&data.recency), pick(&data.age));
+        WeightedHistories {
+            max_frequency: frequency.iter().copied().fold(0.0, f64::max) as usize,
+            recencies: DistinctValues::new(&recency),
+            ages: DistinctValues::new(&age),
+            frequency,
+            recency,
+            age,
+            weight,
+            customers: data.len() as f64,
+        }
     }
 
     /// Σ weight × term(history), on rayon's threads in fixed chunks added in order.
@@ -242,7 +294,7 @@ pub(crate) fn check_summary(frequency: &[f64], recency: &[f64], age: &[f64]) -> 
         return Err(Error::param("frequency", "there are no customers"));
     }
     for (i, ((&x, &t_x), &t)) in frequency.iter().zip(recency).zip(age).enumerate() {
-        check_customer(&format!("customer {i}"), x, t_x, t)?;
+        check_customer(|| format!("customer {i}"), x, t_x, t)?;
     }
     Ok(())
 }
@@ -256,7 +308,7 @@ pub(crate) fn check_prediction(t: f64, frequency: f64, recency: f64, age: f64) -
             format!("the time ahead must be finite and 0 or more, got {t}"),
         ));
     }
-    check_customer("the customer", frequency, recency, age)
+    check_customer(|| "the customer".to_string(), frequency, recency, age)
 }
 
 /// Checks that model parameters are finite and above 0, naming the first one that is not.
@@ -273,9 +325,10 @@ pub(crate) fn check_positive(names: &[&'static str], values: &[f64]) -> Result<(
 }
 
 /// The checks of one customer's summary; `who` names the customer in messages.
-fn check_customer(who: &str, x: f64, t_x: f64, t: f64) -> Result<()> {
+fn check_customer(who: impl Fn() -> String, x: f64, t_x: f64, t: f64) -> Result<()> {
     for (name, value) in [("frequency", x), ("recency", t_x), ("T", t)] {
         if !value.is_finite() {
+            let who = who();
             return Err(Error::param(
                 name,
                 format!("{who}: {value} is not a finite number"),
@@ -283,18 +336,21 @@ fn check_customer(who: &str, x: f64, t_x: f64, t: f64) -> Result<()> {
         }
     }
     if x < 0.0 || x.fract() != 0.0 {
+        let who = who();
         return Err(Error::param(
             "frequency",
             format!("{who}: {x} is not a whole number of repeat purchases (0, 1, 2, ...)"),
         ));
     }
     if t_x < 0.0 {
+        let who = who();
         return Err(Error::param(
             "recency",
             format!("{who}: {t_x} is negative (the last purchase before the first?)"),
         ));
     }
     if t_x > t {
+        let who = who();
         return Err(Error::param(
             "recency",
             format!(
@@ -305,6 +361,7 @@ fn check_customer(who: &str, x: f64, t_x: f64, t: f64) -> Result<()> {
         ));
     }
     if x == 0.0 && t_x != 0.0 {
+        let who = who();
         return Err(Error::param(
             "recency",
             format!(

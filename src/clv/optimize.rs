@@ -227,24 +227,26 @@ pub(crate) fn minimise_smooth(
 /// The gradient at `point` and the Hessian by central differences of the gradient (an absolute
 /// step of [`GRADIENT_HESSIAN_STEP`] in each log-parameter), symmetrised.
 fn curvature(objective: Smooth, point: &[f64]) -> Curvature {
-    let n = point.len();
-    let mut hessian = vec![vec![0.0; n]; n];
-    for i in 0..n {
-        let (mut up, mut down) = (point.to_vec(), point.to_vec());
-        up[i] += GRADIENT_HESSIAN_STEP;
-        down[i] -= GRADIENT_HESSIAN_STEP;
-        let (g_up, g_down) = (objective(&up).1, objective(&down).1);
-        for j in 0..n {
-            hessian[j][i] = (g_up[j] - g_down[j]) / (2.0 * GRADIENT_HESSIAN_STEP);
-        }
-    }
-    for i in 0..n {
-        for j in 0..i {
-            let mean = 0.5 * (hessian[i][j] + hessian[j][i]);
-            hessian[i][j] = mean;
-            hessian[j][i] = mean;
-        }
-    }
+    // Column i: the change of the gradient along log-parameter i.
+    let columns: Vec<Vec<f64>> = (0..point.len())
+        .map(|i| {
+            let (mut up, mut down) = (point.to_vec(), point.to_vec());
+            up[i] += GRADIENT_HESSIAN_STEP;
+            down[i] -= GRADIENT_HESSIAN_STEP;
+            let (g_up, g_down) = (objective(&up).1, objective(&down).1);
+            g_up.iter()
+                .zip(&g_down)
+                .map(|(u, d)| (u - d) / (2.0 * GRADIENT_HESSIAN_STEP))
+                .collect()
+        })
+        .collect();
+    let hessian = (0..point.len())
+        .map(|i| {
+            (0..point.len())
+                .map(|j| 0.5 * (columns[i][j] + columns[j][i]))
+                .collect()
+        })
+        .collect();
     Curvature {
         gradient: objective(point).1,
         hessian,
@@ -283,15 +285,18 @@ fn check_curved(curvature: &Curvature, search: &Search) -> Result<()> {
 /// same point (the line search's last trial), so the last evaluation is kept.
 struct SmoothObjective<'a> {
     objective: Smooth<'a>,
-    last: RefCell<Option<(Vec<f64>, f64, Vec<f64>)>>,
+    last: RefCell<Option<Evaluation>>,
 }
+
+/// A point, the objective's value there and its gradient.
+type Evaluation = (Vec<f64>, f64, Vec<f64>);
 
 impl SmoothObjective<'_> {
     fn evaluate(&self, x: &[f64]) -> std::result::Result<(f64, Vec<f64>), argmin::core::Error> {
-        if let Some((at, value, gradient)) = self.last.borrow().as_ref() {
-            if at.as_slice() == x {
-                return Ok((*value, gradient.clone()));
-            }
+        if let Some((at, value, gradient)) = self.last.borrow().as_ref()
+            && at.as_slice() == x
+        {
+            return Ok((*value, gradient.clone()));
         }
         let (value, gradient) = (self.objective)(x);
         if !value.is_finite() || !gradient.iter().all(|g| g.is_finite()) {

@@ -18,7 +18,7 @@
 
 #[cfg(doc)]
 use crate::clv::GammaGamma;
-use crate::clv::{BetaGeo, ParetoNbd, check_summary};
+use crate::clv::{BetaGeo, DistinctHistories, ParetoNbd, check_summary};
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
@@ -215,35 +215,6 @@ fn history_horizon<M: PurchaseModel + ?Sized>(
         total: previous,
         discounted,
     })
-}
-
-/// Customers grouped by their history (frequency, recency, T), exact values compared.
-struct DistinctHistories {
-    /// The first customer of each distinct history, in order of appearance.
-    first: Vec<usize>,
-    /// Each customer's history: an index into `first`.
-    of_customer: Vec<usize>,
-}
-
-impl DistinctHistories {
-    fn new(frequency: &[f64], recency: &[f64], age: &[f64]) -> Self {
-        let mut index = std::collections::HashMap::new();
-        let mut first = Vec::new();
-        let of_customer = (0..frequency.len())
-            .map(|i| {
-                let key = (
-                    frequency[i].to_bits(),
-                    recency[i].to_bits(),
-                    age[i].to_bits(),
-                );
-                *index.entry(key).or_insert_with(|| {
-                    first.push(i);
-                    first.len() - 1
-                })
-            })
-            .collect();
-        DistinctHistories { first, of_customer }
-    }
 }
 
 /// Checks that there is a finite profit for every customer.
