@@ -3,19 +3,30 @@
 Usage (from the repo root, after `bash scripts/setup-python.sh` and `cargo build --release`):
 
     .venv/bin/python benches/clv_bench.py [--binary PATH] [--customers 1000000] [--repeat 1]
-        [--skip-cdnow] [--skip-generated] [--skip-custseg] [--data-dir DIR] [--workdir DIR]
+        [--modes transactions,summary] [--skip-cdnow] [--skip-generated] [--skip-custseg]
+        [--data-dir DIR] [--workdir DIR]
 
     .venv/bin/python benches/clv_bench.py --run-lifetimes INPUT OUT.csv [--params P.json]
         [--observation-end YYYY-MM-DD]      # the lifetimes side alone (what the benchmark runs)
+    .venv/bin/python benches/clv_bench.py --run-lifetimes-summary SUMMARY OUT.csv
+        [--params P.json]                   # the same from a summary file (the summary mode)
 
-Both programs do the same job on a transaction file, as one whole process each: read it, build
-the per-customer summary (purchase days; frequency = repeat days, recency and T in weeks = days
-/ 7, monetary_value = mean of the repeat days' sums; observation end = the last date in the
-file), fit BG/NBD (penalizer 0) on every customer and Gamma-Gamma (penalizer 0) on the repeat
-buyers, predict each customer's P(alive), expected purchases in the next 12 months (52.14 weeks,
-lifetimes' 4.345 weeks a month), expected average profit and CLV over 12 months at 1% a month
-(lifetimes' `customer_lifetime_value(..., time=12, discount_rate=0.01, freq="W")`), and write
-the per-customer table as CSV plus the fitted parameters as JSON:
+Two comparisons per input (--modes, default both; one markdown table each):
+
+  transactions  (read, summary, fit, predict, write) Both programs do the same job on a
+                transaction file, as one whole process each, as below.
+  summary       (read, fit, predict, write) Both programs read the same per-customer summary
+                file and do the rest of the job: the fits, predictions and output without
+                reading transactions or building the summary.
+
+From transactions, both programs read the file, build the per-customer summary (purchase days;
+frequency = repeat days, recency and T in weeks = days / 7, monetary_value = mean of the repeat
+days' sums; observation end = the last date in the file), fit BG/NBD (penalizer 0) on every
+customer and Gamma-Gamma (penalizer 0) on the repeat buyers, predict each customer's P(alive),
+expected purchases in the next 12 months (52.14 weeks, lifetimes' 4.345 weeks a month), expected
+average profit and CLV over 12 months at 1% a month (lifetimes' `customer_lifetime_value(...,
+time=12, discount_rate=0.01, freq="W")`), and write the per-customer table as CSV plus the
+fitted parameters as JSON:
 
     custseg --timings clv INPUT [--delimiter space] --keep-non-positive --unit week \\
         --observation-end LAST_DATE --model bgnbd --horizon-months 12 --discount-rate 0.01 \\
@@ -23,16 +34,35 @@ the per-customer table as CSV plus the fitted parameters as JSON:
     python benches/clv_bench.py --run-lifetimes INPUT OUT.csv --params P.json \\
         --observation-end LAST_DATE
 
+From the summary, the same fits, predictions and output (custseg's segment column is then
+empty; --observation-end and the cleaning flags do not apply):
+
+    custseg --timings clv SUMMARY --summary --unit week --model bgnbd --horizon-months 12 \\
+        --discount-rate 0.01 --params P.json --output OUT.csv
+    python benches/clv_bench.py --run-lifetimes-summary SUMMARY OUT.csv --params P.json
+
+SUMMARY is WORKDIR/<input>/summary.csv, made once per input before the summary mode's runs (not
+timed; write_summary below) by lifetimes from the transactions, read as the lifetimes side
+reads them: summary_data_from_transaction_data(freq="D", freq_multiplier=7,
+monetary_value_col=..., observation_period_end=LAST_DATE), written by DataFrame.to_csv with the
+index label customer_id (columns customer_id,frequency,recency,T,monetary_value, times in
+weeks). The summary mode's outputs go to WORKDIR/<input>/from_summary/, the transaction mode's
+to WORKDIR/<input>/.
+
 The lifetimes side (run_lifetimes below) is lifetimes used as its documentation shows:
 pandas.read_csv, summary_data_from_transaction_data(freq="D", freq_multiplier=7,
 monetary_value_col=...), BetaGeoFitter().fit, GammaGammaFitter().fit on the repeat buyers with a
 mean spend above 0 (lifetimes refuses a repeat buyer whose repeat purchases add up to 0; CDNOW
 has one), conditional_probability_alive, conditional_expected_number_of_purchases_up_to_time,
-conditional_expected_average_profit, customer_lifetime_value and DataFrame.to_csv. It runs in a
-subprocess of this script, so that interpreter start-up and importing pandas and lifetimes
-count, as custseg's process start does. It prints its own stage times as one JSON line on
-stdout (custseg: `--timings` on stderr). LAST_DATE is the last date in the file, given to both
-explicitly (it is what both take without the flag).
+conditional_expected_average_profit, customer_lifetime_value and DataFrame.to_csv. From a
+summary (run_lifetimes_summary) it reads the file with pandas.read_csv(SUMMARY,
+index_col="customer_id") and goes on as from transactions (the same function, fit_predict_write,
+for the fits, predictions and output of both). It runs in a subprocess of this script, so that
+interpreter start-up and importing pandas and lifetimes count, as custseg's process start does.
+It prints its own stage times as one JSON line on stdout (import, read, summary (transactions
+only), fit_bgnbd, fit_gamma_gamma, predict, write, total; custseg: `--timings` on stderr).
+LAST_DATE is the last date in the file, given to both explicitly (it is what both take without
+the flag).
 
 Inputs:
   CDNOW master  tests/fixtures/clv/CDNOW_master.txt.gz (lifetimes' CDNOW_master.txt, MIT; see
@@ -54,19 +84,22 @@ Inputs:
 
 Measured per run: wall time from spawn to exit and the process's peak resident set size
 (ru_maxrss from os.wait4 on that child: per process, the number GNU `/usr/bin/time -v` prints;
-getrusage(RUSAGE_CHILDREN) would give the largest over all children so far). The input is read
-once before the runs so both start with it in the page cache. --repeat K alternates K pairs
-(custseg, then lifetimes) and reports the best (smallest) wall time of each; peak RSS is the
-largest over the runs.
+getrusage(RUSAGE_CHILDREN) would give the largest over all children so far). Each run is spawned
+and measured by a small separate interpreter (LAUNCHER below), because on Linux a child's
+ru_maxrss starts at the peak RSS of the process that forked it, and this script's own peak grows
+once it has used pandas (write_summary, compare). The input is read once before the runs so both
+start with it in the page cache. --repeat K alternates K pairs (custseg, then lifetimes) and
+reports the best (smallest) wall time of each; peak RSS is the largest over the runs.
 
-Agreement, checked after the first pair, before any time is printed: the two parameter files
-(bg_nbd r, alpha, a, b; gamma_gamma p, q, v) must agree within 1e-3 relative or the script
-stops with exit code 1; the same customers must be in both tables. Printed, not enforced: the
-log-likelihood, the summary columns, P(alive), expected purchases and the largest relative CLV
-difference over the customers whose lifetimes CLV is above 1.
+Agreement, checked in each mode after its first pair, before any time is printed: the two
+parameter files (bg_nbd r, alpha, a, b; gamma_gamma p, q, v) must agree within 1e-3 relative or
+the script stops with exit code 1; the same customers must be in both tables. Printed, not
+enforced: the log-likelihood, the summary columns, P(alive), expected purchases and the largest
+relative CLV difference over the customers whose lifetimes CLV is above 1.
 
 Progress and the agreement details go to stderr; stdout is a markdown section for BENCHMARKS.md
-(command, machine, versions, one table with a row per input, agreement and stage times).
+(command, machine, versions, then per mode a heading line and a table with a row per input,
+agreement and stage times; in the summary mode's table, rows are the summary file's rows).
 --skip-custseg runs the lifetimes side alone (custseg columns n/a), e.g. to time lifetimes.
 
 On the project machine (2 cores, load average 1.2 to 1.9 from elsewhere) lifetimes took 4.3 s
@@ -109,6 +142,9 @@ DISCOUNT_RATE = 0.01
 WEEKS_PER_MONTH = 4.345
 HORIZON_WEEKS = HORIZON_MONTHS * WEEKS_PER_MONTH  # 52.14
 PARAM_RTOL = 1e-3
+# The comparisons (--modes), in the order they run, with their tables' headings.
+MODES = {"transactions": "From transactions (read, summary, fit, predict, write)",
+         "summary": "From the same summary file (read, fit, predict, write)"}
 BG_NAMES = ("r", "alpha", "a", "b")
 GG_NAMES = ("p", "q", "v")
 
@@ -133,34 +169,46 @@ def log(message: str) -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# the lifetimes side (run in its own process: `--run-lifetimes INPUT OUT`)
+# the lifetimes side (run in its own process: `--run-lifetimes INPUT OUT` or
+# `--run-lifetimes-summary SUMMARY OUT`)
 # --------------------------------------------------------------------------------------------
 
-def run_lifetimes(input_path: Path, out_csv: Path, params_path: Path,
-                  observation_end: str | None) -> None:
-    """Reads the transactions, fits BG/NBD and Gamma-Gamma with lifetimes, writes the table."""
+class Stages:
+    """The lifetimes side's stage times, each from the end of the one before (the first from
+    PROCESS_START); print() adds the total and prints them as one JSON line on stdout."""
+
+    def __init__(self) -> None:
+        self.times: dict[str, float] = {}
+        self.last = PROCESS_START
+
+    def mark(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.times[f"{stage}_s"] = now - self.last
+        self.last = now
+
+    def print(self) -> None:
+        self.times["total_s"] = time.perf_counter() - PROCESS_START
+        print(json.dumps(self.times))
+
+
+def import_lifetimes() -> None:
+    """Imports pandas and lifetimes (later imports of them are free)."""
     import warnings
 
-    import numpy as np
-    import pandas as pd
+    import numpy  # noqa: F401
+    import pandas  # noqa: F401
     with warnings.catch_warnings():
         # lifetimes.utils sets pd.options.mode.chained_assignment (a no-op since pandas 3)
         warnings.filterwarnings("ignore", message=".*mode.chained_assignment.*")
         import lifetimes  # noqa: F401
-        from lifetimes import BetaGeoFitter, GammaGammaFitter
-        from lifetimes.utils import summary_data_from_transaction_data
-    timings = {}
-    clock = [PROCESS_START]
+        import lifetimes.utils  # noqa: F401
 
-    def mark(stage: str) -> None:
-        now = time.perf_counter()
-        timings[f"{stage}_s"] = now - clock[0]
-        clock[0] = now
 
-    mark("import")
-
-    # Read: the generated CSV (customer_id,date,amount; YYYY-MM-DD) or the CDNOW layout
-    # (runs of spaces, a header, YYYYMMDD dates, the amount in dollar_value).
+def read_transactions(input_path: Path):
+    """(transactions DataFrame with datetime dates, name of its amount column): the generated
+    CSV (customer_id,date,amount; YYYY-MM-DD) or the CDNOW layout (runs of spaces, a header,
+    YYYYMMDD dates, the amount in dollar_value)."""
+    import pandas as pd
     opener = gzip.open if input_path.suffix == ".gz" else open
     with opener(input_path, "rt", newline="") as fh:
         header = fh.readline()
@@ -172,12 +220,24 @@ def run_lifetimes(input_path: Path, out_csv: Path, params_path: Path,
         tx = pd.read_csv(input_path, sep=r"\s+", dtype={"customer_id": "int64", "date": "str"})
         amount, date_format = tx.columns[-1], "%Y%m%d"
     tx["date"] = pd.to_datetime(tx["date"], format=date_format)
-    mark("read")
+    return tx, amount
 
-    s = summary_data_from_transaction_data(
+
+def summarize(tx, amount: str, observation_end: str | None):
+    """lifetimes' per-customer summary in weeks (purchase days; frequency, recency, T,
+    monetary_value), indexed by customer_id."""
+    from lifetimes.utils import summary_data_from_transaction_data
+    return summary_data_from_transaction_data(
         tx, "customer_id", "date", monetary_value_col=amount,
         observation_period_end=observation_end, freq="D", freq_multiplier=7)
-    mark("summary")
+
+
+def fit_predict_write(s, out_csv: Path, params_path: Path, rows: int, stages: Stages) -> None:
+    """Fits BG/NBD on every customer of the summary s and Gamma-Gamma on its repeat buyers,
+    predicts, writes the table and the parameters (`rows`: the input's rows, for the report);
+    stages fit_bgnbd, fit_gamma_gamma, predict, write."""
+    import numpy as np
+    from lifetimes import BetaGeoFitter, GammaGammaFitter
 
     bgf = BetaGeoFitter(penalizer_coef=0.0)
     bgf.fit(s["frequency"], s["recency"], s["T"])
@@ -185,13 +245,13 @@ def run_lifetimes(input_path: Path, out_csv: Path, params_path: Path,
     # divided by max(T); each purchase's density then gains log(scale).
     ll = float(-bgf._negative_log_likelihood_ * len(s)
                + s["frequency"].sum() * np.log(bgf._scale))
-    mark("fit_bgnbd")
+    stages.mark("fit_bgnbd")
 
     # lifetimes raises on a repeat buyer whose mean spend is not above 0.
     repeat = s[(s["frequency"] > 0) & (s["monetary_value"] > 0)]
     ggf = GammaGammaFitter(penalizer_coef=0.0)
     ggf.fit(repeat["frequency"], repeat["monetary_value"])
-    mark("fit_gamma_gamma")
+    stages.mark("fit_gamma_gamma")
 
     x, t_x, T, m = s["frequency"], s["recency"], s["T"], s["monetary_value"]
     out = s.copy()
@@ -201,7 +261,7 @@ def run_lifetimes(input_path: Path, out_csv: Path, params_path: Path,
     out["expected_average_profit"] = ggf.conditional_expected_average_profit(x, m)
     out["clv"] = ggf.customer_lifetime_value(bgf, x, t_x, T, m, time=HORIZON_MONTHS,
                                              discount_rate=DISCOUNT_RATE, freq="W")
-    mark("predict")
+    stages.mark("predict")
 
     out.index.name = "customer_id"
     out.to_csv(out_csv)
@@ -210,12 +270,58 @@ def run_lifetimes(input_path: Path, out_csv: Path, params_path: Path,
         "gamma_gamma": {**{k: float(ggf.params_[k]) for k in GG_NAMES},
                         "log_likelihood": float(-ggf._negative_log_likelihood_ * len(repeat))},
         "customers": len(s), "repeat_buyers": int((s["frequency"] > 0).sum()),
-        "gamma_gamma_customers": len(repeat), "rows": len(tx),
+        "gamma_gamma_customers": len(repeat), "rows": rows,
     }
     params_path.write_text(json.dumps(params, indent=2) + "\n")
-    mark("write")
-    timings["total_s"] = time.perf_counter() - PROCESS_START
-    print(json.dumps(timings))
+    stages.mark("write")
+
+
+def run_lifetimes(input_path: Path, out_csv: Path, params_path: Path,
+                  observation_end: str | None) -> None:
+    """Reads the transactions, builds the summary, fits BG/NBD and Gamma-Gamma with lifetimes,
+    writes the table; stages import, read, summary, fit_bgnbd, fit_gamma_gamma, predict, write."""
+    stages = Stages()
+    import_lifetimes()
+    stages.mark("import")
+    tx, amount = read_transactions(input_path)
+    stages.mark("read")
+    s = summarize(tx, amount, observation_end)
+    stages.mark("summary")
+    fit_predict_write(s, out_csv, params_path, len(tx), stages)
+    stages.print()
+
+
+def run_lifetimes_summary(summary_path: Path, out_csv: Path, params_path: Path) -> None:
+    """Reads a summary written by write_summary(), fits BG/NBD and Gamma-Gamma with lifetimes,
+    writes the table; stages import, read, fit_bgnbd, fit_gamma_gamma, predict, write."""
+    stages = Stages()
+    import_lifetimes()
+    import pandas as pd
+    stages.mark("import")
+    s = pd.read_csv(summary_path, index_col="customer_id")
+    stages.mark("read")
+    fit_predict_write(s, out_csv, params_path, len(s), stages)
+    stages.print()
+
+
+def write_summary(input_path: Path, observation_end: str, summary_path: Path) -> dict:
+    """The benchmark's preparation for the summary mode (not timed as a run): lifetimes'
+    summary of the transactions (read_transactions, summarize) written as CSV with the index
+    label customer_id, as both programs' input; returns its customers, bytes and seconds."""
+    start = time.perf_counter()
+    import_lifetimes()
+    tx, amount = read_transactions(input_path)
+    s = summarize(tx, amount, observation_end)
+    summary_path.parent.mkdir(parents=True, exist_ok=True)
+    partial = summary_path.with_suffix(".partial")  # renamed once complete
+    s.to_csv(partial, index_label="customer_id")
+    partial.replace(summary_path)
+    seconds = time.perf_counter() - start
+    facts = {"customers": len(s), "rows": len(tx), "bytes": summary_path.stat().st_size,
+             "seconds": seconds}
+    log(f"summary: wrote {summary_path}: {len(s):,} customers from {len(tx):,} rows, "
+        f"{facts['bytes'] / 2**20:.1f} MiB in {seconds:.2f} s")
+    return facts
 
 
 # --------------------------------------------------------------------------------------------
@@ -340,21 +446,46 @@ def cdnow_facts(path: Path) -> dict:
     return {"rows": len(dates), "last_date": f"{last[:4]}-{last[4:6]}-{last[6:]}"}
 
 
+# Each measured process is spawned by this small interpreter (`python -I -S -c LAUNCHER RESULT
+# CMD...`), not by the benchmark itself: a child's ru_maxrss starts at the peak RSS of the
+# process that forked it (Linux carries it over fork and exec), and the benchmark's own peak
+# grows with pandas (write_summary(), compare()). It writes "wall exit_code ru_maxrss" to RESULT.
+LAUNCHER = """
+import os, signal, sys, time
+result, cmd = sys.argv[1], sys.argv[2:]
+start = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # as subprocess does (Python ignores it)
+    try:
+        os.execvp(cmd[0], cmd)
+    except OSError as e:
+        print(f"cannot run {cmd[0]}: {e}", file=sys.stderr, flush=True)
+    os._exit(127)
+_, status, usage = os.wait4(pid, 0)
+wall = time.perf_counter() - start
+with open(result, "w") as fh:
+    fh.write(f"{wall!r} {os.waitstatus_to_exitcode(status)} {usage.ru_maxrss}")
+"""
+
+
 def run(cmd: list[str]) -> tuple[float, int, str, str]:
-    """(wall seconds, peak RSS in KiB, stdout, stderr) of one whole process; stops on failure."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-        code = os.waitstatus_to_exitcode(status)
+    """(wall seconds, peak RSS in KiB, stdout, stderr) of one whole process, spawned and timed
+    by LAUNCHER; stops on failure."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
+            tempfile.NamedTemporaryFile("r") as result:
+        launcher = subprocess.run([sys.executable, "-I", "-S", "-c", LAUNCHER, result.name, *cmd],
+                                  stdout=out, stderr=err)
+        measured = result.read().split()
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read().decode(errors="replace"), err.read().decode(errors="replace")
+    code = int(measured[1]) if len(measured) == 3 else launcher.returncode or 1
     if code != 0:
         tail = "\n".join(stderr.strip().splitlines()[-20:])
         sys.exit(f"error: exit code {code} from\n  {shlex.join(cmd)}\n{tail}")
-    rss = usage.ru_maxrss // 1024 if sys.platform == "darwin" else usage.ru_maxrss
+    wall, maxrss = float(measured[0]), int(measured[2])
+    rss = maxrss // 1024 if sys.platform == "darwin" else maxrss
     return wall, rss, stdout, stderr
 
 
@@ -441,19 +572,37 @@ def compare(name: str, ours_csv: Path, ours_params: Path, theirs_csv: Path,
             "clv_customers": int(big.sum()), "details": details}
 
 
-def bench(name: str, input_path: Path, extra: list[str], last_date: str, args) -> dict:
+def commands(mode: str, input_path: Path, extra: list[str], last_date: str, args,
+             ours: tuple[Path, Path], theirs: tuple[Path, Path]) -> tuple[list[str], list[str]]:
+    """custseg's and the lifetimes side's command lines for one input in one mode; ours and
+    theirs are each (table, parameters)."""
+    common = ["--unit", "week", "--model", "bgnbd", "--horizon-months", str(HORIZON_MONTHS),
+              "--discount-rate", str(DISCOUNT_RATE), "--params", str(ours[1]),
+              "--output", str(ours[0])]
+    script = [sys.executable, str(Path(__file__).resolve())]
+    if mode == "summary":
+        return ([str(args.binary), "--timings", "clv", str(input_path), "--summary", *common],
+                [*script, "--run-lifetimes-summary", str(input_path), str(theirs[0]),
+                 "--params", str(theirs[1])])
+    return ([str(args.binary), "--timings", "clv", str(input_path), *extra,
+             "--keep-non-positive", "--observation-end", last_date, *common],
+            [*script, "--run-lifetimes", str(input_path), str(theirs[0]), "--params",
+             str(theirs[1]), "--observation-end", last_date])
+
+
+def bench(name: str, input_path: Path, extra: list[str], last_date: str, args,
+          mode: str = "transactions") -> dict:
+    """Both programs on input_path (transactions; with mode "summary" the summary file from
+    write_summary), args.repeat alternating pairs; their agreement checked after the first."""
     out = args.workdir / name
+    tag = name
+    if mode == "summary":
+        out, tag = out / "from_summary", f"{name} (summary)"
     out.mkdir(parents=True, exist_ok=True)
     ours_csv, ours_params = out / "custseg_clv.csv", out / "custseg_params.json"
     theirs_csv, theirs_params = out / "lifetimes_clv.csv", out / "lifetimes_params.json"
-    ours_cmd = [str(args.binary), "--timings", "clv", str(input_path), *extra,
-                "--keep-non-positive", "--unit", "week", "--observation-end", last_date,
-                "--model", "bgnbd", "--horizon-months", str(HORIZON_MONTHS),
-                "--discount-rate", str(DISCOUNT_RATE), "--params", str(ours_params),
-                "--output", str(ours_csv)]
-    theirs_cmd = [sys.executable, str(Path(__file__).resolve()), "--run-lifetimes",
-                  str(input_path), str(theirs_csv), "--params", str(theirs_params),
-                  "--observation-end", last_date]
+    ours_cmd, theirs_cmd = commands(mode, input_path, extra, last_date, args,
+                                    (ours_csv, ours_params), (theirs_csv, theirs_params))
     with open(input_path, "rb") as fh:  # into the page cache for both
         while fh.read(1 << 24):
             pass
@@ -463,25 +612,37 @@ def bench(name: str, input_path: Path, extra: list[str], last_date: str, args) -
     result = {side: [] for side, _, _ in sides}
     for i in range(args.repeat):
         for side, cmd, stream in sides:
-            log(f"{name}: run {i + 1}/{args.repeat} {side} ...")
+            log(f"{tag}: run {i + 1}/{args.repeat} {side} ...")
             wall, rss, stdout, stderr = run(cmd)
             stages = timings_line(stdout if stream == "stdout" else stderr)
-            log(f"{name}: run {i + 1}/{args.repeat} {side} {wall:.2f} s, {rss / 1024:.0f} MiB")
+            log(f"{tag}: run {i + 1}/{args.repeat} {side} {wall:.2f} s, {rss / 1024:.0f} MiB")
             result[side].append((wall, rss, stages))
         if i == 0:
             result["facts"] = json.loads(theirs_params.read_text())
             if not args.skip_custseg:
-                result["agreement"] = compare(name, ours_csv, ours_params, theirs_csv,
+                result["agreement"] = compare(tag, ours_csv, ours_params, theirs_csv,
                                               theirs_params)
     return result
+
+
+def summary_description(summary: Path, made: dict, source: Path, last_date: str,
+                        args) -> str:
+    """The summary mode's input, for the notes below its table."""
+    return (f"`{summary.relative_to(args.workdir)}` in the workdir ({made['bytes'] / 2**20:.1f} "
+            f"MiB, one row per customer: customer_id,frequency,recency,T,monetary_value in "
+            f"weeks), written before the runs (not timed, {made['seconds']:.1f} s) by lifetimes' "
+            f"summary_data_from_transaction_data of `{source.name}` ({made['rows']:,} rows), "
+            f"observation end {last_date}; custseg `--summary`.")
 
 
 def fmt_stages(stages: dict) -> str:
     return ", ".join(f"{k.removesuffix('_s')} {v:.3f}" for k, v in stages.items()) or "none"
 
 
-def report(rows: list[tuple[str, dict, str]], args) -> str:
-    lines = ["| input | customers | rows | lifetimes (s) | custseg (s) | lifetimes / custseg "
+def report(rows: list[tuple[str, dict, str]], args, title: str) -> str:
+    """One mode's markdown: a heading line with title, the table, then the notes per input."""
+    lines = [f"### {title}", "",
+             "| input | customers | rows | lifetimes (s) | custseg (s) | lifetimes / custseg "
              "| lifetimes peak RSS (MiB) | custseg peak RSS (MiB) | parameters: max relative "
              "difference |",
              "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
@@ -533,14 +694,23 @@ def main() -> None:
     parser.add_argument("--run-lifetimes", nargs=2, metavar=("INPUT", "OUT"), type=Path,
                         help="run the lifetimes side on INPUT, write the table to OUT, print "
                              "stage times as JSON (what the benchmark runs in a subprocess)")
+    parser.add_argument("--run-lifetimes-summary", nargs=2, metavar=("SUMMARY", "OUT"),
+                        type=Path,
+                        help="run the lifetimes side on a summary CSV (customer_id,frequency,"
+                             "recency,T,monetary_value), write the table to OUT, print stage "
+                             "times as JSON (what the summary mode runs in a subprocess)")
     parser.add_argument("--params", type=Path,
-                        help="with --run-lifetimes: where the parameters go (default: OUT with "
-                             "the suffix .params.json)")
+                        help="with --run-lifetimes or --run-lifetimes-summary: where the "
+                             "parameters go (default: OUT with the suffix .params.json)")
     parser.add_argument("--observation-end", help="with --run-lifetimes: YYYY-MM-DD (default: "
                                                   "the last date in INPUT)")
     parser.add_argument("--binary", type=Path, default=default_binary())
     parser.add_argument("--customers", type=int, default=1_000_000,
                         help="customers in the generated input (default: %(default)s)")
+    parser.add_argument("--modes", default=",".join(MODES),
+                        help="comparisons to run, comma-separated: transactions (both read "
+                             "the transactions), summary (both read the same summary file) "
+                             "(default: %(default)s)")
     parser.add_argument("--skip-generated", action="store_true")
     parser.add_argument("--skip-cdnow", action="store_true")
     parser.add_argument("--skip-custseg", action="store_true",
@@ -558,8 +728,18 @@ def main() -> None:
         run_lifetimes(input_path, out_csv, args.params or out_csv.with_suffix(".params.json"),
                       args.observation_end)
         return
+    if args.run_lifetimes_summary:
+        summary_path, out_csv = args.run_lifetimes_summary
+        run_lifetimes_summary(summary_path, out_csv,
+                              args.params or out_csv.with_suffix(".params.json"))
+        return
     if args.repeat < 1 or args.customers < 1:
         sys.exit("error: --repeat and --customers must be at least 1")
+    wanted = {m.strip() for m in args.modes.split(",") if m.strip()}
+    if not wanted or not wanted <= MODES.keys():
+        sys.exit(f"error: --modes {args.modes!r}: give one or more of {', '.join(MODES)}, "
+                 "comma-separated")
+    modes = [m for m in MODES if m in wanted]
 
     binary_version = "custseg not run (--skip-custseg)"
     if not args.skip_custseg:
@@ -571,37 +751,53 @@ def main() -> None:
         if probe.returncode != 0:
             sys.exit(f"error: {args.binary} has no `clv` command (an older build?):\n"
                      f"{probe.stderr.strip()[:500]}")
+        if "summary" in modes and "--summary" not in probe.stdout:
+            sys.exit(f"error: {args.binary}'s `clv` has no --summary (an older build?); "
+                     "rebuild it or pass --modes transactions")
         binary_version = subprocess.run([str(args.binary), "--version"], capture_output=True,
                                         text=True, check=True).stdout.strip()
     if os.getloadavg()[0] > 0.5:
         log(f"warning: load average {os.getloadavg()[0]:.1f}; the machine is not idle")
     args.workdir.mkdir(parents=True, exist_ok=True)
 
-    rows = []
+    inputs = []  # (name, label, transactions, custseg's reading flags, last date, description)
     if not args.skip_cdnow:
         facts = cdnow_facts(CDNOW)
-        result = bench("cdnow", CDNOW, ["--delimiter", "space", "--amount", "dollar_value", "--quantity", "number_of_cds"], facts["last_date"], args)
-        rows.append(("CDNOW master", result,
-                     f"`{CDNOW.relative_to(REPO)}` (header line, columns separated by spaces; "
-                     f"custseg `--delimiter space`), observation end {facts['last_date']}."))
+        inputs.append(("cdnow", "CDNOW master", CDNOW,
+                       ["--delimiter", "space", "--amount", "dollar_value",
+                        "--quantity", "number_of_cds"], facts["last_date"],
+                       f"`{CDNOW.relative_to(REPO)}` (header line, columns separated by spaces; "
+                       f"custseg `--delimiter space`), observation end {facts['last_date']}."))
     if not args.skip_generated:
         path, meta = generated_input(args.data_dir, args.customers)
-        result = bench(f"generated_{args.customers}", path, [], meta["last_date"], args)
         truth = ", ".join(f"{k}={v}" for k, v in {**TRUE_BGNBD, **TRUE_GG}.items())
-        rows.append((f"generated, {args.customers:,} customers", result,
-                     f"`{path.name}` ({meta['bytes'] / 2**20:.1f} MiB; numpy "
-                     f"default_rng({SEED}), BG/NBD and Gamma-Gamma at {truth}; "
-                     f"{meta['first_date']} .. {meta['last_date']}; made in "
-                     f"{meta['simulate_s'] + meta['write_s']:.1f} s), observation end "
-                     f"{meta['last_date']}."))
-    if not rows:
+        inputs.append((f"generated_{args.customers}", f"generated, {args.customers:,} customers",
+                       path, [], meta["last_date"],
+                       f"`{path.name}` ({meta['bytes'] / 2**20:.1f} MiB; numpy "
+                       f"default_rng({SEED}), BG/NBD and Gamma-Gamma at {truth}; "
+                       f"{meta['first_date']} .. {meta['last_date']}; made in "
+                       f"{meta['simulate_s'] + meta['write_s']:.1f} s), observation end "
+                       f"{meta['last_date']}."))
+    if not inputs:
         sys.exit("error: nothing to run (--skip-cdnow and --skip-generated)")
+
+    tables = {mode: [] for mode in modes}
+    for name, label, path, extra, last_date, description in inputs:
+        if "transactions" in modes:
+            result = bench(name, path, extra, last_date, args)
+            tables["transactions"].append((label, result, description))
+        if "summary" in modes:
+            summary = args.workdir / name / "summary.csv"
+            made = write_summary(path, last_date, summary)
+            result = bench(name, summary, [], last_date, args, "summary")
+            tables["summary"].append((label, result, summary_description(
+                summary, made, path, last_date, args)))
 
     python = os.path.relpath(sys.executable, REPO)
     command = shlex.join([python, "benches/clv_bench.py", *sys.argv[1:]])
     print(f"Command: `{command}`, {time.strftime('%Y-%m-%d')}.\n")
     print(machine(binary_version) + "\n")
-    print(report(rows, args))
+    print("\n\n".join(report(tables[mode], args, MODES[mode]) for mode in modes))
 
 
 if __name__ == "__main__":

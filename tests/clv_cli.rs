@@ -103,6 +103,100 @@ fn clv_writes_the_contract_columns_and_the_parameters_file() {
 }
 
 #[test]
+fn clv_from_a_summary_file_fits_and_predicts_as_from_the_transactions() {
+    let dir = tempfile::tempdir().unwrap();
+    let from_transactions = dir.path().join("transactions.csv");
+    let input = fixture("clv/CDNOW_sample.txt");
+    let mut args = vec!["clv", input.to_str().unwrap()];
+    args.extend(CDNOW);
+    args.extend(["--observation-end", "1997-09-30", "-o"]);
+    args.push(from_transactions.to_str().unwrap());
+    assert!(custseg(&args).status.success());
+
+    // lifetimes' summary of the same customers at the same observation end.
+    let from_summary = dir.path().join("summary.csv");
+    let summary = fixture("clv/cdnow_sample_summary.csv");
+    let out = custseg(&[
+        "clv",
+        summary.to_str().unwrap(),
+        "--summary",
+        "--unit",
+        "week",
+        "-o",
+        from_summary.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("BG/NBD on 2357 customers (time in weeks), log-likelihood -9582.43"),
+        "{stdout}"
+    );
+    let id = |row: &std::collections::BTreeMap<String, String>| {
+        row["customer_id"].parse::<u32>().unwrap()
+    };
+    let expected: std::collections::HashMap<u32, _> = read_expected_path(&from_transactions)
+        .into_iter()
+        .map(|row| (id(&row), row))
+        .collect();
+    let rows = read_expected_path(&from_summary);
+    assert_eq!(rows.len(), 2357);
+    for row in &rows {
+        let want = &expected[&id(row)];
+        for column in ["p_alive", "expected_purchases", "expected_spend", "clv"] {
+            let (got, want): (f64, f64) =
+                (row[column].parse().unwrap(), want[column].parse().unwrap());
+            assert!(
+                // The fits stop within BFGS's tolerance of the same optimum, from sums taken in
+                // another order.
+                (got - want).abs() <= 1e-6 * want.abs().max(1.0),
+                "customer {}: {column} {got} vs {want}",
+                id(row)
+            );
+        }
+        // RFM segments need the transactions.
+        assert_eq!(row["segment"], "\"\"");
+    }
+
+    // A summary without a column the models need, and flags that need transactions.
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "customer_id,frequency,recency,T\n1,2,3.5,10\n").unwrap();
+    let out = custseg(&["clv", bad.to_str().unwrap(), "--summary", "-o", "x.csv"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success()
+            && stderr.contains("bad.csv")
+            && stderr.contains("no column \"monetary_value\""),
+        "{stderr}"
+    );
+    std::fs::write(
+        &bad,
+        "customer_id,frequency,recency,T,monetary_value\n1,2,3.5,10,7\n2,one,0,4,0\n",
+    )
+    .unwrap();
+    let out = custseg(&["clv", bad.to_str().unwrap(), "--summary", "-o", "x.csv"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("column \"frequency\": data row 2: \"one\" is not a number"),
+        "{stderr}"
+    );
+    let out = custseg(&[
+        "clv",
+        summary.to_str().unwrap(),
+        "--summary",
+        "--holdout-days",
+        "90",
+        "-o",
+        "x.csv",
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--holdout-days"));
+}
+
+#[test]
 fn clv_pareto_nbd_and_the_holdout_check() {
     let dir = tempfile::tempdir().unwrap();
     let output = dir.path().join("clv.csv");

@@ -5,10 +5,10 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 use clap::Args;
 use custseg::Result;
-use custseg::clv::analysis::{ClvModelParams, PurchaseModelKind};
+use custseg::clv::analysis::{ClvModel, ClvModelParams, PurchaseModelKind};
 use custseg::clv::holdout::{HoldoutCheck, HoldoutParams};
 use custseg::error::Error;
-use custseg::features::clv_summary::{ClvSummaryParams, DurationUnit};
+use custseg::features::clv_summary::{ClvSummary, ClvSummaryParams, DurationUnit};
 use custseg::rfm::RfmParams;
 use polars::prelude::*;
 
@@ -61,6 +61,13 @@ pub struct ClvArgs {
     /// Penalty on the parameters' squares (lifetimes' penalizer_coef); try 0.001 when a fit does not converge
     #[arg(long, default_value_t = 0.0, help_heading = "CLV")]
     penalizer: f64,
+    /// INPUT is a per-customer summary, not transactions: columns customer_id, frequency, recency, T, monetary_value (lifetimes' names; --customer names another id column), times in --unit. The segment column is then empty (RFM needs the transactions)
+    #[arg(
+        long,
+        help_heading = "CLV",
+        conflicts_with_all = ["observation_end", "holdout_days", "calibration_end"]
+    )]
+    summary: bool,
     /// Write the fitted parameters, standard errors and log-likelihoods to this .json file
     #[arg(long, value_name = "FILE.json")]
     params: Option<PathBuf>,
@@ -128,6 +135,9 @@ pub fn run(args: &ClvArgs, timings: &mut Timings) -> Result<()> {
         let inputs: Vec<&std::path::Path> = args.input.input.as_deref().into_iter().collect();
         check_output(path, "--params", &["json"], &inputs)?;
     }
+    if args.summary {
+        return run_on_summary(args, &model_params, unit, timings);
+    }
     let options = args.input.load_options()?;
     let transactions = args.input.load(&options)?;
     timings.mark("load");
@@ -138,22 +148,9 @@ pub fn run(args: &ClvArgs, timings: &mut Timings) -> Result<()> {
     }
     let summary = summary_params.fit(&transactions)?;
     timings.mark("summary");
-    let model = model_params.fit(&summary)?;
-    timings.mark("fit");
-    let predictions = model.predict(&summary)?;
-    timings.mark("predict");
-
-    let segments = segments(&transactions, summary.customer_ids(), args.observation_end)?;
-    timings.mark("segments");
-    let mut frame = model.frame(&summary, &predictions)?;
-    frame.with_column(Column::new("segment".into(), segments))?;
-    write_frame(&mut frame, &args.output)?;
-    if let Some(path) = &args.params {
-        let text = serde_json::to_string_pretty(&model.params_json())
-            .map_err(|e| Error::param("--params", e.to_string()))?;
-        write_text(path, &(text + "\n"))?;
-    }
-    timings.mark("write");
+    let model = fit_predict_write(args, &model_params, &summary, timings, |summary| {
+        segments(&transactions, summary.customer_ids(), args.observation_end)
+    })?;
 
     super::note_dropped_rows(&transactions);
     if summary.rows_after_end() > 0 {
@@ -189,6 +186,66 @@ pub fn run(args: &ClvArgs, timings: &mut Timings) -> Result<()> {
         summary.observation_end()
     );
     Ok(())
+}
+
+/// `--summary`: the input is a per-customer summary made elsewhere; fit and predict on it.
+fn run_on_summary(
+    args: &ClvArgs,
+    model_params: &ClvModelParams,
+    unit: DurationUnit,
+    timings: &mut Timings,
+) -> Result<()> {
+    if args.input.input.is_none() {
+        return Err(Error::param(
+            "--summary",
+            "give the summary file as INPUT (the bundled data are transactions)",
+        ));
+    }
+    let options = args.input.load_options()?;
+    let table = args.input.read(&options)?;
+    let summary = ClvSummary::from_table(&table, args.input.customer.as_deref(), unit)?;
+    timings.mark("load");
+    let model = fit_predict_write(args, model_params, &summary, timings, |summary| {
+        // RFM segments need the transactions.
+        Ok(vec![String::new(); summary.len()])
+    })?;
+    super::out(model.describe())?;
+    eprintln!(
+        "wrote {} customers to {} ({} repeat buyers; time in {}s, from the summary {})",
+        summary.len(),
+        args.output.display(),
+        summary.repeat_buyers(),
+        unit.name(),
+        table.source.path.display()
+    );
+    Ok(())
+}
+
+/// Fits the models to `summary`, predicts every customer, and writes the table (with each
+/// customer's segment from `segments`) and the parameters.
+fn fit_predict_write(
+    args: &ClvArgs,
+    model_params: &ClvModelParams,
+    summary: &ClvSummary,
+    timings: &mut Timings,
+    segments: impl FnOnce(&ClvSummary) -> Result<Vec<String>>,
+) -> Result<ClvModel> {
+    let model = model_params.fit(summary)?;
+    timings.mark("fit");
+    let predictions = model.predict(summary)?;
+    timings.mark("predict");
+    let segments = segments(summary)?;
+    timings.mark("segments");
+    let mut frame = model.frame(summary, &predictions)?;
+    frame.with_column(Column::new("segment".into(), segments))?;
+    write_frame(&mut frame, &args.output)?;
+    if let Some(path) = &args.params {
+        let text = serde_json::to_string_pretty(&model.params_json())
+            .map_err(|e| Error::param("--params", e.to_string()))?;
+        write_text(path, &(text + "\n"))?;
+    }
+    timings.mark("write");
+    Ok(model)
 }
 
 /// Each customer's RFM segment (default scoring and map) as it stood at the observation end, in

@@ -305,24 +305,19 @@ impl ClvModel {
         // expectation: one pass gives both.
         let horizon = horizon_purchases(model, &value_params, f, r, t)?;
         // Customers are independent: computed on rayon's threads, collected in order.
-        let rows: Vec<(f64, f64)> = (0..summary.len())
+        let expected_spend: Vec<f64> = (0..summary.len())
             .into_par_iter()
-            .map(|i| {
-                Ok((
-                    self.purchase.probability_alive(f[i], r[i], t[i])?,
-                    self.spend.conditional_expected_average_profit(f[i], m[i])?,
-                ))
-            })
+            .map(|i| self.spend.conditional_expected_average_profit(f[i], m[i]))
             .collect::<Result<_>>()?;
         Ok(ClvPredictions {
-            p_alive: rows.iter().map(|r| r.0).collect(),
+            p_alive: horizon.iter().map(|h| h.p_alive).collect(),
             expected_purchases: horizon.iter().map(|h| h.total).collect(),
             clv: horizon
                 .iter()
-                .zip(&rows)
-                .map(|(h, row)| row.1 * h.discounted)
+                .zip(&expected_spend)
+                .map(|(h, spend)| spend * h.discounted)
                 .collect(),
-            expected_spend: rows.iter().map(|r| r.1).collect(),
+            expected_spend,
         })
     }
 

@@ -250,8 +250,8 @@ fn log_likelihood_and_gradient(params: &[f64; 4], data: &WeightedHistories) -> [
             Some(table) => table[x as usize],
             None => FrequencyTerms::new(params, x),
         };
-        let t = &ages[data.ages.index[i] as usize];
-        let t_x = &recencies[data.recencies.index[i] as usize];
+        let t = &ages[data.ages.index[i]];
+        let t_x = &recencies[data.recencies.index[i]];
         history_terms(params, &terms, x, t_x, t)
     });
     let shared = shared_terms_and_derivatives(params);
@@ -457,7 +457,9 @@ impl BetaGeo {
 
     /// Expected repeat purchases in the next `t` of a customer with `frequency` repeat purchases,
     /// the last at `recency`, seen for `age` (the paper's equation 10; lifetimes'
-    /// `conditional_expected_number_of_purchases_up_to_time`, also its `predict`).
+    /// `conditional_expected_number_of_purchases_up_to_time`, also its `predict`): the purchases
+    /// if alive ([`BetaGeo::expected_purchases_if_alive`]) times
+    /// [`BetaGeo::probability_alive`].
     pub fn conditional_expected_purchases(
         &self,
         t: f64,
@@ -466,6 +468,19 @@ impl BetaGeo {
         age: f64,
     ) -> Result<f64> {
         check_prediction(t, frequency, recency, age)?;
+        let if_alive = self.expected_purchases_if_alive(t, frequency, age)?;
+        finite(
+            if_alive / (1.0 + self.dropout_odds(frequency, recency, age)),
+            "conditional_expected_purchases",
+        )
+    }
+
+    /// Expected repeat purchases in the next `t` of a customer with `frequency` repeat purchases
+    /// seen for `age`, if they are alive now (equation 10's numerator, which does not depend on
+    /// recency): (a + b + x − 1) / (a − 1) · [1 − ((α + T) / (α + T + t))^(r + x) ₂F₁(r + x,
+    /// b + x; a + b + x − 1; t / (α + T + t))].
+    pub fn expected_purchases_if_alive(&self, t: f64, frequency: f64, age: f64) -> Result<f64> {
+        check_prediction(t, frequency, 0.0, age)?;
         if t == 0.0 {
             return Ok(0.0);
         }
@@ -474,10 +489,9 @@ impl BetaGeo {
         let z = t / (alpha + age + t);
         let (ln_hyp, sign) = conditional_hyp2f1(r + x, b + x, a + b + x - 1.0, z)?;
         let ln_term = ln_hyp + (r + x) * ((alpha + age) / (alpha + t + age)).ln();
-        let numerator = (a + b + x - 1.0) / (a - 1.0) * one_minus(ln_term, sign);
         finite(
-            numerator / (1.0 + self.dropout_odds(x, recency, age)),
-            "conditional_expected_purchases",
+            (a + b + x - 1.0) / (a - 1.0) * one_minus(ln_term, sign),
+            "expected_purchases_if_alive",
         )
     }
 
@@ -650,6 +664,21 @@ mod tests {
             m.conditional_expected_purchases(-1.0, 2.0, 30.43, 38.86)
                 .is_err()
         );
+    }
+
+    #[test]
+    fn conditional_expectation_is_p_alive_times_purchases_if_alive() {
+        let m = cdnow();
+        for (x, t_x, age) in [(0.0, 0.0, 38.86), (2.0, 30.43, 38.86), (7.0, 35.0, 36.0)] {
+            let product = m.probability_alive(x, t_x, age).unwrap()
+                * m.expected_purchases_if_alive(39.0, x, age).unwrap();
+            let direct = m.conditional_expected_purchases(39.0, x, t_x, age).unwrap();
+            assert!(close(product, direct, 1e-14), "{product} vs {direct}");
+        }
+        // Alive for sure (x = 0): the purchases if alive are the conditional expectation,
+        // 0.19478676916062002 by mpmath (see above).
+        let got = m.expected_purchases_if_alive(39.0, 0.0, 38.86).unwrap();
+        assert!(close(got, 0.19478676916062002, 1e-11), "{got}");
     }
 
     #[test]

@@ -126,33 +126,47 @@ pub(crate) struct WeightedHistories {
     pub(crate) ages: DistinctValues,
 }
 
-/// Customers grouped by their history (frequency, recency, T), exact values compared.
+/// Items grouped by a key: the first item of each group, in order of appearance, and each
+/// item's group. Customers grouped by history (frequency, recency, T, exact values compared)
+/// share every prediction; times grouped by value share every function of the time.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct DistinctHistories {
-    /// The first customer of each distinct history, in order of appearance.
+pub(crate) struct Groups {
+    /// The first item of each group.
     pub(crate) first: Vec<usize>,
-    /// Each customer's history: an index into `first`.
-    pub(crate) of_customer: Vec<usize>,
+    /// Each item's group: an index into `first`.
+    pub(crate) of_item: Vec<usize>,
 }
 
-impl DistinctHistories {
-    pub(crate) fn new(frequency: &[f64], recency: &[f64], age: &[f64]) -> Self {
+impl Groups {
+    /// Groups items 0..n by `key`.
+    pub(crate) fn by<K: std::hash::Hash + Eq>(n: usize, key: impl Fn(usize) -> K) -> Self {
         let mut index = std::collections::HashMap::new();
         let mut first = Vec::new();
-        let of_customer = (0..frequency.len())
+        let of_item = (0..n)
             .map(|i| {
-                let key = (
-                    frequency[i].to_bits(),
-                    recency[i].to_bits(),
-                    age[i].to_bits(),
-                );
-                *index.entry(key).or_insert_with(|| {
+                *index.entry(key(i)).or_insert_with(|| {
                     first.push(i);
                     first.len() - 1
                 })
             })
             .collect();
-        DistinctHistories { first, of_customer }
+        Groups { first, of_item }
+    }
+
+    /// Customers grouped by their history (frequency, recency, T).
+    pub(crate) fn histories(frequency: &[f64], recency: &[f64], age: &[f64]) -> Self {
+        Groups::by(frequency.len(), |i| {
+            (
+                frequency[i].to_bits(),
+                recency[i].to_bits(),
+                age[i].to_bits(),
+            )
+        })
+    }
+
+    /// The number of groups.
+    pub(crate) fn len(&self) -> usize {
+        self.first.len()
     }
 }
 
@@ -162,23 +176,16 @@ impl DistinctHistories {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct DistinctValues {
     pub(crate) values: Vec<f64>,
-    pub(crate) index: Vec<u32>,
+    pub(crate) index: Vec<usize>,
 }
 
 impl DistinctValues {
     pub(crate) fn new(column: &[f64]) -> Self {
-        let mut positions = std::collections::HashMap::new();
-        let mut values = Vec::new();
-        let index = column
-            .iter()
-            .map(|v| {
-                *positions.entry(v.to_bits()).or_insert_with(|| {
-                    values.push(*v);
-                    (values.len() - 1) as u32
-                })
-            })
-            .collect();
-        DistinctValues { values, index }
+        let groups = Groups::by(column.len(), |i| column[i].to_bits());
+        DistinctValues {
+            values: groups.first.iter().map(|&i| column[i]).collect(),
+            index: groups.of_item,
+        }
     }
 
     /// `f` of each distinct value, in the order of `values`.
@@ -194,9 +201,9 @@ const SUM_CHUNK: usize = 16_384;
 impl WeightedHistories {
     /// Groups the customers of `data` by history, in order of first appearance.
     pub(crate) fn new(data: &ScaledSummary) -> Self {
-        let groups = DistinctHistories::new(&data.frequency, &data.recency, &data.age);
-        let mut weight = vec![0.0; groups.first.len()];
-        for &h in &groups.of_customer {
+        let groups = Groups::histories(&data.frequency, &data.recency, &data.age);
+        let mut weight = vec![0.0; groups.len()];
+        for &h in &groups.of_item {
             weight[h] += 1.0;
         }
         let pick =

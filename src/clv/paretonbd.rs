@@ -352,6 +352,23 @@ impl ParetoNbd {
         )
     }
 
+    /// Expected repeat purchases in the next `t` of a customer with `frequency` repeat purchases
+    /// seen for `age`, if they are alive now (it does not depend on recency): (r + x)(β + T) /
+    /// (α + T) times the expected lifetime within t of a customer alive at T, the factor that
+    /// [`ParetoNbd::conditional_expected_purchases`] multiplies by P(alive).
+    pub fn expected_purchases_if_alive(&self, t: f64, frequency: f64, age: f64) -> Result<f64> {
+        check_prediction(t, frequency, 0.0, age)?;
+        if t == 0.0 {
+            return Ok(0.0);
+        }
+        let [r, alpha, s, beta] = self.params();
+        let rate = (r + frequency).ln() + (beta + age).ln() - (alpha + age).ln();
+        finite(
+            (rate + growth(s, beta + age, t).ln()).exp(),
+            "expected_purchases_if_alive",
+        )
+    }
+
     /// Probability that a customer with `frequency` repeat purchases, the last at `recency`, seen
     /// for `age`, is still alive (equations 36 and 37 of the note).
     pub fn probability_alive(&self, frequency: f64, recency: f64, age: f64) -> Result<f64> {
@@ -441,6 +458,26 @@ mod tests {
 
     fn close(got: f64, want: f64, relative: f64) -> bool {
         (got - want).abs() <= relative * want.abs()
+    }
+
+    #[test]
+    fn conditional_expectation_is_p_alive_times_purchases_if_alive() {
+        let m = cdnow();
+        for (x, t_x, age) in [(0.0, 0.0, 38.86), (2.0, 30.43, 38.86), (7.0, 35.0, 36.0)] {
+            let product = m.probability_alive(x, t_x, age).unwrap()
+                * m.expected_purchases_if_alive(39.0, x, age).unwrap();
+            let direct = m.conditional_expected_purchases(39.0, x, t_x, age).unwrap();
+            assert!(close(product, direct, 1e-12), "{product} vs {direct}");
+        }
+        // If alive, a customer buys at rate (r + x) / (α + T) while their remaining lifetime,
+        // exponential at rate μ ~ Gamma(s, β + T), lasts: (r + x)/(α + T) · (β + T)/(s − 1) ·
+        // [1 − ((β + T)/(β + T + t))^(s − 1)].
+        let [r, alpha, s, beta] = m.params();
+        let (x, age, t) = (2.0, 38.86, 39.0);
+        let want = (r + x) / (alpha + age) * (beta + age) / (s - 1.0)
+            * (1.0 - ((beta + age) / (beta + age + t)).powf(s - 1.0));
+        let got = m.expected_purchases_if_alive(t, x, age).unwrap();
+        assert!(close(got, want, 1e-12), "{got} vs {want}");
     }
 
     #[test]

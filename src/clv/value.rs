@@ -18,26 +18,49 @@
 
 #[cfg(doc)]
 use crate::clv::GammaGamma;
-use crate::clv::{BetaGeo, DistinctHistories, ParetoNbd, check_summary};
+use crate::clv::{BetaGeo, Groups, ParetoNbd, check_summary};
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 
 /// A model of how many purchases a customer will make: what the value computation needs from
 /// [`BetaGeo`] and [`ParetoNbd`].
+///
+/// Both split a customer's expected purchases as P(alive | x, t_x, T) times the purchases they
+/// would make if alive, which depend on the frequency x and T but not on the recency t_x; the
+/// value computation evaluates that second factor once per distinct (x, T).
 pub trait PurchaseModel: Sync {
+    /// Probability that a customer with `frequency` repeat purchases, the last at `recency`, seen
+    /// for `age` (`T`), is still alive.
+    fn probability_alive(&self, frequency: f64, recency: f64, age: f64) -> Result<f64>;
+
     /// Expected repeat purchases in the next `t` (in the summary's time unit) of a customer with
-    /// `frequency` repeat purchases, the last at `recency`, seen for `age` (`T`).
+    /// `frequency` repeat purchases seen for `age`, given that they are alive now.
+    fn expected_purchases_if_alive(&self, t: f64, frequency: f64, age: f64) -> Result<f64>;
+
+    /// Expected repeat purchases in the next `t` of a customer with `frequency` repeat purchases,
+    /// the last at `recency`, seen for `age`: P(alive) times the purchases if alive.
     fn conditional_expected_purchases(
         &self,
         t: f64,
         frequency: f64,
         recency: f64,
         age: f64,
-    ) -> Result<f64>;
+    ) -> Result<f64> {
+        Ok(self.probability_alive(frequency, recency, age)?
+            * self.expected_purchases_if_alive(t, frequency, age)?)
+    }
 }
 
 impl PurchaseModel for BetaGeo {
+    fn probability_alive(&self, frequency: f64, recency: f64, age: f64) -> Result<f64> {
+        BetaGeo::probability_alive(self, frequency, recency, age)
+    }
+
+    fn expected_purchases_if_alive(&self, t: f64, frequency: f64, age: f64) -> Result<f64> {
+        BetaGeo::expected_purchases_if_alive(self, t, frequency, age)
+    }
+
     fn conditional_expected_purchases(
         &self,
         t: f64,
@@ -50,6 +73,14 @@ impl PurchaseModel for BetaGeo {
 }
 
 impl PurchaseModel for ParetoNbd {
+    fn probability_alive(&self, frequency: f64, recency: f64, age: f64) -> Result<f64> {
+        ParetoNbd::probability_alive(self, frequency, recency, age)
+    }
+
+    fn expected_purchases_if_alive(&self, t: f64, frequency: f64, age: f64) -> Result<f64> {
+        ParetoNbd::expected_purchases_if_alive(self, t, frequency, age)
+    }
+
     fn conditional_expected_purchases(
         &self,
         t: f64,
@@ -163,6 +194,8 @@ pub fn customer_lifetime_value<M: PurchaseModel + ?Sized>(
 /// A customer's expected purchases over the value's horizon.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct HorizonPurchases {
+    /// Probability that the customer is alive now.
+    pub(crate) p_alive: f64,
     /// Expected purchases up to the end of the horizon (`months` months).
     pub(crate) total: f64,
     /// Σ over the months k of the month's expected purchases / (1 + rate)^k: the customer's
@@ -170,9 +203,9 @@ pub(crate) struct HorizonPurchases {
     pub(crate) discounted: f64,
 }
 
-/// [`HorizonPurchases`] of every customer, in order. Customers with the same frequency, recency
-/// and T expect the same purchases, so each distinct history is computed once, on rayon's
-/// threads. The caller has checked the summary and the parameters.
+/// [`HorizonPurchases`] of every customer, in order, on rayon's threads. The purchases if alive
+/// are computed once per distinct (frequency, T), then scaled by each customer's P(alive). The
+/// caller has checked the summary and the parameters.
 pub(crate) fn horizon_purchases<M: PurchaseModel + ?Sized>(
     model: &M,
     params: &ClvParams,
@@ -180,41 +213,46 @@ pub(crate) fn horizon_purchases<M: PurchaseModel + ?Sized>(
     recency: &[f64],
     age: &[f64],
 ) -> Result<Vec<HorizonPurchases>> {
-    let histories = DistinctHistories::new(frequency, recency, age);
-    let per_history: Vec<HorizonPurchases> = histories
+    let pairs = Groups::by(frequency.len(), |i| {
+        (frequency[i].to_bits(), age[i].to_bits())
+    });
+    let if_alive: Vec<(f64, f64)> = pairs
         .first
         .par_iter()
-        .map(|&i| history_horizon(model, params, frequency[i], recency[i], age[i]))
+        .map(|&i| horizon_if_alive(model, params, frequency[i], age[i]))
         .collect::<Result<_>>()?;
-    Ok(histories
-        .of_customer
-        .iter()
-        .map(|&h| per_history[h])
-        .collect())
+    (0..frequency.len())
+        .into_par_iter()
+        .map(|i| {
+            let p_alive = model.probability_alive(frequency[i], recency[i], age[i])?;
+            let (total, discounted) = if_alive[pairs.of_item[i]];
+            Ok(HorizonPurchases {
+                p_alive,
+                total: p_alive * total,
+                discounted: p_alive * discounted,
+            })
+        })
+        .collect()
 }
 
-/// One history's purchases, month by month: as lifetimes, the month ends i run in the
-/// summary's unit, a month's purchases are the difference of the cumulative expectations, and
-/// the month is discounted by (1 + rate)^(i / units per month).
-fn history_horizon<M: PurchaseModel + ?Sized>(
+/// The purchases if alive over the horizon, total and discounted, month by month: as lifetimes,
+/// the month ends i run in the summary's unit, a month's purchases are the difference of the
+/// cumulative expectations, and the month is discounted by (1 + rate)^(i / units per month).
+fn horizon_if_alive<M: PurchaseModel + ?Sized>(
     model: &M,
     params: &ClvParams,
     x: f64,
-    t_x: f64,
     t: f64,
-) -> Result<HorizonPurchases> {
+) -> Result<(f64, f64)> {
     let per_month = params.unit.per_month();
     let (mut previous, mut discounted) = (0.0, 0.0);
     for month in 1..=params.months {
         let i = f64::from(month) * per_month;
-        let cumulative = model.conditional_expected_purchases(i, x, t_x, t)?;
+        let cumulative = model.expected_purchases_if_alive(i, x, t)?;
         discounted += (cumulative - previous) / (1.0 + params.discount_rate).powf(i / per_month);
         previous = cumulative;
     }
-    Ok(HorizonPurchases {
-        total: previous,
-        discounted,
-    })
+    Ok((previous, discounted))
 }
 
 /// Checks that there is a finite profit for every customer.
@@ -248,7 +286,11 @@ mod tests {
     }
 
     impl PurchaseModel for Steady {
-        fn conditional_expected_purchases(&self, t: f64, _: f64, _: f64, _: f64) -> Result<f64> {
+        fn probability_alive(&self, _: f64, _: f64, _: f64) -> Result<f64> {
+            Ok(1.0)
+        }
+
+        fn expected_purchases_if_alive(&self, t: f64, _: f64, _: f64) -> Result<f64> {
             Ok(self.rate * t)
         }
     }

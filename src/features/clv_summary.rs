@@ -23,9 +23,43 @@ use polars::prelude::*;
 
 use crate::data::clean::cols;
 use crate::data::dates::{MS_PER_DAY, date_of, day_number};
+use crate::data::source::RawTable;
 use crate::data::transactions::Transactions;
 use crate::display::Show;
 use crate::error::{Context, Error, Result};
+
+/// A numeric column of a summary table as numbers: text is parsed (surrounding spaces allowed),
+/// numbers are taken as they are; an empty or unreadable value is an error naming the column and
+/// the row.
+fn summary_numbers(table: &RawTable, column: &str) -> Result<Vec<f64>> {
+    let series = table.frame.column(column)?.as_materialized_series();
+    let bad = |row: usize, text: &str| Error::Column {
+        path: table.source.path.clone(),
+        column: column.to_string(),
+        message: format!(
+            "data row {}: {:?} is not a number; every row of a summary needs one",
+            row + 1,
+            crate::format::shorten(text, 40)
+        ),
+    };
+    match series.str() {
+        Ok(text) => text
+            .iter()
+            .enumerate()
+            .map(|(row, value)| {
+                let value = value.unwrap_or("");
+                value.trim().parse::<f64>().map_err(|_| bad(row, value))
+            })
+            .collect(),
+        Err(_) => series
+            .cast(&DataType::Float64)?
+            .f64()?
+            .iter()
+            .enumerate()
+            .map(|(row, value)| value.ok_or_else(|| bad(row, "")))
+            .collect(),
+    }
+}
 
 /// The time unit of recency and T (and of the models' rates).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
@@ -299,7 +333,9 @@ pub struct ClvSummary {
 impl ClvSummary {
     /// A summary from its columns (say a published summary such as lifetimes' CDNOW one), checked:
     /// equal lengths, finite values, whole non-negative frequencies, `0 <= recency <= T`, recency 0
-    /// and monetary value 0 without repeat purchases, positive monetary value with them.
+    /// without repeat purchases. A repeat buyer's monetary value of 0 or less (free or refunded
+    /// repeat orders) is kept: the Gamma-Gamma fit leaves such buyers out and counts them. The
+    /// summary has no observation end ([`ClvSummary::observation_end`] is 1970-01-01).
     pub fn from_columns(
         customer_ids: Vec<String>,
         frequency: Vec<f64>,
@@ -346,9 +382,6 @@ impl ClvSummary {
             if x == 0.0 && r != 0.0 {
                 return bad("recency must be 0 for a customer without repeat purchases");
             }
-            if x > 0.0 && m <= 0.0 {
-                return bad("a repeat buyer's monetary_value must be above 0");
-            }
         }
         Ok(ClvSummary {
             customer_ids,
@@ -359,6 +392,73 @@ impl ClvSummary {
             unit,
             ..ClvSummary::default()
         })
+    }
+
+    /// A summary read from a table that already holds one, such as lifetimes'
+    /// `summary_data_from_transaction_data` output written with `to_csv`: columns `frequency`,
+    /// `recency`, `T` and `monetary_value` (names matched ignoring case and surrounding spaces),
+    /// and the customer id in `customer_column`, by default a column named `customer_id`, else
+    /// the first column. Times are in `unit`. The values are checked as
+    /// [`ClvSummary::from_columns`] checks them; errors name the file, the column and the row.
+    ///
+    /// ```no_run
+    /// use custseg::data::source::{ReadOptions, read_table};
+    /// use custseg::features::clv_summary::{ClvSummary, DurationUnit};
+    ///
+    /// let table = read_table("summary.csv", &ReadOptions::default())?;
+    /// let summary = ClvSummary::from_table(&table, None, DurationUnit::Weeks)?;
+    /// println!("{} customers, {} repeat buyers", summary.len(), summary.repeat_buyers());
+    /// # Ok::<(), custseg::Error>(())
+    /// ```
+    pub fn from_table(
+        table: &RawTable,
+        customer_column: Option<&str>,
+        unit: DurationUnit,
+    ) -> Result<Self> {
+        let path = &table.source.path;
+        let names: Vec<String> = crate::frame::column_names(&table.frame);
+        let find = |wanted: &str| {
+            names
+                .iter()
+                .find(|name| name.trim().eq_ignore_ascii_case(wanted))
+                .cloned()
+        };
+        let missing = |wanted: &str, setting: &str| {
+            Error::format(
+                path,
+                format!(
+                    "no column \"{wanted}\": a summary table has the columns customer_id, \
+                     frequency, recency, T and monetary_value (lifetimes' names); this one has {}. \
+                     {setting}",
+                    names.join(", ")
+                ),
+            )
+        };
+        let customer = match customer_column {
+            Some(name) => find(name).ok_or_else(|| {
+                missing(
+                    name,
+                    "Give the customer id column's name as it is in the file.",
+                )
+            })?,
+            None => find("customer_id")
+                .or_else(|| names.first().cloned())
+                .ok_or_else(|| missing("customer_id", "The table has no columns."))?,
+        };
+        let numbers = |wanted: &str| {
+            let column = find(wanted)
+                .ok_or_else(|| missing(wanted, "Rename the file's column to this name."))?;
+            summary_numbers(table, &column)
+        };
+        let (frequency, recency, t) = (numbers("frequency")?, numbers("recency")?, numbers("T")?);
+        let monetary_value = numbers("monetary_value")?;
+        let customer_ids = crate::frame::text_values(&table.frame, &customer)?;
+        ClvSummary::from_columns(customer_ids, frequency, recency, t, monetary_value, unit).map_err(
+            |e| match e {
+                Error::InvalidParameter { message, .. } => Error::format(path, message),
+                other => other,
+            },
+        )
     }
 
     /// Customer ids, in customer id order.
