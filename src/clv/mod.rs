@@ -140,7 +140,9 @@ pub(crate) struct Groups {
 impl Groups {
     /// Groups items 0..n by `key`.
     pub(crate) fn by<K: std::hash::Hash + Eq>(n: usize, key: impl Fn(usize) -> K) -> Self {
-        let mut index = std::collections::HashMap::new();
+        // polars' hasher: several times faster than SipHash on a million keys; the groups'
+        // order is the items' order, whatever the hasher.
+        let mut index = polars::prelude::PlHashMap::default();
         let mut first = Vec::new();
         let of_item = (0..n)
             .map(|i| {

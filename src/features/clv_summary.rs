@@ -42,23 +42,23 @@ fn summary_numbers(table: &RawTable, column: &str) -> Result<Vec<f64>> {
             crate::format::shorten(text, 40)
         ),
     };
-    match series.str() {
-        Ok(text) => text
-            .iter()
-            .enumerate()
-            .map(|(row, value)| {
-                let value = value.unwrap_or("");
+    // polars' parse first (fast); a value it leaves empty is parsed again by hand, which allows
+    // surrounding spaces and finds the text to name in the error.
+    let numbers = series.cast(&DataType::Float64)?;
+    let text = series.str().ok();
+    numbers
+        .f64()?
+        .iter()
+        .enumerate()
+        .map(|(row, value)| match (value, text) {
+            (Some(value), _) => Ok(value),
+            (None, Some(text)) => {
+                let value = text.get(row).unwrap_or("");
                 value.trim().parse::<f64>().map_err(|_| bad(row, value))
-            })
-            .collect(),
-        Err(_) => series
-            .cast(&DataType::Float64)?
-            .f64()?
-            .iter()
-            .enumerate()
-            .map(|(row, value)| value.ok_or_else(|| bad(row, "")))
-            .collect(),
-    }
+            }
+            (None, None) => Err(bad(row, "")),
+        })
+        .collect()
 }
 
 /// The time unit of recency and T (and of the models' rates).
