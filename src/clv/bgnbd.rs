@@ -22,7 +22,7 @@ use crate::clv::{
     ScaledSummary, WeightedHistories, check_positive, check_prediction, check_summary,
     frequency_table, model_html, show_html, significant,
 };
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// The parameters' names, in the order of [`BetaGeo::params`].
 const NAMES: [&str; 4] = ["r", "alpha", "a", "b"];
@@ -121,6 +121,15 @@ impl BetaGeoParams {
     pub fn fit(&self, frequency: &[f64], recency: &[f64], age: &[f64]) -> Result<BetaGeo> {
         self.check()?;
         let data = ScaledSummary::new(frequency, recency, age)?;
+        if frequency.iter().all(|&x| x == 0.0) {
+            // Nothing tells purchase rates from drop-out: the likelihood rises as r falls to 0
+            // and is flat in a and b.
+            return Err(Error::param(
+                "frequency",
+                "no customer has a repeat purchase: the BG/NBD model learns purchase rates and \
+                 drop-out from repeat purchases; observe the customers for longer",
+            ));
+        }
         let histories = WeightedHistories::new(&data);
         let objective = |log_params: &[f64]| self.objective(&histories, log_params);
         let optimum = minimise_smooth(&objective, &self.start(data.scale), &self.search())?;

@@ -47,11 +47,6 @@ const NEWTON_HESSIAN_STEP: f64 = 1e-4;
 /// Hessian: the truncation error is of order step², rounding of order ε / step.
 const GRADIENT_HESSIAN_STEP: f64 = 1e-5;
 
-/// A diagonal of the mean objective's Hessian in the log-parameters below this is flat along its
-/// parameter: multiplying the parameter by e moves the mean negative log-likelihood per
-/// customer by less than 5e-9 (rounding in the sums, not information).
-const FLAT: f64 = 1e-8;
-
 /// A BFGS run that stopped with a gradient norm above this stalled short of the optimum.
 const STALLED_GRADIENT: f64 = 1e-5;
 
@@ -218,9 +213,7 @@ pub(crate) fn minimise_smooth(
         }
         _ => minimise(&|x: &[f64]| objective(x).0, start, search)?,
     };
-    let curvature = curvature(objective, &optimum.log_params);
-    check_curved(&curvature, search)?;
-    optimum.curvature = Some(curvature);
+    optimum.curvature = Some(curvature(objective, &optimum.log_params));
     Ok(optimum)
 }
 
@@ -251,34 +244,6 @@ fn curvature(objective: Smooth, point: &[f64]) -> Curvature {
         gradient: objective(point).1,
         hessian,
     }
-}
-
-/// Rejects an optimum where the likelihood is flat in some direction (the Hessian is not
-/// positive definite): the data cannot tell the values of some parameters apart, so the fitted
-/// values mean nothing. Names the parameters along which it is flat.
-fn check_curved(curvature: &Curvature, search: &Search) -> Result<()> {
-    let hessian = &curvature.hessian;
-    let flat: Vec<String> = (0..hessian.len())
-        .filter(|&i| hessian[i][i].is_nan() || hessian[i][i] <= FLAT)
-        .map(|i| format!("`{}`", search.names.get(i).copied().unwrap_or("?")))
-        .collect();
-    let finite = hessian.iter().flatten().all(|h| h.is_finite());
-    if flat.is_empty() && finite && is_positive_definite(hessian) {
-        return Ok(());
-    }
-    let along = if flat.is_empty() {
-        "in some direction".to_string()
-    } else {
-        format!("along {}", flat.join(", "))
-    };
-    Err(not_converged(
-        search.penalizer_setting,
-        format!(
-            "the {} likelihood is flat {along} at the fit's end, so the data cannot tell those \
-             parameters' values apart (often: too few repeat buyers); set `{}` to 0.001 or more",
-            search.model, search.penalizer_setting
-        ),
-    ))
 }
 
 /// The smooth objective as argmin sees it. BFGS asks for the cost and then the gradient at the
