@@ -296,6 +296,32 @@ fn fits_that_cannot_converge_say_what_to_try() {
 }
 
 #[test]
+fn a_bg_nbd_fit_may_end_where_nobody_drops_out() {
+    // Online Retail's first nine months: the BG/NBD's best fit sends a towards 0 (drop-out never
+    // happens), the model's own limit, which is kept, not refused as a runaway.
+    let tx = Transactions::bundled(&LoadOptions::default()).unwrap();
+    let calibration = ClvSummaryParams::new()
+        .observation_end(NaiveDate::from_ymd_opt(2011, 9, 9).unwrap())
+        .fit(&tx)
+        .unwrap();
+    let model = BetaGeoParams::new()
+        .fit(
+            calibration.frequency(),
+            calibration.recency(),
+            calibration.t(),
+        )
+        .unwrap();
+    assert!(model.a < 1e-4, "{model}");
+    let p_alive = model.probability_alive(5.0, 10.0, 30.0).unwrap();
+    assert!(p_alive > 0.999, "{p_alive}");
+    assert!(
+        HoldoutParams::new(NaiveDate::from_ymd_opt(2011, 9, 9).unwrap())
+            .fit(&tx)
+            .is_ok()
+    );
+}
+
+#[test]
 fn repeat_buyers_with_no_spend_are_left_out_of_gamma_gamma_and_counted() {
     let s = calibration();
     let mut frequency = s.frequency().to_vec();

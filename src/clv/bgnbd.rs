@@ -118,6 +118,10 @@ impl BetaGeoParams {
     /// Fits the model to one summary row per customer: `frequency` (repeat purchases), `recency`
     /// (first to last purchase) and `age` (`T`: first purchase to the end of the data), times in
     /// any one unit.
+    ///
+    /// A fit may end with `a` near 0: the model's limit where nobody drops out (every P(alive) is
+    /// 1), which data with few signs of drop-out reach; b then has no standard error. Data
+    /// without a single repeat purchase are an error.
     pub fn fit(&self, frequency: &[f64], recency: &[f64], age: &[f64]) -> Result<BetaGeo> {
         self.check()?;
         let data = ScaledSummary::new(frequency, recency, age)?;
@@ -180,6 +184,7 @@ impl BetaGeoParams {
             model: "BG/NBD",
             names: &NAMES,
             centre: &[0.0; 4],
+            may_vanish: &["a"],
             penalizer_setting: "BetaGeoParams::penalizer",
             max_iter_setting: "BetaGeoParams::max_iter",
             max_iter: self.max_iter,

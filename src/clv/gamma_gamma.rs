@@ -176,6 +176,7 @@ impl GammaGammaParams {
             model: "Gamma-Gamma",
             names: &NAMES,
             centre: &buyers.centre,
+            may_vanish: &[],
             penalizer_setting: "GammaGammaParams::penalizer",
             max_iter_setting: "GammaGammaParams::max_iter",
             max_iter: self.max_iter,

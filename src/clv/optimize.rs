@@ -78,14 +78,17 @@ pub(crate) struct Search<'a> {
     /// The log of each parameter's ordinary size in the optimised units: 0 for a pure number,
     /// ln(mean spend) for Gamma-Gamma's v. A parameter [`RUNAWAY`] times away ran off.
     pub(crate) centre: &'a [f64],
+    /// Parameters whose limit at 0 is itself a model, so a fit may end there: the BG/NBD's `a`
+    /// (no customer ever drops out). Others running to 0 are errors.
+    pub(crate) may_vanish: &'a [&'static str],
     /// The penalizer's setting, named in the advice: `BetaGeoParams::penalizer`.
     pub(crate) penalizer_setting: &'static str,
     /// The iteration limit's setting: `BetaGeoParams::max_iter`.
     pub(crate) max_iter_setting: &'static str,
-    /// Most Nelder-Mead iterations per run.
+    /// Most iterations (BFGS; Nelder-Mead per run).
     pub(crate) max_iter: u64,
-    /// The run stops when the standard deviation of the simplex's costs is below this times
-    /// max(1, |cost|).
+    /// BFGS stops when the gradient's norm is below this; a Nelder-Mead run when the standard
+    /// deviation of the simplex's costs is below this times max(1, |cost|).
     pub(crate) tolerance: f64,
 }
 
@@ -437,8 +440,9 @@ fn check_no_runaway(log_params: &[f64], search: &Search) -> Result<()> {
     for (i, &log_param) in log_params.iter().enumerate() {
         let centre = search.centre.get(i).copied().unwrap_or(0.0);
         let off = log_param - centre;
-        if off.abs() > RUNAWAY.ln() {
-            let name = search.names.get(i).copied().unwrap_or("?");
+        let name = search.names.get(i).copied().unwrap_or("?");
+        let vanishing_is_a_model = off < 0.0 && search.may_vanish.contains(&name);
+        if off.abs() > RUNAWAY.ln() && !vanishing_is_a_model {
             let towards = if off < 0.0 { "0" } else { "infinity" };
             return Err(not_converged(
                 search.penalizer_setting,
@@ -670,6 +674,7 @@ mod tests {
             model: "test",
             names,
             centre,
+            may_vanish: &[],
             penalizer_setting: "TestParams::penalizer",
             max_iter_setting: "TestParams::max_iter",
             max_iter,

@@ -164,6 +164,7 @@ impl ParetoNbdParams {
             model: "Pareto/NBD",
             names: &NAMES,
             centre: &[0.0; 4],
+            may_vanish: &[],
             penalizer_setting: "ParetoNbdParams::penalizer",
             max_iter_setting: "ParetoNbdParams::max_iter",
             max_iter: self.max_iter,
