@@ -16,7 +16,7 @@
 
 use std::fmt;
 
-use crate::clv::optimize::{Search, check_settings, minimise_smooth};
+use crate::clv::optimize::{Search, check_settings, minimise_smooth, penalised_mean};
 use crate::clv::special::{digamma, ln_gamma, ln_hyp2f1_signed, log_add_exp};
 use crate::clv::{
     ScaledSummary, WeightedHistories, check_positive, check_prediction, check_summary,
@@ -159,17 +159,7 @@ impl BetaGeoParams {
     fn objective(&self, data: &WeightedHistories, log_params: &[f64]) -> (f64, Vec<f64>) {
         let params = exp_params(log_params);
         let sums = log_likelihood_and_gradient(&params, data);
-        let n = data.customers;
-        let penalty: f64 = params.iter().map(|p| p * p).sum();
-        let value = -sums[0] / n + self.penalizer * penalty;
-        // d/d ln θ = θ · d/dθ.
-        let gradient = (0..4)
-            .map(|k| {
-                let p = params[k];
-                -sums[k + 1] / n * p + 2.0 * self.penalizer * p * p
-            })
-            .collect();
-        (value, gradient)
+        penalised_mean(&sums, &params, data.customers, self.penalizer)
     }
 
     fn start(&self, scale: f64) -> Vec<f64> {

@@ -16,7 +16,7 @@
 
 use std::fmt;
 
-use crate::clv::optimize::{Search, check_settings, minimise_smooth};
+use crate::clv::optimize::{Search, check_settings, minimise_smooth, penalised_mean};
 use crate::clv::special::{digamma, ln_gamma};
 use crate::clv::value::{ClvParams, PurchaseModel, customer_lifetime_value};
 use crate::clv::{
@@ -148,18 +148,8 @@ impl GammaGammaParams {
     /// the log-parameters.
     fn objective(&self, buyers: &RepeatBuyers, log_params: &[f64]) -> (f64, Vec<f64>) {
         let params = exp_params(log_params);
-        let n = buyers.len() as f64;
         let sums = log_likelihood_and_gradient(&params, buyers);
-        let penalty: f64 = params.iter().map(|p| p * p).sum();
-        let value = -sums[0] / n + self.penalizer * penalty;
-        // d/d ln θ = θ · d/dθ.
-        let gradient = (0..3)
-            .map(|k| {
-                let p = params[k];
-                -sums[k + 1] / n * p + 2.0 * self.penalizer * p * p
-            })
-            .collect();
-        (value, gradient)
+        penalised_mean(&sums, &params, buyers.len() as f64, self.penalizer)
     }
 
     fn start(&self) -> Vec<f64> {

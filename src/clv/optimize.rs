@@ -188,6 +188,25 @@ pub(crate) fn minimise(
     })
 }
 
+/// lifetimes' objective, the mean negative log-likelihood per customer plus `penalizer` · Σ θ²,
+/// and its gradient in the log-parameters, from the total log-likelihood `sums[0]` and its
+/// derivatives in the parameters θ, `sums[1..]` (d/d ln θ = θ · d/dθ).
+pub(crate) fn penalised_mean(
+    sums: &[f64],
+    params: &[f64],
+    customers: f64,
+    penalizer: f64,
+) -> (f64, Vec<f64>) {
+    let penalty: f64 = params.iter().map(|p| p * p).sum();
+    let value = -sums[0] / customers + penalizer * penalty;
+    let gradient = params
+        .iter()
+        .zip(&sums[1..])
+        .map(|(p, d)| -d / customers * p + 2.0 * penalizer * p * p)
+        .collect();
+    (value, gradient)
+}
+
 /// A likelihood with its gradient: the value and the gradient at a point of log-parameters,
 /// computed together because they share the expensive terms.
 pub(crate) type Smooth<'a> = &'a dyn Fn(&[f64]) -> (f64, Vec<f64>);
