@@ -197,6 +197,32 @@ fn clv_from_a_summary_file_fits_and_predicts_as_from_the_transactions() {
 }
 
 #[test]
+fn clv_says_why_standard_errors_are_missing() {
+    // Online Retail's first nine months: the BG/NBD fit ends with a near 0 (nobody seems to drop
+    // out), where the likelihood is flat: a fit, without standard errors, and the reason printed.
+    let dir = tempfile::tempdir().unwrap();
+    let output = dir.path().join("clv.csv");
+    let out = custseg(&[
+        "clv",
+        "--observation-end",
+        "2011-09-09",
+        "-o",
+        output.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("(s.e. -)"), "{stdout}");
+    assert!(
+        stdout.contains("no standard errors: the likelihood is flat where the fit ended"),
+        "{stdout}"
+    );
+}
+
+#[test]
 fn clv_pareto_nbd_and_the_holdout_check() {
     let dir = tempfile::tempdir().unwrap();
     let output = dir.path().join("clv.csv");

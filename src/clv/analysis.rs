@@ -421,8 +421,17 @@ impl ClvModel {
             self.unit.name(),
             self.purchase.log_likelihood()
         );
-        for p in self.purchase.parameters() {
-            line(&mut out, &p);
+        let parameters = self.purchase.parameters();
+        for p in &parameters {
+            line(&mut out, p);
+        }
+        if parameters.iter().any(|(_, _, error)| error.is_none()) {
+            let _ = writeln!(
+                out,
+                "  no standard errors: the likelihood is flat where the fit ended (a parameter at \
+                 the edge of its range, such as a near 0 when nobody seems to drop out); the \
+                 predictions stand, but not every parameter is determined by the data"
+            );
         }
         let left_out = match self.spend.non_positive_spend {
             0 => String::new(),
