@@ -390,13 +390,15 @@ impl RfmTable {
     /// The segment of each of `customer_ids` (`None` for a customer not in the table), for
     /// joining the segments onto another per-customer table.
     pub fn segments_of(&self, customer_ids: &[String]) -> Result<Vec<Option<String>>> {
-        let frame = self.frame();
-        let ids = crate::frame::text_values(&frame, "customer_id")?;
-        let names = crate::frame::text_values(&frame, "segment")?;
-        let by_id: std::collections::HashMap<&str, &str> = ids
+        let frame = crate::frame::rebuild(&self.frame)?;
+        let ids = frame.column("customer_id")?.cast(&DataType::String)?;
+        let names = frame.column("segment")?.cast(&DataType::String)?;
+        // Borrowed from the columns: a million customers need no copies of their ids.
+        let by_id: PlHashMap<&str, &str> = ids
+            .str()?
             .iter()
-            .map(String::as_str)
-            .zip(names.iter().map(String::as_str))
+            .zip(names.str()?.iter())
+            .filter_map(|(id, name)| Some((id?, name?)))
             .collect();
         Ok(customer_ids
             .iter()
