@@ -300,6 +300,25 @@ mod tests {
     }
 
     #[test]
+    fn conditional_expectation_is_p_alive_times_purchases_if_alive() {
+        // The published CDNOW fits (weeks): each model's own conditional expectation equals the
+        // split the value computation uses.
+        let bg = BetaGeo::from_params(0.2426, 4.4136, 0.7929, 2.4259).unwrap();
+        let pareto = ParetoNbd::from_params(0.553, 10.578, 0.606, 11.668).unwrap();
+        let models: [&dyn PurchaseModel; 2] = [&bg, &pareto];
+        for model in models {
+            for (x, t_x, age) in [(0.0, 0.0, 38.86), (2.0, 30.43, 38.86), (7.0, 35.0, 36.0)] {
+                let product = model.probability_alive(x, t_x, age).unwrap()
+                    * model.expected_purchases_if_alive(39.0, x, age).unwrap();
+                let direct = model
+                    .conditional_expected_purchases(39.0, x, t_x, age)
+                    .unwrap();
+                assert!(close(product, direct, 1e-12), "{product} vs {direct}");
+            }
+        }
+    }
+
+    #[test]
     fn constant_rate_by_hand() {
         // 0.1 purchases a day = 3 a month, worth 10 each: 30 a month.
         let model = Steady { rate: 0.1 };
