@@ -108,7 +108,14 @@ const DATE: &[&str] = &[
     "datetime",
     "timestamp",
 ];
-const QUANTITY: &[&str] = &["quantity", "qty", "units", "unitssold"];
+const QUANTITY: &[&str] = &[
+    "quantity",
+    "qty",
+    "units",
+    "unitssold",
+    // CDNOW's `number_of_cds`.
+    "numberofcds",
+];
 const PRICE: &[&str] = &[
     "unitprice",
     "price",
@@ -131,6 +138,8 @@ const AMOUNT: &[&str] = &[
     "summarygrantotal",
     "netsales",
     "value",
+    // CDNOW's `dollar_value` (Fader and Hardie's files, lifetimes' CDNOW_master.txt).
+    "dollarvalue",
 ];
 const PRODUCT: &[&str] = &[
     "stockcode",
@@ -441,6 +450,13 @@ mod tests {
         assert_eq!(r.invoice.as_deref(), Some("_id"));
         assert_eq!(r.amount.as_deref(), Some(" summary.gran _total "));
         assert_eq!(r.date, "create_info.created");
+        // CDNOW master: no invoice column; the amount is `dollar_value`.
+        let cdnow = ["customer_id", "date", "number_of_cds", "dollar_value"];
+        let r = ColumnRoles::default().resolve(&cdnow, p).unwrap();
+        assert_eq!(r.customer, "customer_id");
+        assert_eq!(r.invoice, None);
+        assert_eq!(r.quantity.as_deref(), Some("number_of_cds"));
+        assert_eq!(r.amount.as_deref(), Some("dollar_value"));
     }
 
     #[test]
