@@ -267,6 +267,7 @@ fn segments(
         .collect())
 }
 
+/// The holdout check as text: totals, error per customer, the table by calibration frequency.
 fn describe_holdout(check: &HoldoutCheck) -> String {
     let (actual, predicted) = check.totals();
     let mut out = format!(

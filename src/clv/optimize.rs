@@ -218,23 +218,21 @@ pub(crate) fn minimise_smooth(
     start: &[f64],
     search: &Search,
 ) -> Result<Optimum> {
-    let at_optimum = |run: &Run| {
-        let (_, gradient) = objective(&run.best);
-        gradient.iter().map(|g| g * g).sum::<f64>().sqrt() <= STALLED_GRADIENT.max(search.tolerance)
-    };
-    let mut optimum = match bfgs(objective, start, search) {
+    if let Some(run) = bfgs(objective, start, search).filter(|run| run.converged) {
+        let curvature = curvature(objective, &run.best);
         // argmin also stops when the cost no longer changes: an optimum only if the gradient
         // vanishes there too.
-        Some(run) if run.converged && at_optimum(&run) => {
+        let gradient_norm = curvature.gradient.iter().map(|g| g * g).sum::<f64>().sqrt();
+        if gradient_norm <= STALLED_GRADIENT.max(search.tolerance) {
             check_optimum(&run, search)?;
-            Optimum {
+            return Ok(Optimum {
                 log_params: run.best,
                 iterations: run.iterations,
-                curvature: None,
-            }
+                curvature: Some(curvature),
+            });
         }
-        _ => minimise(&|x: &[f64]| objective(x).0, start, search)?,
-    };
+    }
+    let mut optimum = minimise(&|x: &[f64]| objective(x).0, start, search)?;
     optimum.curvature = Some(curvature(objective, &optimum.log_params));
     Ok(optimum)
 }
