@@ -70,6 +70,21 @@ fn each_basket_becomes_one_row_per_product_and_bad_baskets_are_counted() {
             ]
         );
         assert_eq!(a.product_rows, Some(5));
+        // The malformed cells are shown as read, quotes undoubled.
+        let failures = &tx.sanity().parse_failures;
+        assert_eq!(failures.len(), 1);
+        assert_eq!(
+            (failures[0].column.as_str(), failures[0].role, failures[0].rows),
+            ("product_json", "JSON basket", 3)
+        );
+        assert_eq!(
+            failures[0].examples,
+            [
+                r#"[{"product_id": "P1", "qty": 2"#,
+                r#"{"product_id": "P1"}"#,
+                r#"[{"product_id": "P1", "quantity": -1}]"#,
+            ]
+        );
         assert_eq!(column_str(&tx, "product"), ["P1", "P2", "P3", "P1", "42"]);
         assert_eq!(column_f64(&tx, "quantity"), [1.0, 3.0, 1.0, 1.0, 2.0]);
         // 40 split 1:3, 10 split 1:1, 30 on its one product.

@@ -63,40 +63,78 @@ pub struct BasketProduct {
 /// assert_eq!(parse_basket(Some("[{")), Err(DropReason::MalformedBasket));
 /// ```
 pub fn parse_basket(cell: Option<&str>) -> std::result::Result<Vec<BasketProduct>, DropReason> {
+    let mut products = Vec::new();
+    read_basket(cell, &mut |id: &str, quantity| {
+        products.push(BasketProduct {
+            id: id.to_string(),
+            quantity,
+        })
+    })?;
+    Ok(products)
+}
+
+/// Reads one basket cell, handing each product to `product` as it is read: ids are borrowed from
+/// the text when they have no escapes. On an error some products may have been handed already.
+fn read_basket(
+    cell: Option<&str>,
+    product: &mut dyn FnMut(&str, f64),
+) -> std::result::Result<(), DropReason> {
     let text = cell.map(str::trim).filter(|t| !t.is_empty());
     let Some(text) = text else {
         return Err(DropReason::MissingBasket);
     };
-    // Read in one pass with a visitor: no JSON tree is built, ids are the only values kept.
-    let basket: Basket = serde_json::from_str(text).map_err(|_| DropReason::MalformedBasket)?;
+    let basket = match crate::data::basket_scan::read(text, product) {
+        Some(basket) => basket,
+        None => read_with_serde(text, product)?,
+    };
     if basket.malformed {
         Err(DropReason::MalformedBasket)
-    } else if basket.products.is_empty() && !basket.without_id {
+    } else if basket.products == 0 && !basket.without_id {
         Err(DropReason::EmptyBasket)
     } else if basket.without_id {
         Err(DropReason::ProductWithoutId)
     } else {
-        Ok(basket.products)
+        Ok(())
     }
 }
 
-/// A basket as read: the products with ids, and what was wrong with the rest.
+/// Reads a basket with serde_json: any JSON.
+pub(crate) fn read_with_serde(
+    text: &str,
+    product: &mut dyn FnMut(&str, f64),
+) -> std::result::Result<Basket, DropReason> {
+    // Read in one pass with a visitor: no JSON tree is built, ids are the only values kept.
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    serde::de::DeserializeSeed::deserialize(BasketSeed { product }, &mut deserializer)
+        .and_then(|basket| deserializer.end().map(|()| basket))
+        .map_err(|_| DropReason::MalformedBasket)
+}
+
+/// What a basket held: how many products with ids, and what was wrong with the rest.
 #[derive(Default)]
-struct Basket {
-    products: Vec<BasketProduct>,
-    without_id: bool,
-    malformed: bool,
+pub(crate) struct Basket {
+    pub(crate) products: usize,
+    pub(crate) without_id: bool,
+    pub(crate) malformed: bool,
 }
 
-impl<'de> serde::Deserialize<'de> for Basket {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        d.deserialize_any(BasketVisitor)
+/// Reads a basket, handing its products on.
+struct BasketSeed<'s> {
+    product: &'s mut dyn FnMut(&str, f64),
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for BasketSeed<'_> {
+    type Value = Basket;
+
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<Basket, D::Error> {
+        d.deserialize_any(self)
     }
 }
 
-struct BasketVisitor;
-
-impl<'de> serde::de::Visitor<'de> for BasketVisitor {
+impl<'de> serde::de::Visitor<'de> for BasketSeed<'_> {
     type Value = Basket;
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
@@ -108,9 +146,12 @@ impl<'de> serde::de::Visitor<'de> for BasketVisitor {
         mut seq: A,
     ) -> std::result::Result<Basket, A::Error> {
         let mut basket = Basket::default();
-        while let Some(entry) = seq.next_element::<Entry>()? {
+        while let Some(entry) = seq.next_element::<Entry<'de>>()? {
             match entry {
-                Entry::Product(product) => basket.products.push(product),
+                Entry::Product(id, quantity) => {
+                    (self.product)(&id, quantity);
+                    basket.products += 1;
+                }
                 Entry::WithoutId => basket.without_id = true,
                 Entry::Malformed => basket.malformed = true,
             }
@@ -174,14 +215,17 @@ fn malformed() -> Basket {
     }
 }
 
-/// One element of the list.
-enum Entry {
-    Product(BasketProduct),
+/// Text borrowed from the JSON when it has no escapes, else owned.
+type Text<'de> = std::borrow::Cow<'de, str>;
+
+/// One element of the list: a product's id (trimmed, not empty) and quantity, or what was wrong.
+enum Entry<'de> {
+    Product(Text<'de>, f64),
     WithoutId,
     Malformed,
 }
 
-impl<'de> serde::Deserialize<'de> for Entry {
+impl<'de> serde::Deserialize<'de> for Entry<'de> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         d.deserialize_any(EntryVisitor)
     }
@@ -190,21 +234,28 @@ impl<'de> serde::Deserialize<'de> for Entry {
 struct EntryVisitor;
 
 impl EntryVisitor {
-    fn id(id: String) -> Entry {
-        let id = id.trim();
-        if id.is_empty() {
-            Entry::WithoutId
-        } else {
-            Entry::Product(BasketProduct {
-                id: id.to_string(),
-                quantity: 1.0,
-            })
+    /// A bare id with quantity 1.
+    fn id(id: Text<'_>) -> Entry<'_> {
+        product(Some(id), 1.0)
+    }
+}
+
+/// A product with `id` trimmed, or [`Entry::WithoutId`] when nothing is left.
+fn product(id: Option<Text<'_>>, quantity: f64) -> Entry<'_> {
+    use std::borrow::Cow;
+    match id {
+        Some(Cow::Borrowed(id)) if !id.trim().is_empty() => {
+            Entry::Product(Cow::Borrowed(id.trim()), quantity)
         }
+        Some(Cow::Owned(id)) if !id.trim().is_empty() => {
+            Entry::Product(Cow::Owned(id.trim().to_string()), quantity)
+        }
+        _ => Entry::WithoutId,
     }
 }
 
 impl<'de> serde::de::Visitor<'de> for EntryVisitor {
-    type Value = Entry;
+    type Value = Entry<'de>;
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("a product: an object with an id, or an id")
@@ -213,14 +264,14 @@ impl<'de> serde::de::Visitor<'de> for EntryVisitor {
     fn visit_map<A: serde::de::MapAccess<'de>>(
         self,
         mut map: A,
-    ) -> std::result::Result<Entry, A::Error> {
+    ) -> std::result::Result<Entry<'de>, A::Error> {
         // The id under the earliest key of ID_KEYS present, the quantity likewise.
-        let mut id: Option<(usize, Option<String>)> = None;
+        let mut id: Option<(usize, Option<Text<'de>>)> = None;
         let mut quantity: Option<(usize, Quantity)> = None;
         while let Some(key) = map.next_key::<Key>()? {
             match key {
                 Key::Id(rank) => {
-                    let value = map.next_value::<IdValue>()?.0;
+                    let value = map.next_value::<IdValue<'de>>()?.0;
                     if id.as_ref().is_none_or(|(best, _)| rank < *best) {
                         id = Some((rank, value));
                     }
@@ -241,43 +292,41 @@ impl<'de> serde::de::Visitor<'de> for EntryVisitor {
             Some(Quantity::Value(q)) => q,
             Some(Quantity::Bad) => return Ok(Entry::Malformed),
         };
-        Ok(match id.and_then(|(_, id)| id) {
-            Some(id) if !id.trim().is_empty() => Entry::Product(BasketProduct {
-                id: id.trim().to_string(),
-                quantity,
-            }),
-            _ => Entry::WithoutId,
-        })
+        Ok(product(id.and_then(|(_, id)| id), quantity))
     }
 
-    fn visit_str<E>(self, v: &str) -> std::result::Result<Entry, E> {
-        Ok(Self::id(v.to_string()))
+    fn visit_borrowed_str<E>(self, v: &'de str) -> std::result::Result<Entry<'de>, E> {
+        Ok(Self::id(Text::Borrowed(v)))
     }
 
-    fn visit_u64<E>(self, v: u64) -> std::result::Result<Entry, E> {
-        Ok(Self::id(v.to_string()))
+    fn visit_str<E>(self, v: &str) -> std::result::Result<Entry<'de>, E> {
+        Ok(Self::id(Text::Owned(v.to_string())))
     }
 
-    fn visit_i64<E>(self, v: i64) -> std::result::Result<Entry, E> {
-        Ok(Self::id(v.to_string()))
+    fn visit_u64<E>(self, v: u64) -> std::result::Result<Entry<'de>, E> {
+        Ok(Self::id(Text::Owned(v.to_string())))
     }
 
-    fn visit_f64<E>(self, v: f64) -> std::result::Result<Entry, E> {
-        Ok(Self::id(v.to_string()))
+    fn visit_i64<E>(self, v: i64) -> std::result::Result<Entry<'de>, E> {
+        Ok(Self::id(Text::Owned(v.to_string())))
     }
 
-    fn visit_unit<E>(self) -> std::result::Result<Entry, E> {
+    fn visit_f64<E>(self, v: f64) -> std::result::Result<Entry<'de>, E> {
+        Ok(Self::id(Text::Owned(v.to_string())))
+    }
+
+    fn visit_unit<E>(self) -> std::result::Result<Entry<'de>, E> {
         Ok(Entry::WithoutId)
     }
 
-    fn visit_bool<E>(self, _: bool) -> std::result::Result<Entry, E> {
+    fn visit_bool<E>(self, _: bool) -> std::result::Result<Entry<'de>, E> {
         Ok(Entry::Malformed)
     }
 
     fn visit_seq<A: serde::de::SeqAccess<'de>>(
         self,
         seq: A,
-    ) -> std::result::Result<Entry, A::Error> {
+    ) -> std::result::Result<Entry<'de>, A::Error> {
         skip_seq(seq)?;
         Ok(Entry::Malformed)
     }
@@ -313,45 +362,48 @@ impl<'de> serde::Deserialize<'de> for Key {
 }
 
 /// An id value: text or a number, as text; `None` for null or anything else.
-struct IdValue(Option<String>);
+struct IdValue<'de>(Option<Text<'de>>);
 
-impl<'de> serde::Deserialize<'de> for IdValue {
+impl<'de> serde::Deserialize<'de> for IdValue<'de> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         struct IdVisitor;
         impl<'de> serde::de::Visitor<'de> for IdVisitor {
-            type Value = IdValue;
+            type Value = IdValue<'de>;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str("a product id")
             }
-            fn visit_str<E>(self, v: &str) -> std::result::Result<IdValue, E> {
-                Ok(IdValue(Some(v.to_string())))
+            fn visit_borrowed_str<E>(self, v: &'de str) -> std::result::Result<IdValue<'de>, E> {
+                Ok(IdValue(Some(Text::Borrowed(v))))
             }
-            fn visit_u64<E>(self, v: u64) -> std::result::Result<IdValue, E> {
-                Ok(IdValue(Some(v.to_string())))
+            fn visit_str<E>(self, v: &str) -> std::result::Result<IdValue<'de>, E> {
+                Ok(IdValue(Some(Text::Owned(v.to_string()))))
             }
-            fn visit_i64<E>(self, v: i64) -> std::result::Result<IdValue, E> {
-                Ok(IdValue(Some(v.to_string())))
+            fn visit_u64<E>(self, v: u64) -> std::result::Result<IdValue<'de>, E> {
+                Ok(IdValue(Some(Text::Owned(v.to_string()))))
             }
-            fn visit_f64<E>(self, v: f64) -> std::result::Result<IdValue, E> {
-                Ok(IdValue(Some(v.to_string())))
+            fn visit_i64<E>(self, v: i64) -> std::result::Result<IdValue<'de>, E> {
+                Ok(IdValue(Some(Text::Owned(v.to_string()))))
             }
-            fn visit_unit<E>(self) -> std::result::Result<IdValue, E> {
+            fn visit_f64<E>(self, v: f64) -> std::result::Result<IdValue<'de>, E> {
+                Ok(IdValue(Some(Text::Owned(v.to_string()))))
+            }
+            fn visit_unit<E>(self) -> std::result::Result<IdValue<'de>, E> {
                 Ok(IdValue(None))
             }
-            fn visit_bool<E>(self, _: bool) -> std::result::Result<IdValue, E> {
+            fn visit_bool<E>(self, _: bool) -> std::result::Result<IdValue<'de>, E> {
                 Ok(IdValue(None))
             }
             fn visit_seq<A: serde::de::SeqAccess<'de>>(
                 self,
                 seq: A,
-            ) -> std::result::Result<IdValue, A::Error> {
+            ) -> std::result::Result<IdValue<'de>, A::Error> {
                 skip_seq(seq)?;
                 Ok(IdValue(None))
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 map: A,
-            ) -> std::result::Result<IdValue, A::Error> {
+            ) -> std::result::Result<IdValue<'de>, A::Error> {
                 skip_map(map)?;
                 Ok(IdValue(None))
             }
@@ -361,14 +413,14 @@ impl<'de> serde::Deserialize<'de> for IdValue {
 }
 
 /// A quantity value: a positive number (or numeric text), absent (null), or anything else.
-enum Quantity {
+pub(crate) enum Quantity {
     Value(f64),
     Absent,
     Bad,
 }
 
 impl Quantity {
-    fn of(q: f64) -> Self {
+    pub(crate) fn of(q: f64) -> Self {
         if q.is_finite() && q > 0.0 {
             Quantity::Value(q)
         } else {
@@ -436,55 +488,177 @@ fn dense(codes: impl Iterator<Item = u32> + Clone) -> Vec<u32> {
     codes.map(|code| new[code as usize]).collect()
 }
 
+/// Baskets read row by row: each row's outcome and its products as codes into the distinct
+/// product ids (an assortment: few next to the rows).
+///
+/// The fast CSV path reads the baskets while it parses the rows (no text column of JSON is
+/// built) and keeps the kept rows' part; the general path reads the kept rows' column.
+#[derive(Default)]
+pub(crate) struct BasketRows {
+    /// Per row: where its products end in `product` (they start where the previous row's end).
+    ends: Vec<usize>,
+    /// Per row: why its basket cannot be split, if it cannot.
+    reasons: Vec<Option<DropReason>>,
+    /// The products of the rows that can be split, in row order, as codes into `ids`.
+    product: Vec<u32>,
+    quantity: Vec<f64>,
+    ids: Vec<String>,
+    index: hashbrown::HashMap<String, u32>,
+    /// (row, cell shortened as an example) of the rows whose basket is malformed.
+    malformed: Vec<(usize, String)>,
+}
+
+impl BasketRows {
+    /// Reads one row's basket; `None` is an empty cell.
+    pub(crate) fn push(&mut self, cell: Option<&str>) {
+        let start = self.product.len();
+        let row = self.reasons.len();
+        let BasketRows {
+            product,
+            quantity,
+            ids,
+            index,
+            ..
+        } = self;
+        let outcome = read_basket(cell, &mut |id, q| {
+            product.push(code_of(ids, index, id));
+            quantity.push(q);
+        });
+        if let Err(reason) = outcome {
+            // A basket that cannot be split gives no product, not even those read before the fault.
+            self.product.truncate(start);
+            self.quantity.truncate(start);
+            if reason == DropReason::MalformedBasket {
+                let text = cell.unwrap_or_default().trim_end();
+                let example = crate::format::shorten(text, 80).into_owned();
+                self.malformed.push((row, example));
+            }
+        }
+        self.ends.push(self.product.len());
+        self.reasons.push(outcome.err());
+    }
+
+    /// A row whose basket is not read because another reason drops the row.
+    pub(crate) fn push_unread(&mut self) {
+        self.ends.push(self.product.len());
+        self.reasons.push(Some(DropReason::MissingBasket));
+    }
+
+    /// Appends the rows of `other` for which `keep` is true (all rows when `keep` is `None`).
+    pub(crate) fn append(&mut self, other: &BasketRows, keep: Option<&[bool]>) {
+        let remap: Vec<u32> = other
+            .ids
+            .iter()
+            .map(|id| code_of(&mut self.ids, &mut self.index, id))
+            .collect();
+        let mut malformed = other.malformed.iter().peekable();
+        let mut start = 0;
+        for (row, (&end, &reason)) in other.ends.iter().zip(&other.reasons).enumerate() {
+            if keep.is_none_or(|keep| keep.get(row) == Some(&true)) {
+                let products = other.product.get(start..end).unwrap_or_default();
+                self.product
+                    .extend(products.iter().map(|&code| remap[code as usize]));
+                self.quantity
+                    .extend_from_slice(other.quantity.get(start..end).unwrap_or_default());
+                if reason == Some(DropReason::MalformedBasket) {
+                    while let Some((at, example)) = malformed.next_if(|(at, _)| *at <= row) {
+                        if *at == row {
+                            self.malformed.push((self.reasons.len(), example.clone()));
+                        }
+                    }
+                }
+                self.ends.push(self.product.len());
+                self.reasons.push(reason);
+            }
+            start = end;
+        }
+    }
+
+    /// Reads the baskets of a text column, in parallel.
+    fn read_column(cells: &StringChunked) -> BasketRows {
+        let cells: Vec<Option<&str>> = cells.iter().collect();
+        let parts: Vec<BasketRows> = cells
+            .par_chunks(1 << 16)
+            .map(|part| {
+                let mut rows = BasketRows::default();
+                for cell in part {
+                    rows.push(*cell);
+                }
+                rows
+            })
+            .collect();
+        let mut all = BasketRows::default();
+        for part in &parts {
+            all.append(part, None);
+        }
+        all
+    }
+}
+
+/// The code of product id `id`, added when new.
+fn code_of(ids: &mut Vec<String>, index: &mut hashbrown::HashMap<String, u32>, id: &str) -> u32 {
+    if let Some(&code) = index.get(id) {
+        return code;
+    }
+    let code = ids.len() as u32;
+    ids.push(id.to_string());
+    index.insert(id.to_string(), code);
+    code
+}
+
 /// Splits the kept rows' baskets into one row per product, dropping the rows whose basket cannot
 /// be split under their reason.
 pub(crate) fn split(mut cleaned: Cleaned) -> Result<Cleaned> {
     let kept = &cleaned.kept;
-    let baskets = kept.column(cols::BASKET)?.str()?.rechunk();
-    let cells: Vec<Option<&str>> = baskets.iter().collect();
-    let parsed: Vec<std::result::Result<Vec<BasketProduct>, DropReason>> =
-        cells.par_iter().map(|cell| parse_basket(*cell)).collect();
+    // The general path's rows still have the JSON text; the fast path read it already.
+    let has_text = kept.column(cols::BASKET).is_ok();
+    let baskets = match cleaned.baskets.take() {
+        Some(baskets) => baskets,
+        None => BasketRows::read_column(&kept.column(cols::BASKET)?.str()?.rechunk()),
+    };
     let mut counts: ReasonCounts = Default::default();
     for (reason, rows) in &cleaned.accounting.dropped {
         counts[*reason as usize] = *rows;
     }
-    let mut take: Vec<IdxSize> = Vec::new();
-    let mut products: Vec<&str> = Vec::new();
-    let mut quantities: Vec<f64> = Vec::new();
-    let mut shares: Vec<f64> = Vec::new();
-    let mut baskets_kept = 0usize;
-    let mut malformed = ParseFailure {
-        column: cleaned.roles.basket.clone().unwrap_or_default(),
-        role: "JSON basket",
-        rows: 0,
-        examples: Vec::new(),
-    };
-    for (row, basket) in parsed.iter().enumerate() {
-        match basket {
-            Err(reason) => {
+    let mut take: Vec<IdxSize> = Vec::with_capacity(baskets.product.len());
+    let mut shares: Vec<f64> = Vec::with_capacity(baskets.product.len());
+    let (mut baskets_kept, mut malformed_rows) = (0usize, 0usize);
+    let mut start = 0;
+    for (row, (&end, reason)) in baskets.ends.iter().zip(&baskets.reasons).enumerate() {
+        match reason {
+            Some(reason) => {
                 counts[*reason as usize] += 1;
-                if *reason == DropReason::MalformedBasket {
-                    malformed.rows += 1;
-                    ParseFailure::add_example(&mut malformed.examples, cells[row].unwrap_or(""));
-                }
+                malformed_rows += usize::from(*reason == DropReason::MalformedBasket);
             }
-            Ok(items) => {
+            None => {
                 baskets_kept += 1;
-                let total: f64 = items.iter().map(|p| p.quantity).sum();
-                for item in items {
+                let quantities = &baskets.quantity[start..end];
+                let total: f64 = quantities.iter().sum();
+                for quantity in quantities {
                     take.push(row as IdxSize);
-                    products.push(&item.id);
-                    quantities.push(item.quantity);
-                    shares.push(item.quantity / total);
+                    shares.push(quantity / total);
                 }
             }
         }
+        start = end;
+    }
+    let mut malformed = ParseFailure {
+        column: cleaned.roles.basket.clone().unwrap_or_default(),
+        role: "JSON basket",
+        rows: malformed_rows,
+        examples: Vec::new(),
+    };
+    for (_, example) in &baskets.malformed {
+        ParseFailure::add_example(&mut malformed.examples, example);
     }
     let rows_in = cleaned.accounting.rows_in;
     // The JSON text is read: it goes before the rows are repeated, so it is never copied.
-    let mut exploded = kept
-        .drop(cols::BASKET)?
-        .take(&IdxCa::from_vec(PlSmallStr::EMPTY, take.clone()))?;
+    let without_text = if has_text {
+        kept.drop(cols::BASKET)?
+    } else {
+        kept.clone()
+    };
+    let mut exploded = without_text.take(&IdxCa::from_vec(PlSmallStr::EMPTY, take.clone()))?;
     let amount: Vec<f64> = exploded
         .column(cols::AMOUNT)?
         .f64()?
@@ -492,9 +666,11 @@ pub(crate) fn split(mut cleaned: Cleaned) -> Result<Cleaned> {
         .zip(&shares)
         .map(|(a, s)| a * s)
         .collect();
+    let products = StringChunked::from_iter_values(PlSmallStr::EMPTY, baskets.ids.iter())
+        .take(&IdxCa::from_vec(PlSmallStr::EMPTY, baskets.product))?;
     exploded.with_column(Column::new(cols::AMOUNT.into(), amount))?;
-    exploded.with_column(Column::new(cols::QUANTITY.into(), quantities))?;
-    exploded.with_column(Column::new(cols::PRODUCT.into(), products))?;
+    exploded.with_column(Column::new(cols::QUANTITY.into(), baskets.quantity))?;
+    exploded.with_column(products.with_name(cols::PRODUCT.into()).into_column())?;
     let synthetic_invoices = cleaned.roles.invoice.is_none();
     if synthetic_invoices {
         // Each file row is one transaction: its position among the kept rows names it.

@@ -26,6 +26,7 @@ use std::sync::{Arc, Mutex, mpsc};
 
 use polars::prelude::*;
 
+use crate::data::basket::BasketRows;
 use crate::data::clean::{self, DropReason, Facts, Present, ReasonCounts, cols};
 use crate::data::dates;
 use crate::data::delimited::RejectedRows;
@@ -98,8 +99,6 @@ enum Unsupported {
 struct Parsed<'a> {
     header: Header,
     blocks: Vec<Cow<'a, str>>,
-    /// The whole text, when the blocks are slices of it (not inflated).
-    whole: Option<&'a str>,
     chunks: Vec<Chunk>,
 }
 
@@ -170,7 +169,6 @@ fn parse_gzip<'a>(
             .unzip();
         Ok(Parsed {
             header: Arc::unwrap_or_clone(header),
-            whole: None,
             blocks,
             chunks,
         })
@@ -205,7 +203,6 @@ fn parse_plain<'a>(
         .ok_or(Unsupported::Other)?;
     Ok(Parsed {
         header,
-        whole: Some(text),
         blocks: blocks.into_iter().map(Cow::Borrowed).collect(),
         chunks,
     })
@@ -299,7 +296,10 @@ impl Header {
         }
         let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
         let roles = options.roles.resolve(&name_refs, name).ok()?;
-        let layout = Layout::new(&names, &roles, delimiter)?;
+        // Duplicates are found on the kept columns, the JSON text included: then the baskets are
+        // read from the kept rows' text instead of while parsing.
+        let read_baskets = !options.rules.drop_duplicates;
+        let layout = Layout::new(&names, &roles, delimiter, read_baskets)?;
         Some((
             Header {
                 names,
@@ -322,8 +322,12 @@ struct Layout {
     date: usize,
     /// (index into [`clean::numeric_checks`], column) for quantity, price and amount.
     numbers: Vec<(usize, usize)>,
-    /// (index into [`text_roles`], column) for product, description and dimensions.
+    /// (index into [`stored_texts`], column) for product, description, basket and dimensions.
     texts: Vec<(usize, usize)>,
+    /// Whether each file column is one of `texts`.
+    stores_text: Vec<bool>,
+    /// The JSON basket column, when the baskets are read while parsing (it is then not a text).
+    basket: Option<usize>,
     /// The reasons each of quantity, price and amount can name (see [`clean::numeric_checks`]).
     number_reasons: [[DropReason; 3]; 3],
     /// Whether spend is an amount column (else quantity x price).
@@ -335,7 +339,12 @@ struct Layout {
 impl Layout {
     /// `None` when a column plays two roles or a role names no column (the general path explains
     /// those).
-    fn new(names: &[String], roles: &ResolvedRoles, delimiter: u8) -> Option<Self> {
+    fn new(
+        names: &[String],
+        roles: &ResolvedRoles,
+        delimiter: u8,
+        read_baskets: bool,
+    ) -> Option<Self> {
         let mut taken = vec![false; names.len()];
         let mut find = |column: &str| -> Option<usize> {
             let index = names.iter().position(|n| n == column)?;
@@ -362,9 +371,19 @@ impl Layout {
                 numbers.push((k, find(column)?));
             }
         }
+        let basket = match &roles.basket {
+            Some(column) if read_baskets => Some(find(column)?),
+            _ => None,
+        };
         let mut texts = Vec::new();
-        for (t, (column, _)) in text_roles(roles).into_iter().enumerate() {
-            texts.push((t, find(column)?));
+        let mut stores_text = vec![false; names.len()];
+        for (t, (column, _)) in stored_texts(roles, basket.is_some())
+            .into_iter()
+            .enumerate()
+        {
+            let column = find(column)?;
+            texts.push((t, column));
+            stores_text[column] = true;
         }
         Some(Layout {
             columns: names.len(),
@@ -373,11 +392,23 @@ impl Layout {
             date,
             numbers,
             texts,
+            stores_text,
+            basket,
             number_reasons: clean::numeric_checks(present).map(|(_, _, reasons)| reasons),
             amount_column: present.amount_column,
             thousands: CommaReading::for_delimiter(delimiter),
         })
     }
+}
+
+/// The text columns kept as text: [`text_roles`] but the basket column when its baskets are read
+/// while parsing.
+fn stored_texts(roles: &ResolvedRoles, baskets_read: bool) -> Vec<(&str, &str)> {
+    let mut texts = text_roles(roles);
+    if baskets_read {
+        texts.retain(|(_, name)| *name != cols::BASKET);
+    }
+    texts
 }
 
 /// Byte equality for the short values of an id column, eight bytes at a time: a call into
@@ -560,6 +591,8 @@ struct Chunk {
     missing: Vec<usize>,
     /// Rows whose quantity, price or amount was present but not a number, and examples.
     bad_numbers: [(usize, Vec<String>); 3],
+    /// Each row's basket, when they are read while parsing.
+    baskets: Option<BasketRows>,
 }
 
 /// Parses the records of `block` from byte `pos`.
@@ -621,6 +654,7 @@ impl Chunk {
             unescaped: Vec::new(),
             missing: vec![0; layout.columns],
             bad_numbers: Default::default(),
+            baskets: layout.basket.map(|_| BasketRows::default()),
         }
     }
 
@@ -698,6 +732,10 @@ impl Chunk {
         for &(t, column) in &layout.texts {
             self.text[t].push(value(column).span);
         }
+        if let (Some(column), Some(baskets)) = (layout.basket, self.baskets.as_mut()) {
+            // Read whatever else holds: a reason found so far may be one the rules do not enforce.
+            baskets.push(Some(value(column).text));
+        }
         self.facts.push(facts);
     }
 
@@ -728,6 +766,9 @@ impl Chunk {
         }
         for &(t, _) in &layout.texts {
             self.text[t].push(Span { start: 0, len: 0 });
+        }
+        if let Some(baskets) = self.baskets.as_mut() {
+            baskets.push_unread();
         }
         self.facts.push(reason.bit());
     }
@@ -794,8 +835,11 @@ impl Chunk {
         }
         self.push(&header.layout, |i| values[i]);
         let slots = self.unescaped.len() - owned.len();
-        for (slot, (_, text)) in self.unescaped[slots..].iter_mut().zip(owned) {
-            *slot = text;
+        for (slot, (column, text)) in self.unescaped[slots..].iter_mut().zip(owned) {
+            // Only text columns read their values later.
+            if header.layout.stores_text[column] {
+                *slot = text;
+            }
         }
         Some(pos)
     }
@@ -1010,14 +1054,14 @@ impl Parsed<'_> {
             rows: rows_in - counts.iter().sum::<usize>(),
         };
         let roles = &self.header.roles;
-        let texts = text_roles(roles);
+        let texts = stored_texts(roles, self.header.layout.basket.is_some());
         let customer_codes = kept.gather(|c| &c.customer);
         let invoice_codes = kept.gather(|c| &c.invoice);
         // Text columns are views into the text (no copy of the values), built on one thread while
         // the other gathers the typed columns.
-        let (blocks, whole) = (std::mem::take(&mut self.blocks), self.whole);
-        let (text_columns, (typed, codes)) = rayon::join(
-            || kept.text_columns(&texts, blocks, whole),
+        let blocks = &self.blocks;
+        let ((text_columns, baskets), (typed, codes)) = rayon::join(
+            || (kept.text_columns(&texts, blocks), kept.baskets()),
             || {
                 let ids = [
                     (&customer_codes[..], &customers),
@@ -1037,7 +1081,7 @@ impl Parsed<'_> {
             },
         );
         let mut columns = typed.ok()?;
-        columns.extend(text_columns.ok()?);
+        columns.extend(text_columns);
         let frame = DataFrame::new(kept.rows, columns).ok()?;
         let key = crate::frame::column_names(&frame);
         let frame = clean::drop_duplicates(frame, &options.rules, &key, &mut counts).ok()?;
@@ -1084,6 +1128,7 @@ impl Parsed<'_> {
             codes,
             parse_failures,
             excluded_periods: options.rules.excluded_periods.clone(),
+            baskets,
         })
     }
 }
@@ -1112,6 +1157,15 @@ impl<'p> Kept<'p> {
         }
         out.truncate(kept);
         out
+    }
+
+    /// The kept rows' baskets, when they were read while parsing.
+    fn baskets(self) -> Option<BasketRows> {
+        let mut kept = BasketRows::default();
+        for (chunk, keep) in self.chunks.iter().zip(self.keep) {
+            kept.append(chunk.baskets.as_ref()?, Some(keep));
+        }
+        Some(kept)
     }
 
     /// Ids, date and numbers, as the general path types them.
@@ -1168,117 +1222,28 @@ impl<'p> Kept<'p> {
     }
 
     /// Product, description and dimensions: the end trimmed and empty values null, as the general
-    /// path makes them, but as views into the blocks instead of copies. The columns keep the
-    /// blocks alive (as much memory as the inflated file).
-    fn text_columns(
-        self,
-        texts: &[(&str, &str)],
-        blocks: Vec<Cow<'_, str>>,
-        whole: Option<&str>,
-    ) -> PolarsResult<Vec<Column>> {
-        use polars_arrow::array::{Utf8ViewArray, View};
-        use polars_arrow::bitmap::Bitmap;
-        use polars_arrow::datatypes::ArrowDataType;
-        use polars_buffer::Buffer;
-
-        if texts.is_empty() {
-            return Ok(Vec::new());
-        }
-        // Where each block's text is: (buffer, offset of the block in it). Inflated blocks become a
-        // buffer each, without a copy; text read as it was is one buffer, copied once.
-        let located: Vec<(u32, u32)> = match whole {
-            Some(whole) => blocks
-                .iter()
-                .map(|block| {
-                    let offset = (block.as_ptr() as usize).saturating_sub(whole.as_ptr() as usize);
-                    Ok((0, u32::try_from(offset).map_err(|_| too_large())?))
-                })
-                .collect::<PolarsResult<_>>()?,
-            None => (0..blocks.len() as u32).map(|b| (b, 0)).collect(),
-        };
-        let text_buffers = match whole {
-            Some(_) => 1,
-            None => blocks.len(),
-        };
-        // Values with doubled quotes go into one more buffer.
-        let unescaped_buffer = text_buffers as u32;
-        let mut unescaped = Vec::new();
-        let mut unescaped_at: Vec<Vec<u32>> = Vec::with_capacity(self.chunks.len());
-        for chunk in self.chunks {
-            let mut offsets = Vec::with_capacity(chunk.unescaped.len());
-            for value in &chunk.unescaped {
-                offsets.push(u32::try_from(unescaped.len()).map_err(|_| too_large())?);
-                unescaped.extend_from_slice(value.as_bytes());
-            }
-            unescaped_at.push(offsets);
-        }
-        let views: Vec<(Vec<View>, Option<Bitmap>)> = {
-            use rayon::prelude::*;
-            (0..texts.len())
-                .into_par_iter()
-                .map(|t| {
-                    let mut views = Vec::with_capacity(self.rows);
-                    let mut valid = Vec::with_capacity(self.rows);
-                    for (c, (chunk, keep)) in self.chunks.iter().zip(self.keep).enumerate() {
-                        let (buffer, base) = located[c];
-                        for (span, _) in chunk.text[t].iter().zip(keep).filter(|(_, k)| **k) {
-                            let (buffer, offset) = if span.len == UNESCAPED {
-                                let at = unescaped_at[c].get(span.start as usize).copied();
-                                (unescaped_buffer, at.unwrap_or_default())
-                            } else {
-                                (buffer, base + span.start)
-                            };
-                            let text = chunk.span(&blocks[c], *span).trim_end();
-                            valid.push(!text.is_empty());
-                            views.push(if text.is_empty() {
-                                View::default()
-                            } else {
-                                View::new_from_bytes(text.as_bytes(), buffer, offset)
-                            });
+    /// path makes them. Only the kept values are copied (those of 12 bytes or fewer live in the
+    /// column's views themselves), so the blocks can go.
+    fn text_columns(self, texts: &[(&str, &str)], blocks: &[Cow<'_, str>]) -> Vec<Column> {
+        use polars_arrow::array::{MutableBinaryViewArray, Utf8ViewArray};
+        use rayon::prelude::*;
+        texts
+            .par_iter()
+            .enumerate()
+            .map(|(t, (_, name))| {
+                let mut values = MutableBinaryViewArray::<str>::with_capacity(self.rows);
+                for ((chunk, keep), block) in self.chunks.iter().zip(self.keep).zip(blocks) {
+                    for (span, _) in chunk.text[t].iter().zip(keep).filter(|(_, k)| **k) {
+                        match chunk.span(block, *span).trim_end() {
+                            "" => values.push_null(),
+                            text => values.push_value(text),
                         }
                     }
-                    let validity = (!valid.iter().all(|v| *v)).then(|| Bitmap::from_iter(valid));
-                    (views, validity)
-                })
-                .collect()
-        };
-        let mut buffers: Vec<Buffer<u8>> = match whole {
-            Some(whole) => vec![Buffer::from(whole.as_bytes().to_vec())],
-            None => blocks
-                .into_iter()
-                .map(|block| Buffer::from(block.into_owned().into_bytes()))
-                .collect(),
-        };
-        buffers.push(Buffer::from(unescaped));
-        let buffers: Buffer<Buffer<u8>> = Buffer::from(buffers);
-        let mut columns = Vec::with_capacity(texts.len());
-        for ((_, name), (views, validity)) in texts.iter().zip(views) {
-            let views = Buffer::from(views);
-            // Unit tests check what the safety argument below claims.
-            #[cfg(test)]
-            Utf8ViewArray::try_new(
-                ArrowDataType::Utf8View,
-                views.clone(),
-                buffers.clone(),
-                validity.clone(),
-            )?;
-            // SAFETY: each view was made by `View::new_from_bytes` from a `&str` (valid UTF-8)
-            // holding exactly the bytes found at the view's (buffer, offset): a block's text at the
-            // span's position (the buffers hold the blocks' bytes unchanged, the whole text at the
-            // blocks' offsets in it), or an undoubled value at its offset in the last buffer.
-            // polars' own check of the same costs as much as building the views.
-            let array = unsafe {
-                Utf8ViewArray::new_unchecked_unknown_md(
-                    ArrowDataType::Utf8View,
-                    views,
-                    buffers.clone(),
-                    validity,
-                    None,
-                )
-            };
-            columns.push(StringChunked::with_chunk((*name).into(), array).into_column());
-        }
-        Ok(columns)
+                }
+                let array: Utf8ViewArray = values.into();
+                StringChunked::with_chunk((*name).into(), array).into_column()
+            })
+            .collect()
     }
 
     /// `customer_code` (ranked by id) and `invoice_code` (first appearance) of the kept rows, as
@@ -1314,10 +1279,6 @@ impl<'p> Kept<'p> {
         let invoice = invoice_codes.map(|codes| dense(codes, invoices.len()).0);
         (customer, invoice)
     }
-}
-
-fn too_large() -> PolarsError {
-    polars_err!(ComputeError: "text block larger than 4 GiB")
 }
 
 /// One field's text and where the next field starts.
@@ -1427,14 +1388,21 @@ fn field<'t>(bytes: &[u8], text: &'t str, pos: usize, delimiter: u8) -> Option<F
             next: end,
         });
     }
+    // The text between the quotes, undoubled as it is scanned when a quote is doubled.
     let mut from = pos + 1;
-    let mut escaped = false;
+    let mut undoubled: Option<String> = None;
     let close = loop {
         let quote = from + memchr::memchr(b'"', bytes.get(from..)?)?;
         if bytes.get(quote + 1) == Some(&b'"') {
-            escaped = true;
+            let segment = text.get(from..=quote)?;
+            undoubled
+                .get_or_insert_with(|| String::with_capacity(quote - pos))
+                .push_str(segment);
             from = quote + 2;
         } else {
+            if let Some(undoubled) = undoubled.as_mut() {
+                undoubled.push_str(text.get(from..quote)?);
+            }
             break quote;
         }
     };
@@ -1448,10 +1416,9 @@ fn field<'t>(bytes: &[u8], text: &'t str, pos: usize, delimiter: u8) -> Option<F
         next += 1;
     }
     Some(Field {
-        text: if escaped {
-            Cow::Owned(inner.replace("\"\"", "\""))
-        } else {
-            Cow::Borrowed(inner)
+        text: match undoubled {
+            Some(undoubled) => Cow::Owned(undoubled),
+            None => Cow::Borrowed(inner),
         },
         start: pos + 1,
         quoted: true,

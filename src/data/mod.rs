@@ -3,6 +3,7 @@
 //! The usual entry point is [`transactions::Transactions::load`].
 
 pub mod basket;
+mod basket_scan;
 pub mod bundled;
 pub mod clean;
 pub mod dates;

@@ -68,6 +68,9 @@ pub(crate) struct Cleaned {
     pub parse_failures: Vec<ParseFailure>,
     /// The periods whose rows the rules dropped, for the monthly coverage.
     pub excluded_periods: Vec<crate::data::clean::Period>,
+    /// The kept rows' baskets, when the loading path read them already (the basket column is
+    /// then not among the kept columns).
+    pub baskets: Option<crate::data::basket::BasketRows>,
 }
 
 /// Clean transactions, with how they were obtained.
@@ -219,6 +222,7 @@ impl Transactions {
             codes: None,
             parse_failures,
             excluded_periods: options.rules.excluded_periods.clone(),
+            baskets: None,
         })
     }
 
@@ -240,6 +244,7 @@ impl Transactions {
             codes,
             parse_failures,
             excluded_periods,
+            baskets: _,
         } = cleaned;
         let mut kept = match codes {
             Some((customer, invoice)) => attach_codes(kept, customer, invoice)?,
