@@ -6,8 +6,8 @@
 ///
 /// When a key nearly always belongs to one group (an invoice has one customer), each key remembers
 /// the first group it was seen with and only keys seen with several groups go to a set: one pass,
-/// no sort. Keys shared by many groups (products) make that set large; past a sixteenth of the
-/// rows the pairs are sorted instead.
+/// no sort. Keys shared by many groups (products) make that set large: with fewer keys than
+/// groups, or past a sixteenth of the rows in the set, the pairs are sorted instead.
 ///
 /// ```
 /// use custseg::grouping::distinct_keys_per_group;
@@ -17,6 +17,10 @@
 /// ```
 pub fn distinct_keys_per_group(group: &[u32], key: &[u32], groups: usize) -> Vec<u32> {
     let keys = key.iter().copied().max().map_or(0, |m| m as usize + 1);
+    // Fewer keys than groups (products over customers): keys are shared, sorting is the way.
+    if keys < groups {
+        return distinct_by_sorting(group, key, groups);
+    }
     let mut counts = vec![0u32; groups];
     let mut owner = vec![u32::MAX; keys];
     let mut shared: std::collections::HashSet<(u32, u32)> = std::collections::HashSet::new();
@@ -42,7 +46,10 @@ fn distinct_by_sorting(group: &[u32], key: &[u32], groups: usize) -> Vec<u32> {
         .zip(key)
         .map(|(&g, &k)| (u64::from(g) << 32) | u64::from(k))
         .collect();
-    pairs.sort_unstable();
+    {
+        use rayon::prelude::*;
+        pairs.par_sort_unstable();
+    }
     pairs.dedup();
     let mut counts = vec![0u32; groups];
     for pair in pairs {

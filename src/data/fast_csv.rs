@@ -20,6 +20,7 @@
 //! same result, or the error with its message. The tests hold both paths to identical transactions.
 
 use std::borrow::Cow;
+use std::hash::BuildHasher;
 use std::io::Read;
 use std::path::Path;
 use std::sync::{Arc, Mutex, mpsc};
@@ -482,6 +483,20 @@ impl Interner {
         }
     }
 
+    /// Makes room for `values` more values of `bytes` bytes in all.
+    fn reserve(&mut self, values: usize, bytes: usize) {
+        let Interner {
+            index,
+            hasher,
+            text,
+            ends,
+            ..
+        } = self;
+        index.reserve(values, |&code| hasher.hash_one(value_of(text, ends, code)));
+        text.reserve(bytes);
+        ends.reserve(values);
+    }
+
     /// Number of distinct values.
     fn len(&self) -> usize {
         self.ends.len()
@@ -522,7 +537,6 @@ impl Interner {
 
     /// The code of a trimmed, non-empty value.
     fn intern(&mut self, value: &str) -> u32 {
-        use std::hash::BuildHasher;
         let Interner {
             index,
             hasher,
@@ -856,10 +870,23 @@ impl Chunk {
     }
 }
 
+/// The file's distinct ids and dates, and what they say.
+struct Merged {
+    customers: Interner,
+    invoices: Interner,
+    /// Per invoice code: whether the id is a cancellation's (empty when they are not dropped).
+    cancelled: Vec<bool>,
+    date_values: Interner,
+    date_format: dates::DateFormat,
+    /// Per date code: the date in ms since the epoch, `None` when unreadable.
+    parsed_dates: Vec<Option<i64>>,
+}
+
 impl Parsed<'_> {
-    /// Codes every chunk's ids and dates against the file's distinct values, in file order: one
-    /// thread per column.
-    fn merge(&mut self) -> [Interner; 3] {
+    /// Codes every chunk's ids and dates against the file's distinct values, in file order, and
+    /// reads what those values say: which invoices are cancellations, the date layout and each
+    /// date. One task per column, each going on as far as its column allows.
+    fn merge(&mut self, options: &LoadOptions) -> Option<Merged> {
         let mut parts: [Vec<(&Interner, &mut Vec<u32>)>; 3] = Default::default();
         for chunk in &mut self.chunks {
             parts[0].push((&chunk.customers, &mut chunk.customer));
@@ -868,6 +895,11 @@ impl Parsed<'_> {
         }
         let absorb_all = |parts: Vec<(&Interner, &mut Vec<u32>)>| {
             let mut merged = Interner::new();
+            // Room for every value up front: growing the table rehashes every value so far.
+            let (values, bytes) = parts.iter().fold((0, 0), |(n, b), (local, _)| {
+                (n + local.len(), b + local.text.len())
+            });
+            merged.reserve(values, bytes);
             for (local, codes) in parts {
                 merged.absorb(local, codes);
             }
@@ -875,9 +907,9 @@ impl Parsed<'_> {
         };
         // Dates are only parsed by code: a value repeated in two blocks may have two codes and be
         // parsed twice, which is cheaper than merging millions of distinct timestamps.
-        let concat_all = |parts: Vec<(&Interner, &mut Vec<u32>)>| {
+        let concat_all = |parts: &mut [(&Interner, &mut Vec<u32>)]| {
             let mut merged = Interner::new();
-            for (local, codes) in parts {
+            for (local, codes) in parts.iter_mut() {
                 let offset = merged.len() as u32;
                 let base = merged.text.len();
                 merged.text.push_str(&local.text);
@@ -888,12 +920,60 @@ impl Parsed<'_> {
             }
             merged
         };
+        let drop_cancellations =
+            options.rules.drop_cancellations && self.header.roles.invoice.is_some();
+        let invoices_read = |parts| -> Option<(Interner, Vec<bool>)> {
+            let invoices = absorb_all(parts);
+            if !drop_cancellations {
+                return Some((invoices, Vec::new()));
+            }
+            let pattern = clean::cancellation_regex(&options.rules).ok()?;
+            let cancelled = invoices.values().map(|id| pattern.is_match(id)).collect();
+            Some((invoices, cancelled))
+        };
+        let dates_read = |mut parts: Vec<(&Interner, &mut Vec<u32>)>| {
+            let values = concat_all(&mut parts);
+            let format = match &options.date_format {
+                Some(format) => format.clone(),
+                None => {
+                    let seen = parts
+                        .iter()
+                        .flat_map(|(_, codes)| codes.iter())
+                        .filter(|&&c| c != NULL)
+                        .map(|&c| values.get(c));
+                    dates::detect(seen).ok()?
+                }
+            };
+            let parsed: Vec<Option<i64>> = {
+                use rayon::prelude::*;
+                (0..values.len() as u32)
+                    .into_par_iter()
+                    .map(|code| {
+                        dates::parse_with_fallbacks(
+                            &format,
+                            &options.other_date_formats,
+                            values.get(code),
+                        )
+                    })
+                    .collect()
+            };
+            Some((values, format, parsed))
+        };
         let [customers, invoices, dates] = parts;
         let (customers, (invoices, dates)) = rayon::join(
             || absorb_all(customers),
-            || rayon::join(|| absorb_all(invoices), || concat_all(dates)),
+            || rayon::join(|| invoices_read(invoices), || dates_read(dates)),
         );
-        [customers, invoices, dates]
+        let (invoices, cancelled) = invoices?;
+        let (date_values, date_format, parsed_dates) = dates?;
+        Some(Merged {
+            customers,
+            invoices,
+            cancelled,
+            date_values,
+            date_format,
+            parsed_dates,
+        })
     }
 
     /// Dates and numbers that were present but not readable, among rows with a customer id, in
@@ -969,44 +1049,14 @@ impl Parsed<'_> {
         if rows_in == 0 {
             return None;
         }
-        let [customers, invoices, date_values] = self.merge();
-        let date_format = match &options.date_format {
-            Some(format) => format.clone(),
-            None => {
-                let seen = self
-                    .chunks
-                    .iter()
-                    .flat_map(|c| c.date.iter())
-                    .filter(|&&c| c != NULL)
-                    .map(|&c| date_values.get(c));
-                dates::detect(seen).ok()?
-            }
-        };
-        let drop_cancellations =
-            options.rules.drop_cancellations && self.header.roles.invoice.is_some();
-        let (parsed_dates, cancelled) = rayon::join(
-            || -> Vec<Option<i64>> {
-                use rayon::prelude::*;
-                (0..date_values.len() as u32)
-                    .into_par_iter()
-                    .map(|code| {
-                        dates::parse_with_fallbacks(
-                            &date_format,
-                            &options.other_date_formats,
-                            date_values.get(code),
-                        )
-                    })
-                    .collect()
-            },
-            || -> Option<Vec<bool>> {
-                if !drop_cancellations {
-                    return Some(Vec::new());
-                }
-                let pattern = clean::cancellation_regex(&options.rules).ok()?;
-                Some(invoices.values().map(|id| pattern.is_match(id)).collect())
-            },
-        );
-        let cancelled = cancelled?;
+        let Merged {
+            customers,
+            invoices,
+            cancelled,
+            date_values,
+            date_format,
+            parsed_dates,
+        } = self.merge(options)?;
         let (earliest, latest) = options.rules.date_bounds_ms();
         let excluded = options.rules.excluded_ms();
         // What each distinct date value says about its rows.

@@ -22,8 +22,6 @@
 //! `Nonfood` gives `share_basket_dominant_mission_nonfood`). An empty dimension value is the value
 //! `(missing)`. Sums run in row order, as pandas' groupby does.
 
-use std::collections::HashMap;
-
 use chrono::{Duration, NaiveDate};
 use polars::prelude::*;
 
@@ -153,10 +151,17 @@ impl CustomerViewParams {
                 ),
             ));
         }
-        let mut columns = base_columns(&frame, &rows, snapshot)?;
-        for name in &dimensions {
-            columns.extend(dimension_columns(&frame, &rows, name, self.max_values)?);
-        }
+        let (base, shares) = rayon::join(
+            || base_columns(&frame, &rows, snapshot),
+            || -> Result<Vec<Vec<Column>>> {
+                dimensions
+                    .iter()
+                    .map(|name| dimension_columns(&frame, &rows, name, self.max_values))
+                    .collect()
+            },
+        );
+        let mut columns = base?;
+        columns.extend(shares?.into_iter().flatten());
         let frame = DataFrame::new(rows.customers, columns)?;
         Ok(CustomerView {
             frame,
@@ -301,7 +306,23 @@ fn base_columns(frame: &DataFrame, rows: &Rows, snapshot: NaiveDate) -> Result<V
         first[c] = first[c].min(rows.dates[row]);
         last[c] = last[c].max(rows.dates[row]);
     }
-    let visits = distinct_keys_per_group(&rows.customer, &rows.visit, n);
+    let (visits, skus) = rayon::join(
+        || distinct_keys_per_group(&rows.customer, &rows.visit, n),
+        || -> Result<Vec<Option<u32>>> {
+            Ok(match frame.column(cols::PRODUCT) {
+                Ok(product) => {
+                    // Rows without a product id name no product: they are left out of the count.
+                    let (customers, keys) = text_codes(product.str()?, &rows.customer);
+                    distinct_keys_per_group(&customers, &keys, n)
+                        .into_iter()
+                        .map(Some)
+                        .collect()
+                }
+                Err(_) => vec![None; n],
+            })
+        },
+    );
+    let skus = skus?;
     let items: Vec<f64> = match frame.column(cols::QUANTITY) {
         Ok(quantity) => {
             let mut items = vec![0.0f64; n];
@@ -317,17 +338,6 @@ fn base_columns(frame: &DataFrame, rows: &Rows, snapshot: NaiveDate) -> Result<V
             }
             items
         }
-    };
-    let skus: Vec<Option<u32>> = match frame.column(cols::PRODUCT) {
-        Ok(product) => {
-            // Rows without a product id name no product: they are left out of the count.
-            let (customers, keys) = text_codes(product.str()?, &rows.customer);
-            distinct_keys_per_group(&customers, &keys, n)
-                .into_iter()
-                .map(Some)
-                .collect()
-        }
-        Err(_) => vec![None; n],
     };
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
     let snapshot_day = (snapshot - epoch).num_days();
@@ -424,7 +434,7 @@ fn dimension_columns(
     let values = values.str()?;
     // Each row's value as a code in order of first appearance, then the codes renumbered in the
     // byte order of the values.
-    let mut first_seen: HashMap<&str, usize> = HashMap::new();
+    let mut first_seen: PlHashMap<&str, usize> = PlHashMap::new();
     let mut last: Option<(&str, usize)> = None;
     let row_codes: Vec<usize> = values
         .iter()
