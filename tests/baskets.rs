@@ -74,7 +74,11 @@ fn each_basket_becomes_one_row_per_product_and_bad_baskets_are_counted() {
         let failures = &tx.sanity().parse_failures;
         assert_eq!(failures.len(), 1);
         assert_eq!(
-            (failures[0].column.as_str(), failures[0].role, failures[0].rows),
+            (
+                failures[0].column.as_str(),
+                failures[0].role,
+                failures[0].rows
+            ),
             ("product_json", "JSON basket", 3)
         );
         assert_eq!(

@@ -15,7 +15,7 @@ use custseg::rfm::{ScoringMethod, SegmentMap};
 /// The input file and how to read it.
 #[derive(Debug, Args)]
 pub struct InputArgs {
-    /// Transaction file (.csv, .csv.gz, .tsv, .txt, .parquet, .xlsx), or - for standard input. Default: the bundled Online Retail data.
+    /// Transaction file (.csv, .csv.gz, .tsv, .txt, .parquet, .xlsx), - for standard input, a directory (its transaction files), or a quoted glob such as 'data/2024-*.parquet' (files of one layout, loaded as one input). Default: the bundled Online Retail data.
     pub input: Option<PathBuf>,
 
     /// Customer id column [auto: CustomerID, Customer ID, CUST_CODE, customer_id, ...]
@@ -207,7 +207,20 @@ impl InputArgs {
     /// Reads the input (or the bundled data) without interpreting it.
     pub fn read(&self, options: &LoadOptions) -> Result<RawTable> {
         match &self.input {
-            Some(path) => read_table(path, &options.read),
+            Some(path) => {
+                let files = custseg::data::inputs::input_files(path)?;
+                if files.len() > 1 || files.first() != Some(path) {
+                    return Err(Error::format(
+                        path,
+                        format!(
+                            "this command reads one table file, and this input names {} file(s); \
+                             give one of them",
+                            files.len()
+                        ),
+                    ));
+                }
+                read_table(path, &options.read)
+            }
             None => custseg::data::bundled::online_retail_raw(&options.read),
         }
     }

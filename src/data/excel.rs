@@ -83,6 +83,7 @@ pub fn read_excel(path: &Path, bytes: Vec<u8>, sheet: Option<&str>) -> Result<Ra
             bom: false,
             replaced: None,
             rejected: Default::default(),
+            files: Vec::new(),
         },
     })
 }

@@ -1167,6 +1167,7 @@ impl Parsed<'_> {
             bom,
             replaced,
             rejected,
+            files: Vec::new(),
         };
         Some(Cleaned {
             kept: frame,

@@ -488,6 +488,27 @@ impl fmt::Display for SanityReport {
                 reason.label()
             )?;
         }
+        if !src.files.is_empty() {
+            writeln!(f, "  files: {}", src.files.len())?;
+        }
+        for file in &src.files {
+            writeln!(
+                f,
+                "    {}: {} rows read, {} kept; dates: {}",
+                file.source.path.display(),
+                group(file.rows_in),
+                group(file.rows_kept),
+                file.date_format.describe()
+            )?;
+            for (reason, rows, line) in &file.source.rejected.reasons {
+                writeln!(
+                    f,
+                    "      {} row(s) not read ({}), the first on line {line}",
+                    group(*rows),
+                    reason.label()
+                )?;
+            }
+        }
         let r = &self.roles;
         // A name with spaces (flowers' " summary.gran _total ") is quoted, or its ends vanish.
         let shown = |name: &str| {

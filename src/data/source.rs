@@ -121,6 +121,23 @@ pub struct SourceInfo {
     /// Lines of a text file that are not rows of the table (blank, or with the wrong number of
     /// fields), counted so that the row accounting covers every line.
     pub rejected: RejectedRows,
+    /// For an input of several files (a directory, a glob): each file, in the order read. The
+    /// fields above then describe the first file, but `path` (the input as given) and
+    /// `rejected` (empty: each file has its own lines).
+    pub files: Vec<InputFile>,
+}
+
+/// One file of an input made of several.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct InputFile {
+    /// How the file was read, with its own rejected lines.
+    pub source: SourceInfo,
+    /// Data rows read from the file.
+    pub rows_in: usize,
+    /// Its rows kept by cleaning (before baskets are split into products).
+    pub rows_kept: usize,
+    /// The file's date layout.
+    pub date_format: crate::data::dates::DateFormat,
 }
 
 /// Invalid bytes replaced while decoding a mostly valid UTF-8 file.
@@ -260,6 +277,7 @@ fn read_parquet(name: &Path, bytes: Vec<u8>, gzip: bool) -> Result<RawTable> {
             bom: false,
             replaced: None,
             rejected: RejectedRows::default(),
+            files: Vec::new(),
         },
     })
 }
@@ -300,6 +318,7 @@ fn read_csv(name: &Path, bytes: Vec<u8>, gzip: bool, options: &ReadOptions) -> R
             bom: decoded.bom,
             replaced: decoded.replaced,
             rejected,
+            files: Vec::new(),
         },
     })
 }

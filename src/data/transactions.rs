@@ -20,7 +20,7 @@
 //! The codes are made once, while loading, so later steps aggregate integers instead of hashing
 //! strings again.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use polars::prelude::*;
@@ -98,9 +98,64 @@ impl Transactions {
     /// ```
     ///
     /// `path` may be `-` for standard input; every input, a pipe or FIFO included, is read once.
+    ///
+    /// `path` may also be a directory or a glob pattern (`data/2024-*.parquet`): every file it
+    /// names is loaded as by [`Transactions::load_files`].
     pub fn load(path: impl AsRef<Path>, options: &LoadOptions) -> Result<Self> {
-        let (name, bytes) = read_input(path.as_ref())?;
-        Self::from_bytes(name, bytes, options)
+        let path = path.as_ref();
+        let files = crate::data::inputs::input_files(path)?;
+        if files.len() == 1 && files[0] == path {
+            let (name, bytes) = read_input(path)?;
+            return Self::from_bytes(name, bytes, options);
+        }
+        Self::load_files_as(path, &files, options)
+    }
+
+    /// Loads several files as one input: each is read and cleaned on its own (its own format,
+    /// encoding, delimiter and date layout), then their kept rows are put end to end in the order
+    /// given. The files must give the same columns (the same roles and dimensions). The row
+    /// accounting adds up over the files, and [`SourceInfo::files`] keeps each file's own counts
+    /// and rejected lines. With [`CleaningRules::drop_duplicates`](crate::data::clean::CleaningRules)
+    /// a row repeating one of an earlier file is a duplicate too.
+    ///
+    /// ```no_run
+    /// use custseg::prelude::*;
+    /// let tx = Transactions::load_files(&["2010.csv.gz", "2011.parquet"], &LoadOptions::default())?;
+    /// println!("{}", tx.sanity());
+    /// # Ok::<(), custseg::Error>(())
+    /// ```
+    pub fn load_files(paths: &[impl AsRef<Path>], options: &LoadOptions) -> Result<Self> {
+        let files: Vec<PathBuf> = paths.iter().map(|p| p.as_ref().to_path_buf()).collect();
+        let name = match files.as_slice() {
+            [one] => one.clone(),
+            _ => PathBuf::from(format!("{} files", files.len())),
+        };
+        Self::load_files_as(&name, &files, options)
+    }
+
+    /// [`Transactions::load_files`] with the name the input goes by in messages and reports.
+    fn load_files_as(name: &Path, files: &[PathBuf], options: &LoadOptions) -> Result<Self> {
+        if files.is_empty() {
+            return Err(Error::NoData {
+                path: name.to_path_buf(),
+                message: "no file to load".into(),
+            });
+        }
+        // Without duplicates to find across files, each file's baskets are split as it is read;
+        // else after the files are put together, as in one file.
+        let split_each = !options.rules.drop_duplicates;
+        let mut parts = Vec::with_capacity(files.len());
+        for file in files {
+            let (file_name, bytes) = read_input(file)?;
+            let cleaned = Self::clean_bytes(&file_name, bytes, options)?;
+            parts.push(if split_each && cleaned.roles.basket.is_some() {
+                crate::data::basket::split(cleaned)?
+            } else {
+                cleaned
+            });
+        }
+        let combined = crate::data::combine::combine(name, parts, options)?;
+        Self::finish(combined)
     }
 
     /// Loads the bundled UCI Online Retail data (541,909 rows; see `data/online-retail/SOURCE.md`).
@@ -119,7 +174,11 @@ impl Transactions {
         bytes: Vec<u8>,
         options: &LoadOptions,
     ) -> Result<Self> {
-        let name = name.as_ref();
+        Self::finish(Self::clean_bytes(name.as_ref(), bytes, options)?)
+    }
+
+    /// Reads and cleans one file held in memory, by the fast path when it can.
+    fn clean_bytes(name: &Path, bytes: Vec<u8>, options: &LoadOptions) -> Result<Cleaned> {
         let format = options
             .read
             .format
@@ -127,9 +186,9 @@ impl Transactions {
         if format == FileFormat::Csv
             && let Some(cleaned) = crate::data::fast_csv::load(name, &bytes, options)
         {
-            return Self::finish(cleaned);
+            return Ok(cleaned);
         }
-        Self::from_raw(read_bytes(name, bytes, &options.read)?, options)
+        Self::clean_raw(read_bytes(name, bytes, &options.read)?, options)
     }
 
     /// Cleans a polars frame built in memory (columns named as in a file; text or typed).
@@ -145,12 +204,18 @@ impl Transactions {
             bom: false,
             replaced: None,
             rejected: Default::default(),
+            files: Vec::new(),
         };
         Self::from_raw(RawTable { frame, source }, options)
     }
 
     /// Cleans a table that was already read.
     pub fn from_raw(raw: RawTable, options: &LoadOptions) -> Result<Self> {
+        Self::finish(Self::clean_raw(raw, options)?)
+    }
+
+    /// Types and cleans a table that was already read.
+    fn clean_raw(raw: RawTable, options: &LoadOptions) -> Result<Cleaned> {
         let path = raw.source.path.clone();
         Self::from_raw_steps(raw, options).doing(format!(
             "typing and cleaning the rows of {}",
@@ -158,7 +223,7 @@ impl Transactions {
         ))
     }
 
-    fn from_raw_steps(raw: RawTable, options: &LoadOptions) -> Result<Self> {
+    fn from_raw_steps(raw: RawTable, options: &LoadOptions) -> Result<Cleaned> {
         options.rules.check()?;
         let RawTable { frame, source } = raw;
         let rejected = &source.rejected;
@@ -212,7 +277,7 @@ impl Transactions {
             prior,
             |kept| trim_text_columns(kept, &roles),
         )?;
-        Self::finish(Cleaned {
+        Ok(Cleaned {
             kept,
             accounting,
             missing_values,
@@ -229,7 +294,9 @@ impl Transactions {
     /// Baskets, codes, the empty-result check and the sanity report: the part both loading paths
     /// share.
     fn finish(cleaned: Cleaned) -> Result<Self> {
-        let cleaned = if cleaned.roles.basket.is_some() {
+        // A basket column's rows are split into products here, unless they were already.
+        let cleaned = if cleaned.roles.basket.is_some() && cleaned.accounting.product_rows.is_none()
+        {
             crate::data::basket::split(cleaned)?
         } else {
             cleaned
