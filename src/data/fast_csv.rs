@@ -2,12 +2,14 @@
 //! delimited text.
 //!
 //! polars' CSV reader builds every column as text before anything is typed, and inflating a gzip
-//! stream before parsing leaves the second core idle. Here one thread inflates the stream into
-//! blocks that end at a line end while two others parse the blocks, each on its own, keeping only
-//! what the roles need: customer, invoice and date as codes into their distinct values (the lines
-//! of one invoice repeat them), numbers as `f64`, free text as positions in the block. The blocks'
+//! stream before parsing leaves the second core idle. Here one thread reads the file (inflating
+//! gzip) into blocks that end at a line end while two others parse the blocks, each on its own,
+//! keeping only what the roles need: customer, invoice and date as codes into their distinct
+//! values (the lines of one invoice repeat them), numbers as `f64`, JSON baskets as product codes,
+//! free text copied out. A block is dropped once parsed, so the file's text is never all in
+//! memory ([`load_file`]; [`load`] parses text already in memory the same way). The blocks'
 //! distinct values are then merged in file order, cleaning looks at codes and numbers, and text
-//! columns are built for the kept rows only.
+//! columns are gathered for the kept rows only.
 //!
 //! UTF-8 (with or without a byte-order mark) streams this way. Text in another encoding (Windows-1252
 //! detected or given, UTF-16, a forced encoding) is inflated and decoded whole first, as the general
@@ -26,6 +28,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, mpsc};
 
 use polars::prelude::*;
+use polars_arrow::array::{Array, MutablePlString, Utf8ViewArray};
 
 use crate::data::basket::BasketRows;
 use crate::data::clean::{self, DropReason, Facts, Present, ReasonCounts, cols};
@@ -49,20 +52,17 @@ const QUOTED_EMPTY_IS_NULL: bool = false;
 /// Loads well-formed CSV (optionally gzip-compressed) straight into cleaned rows, or returns
 /// `None` when the file needs the general path (see the module documentation).
 pub(crate) fn load(name: &Path, bytes: &[u8], options: &LoadOptions) -> Option<Cleaned> {
-    let delimiter = match options.read.delimiter {
-        Some(d) if d.is_ascii() && !matches!(d, '"' | '\n' | '\r' | ' ') => Some(d as u8),
-        Some(_) => return None,
-        None => None,
-    };
-    // Headerless files, and rules the general path refuses with a message, go there.
-    if !options.read.column_names.is_empty() || options.rules.check().is_err() {
-        return None;
-    }
+    let delimiter = fast_delimiter(options)?;
     let gzip = bytes.starts_with(&[0x1f, 0x8b]);
     let forced = options.read.encoding;
     if matches!(forced, None | Some(TextEncoding::Utf8)) {
         let parsed = if gzip {
-            parse_gzip(bytes, delimiter, name, options)
+            parse_stream(
+                flate2::bufread::MultiGzDecoder::new(bytes),
+                delimiter,
+                name,
+                options,
+            )
         } else {
             parse_plain(bytes, delimiter, name, options)
         };
@@ -87,6 +87,70 @@ pub(crate) fn load(name: &Path, bytes: &[u8], options: &LoadOptions) -> Option<C
     parsed.finish(name, gzip, Some(how), options)
 }
 
+/// The delimiter the options give (`Some(None)`: detect it), or `None` when the options need the
+/// general path: headerless files, whitespace-aligned columns, rules the general path refuses
+/// with a message.
+fn fast_delimiter(options: &LoadOptions) -> Option<Option<u8>> {
+    if !options.read.column_names.is_empty() || options.rules.check().is_err() {
+        return None;
+    }
+    match options.read.delimiter {
+        Some(d) if d.is_ascii() && !matches!(d, '"' | '\n' | '\r' | ' ') => Some(Some(d as u8)),
+        Some(_) => None,
+        None => Some(None),
+    }
+}
+
+/// What [`load_file`] made of a file.
+pub(crate) enum FileOutcome {
+    /// Read and cleaned.
+    Loaded(Box<Cleaned>),
+    /// The file must be read whole and given to [`load`]: its text is in another encoding, or it
+    /// could not be opened (the whole read then says why).
+    ReadWhole,
+    /// The file needs the general path.
+    General,
+}
+
+/// [`load`] for a file on disk, read in blocks as it is parsed (inflated on the way when it is
+/// gzip): the file's text is never all in memory.
+pub(crate) fn load_file(path: &Path, options: &LoadOptions) -> FileOutcome {
+    use std::io::BufRead;
+    let Some(delimiter) = fast_delimiter(options) else {
+        return FileOutcome::General;
+    };
+    let forced = options.read.encoding;
+    if !matches!(forced, None | Some(TextEncoding::Utf8)) {
+        return FileOutcome::ReadWhole;
+    }
+    let Ok(file) = std::fs::File::open(path) else {
+        return FileOutcome::ReadWhole;
+    };
+    let mut reader = std::io::BufReader::with_capacity(1 << 16, file);
+    let gzip = match reader.fill_buf() {
+        Ok(head) => head.starts_with(&[0x1f, 0x8b]),
+        Err(_) => return FileOutcome::ReadWhole,
+    };
+    let parsed = if gzip {
+        parse_stream(
+            flate2::bufread::MultiGzDecoder::new(reader),
+            delimiter,
+            path,
+            options,
+        )
+    } else {
+        parse_stream(reader, delimiter, path, options)
+    };
+    match parsed {
+        Ok(parsed) => parsed
+            .finish(path, gzip, None, options)
+            .map_or(FileOutcome::General, |c| FileOutcome::Loaded(Box::new(c))),
+        // Not UTF-8 and no encoding given: Windows-1252, decided for the whole file.
+        Err(Unsupported::NotUtf8) if forced.is_none() => FileOutcome::ReadWhole,
+        Err(_) => FileOutcome::General,
+    }
+}
+
 /// Why the fast path passed a file on.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Unsupported {
@@ -97,23 +161,24 @@ enum Unsupported {
 }
 
 /// The file parsed: its header and one chunk of rows per block of text.
-struct Parsed<'a> {
+struct Parsed {
     header: Header,
-    blocks: Vec<Cow<'a, str>>,
     chunks: Vec<Chunk>,
 }
 
-/// Inflates on one thread and parses the blocks on [`PARSERS`] others as they come.
-fn parse_gzip<'a>(
-    gz: &[u8],
+/// Reads `source` in blocks on one thread (inflating gzip there) and parses the blocks on
+/// [`PARSERS`] others as they come; each block is dropped once parsed, so the text is never all
+/// in memory.
+fn parse_stream(
+    source: impl Read + Send,
     delimiter: Option<u8>,
     name: &Path,
     options: &LoadOptions,
-) -> Result<Parsed<'a>, Unsupported> {
+) -> Result<Parsed, Unsupported> {
     use Unsupported::{NotUtf8, Other};
     std::thread::scope(|scope| {
         let (block_sender, blocks) = mpsc::sync_channel(4);
-        scope.spawn(move || inflate(gz, block_sender));
+        scope.spawn(move || read_blocks(source, block_sender));
         // An early return drops `blocks` and `jobs`, which stops the other threads.
         let first = blocks.recv().map_err(|_| Other)?.map_err(|_| Other)?;
         let first = String::from_utf8(first).map_err(|_| NotUtf8)?;
@@ -136,9 +201,7 @@ fn parse_gzip<'a>(
                     };
                     let parsed = String::from_utf8(block)
                         .map_err(|_| NotUtf8)
-                        .and_then(|text| {
-                            Ok((parse_chunk(&text, from, &header).ok_or(Other)?, text))
-                        });
+                        .and_then(|text| parse_chunk(&text, from, &header).ok_or(Other));
                     if done_sender.send((index, parsed)).is_err() {
                         return;
                     }
@@ -157,36 +220,29 @@ fn parse_gzip<'a>(
             count += 1;
         }
         drop(job_sender);
-        let mut slots: Vec<Option<(Chunk, String)>> = (0..count).map(|_| None).collect();
+        let mut slots: Vec<Option<Chunk>> = (0..count).map(|_| None).collect();
         for (index, parsed) in done {
             *slots.get_mut(index).ok_or(Other)? = Some(parsed?);
         }
-        let (chunks, blocks) = slots
-            .into_iter()
-            .collect::<Option<Vec<_>>>()
-            .ok_or(Other)?
-            .into_iter()
-            .map(|(c, t)| (c, Cow::Owned(t)))
-            .unzip();
+        let chunks = slots.into_iter().collect::<Option<Vec<_>>>().ok_or(Other)?;
         Ok(Parsed {
             header: Arc::unwrap_or_clone(header),
-            blocks,
             chunks,
         })
     })
 }
 
 /// Parses text that is already in memory, in blocks on rayon's threads.
-fn parse_plain<'a>(
-    bytes: &'a [u8],
+fn parse_plain(
+    bytes: &[u8],
     delimiter: Option<u8>,
     name: &Path,
     options: &LoadOptions,
-) -> Result<Parsed<'a>, Unsupported> {
+) -> Result<Parsed, Unsupported> {
     use rayon::prelude::*;
     let text = std::str::from_utf8(bytes).map_err(|_| Unsupported::NotUtf8)?;
     let (header, body) = Header::read(text, delimiter, name, options).ok_or(Unsupported::Other)?;
-    let mut blocks: Vec<&'a str> = Vec::new();
+    let mut blocks: Vec<&str> = Vec::new();
     let mut start = 0;
     while start < text.len() {
         let end = match bytes.get(start + BLOCK..) {
@@ -202,23 +258,18 @@ fn parse_plain<'a>(
         .map(|(i, block)| parse_chunk(block, if i == 0 { body } else { 0 }, &header))
         .collect::<Option<Vec<_>>>()
         .ok_or(Unsupported::Other)?;
-    Ok(Parsed {
-        header,
-        blocks: blocks.into_iter().map(Cow::Borrowed).collect(),
-        chunks,
-    })
+    Ok(Parsed { header, chunks })
 }
 
-/// Inflates `gz` into blocks of about [`BLOCK`] bytes that end just after a line end, so that
+/// Reads `source` in blocks of about [`BLOCK`] bytes that end just after a line end, so that
 /// records (short of quoted line breaks) and UTF-8 characters never straddle two blocks.
-fn inflate(gz: &[u8], sender: mpsc::SyncSender<std::io::Result<Vec<u8>>>) {
-    let mut decoder = flate2::bufread::MultiGzDecoder::new(gz);
+fn read_blocks(mut source: impl Read, sender: mpsc::SyncSender<std::io::Result<Vec<u8>>>) {
     let mut carry: Vec<u8> = Vec::new();
     loop {
         let mut block = Vec::with_capacity(BLOCK + carry.len());
         block.append(&mut carry);
         let room = BLOCK as u64;
-        let read = match decoder.by_ref().take(room).read_to_end(&mut block) {
+        let read = match source.by_ref().take(room).read_to_end(&mut block) {
             Ok(read) => read as u64,
             Err(e) => {
                 let _ = sender.send(Err(e));
@@ -326,7 +377,6 @@ struct Layout {
     /// (index into [`stored_texts`], column) for product, description, basket and dimensions.
     texts: Vec<(usize, usize)>,
     /// Whether each file column is one of `texts`.
-    stores_text: Vec<bool>,
     /// The JSON basket column, when the baskets are read while parsing (it is then not a text).
     basket: Option<usize>,
     /// The reasons each of quantity, price and amount can name (see [`clean::numeric_checks`]).
@@ -377,14 +427,12 @@ impl Layout {
             _ => None,
         };
         let mut texts = Vec::new();
-        let mut stores_text = vec![false; names.len()];
         for (t, (column, _)) in stored_texts(roles, basket.is_some())
             .into_iter()
             .enumerate()
         {
             let column = find(column)?;
             texts.push((t, column));
-            stores_text[column] = true;
         }
         Some(Layout {
             columns: names.len(),
@@ -393,7 +441,6 @@ impl Layout {
             date,
             numbers,
             texts,
-            stores_text,
             basket,
             number_reasons: clean::numeric_checks(present).map(|(_, _, reasons)| reasons),
             amount_column: present.amount_column,
@@ -434,17 +481,6 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
         .zip(b8.remainder())
         .fold(true, |same, (x, y)| same & (x == y))
 }
-
-/// Where a kept text value is in its chunk's block: a byte range, or (when `len` is
-/// [`UNESCAPED`]) an entry of the chunk's `unescaped` values.
-#[derive(Debug, Clone, Copy)]
-struct Span {
-    start: u32,
-    len: u32,
-}
-
-/// The `len` of a [`Span`] whose text had doubled quotes and lives in `Chunk::unescaped`.
-const UNESCAPED: u32 = u32::MAX;
 
 /// Distinct values of a column in order of first appearance, trimmed; rows refer to them by code.
 ///
@@ -583,7 +619,6 @@ fn value_of<'a>(text: &'a str, ends: &[usize], code: u32) -> &'a str {
 #[derive(Clone, Copy)]
 struct Value<'t> {
     text: &'t str,
-    span: Span,
     quoted: bool,
 }
 
@@ -598,9 +633,10 @@ struct Chunk {
     invoice: Vec<u32>,
     date: Vec<u32>,
     numbers: [Vec<f64>; 3],
-    text: Vec<Vec<Span>>,
-    /// Values that had doubled quotes, with the quotes undoubled.
-    unescaped: Vec<String>,
+    /// Product, description and dimension values, the end trimmed, empty ones null: copied out of
+    /// the block while it is parsed (in `building`), so that blocks can go as soon as they are.
+    text: Vec<Utf8ViewArray>,
+    building: Vec<MutablePlString>,
     /// Empty fields per file column, which polars reads as nulls.
     missing: Vec<usize>,
     /// Rows whose quantity, price or amount was present but not a number, and examples.
@@ -637,10 +673,6 @@ fn parse_chunk(block: &str, mut pos: usize, header: &Header) -> Option<Chunk> {
                     let (start, end) = bounds[i];
                     Value {
                         text: block.get(start..end).unwrap_or_default(),
-                        span: Span {
-                            start: start as u32,
-                            len: (end - start) as u32,
-                        },
                         quoted: false,
                     }
                 });
@@ -650,6 +682,10 @@ fn parse_chunk(block: &str, mut pos: usize, header: &Header) -> Option<Chunk> {
             Split::Unsupported => return None,
         }
     }
+    chunk.text = std::mem::take(&mut chunk.building)
+        .into_iter()
+        .map(Utf8ViewArray::from)
+        .collect();
     Some(chunk)
 }
 
@@ -664,8 +700,10 @@ impl Chunk {
             invoice: Vec::new(),
             date: Vec::new(),
             numbers: [Vec::new(), Vec::new(), Vec::new()],
-            text: vec![Vec::new(); layout.texts.len()],
-            unescaped: Vec::new(),
+            text: Vec::new(),
+            building: (0..layout.texts.len())
+                .map(|_| MutablePlString::new())
+                .collect(),
             missing: vec![0; layout.columns],
             bad_numbers: Default::default(),
             baskets: layout.basket.map(|_| BasketRows::default()),
@@ -682,8 +720,8 @@ impl Chunk {
         for &(k, _) in &layout.numbers {
             self.numbers[k].reserve(rows);
         }
-        for spans in &mut self.text {
-            spans.reserve(rows);
+        for values in &mut self.building {
+            values.reserve(rows);
         }
     }
 
@@ -744,7 +782,10 @@ impl Chunk {
             facts |= DropReason::AmountTooLarge.bit();
         }
         for &(t, column) in &layout.texts {
-            self.text[t].push(value(column).span);
+            match value(column).text.trim_end() {
+                "" => self.building[t].push_null(),
+                text => self.building[t].push_value(text),
+            }
         }
         if let (Some(column), Some(baskets)) = (layout.basket, self.baskets.as_mut()) {
             // Read whatever else holds: a reason found so far may be one the rules do not enforce.
@@ -779,7 +820,7 @@ impl Chunk {
             self.numbers[k].push(0.0);
         }
         for &(t, _) in &layout.texts {
-            self.text[t].push(Span { start: 0, len: 0 });
+            self.building[t].push_null();
         }
         if let Some(baskets) = self.baskets.as_mut() {
             baskets.push_unread();
@@ -791,8 +832,7 @@ impl Chunk {
     fn push_quoted(&mut self, block: &str, mut pos: usize, header: &Header) -> Option<usize> {
         let bytes = block.as_bytes();
         let columns = header.layout.columns;
-        let mut values: Vec<Value<'_>> = Vec::with_capacity(columns);
-        let mut owned: Vec<(usize, String)> = Vec::new();
+        let mut fields: Vec<(Cow<'_, str>, bool)> = Vec::with_capacity(columns);
         for column in 0..columns {
             let field = field(bytes, block, pos, header.delimiter)?;
             let at = field.next;
@@ -806,37 +846,16 @@ impl Chunk {
                 None if last && (field.quoted || !field.text.ends_with('\r')) => (field.text, at),
                 _ => return None,
             };
-            let (text, span) = match text {
-                Cow::Borrowed(text) => (
-                    text,
-                    Span {
-                        start: field.start as u32,
-                        len: text.len() as u32,
-                    },
-                ),
-                Cow::Owned(text) => {
-                    // A slot now, the text once the record is pushed (it is read until then).
-                    self.unescaped.push(String::new());
-                    owned.push((column, text));
-                    (
-                        "",
-                        Span {
-                            start: (self.unescaped.len() - 1) as u32,
-                            len: UNESCAPED,
-                        },
-                    )
-                }
-            };
-            values.push(Value {
-                text,
-                span,
-                quoted: field.quoted,
-            });
+            fields.push((text, field.quoted));
             pos = next;
         }
-        for (column, text) in &owned {
-            values[*column].text = text;
-        }
+        let values: Vec<Value<'_>> = fields
+            .iter()
+            .map(|(text, quoted)| Value {
+                text,
+                quoted: *quoted,
+            })
+            .collect();
         if values.iter().all(|v| v.text.is_empty()) {
             self.push_blank(&header.layout);
             return Some(pos);
@@ -848,25 +867,7 @@ impl Chunk {
             }
         }
         self.push(&header.layout, |i| values[i]);
-        let slots = self.unescaped.len() - owned.len();
-        for (slot, (column, text)) in self.unescaped[slots..].iter_mut().zip(owned) {
-            // Only text columns read their values later.
-            if header.layout.stores_text[column] {
-                *slot = text;
-            }
-        }
         Some(pos)
-    }
-
-    /// The text of a span of this chunk's block.
-    fn span<'t>(&'t self, block: &'t str, span: Span) -> &'t str {
-        if span.len == UNESCAPED {
-            return self.unescaped.get(span.start as usize).map_or("", |s| s);
-        }
-        let start = span.start as usize;
-        block
-            .get(start..start + span.len as usize)
-            .unwrap_or_default()
     }
 }
 
@@ -882,7 +883,7 @@ struct Merged {
     parsed_dates: Vec<Option<i64>>,
 }
 
-impl Parsed<'_> {
+impl Parsed {
     /// Codes every chunk's ids and dates against the file's distinct values, in file order, and
     /// reads what those values say: which invoices are cancellations, the date layout and each
     /// date. One task per column, each going on as far as its column allows.
@@ -1109,9 +1110,8 @@ impl Parsed<'_> {
         let invoice_codes = kept.gather(|c| &c.invoice);
         // Text columns are views into the text (no copy of the values), built on one thread while
         // the other gathers the typed columns.
-        let blocks = &self.blocks;
         let ((text_columns, baskets), (typed, codes)) = rayon::join(
-            || (kept.text_columns(&texts, blocks), kept.baskets()),
+            || (kept.text_columns(&texts), kept.baskets()),
             || {
                 let ids = [
                     (&customer_codes[..], &customers),
@@ -1272,23 +1272,19 @@ impl<'p> Kept<'p> {
         Ok(typed)
     }
 
-    /// Product, description and dimensions: the end trimmed and empty values null, as the general
-    /// path makes them. Only the kept values are copied (those of 12 bytes or fewer live in the
-    /// column's views themselves), so the blocks can go.
-    fn text_columns(self, texts: &[(&str, &str)], blocks: &[Cow<'_, str>]) -> Vec<Column> {
-        use polars_arrow::array::{MutableBinaryViewArray, Utf8ViewArray};
+    /// Product, description and dimensions of the kept rows (the end trimmed and empty values null,
+    /// as the general path makes them), from the chunks' values.
+    fn text_columns(self, texts: &[(&str, &str)]) -> Vec<Column> {
         use rayon::prelude::*;
         texts
             .par_iter()
             .enumerate()
             .map(|(t, (_, name))| {
-                let mut values = MutableBinaryViewArray::<str>::with_capacity(self.rows);
-                for ((chunk, keep), block) in self.chunks.iter().zip(self.keep).zip(blocks) {
-                    for (span, _) in chunk.text[t].iter().zip(keep).filter(|(_, k)| **k) {
-                        match chunk.span(block, *span).trim_end() {
-                            "" => values.push_null(),
-                            text => values.push_value(text),
-                        }
+                let mut values = MutablePlString::with_capacity(self.rows);
+                for (chunk, keep) in self.chunks.iter().zip(self.keep) {
+                    let chunk_values = &chunk.text[t];
+                    for (row, _) in keep.iter().enumerate().filter(|(_, k)| **k) {
+                        values.push(chunk_values.is_valid(row).then(|| chunk_values.value(row)));
                     }
                 }
                 let array: Utf8ViewArray = values.into();
@@ -1335,8 +1331,6 @@ impl<'p> Kept<'p> {
 /// One field's text and where the next field starts.
 struct Field<'t> {
     text: Cow<'t, str>,
-    /// Where `text` starts in the block, when it is borrowed from it.
-    start: usize,
     quoted: bool,
     /// Where the field ends: at the delimiter or line end that follows it, if any.
     next: usize,
@@ -1434,7 +1428,6 @@ fn field<'t>(bytes: &[u8], text: &'t str, pos: usize, delimiter: u8) -> Option<F
         }
         return Some(Field {
             text: Cow::Borrowed(text.get(pos..end)?),
-            start: pos,
             quoted: false,
             next: end,
         });
@@ -1471,7 +1464,6 @@ fn field<'t>(bytes: &[u8], text: &'t str, pos: usize, delimiter: u8) -> Option<F
             Some(undoubled) => Cow::Owned(undoubled),
             None => Cow::Borrowed(inner),
         },
-        start: pos + 1,
         quoted: true,
         next,
     })

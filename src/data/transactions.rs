@@ -105,8 +105,7 @@ impl Transactions {
         let path = path.as_ref();
         let files = crate::data::inputs::input_files(path)?;
         if files.len() == 1 && files[0] == path {
-            let (name, bytes) = read_input(path)?;
-            return Self::from_bytes(name, bytes, options);
+            return Self::finish(Self::clean_file(path, options)?);
         }
         Self::load_files_as(path, &files, options)
     }
@@ -146,8 +145,7 @@ impl Transactions {
         let split_each = !options.rules.drop_duplicates;
         let mut parts = Vec::with_capacity(files.len());
         for file in files {
-            let (file_name, bytes) = read_input(file)?;
-            let cleaned = Self::clean_bytes(&file_name, bytes, options)?;
+            let cleaned = Self::clean_file(file, options)?;
             parts.push(if split_each && cleaned.roles.basket.is_some() {
                 crate::data::basket::split(cleaned)?
             } else {
@@ -175,6 +173,37 @@ impl Transactions {
         options: &LoadOptions,
     ) -> Result<Self> {
         Self::finish(Self::clean_bytes(name.as_ref(), bytes, options)?)
+    }
+
+    /// Reads and cleans one file: a regular file of well-formed UTF-8 CSV is parsed as it is read
+    /// (see [`crate::data::fast_csv`]); anything else is read whole first.
+    fn clean_file(path: &Path, options: &LoadOptions) -> Result<Cleaned> {
+        use crate::data::fast_csv::{FileOutcome, load_file};
+        if path.is_file() && Self::format_of_file(path, options) == FileFormat::Csv {
+            match load_file(path, options) {
+                FileOutcome::Loaded(cleaned) => return Ok(*cleaned),
+                FileOutcome::General => {
+                    let (name, bytes) = read_input(path)?;
+                    return Self::clean_raw(read_bytes(&name, bytes, &options.read)?, options);
+                }
+                FileOutcome::ReadWhole => {}
+            }
+        }
+        let (name, bytes) = read_input(path)?;
+        Self::clean_bytes(&name, bytes, options)
+    }
+
+    /// The format the options give, or the one the file's name and first bytes say.
+    fn format_of_file(path: &Path, options: &LoadOptions) -> FileFormat {
+        use std::io::Read;
+        if let Some(format) = options.read.format {
+            return format;
+        }
+        let mut head = Vec::with_capacity(8);
+        if let Ok(file) = std::fs::File::open(path) {
+            let _ = file.take(8).read_to_end(&mut head);
+        }
+        crate::data::source::detect_format(path, &head)
     }
 
     /// Reads and cleans one file held in memory, by the fast path when it can.
