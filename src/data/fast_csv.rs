@@ -49,30 +49,17 @@ const NULL: u32 = u32::MAX;
 /// Whether polars counts a quoted empty field (`""`) as missing.
 const QUOTED_EMPTY_IS_NULL: bool = false;
 
-/// Loads well-formed CSV (optionally gzip-compressed) straight into cleaned rows, or returns
-/// `None` when the file needs the general path (see the module documentation).
+/// Loads well-formed CSV (optionally gzip-compressed) held in memory straight into cleaned rows,
+/// or returns `None` when the file needs the general path (see the module documentation).
 pub(crate) fn load(name: &Path, bytes: &[u8], options: &LoadOptions) -> Option<Cleaned> {
-    let delimiter = fast_delimiter(options)?;
-    let gzip = bytes.starts_with(&[0x1f, 0x8b]);
-    let forced = options.read.encoding;
-    if matches!(forced, None | Some(TextEncoding::Utf8)) {
-        let parsed = if gzip {
-            parse_stream(
-                flate2::bufread::MultiGzDecoder::new(bytes),
-                delimiter,
-                name,
-                options,
-            )
-        } else {
-            parse_plain(bytes, delimiter, name, options)
-        };
-        match parsed {
-            Ok(parsed) => return parsed.finish(name, gzip, None, options),
-            // Not UTF-8 and no encoding given: Windows-1252, decided for the whole file.
-            Err(Unsupported::NotUtf8) if forced.is_none() => {}
-            Err(_) => return None,
-        }
+    match load_from(bytes, name, options) {
+        FileOutcome::Loaded(cleaned) => return Some(*cleaned),
+        FileOutcome::General => return None,
+        FileOutcome::ReadWhole => {}
     }
+    let delimiter = fast_delimiter(options)?;
+    let forced = options.read.encoding;
+    let gzip = bytes.starts_with(&[0x1f, 0x8b]);
     // Another encoding: the whole text is decoded first, exactly as the general path decodes it,
     // and then parsed in blocks.
     let raw = if gzip {
@@ -115,7 +102,22 @@ pub(crate) enum FileOutcome {
 /// [`load`] for a file on disk, read in blocks as it is parsed (inflated on the way when it is
 /// gzip): the file's text is never all in memory.
 pub(crate) fn load_file(path: &Path, options: &LoadOptions) -> FileOutcome {
-    use std::io::BufRead;
+    match std::fs::File::open(path) {
+        Ok(file) => load_from(
+            std::io::BufReader::with_capacity(1 << 16, file),
+            path,
+            options,
+        ),
+        Err(_) => FileOutcome::ReadWhole,
+    }
+}
+
+/// Parses `source` (gzip or not) as it is read; `name` is used in messages and reports.
+fn load_from(
+    mut source: impl std::io::BufRead + Send,
+    name: &Path,
+    options: &LoadOptions,
+) -> FileOutcome {
     let Some(delimiter) = fast_delimiter(options) else {
         return FileOutcome::General;
     };
@@ -123,27 +125,23 @@ pub(crate) fn load_file(path: &Path, options: &LoadOptions) -> FileOutcome {
     if !matches!(forced, None | Some(TextEncoding::Utf8)) {
         return FileOutcome::ReadWhole;
     }
-    let Ok(file) = std::fs::File::open(path) else {
-        return FileOutcome::ReadWhole;
-    };
-    let mut reader = std::io::BufReader::with_capacity(1 << 16, file);
-    let gzip = match reader.fill_buf() {
+    let gzip = match source.fill_buf() {
         Ok(head) => head.starts_with(&[0x1f, 0x8b]),
         Err(_) => return FileOutcome::ReadWhole,
     };
     let parsed = if gzip {
         parse_stream(
-            flate2::bufread::MultiGzDecoder::new(reader),
+            flate2::bufread::MultiGzDecoder::new(source),
             delimiter,
-            path,
+            name,
             options,
         )
     } else {
-        parse_stream(reader, delimiter, path, options)
+        parse_stream(source, delimiter, name, options)
     };
     match parsed {
         Ok(parsed) => parsed
-            .finish(path, gzip, None, options)
+            .finish(name, gzip, None, options)
             .map_or(FileOutcome::General, |c| FileOutcome::Loaded(Box::new(c))),
         // Not UTF-8 and no encoding given: Windows-1252, decided for the whole file.
         Err(Unsupported::NotUtf8) if forced.is_none() => FileOutcome::ReadWhole,
