@@ -87,6 +87,11 @@ fn read_basket(
         Some(basket) => basket,
         None => read_with_serde(text, product)?,
     };
+    outcome(&basket)
+}
+
+/// Whether a basket read can be split, or the reason it cannot.
+fn outcome(basket: &Basket) -> std::result::Result<(), DropReason> {
     if basket.malformed {
         Err(DropReason::MalformedBasket)
     } else if basket.products == 0 && !basket.without_id {
@@ -511,6 +516,33 @@ pub(crate) struct BasketRows {
 impl BasketRows {
     /// Reads one row's basket; `None` is an empty cell.
     pub(crate) fn push(&mut self, cell: Option<&str>) {
+        self.push_read(
+            || cell.unwrap_or_default().to_string(),
+            |product| read_basket(cell, product),
+        );
+    }
+
+    /// Reads one row's basket from a quoted CSV field whose quotes are still doubled
+    /// (`[{""id"": ""A1""}]`): the common shape is read as it is, anything else undoubled first.
+    pub(crate) fn push_doubled(&mut self, raw: &str) {
+        let text = raw.trim();
+        let undoubled = |text: &str| text.replace("\"\"", "\"");
+        self.push_read(
+            || undoubled(raw),
+            |product| match crate::data::basket_scan::read_doubled(text, product) {
+                Some(basket) => outcome(&basket),
+                None => read_basket(Some(&undoubled(text)), product),
+            },
+        );
+    }
+
+    /// Records one row: `read` hands each product and says whether the basket can be split;
+    /// `cell` gives the text shown when it is malformed.
+    fn push_read(
+        &mut self,
+        cell: impl FnOnce() -> String,
+        read: impl FnOnce(&mut dyn FnMut(&str, f64)) -> std::result::Result<(), DropReason>,
+    ) {
         let start = self.product.len();
         let row = self.reasons.len();
         let BasketRows {
@@ -520,7 +552,7 @@ impl BasketRows {
             index,
             ..
         } = self;
-        let outcome = read_basket(cell, &mut |id, q| {
+        let outcome = read(&mut |id, q| {
             product.push(code_of(ids, index, id));
             quantity.push(q);
         });
@@ -529,8 +561,7 @@ impl BasketRows {
             self.product.truncate(start);
             self.quantity.truncate(start);
             if reason == DropReason::MalformedBasket {
-                let text = cell.unwrap_or_default().trim_end();
-                let example = crate::format::shorten(text, 80).into_owned();
+                let example = crate::format::shorten(cell().trim_end(), 80).into_owned();
                 self.malformed.push((row, example));
             }
         }

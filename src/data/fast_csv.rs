@@ -327,7 +327,7 @@ impl Header {
         let mut names = Vec::new();
         let mut pos = body;
         loop {
-            let field = field(bytes, text, pos, delimiter)?;
+            let field = field(bytes, text, pos, delimiter, true)?;
             let at = field.next;
             pos = at + 1;
             match bytes.get(at) {
@@ -618,6 +618,8 @@ fn value_of<'a>(text: &'a str, ends: &[usize], code: u32) -> &'a str {
 struct Value<'t> {
     text: &'t str,
     quoted: bool,
+    /// Whether `text` still has a quoted field's doubled quotes (only the basket column's may).
+    doubled: bool,
 }
 
 /// The rows of one block: one entry per row in each vector; ids and dates coded against the
@@ -672,6 +674,7 @@ fn parse_chunk(block: &str, mut pos: usize, header: &Header) -> Option<Chunk> {
                     Value {
                         text: block.get(start..end).unwrap_or_default(),
                         quoted: false,
+                        doubled: false,
                     }
                 });
                 pos = next;
@@ -787,7 +790,12 @@ impl Chunk {
         }
         if let (Some(column), Some(baskets)) = (layout.basket, self.baskets.as_mut()) {
             // Read whatever else holds: a reason found so far may be one the rules do not enforce.
-            baskets.push(Some(value(column).text));
+            let basket = value(column);
+            if basket.doubled {
+                baskets.push_doubled(basket.text);
+            } else {
+                baskets.push(Some(basket.text));
+            }
         }
         self.facts.push(facts);
     }
@@ -830,9 +838,11 @@ impl Chunk {
     fn push_quoted(&mut self, block: &str, mut pos: usize, header: &Header) -> Option<usize> {
         let bytes = block.as_bytes();
         let columns = header.layout.columns;
-        let mut fields: Vec<(Cow<'_, str>, bool)> = Vec::with_capacity(columns);
+        let mut fields: Vec<(Cow<'_, str>, bool, bool)> = Vec::with_capacity(columns);
         for column in 0..columns {
-            let field = field(bytes, block, pos, header.delimiter)?;
+            // The basket reader reads JSON with its quotes still doubled: no undoubled copy.
+            let undouble = header.layout.basket != Some(column);
+            let field = field(bytes, block, pos, header.delimiter, undouble)?;
             let at = field.next;
             let last = column + 1 == columns;
             // The field must end where the header says: a delimiter inside the record, a line end
@@ -844,14 +854,15 @@ impl Chunk {
                 None if last && (field.quoted || !field.text.ends_with('\r')) => (field.text, at),
                 _ => return None,
             };
-            fields.push((text, field.quoted));
+            fields.push((text, field.quoted, field.doubled));
             pos = next;
         }
         let values: Vec<Value<'_>> = fields
             .iter()
-            .map(|(text, quoted)| Value {
+            .map(|(text, quoted, doubled)| Value {
                 text,
                 quoted: *quoted,
+                doubled: *doubled,
             })
             .collect();
         if values.iter().all(|v| v.text.is_empty()) {
@@ -1328,8 +1339,11 @@ impl<'p> Kept<'p> {
 
 /// One field's text and where the next field starts.
 struct Field<'t> {
+    /// The text, quotes undoubled unless the caller asked to keep them (see `doubled`).
     text: Cow<'t, str>,
     quoted: bool,
+    /// Whether `text` still has its doubled quotes (`""` for each `"`).
+    doubled: bool,
     /// Where the field ends: at the delimiter or line end that follows it, if any.
     next: usize,
 }
@@ -1417,7 +1431,15 @@ fn strip_cr(text: Cow<'_, str>, quoted: bool) -> Cow<'_, str> {
 /// Scans one field from `pos`: plain up to the next delimiter or line end, or quoted (`""` inside
 /// quotes is one quote). `None` for what the fast path leaves to polars: a quote inside a plain
 /// field, an unclosed quote, a line break inside quotes, text after a closing quote.
-fn field<'t>(bytes: &[u8], text: &'t str, pos: usize, delimiter: u8) -> Option<Field<'t>> {
+/// With `undouble` false, a quoted field's doubled quotes are left in its text (`doubled`), for
+/// a reader that handles them itself.
+fn field<'t>(
+    bytes: &[u8],
+    text: &'t str,
+    pos: usize,
+    delimiter: u8,
+    undouble: bool,
+) -> Option<Field<'t>> {
     if bytes.get(pos) != Some(&b'"') {
         let rest = bytes.get(pos..).unwrap_or_default();
         let end = memchr::memchr3(delimiter, b'\n', b'"', rest).map_or(bytes.len(), |i| pos + i);
@@ -1427,19 +1449,24 @@ fn field<'t>(bytes: &[u8], text: &'t str, pos: usize, delimiter: u8) -> Option<F
         return Some(Field {
             text: Cow::Borrowed(text.get(pos..end)?),
             quoted: false,
+            doubled: false,
             next: end,
         });
     }
     // The text between the quotes, undoubled as it is scanned when a quote is doubled.
     let mut from = pos + 1;
     let mut undoubled: Option<String> = None;
+    let mut doubled = false;
     let close = loop {
         let quote = from + memchr::memchr(b'"', bytes.get(from..)?)?;
         if bytes.get(quote + 1) == Some(&b'"') {
-            let segment = text.get(from..=quote)?;
-            undoubled
-                .get_or_insert_with(|| String::with_capacity(quote - pos))
-                .push_str(segment);
+            doubled = true;
+            if undouble {
+                let segment = text.get(from..=quote)?;
+                undoubled
+                    .get_or_insert_with(|| String::with_capacity(quote - pos))
+                    .push_str(segment);
+            }
             from = quote + 2;
         } else {
             if let Some(undoubled) = undoubled.as_mut() {
@@ -1463,6 +1490,7 @@ fn field<'t>(bytes: &[u8], text: &'t str, pos: usize, delimiter: u8) -> Option<F
             None => Cow::Borrowed(inner),
         },
         quoted: true,
+        doubled: doubled && !undouble,
         next,
     })
 }
