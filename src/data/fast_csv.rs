@@ -53,10 +53,15 @@ const QUOTED_EMPTY_IS_NULL: bool = false;
 /// or returns `None` when the file needs the general path (see the module documentation).
 pub(crate) fn load(name: &Path, bytes: &[u8], options: &LoadOptions) -> Option<Cleaned> {
     match load_from(bytes, name, options) {
-        FileOutcome::Loaded(cleaned) => return Some(*cleaned),
-        FileOutcome::General => return None,
-        FileOutcome::ReadWhole => {}
+        FileOutcome::Loaded(cleaned) => Some(*cleaned),
+        FileOutcome::General => None,
+        FileOutcome::ReadWhole => load_decoded(name, bytes, options),
     }
+}
+
+/// [`load`] for text in another encoding (or UTF-8 that [`load_file`] found invalid): the whole
+/// text is decoded first, then parsed in blocks.
+pub(crate) fn load_decoded(name: &Path, bytes: &[u8], options: &LoadOptions) -> Option<Cleaned> {
     let delimiter = fast_delimiter(options)?;
     let forced = options.read.encoding;
     let gzip = bytes.starts_with(&[0x1f, 0x8b]);

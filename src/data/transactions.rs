@@ -186,7 +186,16 @@ impl Transactions {
                     let (name, bytes) = read_input(path)?;
                     return Self::clean_raw(read_bytes(&name, bytes, &options.read)?, options);
                 }
-                FileOutcome::ReadWhole => {}
+                // Another encoding: decoded whole, without parsing the stream's start again.
+                FileOutcome::ReadWhole => {
+                    let (name, bytes) = read_input(path)?;
+                    if let Some(cleaned) =
+                        crate::data::fast_csv::load_decoded(&name, &bytes, options)
+                    {
+                        return Ok(cleaned);
+                    }
+                    return Self::clean_raw(read_bytes(&name, bytes, &options.read)?, options);
+                }
             }
         }
         let (name, bytes) = read_input(path)?;
