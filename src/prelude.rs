@@ -55,5 +55,5 @@ pub use crate::recommend::{
 };
 pub use crate::rfm::{
     CohortScoring, Migration, MigrationParams, RfmParams, RfmTable, ScoringMethod, SegmentMap,
-    SegmentSummary,
+    SegmentSummary, StreamedRfm,
 };

@@ -110,7 +110,11 @@ pub(crate) fn out(text: impl std::fmt::Display) -> custseg::Result<()> {
 pub(crate) fn note_dropped_rows(transactions: &custseg::data::transactions::Transactions) {
     // The accounting alone: the rest of the sanity report is not computed for commands that
     // never show it.
-    let accounting = transactions.accounting();
+    note_dropped(transactions.accounting());
+}
+
+/// [`note_dropped_rows`] from the accounting alone.
+pub(crate) fn note_dropped(accounting: &custseg::data::clean::RowAccounting) {
     if accounting.dropped.is_empty() {
         return;
     }

@@ -69,22 +69,33 @@ pub fn run(args: &RfmArgs, timings: &mut Timings) -> Result<()> {
     if let Some(path) = &args.output {
         check_table_output(path, "--output", args.input.input.as_deref())?;
     }
-    let transactions = args.input.load(&options)?;
-    timings.mark("load");
-    let table = params.fit(&transactions)?;
+    // The table is computed while the input is read, unless `--by` needs the rows themselves.
+    let (table, accounting, transactions) = match (&args.input.input, &args.by) {
+        (Some(input), None) => {
+            let streamed = params.fit_streaming(input, &options)?;
+            (streamed.table, streamed.accounting, None)
+        }
+        _ => {
+            let transactions = args.input.load(&options)?;
+            timings.mark("load");
+            let table = params.fit(&transactions)?;
+            let accounting = transactions.accounting().clone();
+            (table, accounting, Some(transactions))
+        }
+    };
     timings.mark("rfm");
     match &args.output {
         Some(path) => {
             let mut frame = table.export_frame()?;
             write_frame(&mut frame, path)?;
             timings.mark("write");
-            super::note_dropped_rows(&transactions);
+            super::note_dropped(&accounting);
             for note in &table.scoring().fallbacks {
                 eprintln!("note: {note}");
             }
         }
         None => {
-            let a = &transactions.sanity().accounting;
+            let a = &accounting;
             super::out(format_args!(
                 "{} customers from {} of {} rows; snapshot {}; scores 1-{} ({}); segments: {}\n",
                 table.len(),
@@ -114,9 +125,9 @@ pub fn run(args: &RfmArgs, timings: &mut Timings) -> Result<()> {
             }
             super::out("\n")?;
             super::out(table.segment_summary()?)?;
-            if let Some(dimension) = &args.by {
+            if let (Some(dimension), Some(transactions)) = (&args.by, &transactions) {
                 super::out("\n")?;
-                super::out(table.segment_summary_by(&transactions, dimension)?)?;
+                super::out(table.segment_summary_by(transactions, dimension)?)?;
             }
         }
     }

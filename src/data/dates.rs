@@ -186,103 +186,243 @@ impl DetectError {
     }
 }
 
+/// How many leading values settle an unambiguous layout (see [`detect`]).
+const SAMPLE: usize = 10_000;
+
 /// Detects the layout of a column from its values. Day-first versus month-first is decided on all
 /// values (a day above 12 may first appear late in the file); a column whose first 10,000 values
 /// are all year-first or all `YYYYMMDD` is settled from those, as those layouts are unambiguous.
 pub fn detect<'a>(
     values: impl IntoIterator<Item = &'a str> + Clone,
 ) -> Result<DateFormat, DetectError> {
-    const SAMPLE: usize = 10_000;
-    let sample: Vec<&str> = values
-        .clone()
-        .into_iter()
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .take(SAMPLE)
-        .collect();
-    if sample.len() == SAMPLE {
-        let compact = |v: &&str| v.len() == 8 && v.bytes().all(|b| b.is_ascii_digit());
-        if sample.iter().all(compact) {
-            return Ok(DateFormat::Compact);
-        }
-        if sample
-            .iter()
-            .all(|v| Fields::scan(v).is_some_and(|f| f.a_digits == 4))
-        {
-            return Ok(DateFormat::YearFirst);
-        }
+    let mut sample = DateEvidence::default();
+    let leading = values.clone().into_iter().filter(|v| !v.trim().is_empty());
+    for value in leading.take(SAMPLE) {
+        sample.add(value);
     }
-    detect_all(values)
+    if let Some(settled) = sample.settled_by_sample() {
+        return Ok(settled);
+    }
+    let mut evidence = DateEvidence::default();
+    for value in values {
+        evidence.add(value);
+    }
+    evidence.decide()
 }
 
-fn detect_all<'a>(values: impl IntoIterator<Item = &'a str>) -> Result<DateFormat, DetectError> {
-    let mut year_first = 0usize;
-    let mut year_last = 0usize;
-    let mut compact = 0usize;
-    let mut serial = 0usize;
-    let mut first_seen: Option<&str> = None;
-    let mut day_first_only: Option<&str> = None;
-    let mut month_first_only: Option<&str> = None;
-    let mut either: Option<&str> = None;
-    for value in values {
+/// What one date value says about the column's layout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DateKind {
+    /// Empty or blank: says nothing.
+    Empty,
+    /// `YYYYMMDD`.
+    Compact,
+    /// Year first (`2010-12-01 08:26`).
+    YearFirst,
+    /// Year last, and which of day-first and month-first read it.
+    YearLast(Order),
+    /// An Excel serial day number.
+    Serial,
+    /// Not a date in any detected layout.
+    Other,
+}
+
+/// Which orders read a year-last value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Order {
+    /// Only day-first (the first field is above 12).
+    DayFirstOnly,
+    /// Only month-first (the second field is above 12).
+    MonthFirstOnly,
+    /// Both, with different dates.
+    Either,
+    /// Both, with the same date (day == month), or neither.
+    Same,
+}
+
+impl DateKind {
+    /// Classifies one value.
+    pub(crate) fn of(value: &str) -> DateKind {
         let value = value.trim();
         if value.is_empty() {
-            continue;
+            return DateKind::Empty;
         }
-        first_seen.get_or_insert(value);
         if value.len() == 8 && value.bytes().all(|b| b.is_ascii_digit()) {
-            compact += 1;
-            continue;
+            return DateKind::Compact;
         }
         let Some(fields) = Fields::scan(value) else {
-            serial += usize::from(parse_excel_serial(value).is_some());
-            continue;
+            return if parse_excel_serial(value).is_some() {
+                DateKind::Serial
+            } else {
+                DateKind::Other
+            };
         };
         if fields.a_digits == 4 {
-            year_first += 1;
-        } else if fields.c_digits == 4 {
-            year_last += 1;
-            match (fields.a > 12, fields.b > 12) {
-                (true, false) => {
-                    day_first_only.get_or_insert(value);
+            return DateKind::YearFirst;
+        }
+        if fields.c_digits != 4 {
+            return DateKind::Other;
+        }
+        DateKind::YearLast(match (fields.a > 12, fields.b > 12) {
+            (true, false) => Order::DayFirstOnly,
+            (false, true) => Order::MonthFirstOnly,
+            (false, false) if fields.a != fields.b => Order::Either,
+            _ => Order::Same,
+        })
+    }
+}
+
+/// What a column's date values say about its layout, gathered value by value or in pieces (the
+/// blocks of a file, merged in file order): [`detect`] over all the values at once decides the
+/// same as [`DateEvidence::decide`] over the pieces merged. The streaming loader keeps this
+/// instead of the values.
+#[derive(Debug, Clone, Default)]
+pub struct DateEvidence {
+    /// Non-empty values counted in the leading runs (at most [`SAMPLE`]).
+    led: usize,
+    /// How many of the first non-empty values, from the start, are `YYYYMMDD` (at most
+    /// [`SAMPLE`]), and how many are year-first.
+    leading_compact: usize,
+    leading_year_first: usize,
+    year_first: usize,
+    year_last: usize,
+    compact: usize,
+    serial: usize,
+    first_seen: Option<String>,
+    day_first_only: Option<String>,
+    month_first_only: Option<String>,
+    either: Option<String>,
+}
+
+impl DateEvidence {
+    /// Adds one value.
+    pub fn add(&mut self, value: &str) {
+        let kind = DateKind::of(value);
+        self.lead(kind);
+        self.count(kind, value, 1);
+    }
+
+    /// Adds `kind` to the leading runs: call once per value, in order (only the first
+    /// [`SAMPLE`] non-empty values matter).
+    pub(crate) fn lead(&mut self, kind: DateKind) {
+        if kind == DateKind::Empty || self.led >= SAMPLE {
+            return;
+        }
+        let led = self.led;
+        if self.leading_compact == led && kind == DateKind::Compact {
+            self.leading_compact += 1;
+        }
+        if self.leading_year_first == led && kind == DateKind::YearFirst {
+            self.leading_year_first += 1;
+        }
+        self.led += 1;
+    }
+
+    /// Counts `times` values of `kind`; `value` is one of them (kept as an example when it is the
+    /// first of its kind). Call in the values' order of first appearance.
+    pub(crate) fn count(&mut self, kind: DateKind, value: &str, times: usize) {
+        if kind == DateKind::Empty || times == 0 {
+            return;
+        }
+        let value = value.trim();
+        let example = |slot: &mut Option<String>| {
+            slot.get_or_insert_with(|| value.to_string());
+        };
+        example(&mut self.first_seen);
+        match kind {
+            DateKind::Compact => self.compact += times,
+            DateKind::YearFirst => self.year_first += times,
+            DateKind::Serial => self.serial += times,
+            DateKind::YearLast(order) => {
+                self.year_last += times;
+                match order {
+                    Order::DayFirstOnly => example(&mut self.day_first_only),
+                    Order::MonthFirstOnly => example(&mut self.month_first_only),
+                    Order::Either => example(&mut self.either),
+                    Order::Same => {}
                 }
-                (false, true) => {
-                    month_first_only.get_or_insert(value);
-                }
-                (false, false) if fields.a != fields.b => {
-                    either.get_or_insert(value);
-                }
-                _ => {}
+            }
+            DateKind::Empty | DateKind::Other => {}
+        }
+    }
+
+    /// Adds what later values say (the next block of the same column).
+    pub fn merge(&mut self, later: DateEvidence) {
+        let led = self.led;
+        if led < SAMPLE {
+            let room = SAMPLE - led;
+            if self.leading_compact == led {
+                self.leading_compact += later.leading_compact.min(room);
+            }
+            if self.leading_year_first == led {
+                self.leading_year_first += later.leading_year_first.min(room);
+            }
+            self.led += later.led.min(room);
+        }
+        self.year_first += later.year_first;
+        self.year_last += later.year_last;
+        self.compact += later.compact;
+        self.serial += later.serial;
+        for (slot, value) in [
+            (&mut self.first_seen, later.first_seen),
+            (&mut self.day_first_only, later.day_first_only),
+            (&mut self.month_first_only, later.month_first_only),
+            (&mut self.either, later.either),
+        ] {
+            if slot.is_none() {
+                *slot = value;
             }
         }
     }
-    let best = year_first.max(year_last).max(compact).max(serial);
-    if best == 0 {
-        return Err(DetectError::NoDates {
-            example: first_seen.map(str::to_string),
-        });
+
+    /// The layout the first [`SAMPLE`] values settle on their own, if they do.
+    fn settled_by_sample(&self) -> Option<DateFormat> {
+        if self.led < SAMPLE {
+            return None;
+        }
+        if self.leading_compact == SAMPLE {
+            return Some(DateFormat::Compact);
+        }
+        (self.leading_year_first == SAMPLE).then_some(DateFormat::YearFirst)
     }
-    if best == year_first {
-        return Ok(DateFormat::YearFirst);
-    }
-    if best == compact {
-        return Ok(DateFormat::Compact);
-    }
-    if best == serial {
-        return Ok(DateFormat::ExcelSerial);
-    }
-    match (day_first_only, month_first_only) {
-        (Some(d), Some(m)) => Err(DetectError::Mixed {
-            day_first: d.to_string(),
-            month_first: m.to_string(),
-        }),
-        (Some(_), None) => Ok(DateFormat::DayFirst),
-        (None, Some(_)) => Ok(DateFormat::MonthFirst),
-        // Every value has day == month (e.g. 1/1/2011): both readings agree.
-        (None, None) if either.is_none() => Ok(DateFormat::MonthFirst),
-        (None, None) => Err(DetectError::Ambiguous {
-            example: either.unwrap_or_default().to_string(),
-        }),
+
+    /// The layout the values seen so far settle on.
+    pub fn decide(&self) -> Result<DateFormat, DetectError> {
+        if let Some(settled) = self.settled_by_sample() {
+            return Ok(settled);
+        }
+        let best = self
+            .year_first
+            .max(self.year_last)
+            .max(self.compact)
+            .max(self.serial);
+        if best == 0 {
+            return Err(DetectError::NoDates {
+                example: self.first_seen.clone(),
+            });
+        }
+        if best == self.year_first {
+            return Ok(DateFormat::YearFirst);
+        }
+        if best == self.compact {
+            return Ok(DateFormat::Compact);
+        }
+        if best == self.serial {
+            return Ok(DateFormat::ExcelSerial);
+        }
+        match (&self.day_first_only, &self.month_first_only) {
+            (Some(d), Some(m)) => Err(DetectError::Mixed {
+                day_first: d.clone(),
+                month_first: m.clone(),
+            }),
+            (Some(_), None) => Ok(DateFormat::DayFirst),
+            (None, Some(_)) => Ok(DateFormat::MonthFirst),
+            // Every value has day == month (e.g. 1/1/2011): both readings agree.
+            (None, None) if self.either.is_none() => Ok(DateFormat::MonthFirst),
+            (None, None) => Err(DetectError::Ambiguous {
+                example: self.either.clone().unwrap_or_default(),
+            }),
+        }
     }
 }
 

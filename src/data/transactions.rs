@@ -203,7 +203,7 @@ impl Transactions {
     }
 
     /// The format the options give, or the one the file's name and first bytes say.
-    fn format_of_file(path: &Path, options: &LoadOptions) -> FileFormat {
+    pub(crate) fn format_of_file(path: &Path, options: &LoadOptions) -> FileFormat {
         use std::io::Read;
         if let Some(format) = options.read.format {
             return format;

@@ -125,6 +125,13 @@ impl RfmParams {
             frame = rows_until(&frame, end)?;
             last = end;
         }
+        let snapshot = self.snapshot_after(last)?;
+        let values = rfm_values(frame, transactions.has_invoices(), snapshot)?;
+        self.table_from_values(values, snapshot, transactions.has_invoices())
+    }
+
+    /// The snapshot date for data whose last transaction is on `last`.
+    pub(crate) fn snapshot_after(&self, last: NaiveDate) -> Result<NaiveDate> {
         let snapshot = self.snapshot.unwrap_or(last + Duration::days(1));
         if snapshot < last {
             return Err(Error::param(
@@ -134,9 +141,23 @@ impl RfmParams {
                 ),
             ));
         }
-        let values = rfm_values(frame, transactions.has_invoices(), snapshot)?;
+        Ok(snapshot)
+    }
+
+    /// The observation end, if any.
+    pub(crate) fn observation_end_day(&self) -> Option<NaiveDate> {
+        self.observation_end
+    }
+
+    /// Scores per-customer `recency, frequency, monetary` (one row per customer, in id order).
+    pub(crate) fn table_from_values(
+        &self,
+        values: DataFrame,
+        snapshot: NaiveDate,
+        has_invoices: bool,
+    ) -> Result<RfmTable> {
         let mut table = self.score_values(values, snapshot)?;
-        if !transactions.has_invoices() {
+        if !has_invoices {
             table.scoring.fallbacks.push(
                 "frequency counts purchase days: the data has no invoice column, so all of a \
                  customer's purchases on one calendar day count as one purchase"
@@ -219,12 +240,17 @@ fn rows_until(frame: &DataFrame, end: NaiveDate) -> Result<DataFrame> {
     let keep: BooleanChunked = dates.iter().map(|d| d.map(|d| d < cutoff)).collect();
     let kept = frame.filter(&keep)?;
     if kept.height() == 0 {
-        return Err(Error::param(
-            "RfmParams::observation_end",
-            format!("{end} is before the first transaction; choose a day inside the data"),
-        ));
+        return Err(before_first_transaction(end));
     }
     Ok(kept)
+}
+
+/// The error for an observation end before any transaction.
+pub(crate) fn before_first_transaction(end: NaiveDate) -> Error {
+    Error::param(
+        "RfmParams::observation_end",
+        format!("{end} is before the first transaction; choose a day inside the data"),
+    )
 }
 
 fn last_date(frame: &DataFrame) -> Result<NaiveDate> {

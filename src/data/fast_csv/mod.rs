@@ -22,7 +22,6 @@
 //! same result, or the error with its message. The tests hold both paths to identical transactions.
 
 use std::borrow::Cow;
-use std::hash::BuildHasher;
 use std::io::Read;
 use std::path::Path;
 use std::sync::{Arc, Mutex, mpsc};
@@ -34,18 +33,19 @@ use crate::data::basket::BasketRows;
 use crate::data::clean::{self, DropReason, Facts, Present, ReasonCounts, cols};
 use crate::data::dates;
 use crate::data::delimited::RejectedRows;
+use crate::data::interner::{Interner, NULL};
 use crate::data::numbers::{CommaReading, Number, read_number};
 use crate::data::roles::ResolvedRoles;
 use crate::data::sanity::ParseFailure;
 use crate::data::source::{FileFormat, ReplacedBytes, SourceInfo, TextEncoding};
 use crate::data::transactions::{Cleaned, LoadOptions, text_roles};
 
+pub(crate) mod stream;
+
 /// How much text one parsing job gets (cut after a line end).
-const BLOCK: usize = 1 << 20;
+pub(crate) const BLOCK: usize = 1 << 20;
 /// Threads that parse blocks while another inflates.
 const PARSERS: usize = 2;
-/// The code of an empty value.
-const NULL: u32 = u32::MAX;
 /// Whether polars counts a quoted empty field (`""`) as missing.
 const QUOTED_EMPTY_IS_NULL: bool = false;
 
@@ -181,7 +181,7 @@ fn parse_stream(
     use Unsupported::{NotUtf8, Other};
     std::thread::scope(|scope| {
         let (block_sender, blocks) = mpsc::sync_channel(4);
-        scope.spawn(move || read_blocks(source, block_sender));
+        scope.spawn(move || read_blocks(source, block_sender, BLOCK));
         // An early return drops `blocks` and `jobs`, which stops the other threads.
         let first = blocks.recv().map_err(|_| Other)?.map_err(|_| Other)?;
         let first = String::from_utf8(first).map_err(|_| NotUtf8)?;
@@ -264,14 +264,18 @@ fn parse_plain(
     Ok(Parsed { header, chunks })
 }
 
-/// Reads `source` in blocks of about [`BLOCK`] bytes that end just after a line end, so that
+/// Reads `source` in blocks of about `size` bytes ([`BLOCK`]) that end just after a line end, so that
 /// records (short of quoted line breaks) and UTF-8 characters never straddle two blocks.
-fn read_blocks(mut source: impl Read, sender: mpsc::SyncSender<std::io::Result<Vec<u8>>>) {
+fn read_blocks(
+    mut source: impl Read,
+    sender: mpsc::SyncSender<std::io::Result<Vec<u8>>>,
+    size: usize,
+) {
     let mut carry: Vec<u8> = Vec::new();
     loop {
-        let mut block = Vec::with_capacity(BLOCK + carry.len());
+        let mut block = Vec::with_capacity(size + carry.len());
         block.append(&mut carry);
-        let room = BLOCK as u64;
+        let room = size as u64;
         let read = match source.by_ref().take(room).read_to_end(&mut block) {
             Ok(read) => read as u64,
             Err(e) => {
@@ -460,162 +464,6 @@ fn stored_texts(roles: &ResolvedRoles, baskets_read: bool) -> Vec<(&str, &str)> 
         texts.retain(|(_, name)| *name != cols::BASKET);
     }
     texts
-}
-
-/// Byte equality for the short values of an id column, eight bytes at a time: a call into
-/// `memcmp` for every field cost more than the comparison.
-fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut a8 = a.chunks_exact(8);
-    let mut b8 = b.chunks_exact(8);
-    for (x, y) in (&mut a8).zip(&mut b8) {
-        let mut wx = [0u8; 8];
-        let mut wy = [0u8; 8];
-        wx.copy_from_slice(x);
-        wy.copy_from_slice(y);
-        if u64::from_ne_bytes(wx) != u64::from_ne_bytes(wy) {
-            return false;
-        }
-    }
-    a8.remainder()
-        .iter()
-        .zip(b8.remainder())
-        .fold(true, |same, (x, y)| same & (x == y))
-}
-
-/// Distinct values of a column in order of first appearance, trimmed; rows refer to them by code.
-///
-/// The values live end to end in one string and the table holds only codes: a file of millions
-/// of distinct invoices or timestamps costs no allocation per value (two per value, and freeing
-/// them, took seconds on 2.4 million rows).
-#[derive(Default)]
-struct Interner {
-    /// Codes, found by the hash of their value.
-    index: hashbrown::HashTable<u32>,
-    hasher: hashbrown::DefaultHashBuilder,
-    /// The values, end to end.
-    text: String,
-    /// Where each code's value ends in `text` (it starts where the previous one ends).
-    ends: Vec<usize>,
-    /// The previous raw value and its code: the lines of one invoice repeat ids and dates.
-    last: Vec<u8>,
-    last_code: u32,
-    /// Whether values are ids, compared as [`canonical_id`](crate::data::transactions::canonical_id)
-    /// makes them.
-    ids: bool,
-}
-
-impl Interner {
-    fn new() -> Self {
-        Interner {
-            last_code: NULL,
-            ..Default::default()
-        }
-    }
-
-    fn for_ids() -> Self {
-        Interner {
-            ids: true,
-            ..Interner::new()
-        }
-    }
-
-    /// Makes room for `values` more values of `bytes` bytes in all.
-    fn reserve(&mut self, values: usize, bytes: usize) {
-        let Interner {
-            index,
-            hasher,
-            text,
-            ends,
-            ..
-        } = self;
-        index.reserve(values, |&code| hasher.hash_one(value_of(text, ends, code)));
-        text.reserve(bytes);
-        ends.reserve(values);
-    }
-
-    /// Number of distinct values.
-    fn len(&self) -> usize {
-        self.ends.len()
-    }
-
-    /// The value of `code`.
-    fn get(&self, code: u32) -> &str {
-        value_of(&self.text, &self.ends, code)
-    }
-
-    /// The values in code order.
-    fn values(&self) -> impl Iterator<Item = &str> {
-        (0..self.ends.len() as u32).map(|code| self.get(code))
-    }
-
-    /// The code of `raw` once trimmed; [`NULL`] when nothing is left (as the general path turns
-    /// whitespace-only ids into nulls).
-    fn code(&mut self, raw: &str) -> u32 {
-        if same_bytes(raw.as_bytes(), &self.last) {
-            return self.last_code;
-        }
-        let value = raw.trim();
-        let value = if self.ids {
-            crate::data::transactions::canonical_id(value)
-        } else {
-            value
-        };
-        let code = if value.is_empty() {
-            NULL
-        } else {
-            self.intern(value)
-        };
-        self.last.clear();
-        self.last.extend_from_slice(raw.as_bytes());
-        self.last_code = code;
-        code
-    }
-
-    /// The code of a trimmed, non-empty value.
-    fn intern(&mut self, value: &str) -> u32 {
-        let Interner {
-            index,
-            hasher,
-            text,
-            ends,
-            ..
-        } = self;
-        let hash = hasher.hash_one(value);
-        if let Some(&code) = index.find(hash, |&code| value_of(text, ends, code) == value) {
-            return code;
-        }
-        let code = ends.len() as u32;
-        text.push_str(value);
-        ends.push(text.len());
-        index.insert_unique(hash, code, |&code| {
-            hasher.hash_one(value_of(text, ends, code))
-        });
-        code
-    }
-
-    /// Takes a block's codes into this interner: the block's values are added in the block's order
-    /// of first appearance, so the merged codes are in the file's order of first appearance.
-    fn absorb(&mut self, local: &Interner, codes: &mut [u32]) {
-        let remap: Vec<u32> = local.values().map(|v| self.intern(v)).collect();
-        for code in codes.iter_mut().filter(|c| **c != NULL) {
-            *code = remap[*code as usize];
-        }
-    }
-
-    /// The distinct values as a polars column, for gathering the kept rows' values by code.
-    fn column(&self) -> StringChunked {
-        StringChunked::from_iter_values(PlSmallStr::EMPTY, self.values())
-    }
-}
-
-/// The value of `code` in an [`Interner`]'s text.
-fn value_of<'a>(text: &'a str, ends: &[usize], code: u32) -> &'a str {
-    let code = code as usize;
-    let start = if code == 0 { 0 } else { ends[code - 1] };
-    &text[start..ends[code]]
 }
 
 /// One field of a record as the chunk sees it.
@@ -912,7 +760,7 @@ impl Parsed {
             let mut merged = Interner::new();
             // Room for every value up front: growing the table rehashes every value so far.
             let (values, bytes) = parts.iter().fold((0, 0), |(n, b), (local, _)| {
-                (n + local.len(), b + local.text.len())
+                (n + local.len(), b + local.text_len())
             });
             merged.reserve(values, bytes);
             for (local, codes) in parts {
@@ -925,10 +773,7 @@ impl Parsed {
         let concat_all = |parts: &mut [(&Interner, &mut Vec<u32>)]| {
             let mut merged = Interner::new();
             for (local, codes) in parts.iter_mut() {
-                let offset = merged.len() as u32;
-                let base = merged.text.len();
-                merged.text.push_str(&local.text);
-                merged.ends.extend(local.ends.iter().map(|end| base + end));
+                let offset = merged.append(local);
                 for code in codes.iter_mut().filter(|c| **c != NULL) {
                     *code += offset;
                 }

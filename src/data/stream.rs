@@ -1,0 +1,432 @@
+//! Aggregating while reading: an input's kept rows reach a [`RowSink`] block by block, in file
+//! order, and are not kept.
+//!
+//! [`Transactions::load`](crate::data::transactions::Transactions::load) keeps every kept row in
+//! memory, which does not fit a machine at hundreds of millions of rows. Here each file is read in
+//! blocks (see [`crate::data::fast_csv`]); each block is parsed and cleaned on its own, and the
+//! blocks are taken in file order: their ids are coded against the input's distinct customers and
+//! invoices, exact duplicates are dropped (first occurrence kept, as the loader does), and the
+//! rows left go to the sink. What stays in memory grows with the distinct customers, invoices and
+//! dates, and with one 16-byte fingerprint per kept row while
+//! [`CleaningRules::drop_duplicates`](crate::data::clean::CleaningRules) is on (the default).
+//!
+//! The rules and their accounting are the loader's, row for row: the sink sees exactly the rows
+//! [`Transactions::load`](crate::data::transactions::Transactions::load) would keep, in the same
+//! order, so sums over them are bit for bit the same. A file's date layout is settled from all of
+//! its values ([`DateEvidence`]); the rows are read with the layout the first block suggests, and
+//! when the whole file settles on another one, the input is read a second time with that layout.
+//!
+//! Inputs this path does not read (Parquet, Excel, JSON baskets, text in another encoding, CSV
+//! that needs polars' reader) give `None`: the caller loads them in memory instead.
+
+use std::collections::HashSet;
+use std::hash::{BuildHasher, Hasher};
+use std::path::{Path, PathBuf};
+
+use crate::data::clean::{self, DropReason, ReasonCounts, RowAccounting};
+use crate::data::dates::{DateEvidence, DateFormat};
+use crate::data::interner::Interner;
+use crate::data::source::FileFormat;
+use crate::data::transactions::LoadOptions;
+use crate::error::Result;
+
+/// A block of kept rows, in file order. Customer and invoice codes number the input's distinct
+/// ids in order of first appearance ([`Streamed::customer_id`] gives a customer's id).
+#[derive(Debug, Clone, Copy)]
+pub struct KeptRows<'a> {
+    /// The customer's code, per row.
+    pub customer: &'a [u32],
+    /// The invoice's code, per row, when the input has invoices.
+    pub invoice: Option<&'a [u32]>,
+    /// The date, in milliseconds since 1970-01-01.
+    pub date: &'a [i64],
+    /// The spend (amount, or quantity x unit price).
+    pub amount: &'a [f64],
+}
+
+impl KeptRows<'_> {
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.customer.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.customer.is_empty()
+    }
+}
+
+/// What consumes the kept rows of a streamed input, block by block in file order.
+pub trait RowSink {
+    /// Takes the next block of kept rows.
+    fn take(&mut self, rows: &KeptRows<'_>);
+}
+
+/// An input read by [`stream`]: the sink that took its rows, and what the reading found.
+pub struct Streamed<S> {
+    /// The sink, after the last block.
+    pub sink: S,
+    customers: Interner,
+    /// Every input row, kept or counted under its reason.
+    pub accounting: RowAccounting,
+    /// Whether the input has invoices.
+    pub has_invoices: bool,
+    /// The files read, in order, and the date layout each was read with.
+    pub files: Vec<(PathBuf, DateFormat)>,
+    /// How many times the input was read: 2 when a file's date layout was settled only by values
+    /// after its first block.
+    pub passes: usize,
+}
+
+impl<S> Streamed<S> {
+    /// The id of customer `code` (codes as in [`KeptRows::customer`]).
+    pub fn customer_id(&self, code: u32) -> &str {
+        self.customers.get(code)
+    }
+
+    /// Number of customer codes (customers whose rows were all dropped included).
+    pub fn customer_codes(&self) -> usize {
+        self.customers.len()
+    }
+}
+
+/// Reads `input` (a file, a directory of files or a glob, as
+/// [`Transactions::load`](crate::data::transactions::Transactions::load) takes) into a sink made
+/// by `make_sink`, or gives `None` when the input must be loaded in memory (see the module
+/// documentation). `make_sink` is called again when the input is read a second time.
+pub fn stream<S: RowSink>(
+    input: &Path,
+    options: &LoadOptions,
+    make_sink: impl FnMut() -> S,
+) -> Result<Option<Streamed<S>>> {
+    stream_in_blocks(input, options, make_sink, crate::data::fast_csv::BLOCK)
+}
+
+/// [`stream`] reading files in blocks of about `block` bytes (small ones in tests).
+pub(crate) fn stream_in_blocks<S: RowSink>(
+    input: &Path,
+    options: &LoadOptions,
+    mut make_sink: impl FnMut() -> S,
+    block: usize,
+) -> Result<Option<Streamed<S>>> {
+    let files = crate::data::inputs::input_files(input)?;
+    if files.is_empty()
+        || files.iter().any(|file| {
+            !file.is_file()
+                || crate::data::transactions::Transactions::format_of_file(file, options)
+                    != FileFormat::Csv
+        })
+    {
+        return Ok(None);
+    }
+    let mut formats: Vec<Option<DateFormat>> = vec![options.date_format.clone(); files.len()];
+    for pass in 1..=2 {
+        let mut state = Stream::new(make_sink(), options.rules.drop_duplicates);
+        let mut read = Vec::with_capacity(files.len());
+        let mut columns = None;
+        for (file, format) in files.iter().zip(&formats) {
+            let file_options = LoadOptions {
+                date_format: format.clone(),
+                ..options.clone()
+            };
+            let Some(done) =
+                crate::data::fast_csv::stream::stream_file(file, &file_options, &mut state, block)
+            else {
+                return Ok(None);
+            };
+            // Files with other columns: the loader explains.
+            if *columns.get_or_insert_with(|| done.columns.clone()) != done.columns {
+                return Ok(None);
+            }
+            read.push(done);
+        }
+        let mut again = false;
+        let mut used = Vec::with_capacity(files.len());
+        for ((file, format), done) in files.iter().zip(&mut formats).zip(read) {
+            let settled = match format {
+                Some(given) => given.clone(),
+                // A column the loader cannot settle: it explains.
+                None => match done.evidence.decide() {
+                    Ok(settled) => settled,
+                    Err(_) => return Ok(None),
+                },
+            };
+            if settled != done.read_with {
+                again = true;
+            }
+            *format = Some(settled.clone());
+            used.push((file.clone(), settled));
+        }
+        if again && pass == 1 {
+            continue;
+        }
+        let Stream {
+            sink,
+            customers,
+            rows_in,
+            rows_kept,
+            counts,
+            has_invoices,
+            ..
+        } = state;
+        if rows_kept == 0 {
+            return Ok(None);
+        }
+        return Ok(Some(Streamed {
+            sink,
+            customers,
+            accounting: clean::accounting(rows_in, rows_kept, counts),
+            has_invoices: has_invoices.unwrap_or(false),
+            files: used,
+            passes: pass,
+        }));
+    }
+    Ok(None)
+}
+
+/// A block of rows parsed and cleaned on its own, before duplicates are looked for: the kept rows
+/// with ids coded against the block's own distinct values.
+pub(crate) struct CleanBlock {
+    pub customers: Interner,
+    pub invoices: Option<Interner>,
+    pub customer: Vec<u32>,
+    pub invoice: Vec<u32>,
+    pub date: Vec<i64>,
+    pub amount: Vec<f64>,
+    /// A 128-bit hash of each kept row's values in every column (see [`Fingerprint`]).
+    pub fingerprint: Vec<u128>,
+    /// Rows read, and rows dropped per reason (duplicates aside).
+    pub rows_in: usize,
+    pub counts: ReasonCounts,
+}
+
+/// What reading one file gave besides its rows.
+pub(crate) struct FileRead {
+    /// What the file's date values say about their layout.
+    pub evidence: DateEvidence,
+    /// The layout its rows were read with.
+    pub read_with: DateFormat,
+    /// The file's columns by role (to check that files agree).
+    pub columns: Vec<String>,
+}
+
+/// The input-wide state the blocks pass through, in order.
+pub(crate) struct Stream<S> {
+    sink: S,
+    customers: Interner,
+    invoices: Interner,
+    seen: Option<FingerprintSet>,
+    rows_in: usize,
+    rows_kept: usize,
+    counts: ReasonCounts,
+    has_invoices: Option<bool>,
+    // Reused for every block.
+    customer: Vec<u32>,
+    invoice: Vec<u32>,
+    date: Vec<i64>,
+    amount: Vec<f64>,
+}
+
+impl<S: RowSink> Stream<S> {
+    fn new(sink: S, drop_duplicates: bool) -> Self {
+        Stream {
+            sink,
+            customers: Interner::new(),
+            invoices: Interner::new(),
+            seen: drop_duplicates.then(FingerprintSet::new),
+            rows_in: 0,
+            rows_kept: 0,
+            counts: Default::default(),
+            has_invoices: None,
+            customer: Vec::new(),
+            invoice: Vec::new(),
+            date: Vec::new(),
+            amount: Vec::new(),
+        }
+    }
+
+    /// Takes the next block in input order.
+    pub(crate) fn take(&mut self, block: CleanBlock) {
+        self.rows_in += block.rows_in;
+        for (total, n) in self.counts.iter_mut().zip(block.counts) {
+            *total += n;
+        }
+        let has_invoices = block.invoices.is_some();
+        *self.has_invoices.get_or_insert(has_invoices) &= has_invoices;
+        let customers: Vec<u32> = block
+            .customers
+            .values()
+            .map(|id| self.customers.intern(id))
+            .collect();
+        let invoices: Vec<u32> = block.invoices.as_ref().map_or_else(Vec::new, |local| {
+            local.values().map(|id| self.invoices.intern(id)).collect()
+        });
+        self.customer.clear();
+        self.invoice.clear();
+        self.date.clear();
+        self.amount.clear();
+        for row in 0..block.customer.len() {
+            if let Some(seen) = &mut self.seen
+                && !seen.insert(block.fingerprint[row])
+            {
+                self.counts[DropReason::Duplicate as usize] += 1;
+                continue;
+            }
+            self.customer.push(customers[block.customer[row] as usize]);
+            if has_invoices {
+                self.invoice.push(invoices[block.invoice[row] as usize]);
+            }
+            self.date.push(block.date[row]);
+            self.amount.push(block.amount[row]);
+        }
+        self.rows_kept += self.customer.len();
+        self.sink.take(&KeptRows {
+            customer: &self.customer,
+            invoice: has_invoices.then_some(&self.invoice[..]),
+            date: &self.date,
+            amount: &self.amount,
+        });
+    }
+}
+
+/// A kept row's values in every column, hashed to 128 bits: two rows are duplicates when their
+/// fingerprints are equal. (For two of 10^9 distinct rows to share one by chance is about as
+/// likely as 10^-20.)
+pub(crate) struct Fingerprint {
+    bytes: Vec<u8>,
+}
+
+impl Fingerprint {
+    pub(crate) fn new() -> Self {
+        Fingerprint {
+            bytes: Vec::with_capacity(256),
+        }
+    }
+
+    /// Starts a row.
+    pub(crate) fn clear(&mut self) {
+        self.bytes.clear();
+    }
+
+    /// Adds a text value (`None`: null), its length first so that values cannot run together.
+    pub(crate) fn text(&mut self, value: Option<&str>) {
+        match value {
+            Some(text) => {
+                self.bytes
+                    .extend_from_slice(&(text.len() as u32).to_le_bytes());
+                self.bytes.extend_from_slice(text.as_bytes());
+            }
+            None => self.bytes.extend_from_slice(&u32::MAX.to_le_bytes()),
+        }
+    }
+
+    /// Adds a whole number.
+    pub(crate) fn int(&mut self, value: i64) {
+        self.bytes.extend_from_slice(&value.to_le_bytes());
+    }
+
+    /// Adds a number, equal for equal values as polars compares them (0.0 and -0.0 are one).
+    pub(crate) fn float(&mut self, value: f64) {
+        let value = if value == 0.0 { 0.0 } else { value };
+        self.bytes.extend_from_slice(&value.to_bits().to_le_bytes());
+    }
+
+    /// The row's fingerprint.
+    pub(crate) fn finish(&self) -> u128 {
+        xxhash_rust::xxh3::xxh3_128(&self.bytes)
+    }
+}
+
+/// The fingerprints seen so far, in shards that grow one at a time (growing one table of 10^8
+/// fingerprints would hold the old and the new table, 3.4 GB, at once).
+struct FingerprintSet {
+    shards: Vec<HashSet<u128, PassThrough>>,
+}
+
+const SHARD_BITS: u32 = 6;
+
+impl FingerprintSet {
+    fn new() -> Self {
+        FingerprintSet {
+            shards: (0..1 << SHARD_BITS)
+                .map(|_| HashSet::with_hasher(PassThrough))
+                .collect(),
+        }
+    }
+
+    /// Whether `fingerprint` is new (and now seen).
+    fn insert(&mut self, fingerprint: u128) -> bool {
+        let shard = (fingerprint >> (128 - SHARD_BITS)) as usize;
+        self.shards[shard].insert(fingerprint)
+    }
+}
+
+/// Fingerprints are hashes already: the table uses their low bits as they are.
+#[derive(Clone, Copy, Default)]
+struct PassThrough;
+
+impl BuildHasher for PassThrough {
+    type Hasher = PassThroughHasher;
+    fn build_hasher(&self) -> PassThroughHasher {
+        PassThroughHasher(0)
+    }
+}
+
+#[derive(Default)]
+struct PassThroughHasher(u64);
+
+impl Hasher for PassThroughHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Only u128 keys reach here; this keeps the hasher total for anything else.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u128(&mut self, value: u128) {
+        self.0 = value as u64;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprints_tell_values_apart_and_equal_values_together() {
+        let print = |values: &[Option<&str>], number: f64| {
+            let mut f = Fingerprint::new();
+            for v in values {
+                f.text(*v);
+            }
+            f.float(number);
+            f.finish()
+        };
+        assert_eq!(
+            print(&[Some("a"), None], 1.0),
+            print(&[Some("a"), None], 1.0)
+        );
+        assert_ne!(
+            print(&[Some("ab"), Some("")], 1.0),
+            print(&[Some("a"), Some("b")], 1.0)
+        );
+        assert_ne!(
+            print(&[Some("a"), None], 1.0),
+            print(&[Some("a"), Some("")], 1.0)
+        );
+        assert_eq!(print(&[], 0.0), print(&[], -0.0));
+        assert_ne!(print(&[], 1.0), print(&[], 2.0));
+    }
+
+    #[test]
+    fn the_set_keeps_first_sightings_only() {
+        let mut set = FingerprintSet::new();
+        assert!(set.insert(7));
+        assert!(set.insert(u128::MAX));
+        assert!(!set.insert(7));
+        assert!(!set.insert(u128::MAX));
+        assert!(set.insert(8));
+    }
+}

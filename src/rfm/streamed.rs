@@ -1,0 +1,423 @@
+//! RFM computed while the input is read: memory grows with customers and invoices, not rows.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use chrono::{Duration, NaiveDate};
+use polars::prelude::*;
+
+use crate::data::clean::{RowAccounting, cols};
+use crate::data::dates::{MS_PER_DAY, day_number};
+use crate::data::stream::{KeptRows, RowSink, Streamed, stream_in_blocks};
+use crate::data::transactions::{LoadOptions, Transactions, rank_by_id};
+use crate::error::{Context, Result};
+use crate::rfm::table::{RfmParams, RfmTable, before_first_transaction};
+
+/// An RFM table computed from files, and the row accounting of the read
+/// ([`RfmParams::fit_streaming`]).
+#[derive(Debug, Clone)]
+pub struct StreamedRfm {
+    /// The table, the same as [`RfmParams::fit`] gives on the loaded transactions.
+    pub table: RfmTable,
+    /// Every input row, kept or counted under its reason.
+    pub accounting: RowAccounting,
+    /// Whether the rows were aggregated while reading (`false`: the input was loaded in memory,
+    /// as [`Transactions::load`] does, because this path does not read it).
+    pub streamed: bool,
+}
+
+impl RfmParams {
+    /// Computes the RFM table straight from files, aggregating per customer while reading: memory
+    /// grows with the customers and invoices, not with the rows, so inputs of hundreds of millions
+    /// of rows fit one machine. The result is the same, bit for bit, as loading the input with
+    /// [`Transactions::load`] and calling [`RfmParams::fit`].
+    ///
+    /// `input` is a file, a directory or a glob, as [`Transactions::load`] takes it. Delimited
+    /// text in UTF-8, plain or gzip, is aggregated while read (see [`crate::data::stream`]);
+    /// anything else (Parquet, Excel, JSON baskets, other encodings, unusual CSV shapes) is loaded
+    /// in memory, which [`StreamedRfm::streamed`] reports.
+    ///
+    /// ```no_run
+    /// use custseg::prelude::*;
+    /// let rfm = RfmParams::new().fit_streaming("sales/2024-*.csv.gz", &LoadOptions::default())?;
+    /// println!("{} customers from {} rows", rfm.table.len(), rfm.accounting.rows_in);
+    /// # Ok::<(), custseg::Error>(())
+    /// ```
+    pub fn fit_streaming(
+        &self,
+        input: impl AsRef<Path>,
+        options: &LoadOptions,
+    ) -> Result<StreamedRfm> {
+        self.fit_streaming_in_blocks(input.as_ref(), options, crate::data::fast_csv::BLOCK)
+    }
+
+    /// [`RfmParams::fit_streaming`] reading files in blocks of about `block` bytes.
+    pub(crate) fn fit_streaming_in_blocks(
+        &self,
+        input: &Path,
+        options: &LoadOptions,
+        block: usize,
+    ) -> Result<StreamedRfm> {
+        self.check()?;
+        let cutoff = self
+            .observation_end_day()
+            .map(|end| day_number(end + Duration::days(1)) * MS_PER_DAY);
+        let streamed = stream_in_blocks(input, options, || RfmTotals::new(cutoff), block)
+            .doing(format!("reading {}", input.display()))?;
+        let Some(streamed) = streamed else {
+            let transactions = Transactions::load(input, options)?;
+            return Ok(StreamedRfm {
+                table: self.fit(&transactions)?,
+                accounting: transactions.accounting().clone(),
+                streamed: false,
+            });
+        };
+        let table = self
+            .table_from_totals(&streamed)
+            .doing("computing the RFM table")?;
+        Ok(StreamedRfm {
+            table,
+            accounting: streamed.accounting,
+            streamed: true,
+        })
+    }
+
+    fn table_from_totals(&self, streamed: &Streamed<RfmTotals>) -> Result<RfmTable> {
+        let totals = &streamed.sink;
+        let last_ms = totals.last.iter().copied().max().unwrap_or(i64::MIN);
+        let last = match self.observation_end_day() {
+            Some(end) if last_ms == i64::MIN => return Err(before_first_transaction(end)),
+            Some(end) => end,
+            None => chrono::DateTime::from_timestamp_millis(last_ms)
+                .unwrap_or_default()
+                .date_naive(),
+        };
+        let snapshot = self.snapshot_after(last)?;
+        let values = totals.values(streamed, snapshot)?;
+        self.table_from_values(values, snapshot, streamed.has_invoices)
+    }
+}
+
+/// Per customer code: the last date, the spend summed in row order (as [`RfmParams::fit`] sums
+/// it, so the totals agree to the last bit) and the distinct purchases.
+pub(crate) struct RfmTotals {
+    /// Rows dated at or after this (ms) are left out: [`RfmParams::observation_end`].
+    cutoff: Option<i64>,
+    last: Vec<i64>,
+    monetary: Vec<f64>,
+    frequency: Vec<i64>,
+    /// The first customer seen on each invoice: an invoice nearly always has one, so the pairs
+    /// are kept only for invoices shared by several (`shared`).
+    owner: Vec<u32>,
+    shared: HashSet<(u32, u32)>,
+    /// Without invoices a purchase is a customer's calendar day.
+    days: HashSet<(u32, i64)>,
+}
+
+const NO_OWNER: u32 = u32::MAX;
+
+impl RfmTotals {
+    fn new(cutoff: Option<i64>) -> Self {
+        RfmTotals {
+            cutoff,
+            last: Vec::new(),
+            monetary: Vec::new(),
+            frequency: Vec::new(),
+            owner: Vec::new(),
+            shared: HashSet::new(),
+            days: HashSet::new(),
+        }
+    }
+
+    /// `customer_id, recency, frequency, monetary` of the customers with a purchase, in id order
+    /// (the loader's `customer_code` order).
+    fn values(&self, streamed: &Streamed<RfmTotals>, snapshot: NaiveDate) -> Result<DataFrame> {
+        let snapshot_day = day_number(snapshot);
+        let present: Vec<u32> = (0..self.last.len() as u32)
+            .filter(|&c| self.last[c as usize] != i64::MIN)
+            .collect();
+        let ids: Vec<&str> = present.iter().map(|&c| streamed.customer_id(c)).collect();
+        let rank = rank_by_id(&ids);
+        let mut order: Vec<usize> = (0..present.len()).collect();
+        order.sort_unstable_by_key(|&i| rank[i]);
+        let code = |i: usize| present[i] as usize;
+        let names: Vec<&str> = order.iter().map(|&i| ids[i]).collect();
+        let recency: Vec<i64> = order
+            .iter()
+            .map(|&i| snapshot_day - self.last[code(i)].div_euclid(MS_PER_DAY))
+            .collect();
+        let frequency: Vec<i64> = order.iter().map(|&i| self.frequency[code(i)]).collect();
+        let monetary: Vec<f64> = order.iter().map(|&i| self.monetary[code(i)]).collect();
+        Ok(DataFrame::new(
+            names.len(),
+            vec![
+                Column::new(cols::CUSTOMER.into(), names),
+                Column::new("recency".into(), recency),
+                Column::new("frequency".into(), frequency),
+                Column::new("monetary".into(), monetary),
+            ],
+        )?)
+    }
+}
+
+impl RowSink for RfmTotals {
+    fn take(&mut self, rows: &KeptRows<'_>) {
+        for row in 0..rows.len() {
+            let date = rows.date[row];
+            if self.cutoff.is_some_and(|cutoff| date >= cutoff) {
+                continue;
+            }
+            let customer = rows.customer[row];
+            let c = customer as usize;
+            if c >= self.last.len() {
+                self.last.resize(c + 1, i64::MIN);
+                self.monetary.resize(c + 1, 0.0);
+                self.frequency.resize(c + 1, 0);
+            }
+            self.last[c] = self.last[c].max(date);
+            self.monetary[c] += rows.amount[row];
+            let new_purchase = match rows.invoice {
+                Some(invoices) => {
+                    let invoice = invoices[row] as usize;
+                    if invoice >= self.owner.len() {
+                        self.owner.resize(invoice + 1, NO_OWNER);
+                    }
+                    match self.owner[invoice] {
+                        NO_OWNER => {
+                            self.owner[invoice] = customer;
+                            true
+                        }
+                        owner if owner == customer => false,
+                        _ => self.shared.insert((invoice as u32, customer)),
+                    }
+                }
+                None => self.days.insert((customer, date.div_euclid(MS_PER_DAY))),
+            };
+            self.frequency[c] += i64::from(new_purchase);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::data::clean::CleaningRules;
+
+    /// Loads `input` in memory and fits, then fits while streaming in blocks of `block` bytes:
+    /// the same table to the last bit and the same accounting, or an error both ways. Returns
+    /// whether the input was streamed.
+    fn agree(input: &Path, params: &RfmParams, options: &LoadOptions, block: usize) -> bool {
+        let loaded = Transactions::load(input, options).and_then(|tx| {
+            let table = params.fit(&tx)?;
+            Ok((table, tx.accounting().clone()))
+        });
+        let streamed = params.fit_streaming_in_blocks(input, options, block);
+        match (loaded, streamed) {
+            (Ok((table, accounting)), Ok(streamed)) => {
+                assert!(
+                    table.frame().equals_missing(&streamed.table.frame()),
+                    "{}\n{}",
+                    table.frame(),
+                    streamed.table.frame()
+                );
+                assert_eq!(table.snapshot(), streamed.table.snapshot());
+                assert_eq!(
+                    table.scoring().fallbacks,
+                    streamed.table.scoring().fallbacks
+                );
+                assert_eq!(accounting, streamed.accounting);
+                streamed.streamed
+            }
+            (Err(_), Err(_)) => false,
+            (loaded, streamed) => panic!(
+                "loaded: {:?}\nstreamed: {:?}",
+                loaded.map(|(t, a)| (t.len(), a)),
+                streamed.map(|s| (s.table.len(), s.accounting))
+            ),
+        }
+    }
+
+    fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    const HEADER: &str = "InvoiceNo,CustomerID,InvoiceDate,Quantity,UnitPrice,Description\n";
+
+    #[test]
+    fn duplicates_across_blocks_and_files_are_dropped_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let rows = "536365,17850,2010-12-01 08:26,6,2.55,WHITE HANGING HEART\n\
+                    536366,17850,2010-12-01 08:28,6,1.85,HAND WARMER\n\
+                    536367,13047,2010-12-01 08:34,32,1.69,ALARM CLOCK\n";
+        // The same three rows twice in one file and once more in another: six duplicates.
+        write(dir.path(), "a.csv", &format!("{HEADER}{rows}{rows}"));
+        write(dir.path(), "b.csv", &format!("{HEADER}{rows}"));
+        let options = LoadOptions {
+            rules: CleaningRules {
+                drop_duplicates: true,
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let params = RfmParams::new();
+        for block in [16, 64, 1 << 20] {
+            assert!(agree(dir.path(), &params, &options, block));
+        }
+        let streamed = params
+            .fit_streaming_in_blocks(dir.path(), &options, 16)
+            .unwrap();
+        assert_eq!(streamed.accounting.rows_in, 9);
+        assert_eq!(streamed.accounting.rows_kept, 3);
+        assert_eq!(
+            streamed.accounting.dropped,
+            vec![(crate::data::clean::DropReason::Duplicate, 6)]
+        );
+        // 17850: two invoices, 6 x 2.55 + 6 x 1.85; 13047: one, 32 x 1.69.
+        let frame = streamed.table.frame();
+        let monetary: Vec<f64> = frame
+            .column("monetary")
+            .unwrap()
+            .f64()
+            .unwrap()
+            .into_no_null_iter()
+            .collect();
+        let frequency: Vec<i64> = frame
+            .column("frequency")
+            .unwrap()
+            .i64()
+            .unwrap()
+            .into_no_null_iter()
+            .collect();
+        assert_eq!(frequency, vec![1, 2]);
+        assert_eq!(monetary, vec![32.0 * 1.69, 6.0 * 2.55 + 6.0 * 1.85]);
+    }
+
+    #[test]
+    fn a_layout_settled_after_the_first_block_reads_the_file_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut text = HEADER.to_string();
+        // Days 1 to 12 read either way; 25/01/2011 only day-first, and it comes last.
+        for day in 1..=12 {
+            text.push_str(&format!("{day},1{day},{day:02}/01/2011 10:00,1,2.5,X\n"));
+        }
+        text.push_str("99,199,25/01/2011 10:00,1,2.5,X\n");
+        let path = write(dir.path(), "dates.csv", &text);
+        let options = LoadOptions::default();
+        assert!(agree(&path, &RfmParams::new(), &options, 64));
+        let passes = stream_in_blocks(&path, &options, || RfmTotals::new(None), 64)
+            .unwrap()
+            .unwrap()
+            .passes;
+        assert_eq!(passes, 2);
+        // One block: settled by the whole file at once.
+        let passes = stream_in_blocks(&path, &options, || RfmTotals::new(None), 1 << 20)
+            .unwrap()
+            .unwrap()
+            .passes;
+        assert_eq!(passes, 1);
+    }
+
+    #[test]
+    fn inputs_this_path_does_not_read_are_loaded_in_memory() {
+        let dir = tempfile::tempdir().unwrap();
+        // Ragged rows need polars' reader.
+        let path = write(
+            dir.path(),
+            "ragged.csv",
+            &format!("{HEADER}1,17850,2010-12-01 08:26,6,2.55\n"),
+        );
+        assert!(!agree(
+            &path,
+            &RfmParams::new(),
+            &LoadOptions::default(),
+            64
+        ));
+    }
+
+    #[test]
+    fn an_observation_end_leaves_later_rows_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            dir.path(),
+            "t.csv",
+            &format!(
+                "{HEADER}1,7,2011-01-01 10:00,1,2,X\n2,7,2011-02-01 10:00,1,3,X\n3,8,2011-03-01 10:00,1,4,X\n"
+            ),
+        );
+        let day = |m| NaiveDate::from_ymd_opt(2011, m, 1).unwrap();
+        for end in [day(1), day(2), day(3)] {
+            let params = RfmParams::new().observation_end(end);
+            assert!(agree(&path, &params, &LoadOptions::default(), 32));
+        }
+        let early = RfmParams::new().observation_end(NaiveDate::from_ymd_opt(2010, 1, 1).unwrap());
+        assert!(!agree(&path, &early, &LoadOptions::default(), 32));
+    }
+
+    fn field(choices: &'static [&'static str]) -> impl Strategy<Value = &'static str> {
+        proptest::sample::select(choices)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(150))]
+
+        /// Random files, cut into random blocks and spread over one to three files: streaming
+        /// gives what loading gives.
+        #[test]
+        fn random_inputs_agree(
+            rows in proptest::collection::vec(
+                (
+                    field(&["1", "2", "C3", "C 4", "\"5\"", "", "A1"]),
+                    field(&["12345", " 12346 ", "", "A1", "\"12347\"", "9"]),
+                    field(&["2011-01-01 10:00", "2011-01-02 11:30:00", "2011-01-13 09:00", "", "bad", "2011-13-01 00:00", "1999-01-01 00:00"]),
+                    field(&["1", "-2", "0", "2.5", "\"1,5\"", "abc", "", "3"]),
+                    field(&["1", "0.5", "-1", "", "x", "0.1", "0.7"]),
+                    field(&["a", "", " b ", "\"c, d\"", "g  "]),
+                ),
+                1..60,
+            ),
+            repeats in proptest::collection::vec(0usize..60, 0..20),
+            files in 1usize..4,
+            block in 8usize..200,
+            dedupe in any::<bool>(),
+            keep_non_positive in any::<bool>(),
+            day_first in any::<bool>(),
+        ) {
+            let mut rows = rows;
+            // Exact repeats of earlier rows, so that duplicates occur across blocks and files.
+            for r in repeats {
+                let row = rows[r % rows.len()];
+                rows.push(row);
+            }
+            let dir = tempfile::tempdir().unwrap();
+            let per_file = rows.len().div_ceil(files);
+            for (i, part) in rows.chunks(per_file).enumerate() {
+                let mut csv = HEADER.to_string();
+                for &(invoice, customer, date, quantity, price, description) in part {
+                    // Day-first dates in some inputs: their layout is settled by the whole file.
+                    let date = if day_first && date.starts_with("2011-01-") {
+                        format!("{}/01/2011{}", &date[8..10], &date[10..])
+                    } else {
+                        date.to_string()
+                    };
+                    csv.push_str(&[invoice, customer, &date, quantity, price, description].join(","));
+                    csv.push('\n');
+                }
+                write(dir.path(), &format!("part{i}.csv"), &csv);
+            }
+            let options = LoadOptions {
+                rules: CleaningRules {
+                    drop_duplicates: dedupe,
+                    drop_non_positive_quantity: !keep_non_positive,
+                    drop_non_positive_price: !keep_non_positive,
+                    ..Default::default()
+                },
+                ..Default::default()
+            };
+            agree(dir.path(), &RfmParams::new(), &options, block);
+        }
+    }
+}

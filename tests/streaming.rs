@@ -1,0 +1,197 @@
+//! RFM computed while reading (`RfmParams::fit_streaming`, and `custseg rfm` without `--by`)
+//! against the loader's path (`Transactions::load` then `RfmParams::fit`): the same table to the
+//! last bit and the same row accounting on every test file, the bundled data, the generated study
+//! files and multi-file inputs.
+
+mod common;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use common::*;
+use custseg::prelude::*;
+use polars::prelude::{CsvWriter, SerWriter};
+
+/// Both paths on `input`: equal tables and accounting, or an error both ways. Returns whether
+/// the input was aggregated while read.
+fn agree(input: &Path, params: &RfmParams, options: &LoadOptions) -> bool {
+    let loaded = Transactions::load(input, options).and_then(|tx| {
+        let table = params.fit(&tx)?;
+        Ok((table, tx.accounting().clone()))
+    });
+    let streamed = params.fit_streaming(input, options);
+    match (loaded, streamed) {
+        (Ok((table, accounting)), Ok(streamed)) => {
+            assert!(
+                table.frame().equals_missing(&streamed.table.frame()),
+                "{}: {}\n{}",
+                input.display(),
+                table.frame(),
+                streamed.table.frame()
+            );
+            assert_eq!(table.snapshot(), streamed.table.snapshot());
+            assert_eq!(
+                table.scoring().fallbacks,
+                streamed.table.scoring().fallbacks
+            );
+            assert_eq!(accounting, streamed.accounting, "{}", input.display());
+            streamed.streamed
+        }
+        (Err(a), Err(b)) => {
+            assert_eq!(a.to_string(), b.to_string(), "{}", input.display());
+            false
+        }
+        (loaded, streamed) => panic!(
+            "{}: loaded {:?}, streamed {:?}",
+            input.display(),
+            loaded.map(|(t, a)| (t.len(), a)),
+            streamed.map(|s| (s.table.len(), s.accounting))
+        ),
+    }
+}
+
+fn with_duplicates_dropped() -> LoadOptions {
+    LoadOptions {
+        rules: CleaningRules {
+            drop_duplicates: true,
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
+fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            files_under(&path, out);
+        } else {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn every_fixture_file_gives_the_loaded_table() {
+    let mut files = Vec::new();
+    files_under(&fixture(""), &mut files);
+    let mut streamed = 0;
+    for file in &files {
+        for options in [LoadOptions::default(), with_duplicates_dropped()] {
+            streamed += usize::from(agree(file, &RfmParams::new(), &options));
+        }
+    }
+    // Most fixtures are transaction files in UTF-8 CSV; the rest load in memory or fail alike.
+    assert!(streamed >= 10, "{streamed} of {} streamed", files.len() * 2);
+}
+
+fn online_retail_file(dir: &Path) -> PathBuf {
+    let path = dir.join("online_retail.csv.gz");
+    std::fs::write(&path, custseg::data::bundled::ONLINE_RETAIL_CSV_GZ).unwrap();
+    path
+}
+
+#[test]
+fn the_bundled_data_streams_with_every_rule_and_date() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = online_retail_file(dir.path());
+    let end = chrono::NaiveDate::from_ymd_opt(2011, 6, 30).unwrap();
+    let snapshot = chrono::NaiveDate::from_ymd_opt(2012, 1, 1).unwrap();
+    for params in [
+        RfmParams::new(),
+        RfmParams::new().observation_end(end),
+        RfmParams::new().snapshot(snapshot),
+    ] {
+        for options in [LoadOptions::default(), with_duplicates_dropped()] {
+            assert!(agree(&path, &params, &options));
+        }
+    }
+    let dropped = RfmParams::new()
+        .fit_streaming(&path, &with_duplicates_dropped())
+        .unwrap()
+        .accounting;
+    assert_eq!(dropped.rows_in, 541_909);
+    assert_eq!(
+        dropped.dropped_for(custseg::data::clean::DropReason::Duplicate),
+        5_192
+    );
+}
+
+#[test]
+fn several_files_stream_as_one_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::new();
+    flate2::read::MultiGzDecoder::new(custseg::data::bundled::ONLINE_RETAIL_CSV_GZ)
+        .read_to_string(&mut text)
+        .unwrap();
+    let (header, body) = text.split_once('\n').unwrap();
+    let lines: Vec<&str> = body.lines().collect();
+    let parts = dir.path().join("parts");
+    std::fs::create_dir(&parts).unwrap();
+    // Cut mid-invoice, so that an invoice and its duplicates span two files.
+    for (i, rows) in lines.chunks(lines.len() / 3 + 1).enumerate() {
+        let mut part = String::from(header);
+        part.push('\n');
+        for row in rows {
+            part.push_str(row);
+            part.push('\n');
+        }
+        std::fs::write(parts.join(format!("part{i}.csv")), part).unwrap();
+    }
+    let whole = online_retail_file(dir.path());
+    for options in [LoadOptions::default(), with_duplicates_dropped()] {
+        assert!(agree(&parts, &RfmParams::new(), &options));
+        let one = RfmParams::new().fit_streaming(&whole, &options).unwrap();
+        let three = RfmParams::new().fit_streaming(&parts, &options).unwrap();
+        assert!(one.table.frame().equals_missing(&three.table.frame()));
+        assert_eq!(one.accounting, three.accounting);
+    }
+    let pattern = parts.join("part*.csv");
+    assert!(agree(&pattern, &RfmParams::new(), &LoadOptions::default()));
+}
+
+#[test]
+fn generated_study_files_give_the_loaded_table() {
+    let dir = tempfile::tempdir().unwrap();
+    for dataset in Dataset::ALL {
+        let path = dir.path().join(format!("{}.csv", dataset.name()));
+        GenerateParams::new(dataset)
+            .rows(20_000)
+            .seed(3)
+            .write(&path)
+            .unwrap();
+        for options in [LoadOptions::default(), with_duplicates_dropped()] {
+            agree(&path, &RfmParams::new(), &options);
+        }
+    }
+}
+
+#[test]
+fn the_cli_writes_the_loaded_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = online_retail_file(dir.path());
+    let out = dir.path().join("rfm.csv");
+    let run = run_custseg(&[
+        "rfm",
+        path.to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let tx = Transactions::load(&path, &LoadOptions::default()).unwrap();
+    let mut expected = RfmParams::new().fit(&tx).unwrap().export_frame().unwrap();
+    let expected_path = dir.path().join("expected.csv");
+    let mut file = std::fs::File::create(&expected_path).unwrap();
+    CsvWriter::new(&mut file).finish(&mut expected).unwrap();
+    let written = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(written.lines().count(), 4_339);
+    assert_eq!(written, std::fs::read_to_string(&expected_path).unwrap());
+}
