@@ -481,3 +481,65 @@ fn health_has_every_quirk_the_study_met() {
     let share = paying.values().filter(|&&p| p).count() as f64 / paying.len() as f64;
     assert_near("share of paying members", share, 50_000.0 / 578_000.0, 0.1);
 }
+
+#[test]
+fn online_retail_look_alike_has_the_shape_and_quirks_of_the_bundled_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("retail.csv");
+    let written = GenerateParams::new(Dataset::OnlineRetail)
+        .seed(1)
+        .write(&path)
+        .unwrap();
+    assert_eq!(written.rows, 541_909);
+    let options = LoadOptions {
+        rules: CleaningRules {
+            drop_duplicates: true,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let generated = Transactions::load(&path, &options).unwrap();
+    let original = Transactions::bundled(&options).unwrap();
+    // The same columns take the same roles.
+    assert_eq!(generated.roles(), original.roles());
+    // Each count within 15% of the original's (the generator draws customers of very different
+    // sizes, so its counts spread more than independent rows would).
+    let near = |what: &str, generated: usize, original: usize| {
+        let ratio = generated as f64 / original as f64;
+        assert!(
+            (0.85..=1.15).contains(&ratio),
+            "{what}: generated {generated}, original {original}"
+        );
+    };
+    let (g, o) = (generated.accounting(), original.accounting());
+    for reason in [
+        DropReason::MissingCustomer,
+        DropReason::Cancellation,
+        DropReason::Duplicate,
+    ] {
+        near(reason.label(), g.dropped_for(reason), o.dropped_for(reason));
+    }
+    near("kept rows", g.rows_kept, o.rows_kept);
+    // Free lines are nearly all guests': a handful reach the kept rows' price check.
+    assert!(g.dropped_for(DropReason::NonPositivePrice) < 200);
+    let distinct =
+        |tx: &Transactions, column: &str| tx.frame().column(column).unwrap().n_unique().unwrap();
+    near(
+        "customers",
+        distinct(&generated, "customer_id"),
+        distinct(&original, "customer_id"),
+    );
+    near(
+        "invoices",
+        distinct(&generated, "invoice"),
+        distinct(&original, "invoice"),
+    );
+    // Cancellations are `C` and digits, the bundled file's convention.
+    let raw = read_text_frame(&path);
+    let invoices = strings(&raw, "InvoiceNo");
+    assert!(invoices.iter().flatten().any(|id| id.starts_with('C')));
+    assert!(invoices.iter().flatten().all(|id| {
+        let digits = id.strip_prefix('C').unwrap_or(id);
+        !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+    }));
+}

@@ -195,3 +195,99 @@ fn the_cli_writes_the_loaded_table() {
     assert_eq!(written.lines().count(), 4_339);
     assert_eq!(written, std::fs::read_to_string(&expected_path).unwrap());
 }
+
+/// The bundled data's raw columns (text, as read from the CSV).
+fn online_retail_raw() -> polars::prelude::DataFrame {
+    custseg::data::bundled::online_retail_raw(&ReadOptions::default())
+        .unwrap()
+        .frame
+}
+
+fn write_parquet(frame: &mut polars::prelude::DataFrame, path: &Path) {
+    let file = std::fs::File::create(path).unwrap();
+    polars::prelude::ParquetWriter::new(file)
+        .with_row_group_size(Some(50_000))
+        .finish(frame)
+        .unwrap();
+}
+
+#[test]
+fn parquet_files_stream_row_group_by_row_group() {
+    use polars::prelude::*;
+    let dir = tempfile::tempdir().unwrap();
+    // Text columns, as a CSV converted without types.
+    let text = dir.path().join("text.parquet");
+    write_parquet(&mut online_retail_raw(), &text);
+    // Typed columns, as pandas writes them: integer quantities, float prices and customer ids
+    // (17850.0), timestamps.
+    let mut typed = online_retail_raw();
+    let stamps: Int64Chunked = typed
+        .column("InvoiceDate")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|v| v.and_then(|v| custseg::data::dates::DateFormat::YearFirst.parse(v)))
+        .collect();
+    let stamps = stamps
+        .into_datetime(TimeUnit::Milliseconds, None)
+        .into_series()
+        .with_name("InvoiceDate".into());
+    typed.with_column(stamps.into_column()).unwrap();
+    for (name, dtype) in [
+        ("Quantity", DataType::Int64),
+        ("UnitPrice", DataType::Float64),
+        ("CustomerID", DataType::Float64),
+    ] {
+        let cast = typed.column(name).unwrap().cast(&dtype).unwrap();
+        typed.with_column(cast).unwrap();
+    }
+    let typed_path = dir.path().join("typed.parquet");
+    write_parquet(&mut typed, &typed_path);
+    for path in [&text, &typed_path] {
+        for options in [LoadOptions::default(), with_duplicates_dropped()] {
+            assert!(
+                agree(path, &RfmParams::new(), &options),
+                "{}",
+                path.display()
+            );
+        }
+    }
+    // The same table as the CSV, and a CSV and a Parquet file together as one input.
+    let whole = online_retail_file(dir.path());
+    let options = with_duplicates_dropped();
+    let from_csv = RfmParams::new().fit_streaming(&whole, &options).unwrap();
+    let from_parquet = RfmParams::new().fit_streaming(&text, &options).unwrap();
+    assert!(
+        from_csv
+            .table
+            .frame()
+            .equals_missing(&from_parquet.table.frame())
+    );
+    assert_eq!(from_csv.accounting, from_parquet.accounting);
+    let mixed = dir.path().join("mixed");
+    std::fs::create_dir(&mixed).unwrap();
+    let raw = online_retail_raw();
+    let mut first = raw.slice(0, 300_000);
+    let mut second = raw.slice(300_000, raw.height());
+    write_parquet(&mut first, &mixed.join("a.parquet"));
+    let file = std::fs::File::create(mixed.join("b.csv")).unwrap();
+    CsvWriter::new(file).finish(&mut second).unwrap();
+    assert!(agree(&mixed, &RfmParams::new(), &options));
+    let both = RfmParams::new().fit_streaming(&mixed, &options).unwrap();
+    assert!(from_csv.table.frame().equals_missing(&both.table.frame()));
+}
+
+#[test]
+fn generated_parquet_streams() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("retail.parquet");
+    GenerateParams::new(Dataset::OnlineRetail)
+        .rows(300_000)
+        .seed(4)
+        .write(&path)
+        .unwrap();
+    for options in [LoadOptions::default(), with_duplicates_dropped()] {
+        assert!(agree(&path, &RfmParams::new(), &options));
+    }
+}

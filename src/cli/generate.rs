@@ -1,4 +1,5 @@
-//! `custseg generate`: seeded look-alikes of the studies' private datasets.
+//! `custseg generate`: seeded look-alikes of the studies' private datasets, and the Online Retail
+//! file at any size.
 
 use std::path::PathBuf;
 
@@ -17,6 +18,8 @@ pub enum DatasetArg {
     Supermarket,
     /// Study 5: health-products transactions with a JSON basket column (default 2,406,316 rows).
     Health,
+    /// Studies 1 and 3: the bundled Online Retail file's columns and quirks at any size, for scale tests (default 541,909 rows).
+    OnlineRetail,
 }
 
 #[derive(Debug, Args)]
@@ -43,6 +46,7 @@ pub fn run(args: &GenerateArgs, timings: &mut Timings) -> Result<()> {
         DatasetArg::Flowers => Dataset::Flowers,
         DatasetArg::Supermarket => Dataset::Supermarket,
         DatasetArg::Health => Dataset::Health,
+        DatasetArg::OnlineRetail => Dataset::OnlineRetail,
     };
     let mut params = GenerateParams::new(dataset).seed(args.seed);
     if let Some(rows) = args.rows {

@@ -14,6 +14,7 @@ pub(crate) mod fast_csv;
 pub mod inputs;
 pub(crate) mod interner;
 pub mod numbers;
+mod parquet_stream;
 pub mod roles;
 pub mod sanity;
 pub mod source;

@@ -3,7 +3,7 @@
 //!
 //! [`Transactions::load`](crate::data::transactions::Transactions::load) keeps every kept row in
 //! memory, which does not fit a machine at hundreds of millions of rows. Here each file is read in
-//! blocks (see [`crate::data::fast_csv`]); each block is parsed and cleaned on its own, and the
+//! blocks; each block is parsed and cleaned on its own, and the
 //! blocks are taken in file order: their ids are coded against the input's distinct customers and
 //! invoices, exact duplicates are dropped (first occurrence kept, as the loader does), and the
 //! rows left go to the sink. What stays in memory grows with the distinct customers, invoices and
@@ -16,16 +16,18 @@
 //! its values ([`DateEvidence`]); the rows are read with the layout the first block suggests, and
 //! when the whole file settles on another one, the input is read a second time with that layout.
 //!
-//! Inputs this path does not read (Parquet, Excel, JSON baskets, text in another encoding, CSV
-//! that needs polars' reader) give `None`: the caller loads them in memory instead.
+//! Delimited text (UTF-8, plain or gzip) is read in blocks by the loader's fast path, Parquet row
+//! group by row group. Inputs this path does not read (Excel, JSON baskets, text in another
+//! encoding, CSV that needs polars' reader) give `None`: the caller loads them in memory instead.
 
 use std::collections::HashSet;
 use std::hash::{BuildHasher, Hasher};
 use std::path::{Path, PathBuf};
 
-use crate::data::clean::{self, DropReason, ReasonCounts, RowAccounting};
+use crate::data::clean::{self, DropReason, Present, ReasonCounts, RowAccounting, cols};
 use crate::data::dates::{DateEvidence, DateFormat};
 use crate::data::interner::Interner;
+use crate::data::roles::ResolvedRoles;
 use crate::data::source::FileFormat;
 use crate::data::transactions::LoadOptions;
 use crate::error::Result;
@@ -71,8 +73,8 @@ pub struct Streamed<S> {
     pub accounting: RowAccounting,
     /// Whether the input has invoices.
     pub has_invoices: bool,
-    /// The files read, in order, and the date layout each was read with.
-    pub files: Vec<(PathBuf, DateFormat)>,
+    /// The files read, in order, and the date layout each was read with (`None`: typed dates).
+    pub files: Vec<(PathBuf, Option<DateFormat>)>,
     /// How many times the input was read: 2 when a file's date layout was settled only by values
     /// after its first block.
     pub passes: usize,
@@ -110,13 +112,17 @@ pub(crate) fn stream_in_blocks<S: RowSink>(
     block: usize,
 ) -> Result<Option<Streamed<S>>> {
     let files = crate::data::inputs::input_files(input)?;
-    if files.is_empty()
-        || files.iter().any(|file| {
-            !file.is_file()
-                || crate::data::transactions::Transactions::format_of_file(file, options)
-                    != FileFormat::Csv
-        })
-    {
+    let mut formats_of_files = Vec::with_capacity(files.len());
+    for file in &files {
+        if !file.is_file() {
+            return Ok(None);
+        }
+        match crate::data::transactions::Transactions::format_of_file(file, options) {
+            format @ (FileFormat::Csv | FileFormat::Parquet) => formats_of_files.push(format),
+            _ => return Ok(None),
+        }
+    }
+    if files.is_empty() {
         return Ok(None);
     }
     let mut formats: Vec<Option<DateFormat>> = vec![options.date_format.clone(); files.len()];
@@ -124,14 +130,23 @@ pub(crate) fn stream_in_blocks<S: RowSink>(
         let mut state = Stream::new(make_sink(), options.rules.drop_duplicates);
         let mut read = Vec::with_capacity(files.len());
         let mut columns = None;
-        for (file, format) in files.iter().zip(&formats) {
+        for ((file, format), kind) in files.iter().zip(&formats).zip(&formats_of_files) {
             let file_options = LoadOptions {
                 date_format: format.clone(),
                 ..options.clone()
             };
-            let Some(done) =
-                crate::data::fast_csv::stream::stream_file(file, &file_options, &mut state, block)
-            else {
+            let done = match kind {
+                FileFormat::Parquet => {
+                    crate::data::parquet_stream::stream_file(file, &file_options, &mut state)
+                }
+                _ => crate::data::fast_csv::stream::stream_file(
+                    file,
+                    &file_options,
+                    &mut state,
+                    block,
+                ),
+            };
+            let Some(done) = done else {
                 return Ok(None);
             };
             // Files with other columns: the loader explains.
@@ -143,18 +158,20 @@ pub(crate) fn stream_in_blocks<S: RowSink>(
         let mut again = false;
         let mut used = Vec::with_capacity(files.len());
         for ((file, format), done) in files.iter().zip(&mut formats).zip(read) {
-            let settled = match format {
-                Some(given) => given.clone(),
+            // Typed dates (Parquet) need no layout.
+            let settled = match (&format, &done.evidence) {
+                (Some(given), _) => Some(given.clone()),
+                (None, None) => None,
                 // A column the loader cannot settle: it explains.
-                None => match done.evidence.decide() {
-                    Ok(settled) => settled,
+                (None, Some(evidence)) => match evidence.decide() {
+                    Ok(settled) => Some(settled),
                     Err(_) => return Ok(None),
                 },
             };
-            if settled != done.read_with {
+            if settled.is_some() && settled != done.read_with {
                 again = true;
             }
-            *format = Some(settled.clone());
+            format.clone_from(&settled);
             used.push((file.clone(), settled));
         }
         if again && pass == 1 {
@@ -202,12 +219,34 @@ pub(crate) struct CleanBlock {
 
 /// What reading one file gave besides its rows.
 pub(crate) struct FileRead {
-    /// What the file's date values say about their layout.
-    pub evidence: DateEvidence,
+    /// What the file's date values say about their layout (`None`: the dates are typed).
+    pub evidence: Option<DateEvidence>,
     /// The layout its rows were read with.
-    pub read_with: DateFormat,
+    pub read_with: Option<DateFormat>,
     /// The file's columns by role (to check that files agree).
     pub columns: Vec<String>,
+}
+
+/// The columns the loader's table of kept rows has for `roles`, by their clean names: files of one
+/// input must agree on them.
+pub(crate) fn kept_columns(roles: &ResolvedRoles) -> Vec<String> {
+    let present = Present::of(roles);
+    let mut names = vec![cols::CUSTOMER.to_string()];
+    if roles.invoice.is_some() {
+        names.push(cols::INVOICE.into());
+    }
+    names.push(cols::DATE.into());
+    if present.quantity {
+        names.push(cols::QUANTITY.into());
+    }
+    if present.price {
+        names.push(cols::PRICE.into());
+    }
+    names.push(cols::AMOUNT.into());
+    for (_, name) in crate::data::transactions::text_roles(roles) {
+        names.push(name.to_string());
+    }
+    names
 }
 
 /// The input-wide state the blocks pass through, in order.

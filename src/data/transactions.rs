@@ -253,7 +253,7 @@ impl Transactions {
     }
 
     /// Types and cleans a table that was already read.
-    fn clean_raw(raw: RawTable, options: &LoadOptions) -> Result<Cleaned> {
+    pub(crate) fn clean_raw(raw: RawTable, options: &LoadOptions) -> Result<Cleaned> {
         let path = raw.source.path.clone();
         Self::from_raw_steps(raw, options).doing(format!(
             "typing and cleaning the rows of {}",

@@ -8,6 +8,7 @@
 //! | [`Dataset::Flowers`] | 2 | flowers-and-gifts orders, Vietnam (no licence) | [`flowers`] |
 //! | [`Dataset::Supermarket`] | 4 | dunnhumby "Let's Get Sort-of-Real" sample (not redistributable) | [`supermarket`] |
 //! | [`Dataset::Health`] | 5 | health-products distributor, Asia (private) | [`health`] |
+//! | [`Dataset::OnlineRetail`] | 1, 3 (at any size) | UCI Online Retail (ships with custseg) | [`retail`] |
 //!
 //! Rows are written as they are generated, so memory does not grow with their number; the same
 //! dataset, size and seed give the same bytes.
@@ -22,6 +23,7 @@
 pub mod flowers;
 pub mod health;
 mod random;
+pub mod retail;
 mod sink;
 pub mod supermarket;
 
@@ -41,11 +43,19 @@ pub enum Dataset {
     Supermarket,
     /// Study 5: health-products transactions with a JSON basket column.
     Health,
+    /// Studies 1 and 3: the bundled Online Retail file's columns and quirks at any size, for
+    /// scale tests and benchmarks.
+    OnlineRetail,
 }
 
 impl Dataset {
     /// Every dataset.
-    pub const ALL: [Dataset; 3] = [Dataset::Flowers, Dataset::Supermarket, Dataset::Health];
+    pub const ALL: [Dataset; 4] = [
+        Dataset::Flowers,
+        Dataset::Supermarket,
+        Dataset::Health,
+        Dataset::OnlineRetail,
+    ];
 
     /// The dataset's name on the command line.
     pub fn name(self) -> &'static str {
@@ -53,10 +63,11 @@ impl Dataset {
             Dataset::Flowers => "flowers",
             Dataset::Supermarket => "supermarket",
             Dataset::Health => "health",
+            Dataset::OnlineRetail => "online-retail",
         }
     }
 
-    /// The dataset named `name` (`flowers`, `supermarket` or `health`).
+    /// The dataset named `name` (`flowers`, `supermarket`, `health` or `online-retail`).
     pub fn from_name(name: &str) -> Result<Self> {
         Dataset::ALL
             .into_iter()
@@ -64,7 +75,10 @@ impl Dataset {
             .ok_or_else(|| {
                 Error::param(
                     "Dataset",
-                    format!("unknown dataset {name:?}; choose flowers, supermarket or health"),
+                    format!(
+                        "unknown dataset {name:?}; choose flowers, supermarket, health or \
+                         online-retail"
+                    ),
                 )
             })
     }
@@ -75,6 +89,7 @@ impl Dataset {
             Dataset::Flowers => &flowers::COLUMNS,
             Dataset::Supermarket => &supermarket::COLUMNS,
             Dataset::Health => &health::COLUMNS,
+            Dataset::OnlineRetail => &retail::COLUMNS,
         };
         columns.iter().map(|(name, _)| *name).collect()
     }
@@ -85,6 +100,7 @@ impl Dataset {
             Dataset::Flowers => flowers::ORDERS,
             Dataset::Supermarket => supermarket::ROWS,
             Dataset::Health => health::ROWS,
+            Dataset::OnlineRetail => retail::ROWS,
         }
     }
 }
@@ -193,6 +209,7 @@ impl GenerateParams {
             Dataset::Flowers => flowers::write(path, self.size(), self.seed),
             Dataset::Supermarket => supermarket::write(path, self.size(), self.seed),
             Dataset::Health => health::write(path, self.size(), self.seed),
+            Dataset::OnlineRetail => retail::write(path, self.size(), self.seed),
         }
     }
 }

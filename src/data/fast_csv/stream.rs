@@ -6,11 +6,11 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock, mpsc};
 
 use super::{Chunk, Header, PARSERS, Unsupported, fast_delimiter, parse_chunk, read_blocks};
-use crate::data::clean::{self, DropReason, Facts, Present, cols};
+use crate::data::clean::{self, DropReason, Facts};
 use crate::data::dates::{self, DateEvidence, DateFormat, DateKind};
 use crate::data::interner::NULL;
 use crate::data::source::TextEncoding;
-use crate::data::stream::{CleanBlock, FileRead, Fingerprint, RowSink, Stream};
+use crate::data::stream::{CleanBlock, FileRead, Fingerprint, RowSink, Stream, kept_columns};
 use crate::data::transactions::LoadOptions;
 
 /// What every block's cleaning needs.
@@ -73,7 +73,7 @@ fn stream_blocks<S: RowSink>(
         if header.roles.basket.is_some() {
             return Err(Other);
         }
-        let columns = columns(&header);
+        let columns = kept_columns(&header.roles);
         let rules = Rules {
             options,
             cancellation: (options.rules.drop_cancellations && header.roles.invoice.is_some())
@@ -163,33 +163,11 @@ fn stream_blocks<S: RowSink>(
             return Err(Other);
         }
         Ok(FileRead {
-            evidence: file_evidence,
-            read_with: read_with.get().cloned().ok_or(Other)?,
+            evidence: Some(file_evidence),
+            read_with: Some(read_with.get().cloned().ok_or(Other)?),
             columns,
         })
     })
-}
-
-/// The columns the loader's table of kept rows would have, by their clean names.
-fn columns(header: &Header) -> Vec<String> {
-    let roles = &header.roles;
-    let present = Present::of(roles);
-    let mut names = vec![cols::CUSTOMER.to_string()];
-    if roles.invoice.is_some() {
-        names.push(cols::INVOICE.into());
-    }
-    names.push(cols::DATE.into());
-    if present.quantity {
-        names.push(cols::QUANTITY.into());
-    }
-    if present.price {
-        names.push(cols::PRICE.into());
-    }
-    names.push(cols::AMOUNT.into());
-    for (_, name) in super::stored_texts(roles, false) {
-        names.push(name.to_string());
-    }
-    names
 }
 
 /// What a block's date values say about the layout (see [`DateEvidence`]), every row's value in
