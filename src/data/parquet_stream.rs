@@ -1,14 +1,17 @@
 //! A Parquet file read for [`crate::data::stream`]: row group after row group, each batch typed
 //! and cleaned by the loader's own steps, then handed on.
 
+use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{OnceLock, mpsc};
 
 use polars::prelude::*;
 
 use crate::data::clean::{Present, ReasonCounts, cols};
-use crate::data::dates::{DateEvidence, DateFormat};
+use crate::data::dates::{DateEvidence, DateFormat, DateKind};
 use crate::data::interner::Interner;
-use crate::data::roles::ResolvedRoles;
+use crate::data::roles::{ColumnRoles, ResolvedRoles};
 use crate::data::source::{FileFormat, RawTable, SourceInfo};
 use crate::data::stream::{CleanBlock, FileRead, Fingerprint, RowSink, Stream, kept_columns};
 use crate::data::transactions::{LoadOptions, Transactions, text_roles};
@@ -35,47 +38,160 @@ pub(crate) fn stream_file<S: RowSink>(
         schema.get(roles.date.as_str())?.dtype(),
         ArrowDataType::Date32 | ArrowDataType::Date64 | ArrowDataType::Timestamp(_, _)
     );
-    let needed = needed_columns(&roles);
-    let mut evidence = dated_as_text.then(DateEvidence::default);
-    let mut read_with = options.date_format.clone();
-    let mut offset = 0;
-    for rows in batches(metadata.row_groups.iter().map(|g| g.num_rows())) {
-        let frame = ParquetReader::new(std::fs::File::open(path).ok()?)
-            .with_columns(Some(needed.clone()))
-            .with_slice(Some((offset, rows)))
-            .finish()
-            .ok()?;
-        offset += rows;
-        if let Some(file_evidence) = &mut evidence {
-            let batch_evidence = date_evidence(&frame, &roles.date)?;
-            read_with
-                .get_or_insert_with(|| batch_evidence.decide().unwrap_or(DateFormat::MonthFirst));
-            file_evidence.merge(batch_evidence);
-        }
-        stream.take(clean_batch(frame, path, options, read_with.as_ref())?);
+    let needed = needed_columns(&roles, options.rules.drop_duplicates);
+    // The batches read only `needed`: their roles are the ones resolved on the whole file.
+    let batch_options = LoadOptions {
+        roles: ColumnRoles {
+            customer: Some(roles.customer.clone()),
+            invoice: roles.invoice.clone(),
+            date: Some(roles.date.clone()),
+            quantity: roles.quantity.clone(),
+            price: roles.price.clone(),
+            amount: roles.amount.clone(),
+            product: roles.product.clone().filter(|c| needed.contains(c)),
+            description: roles.description.clone().filter(|c| needed.contains(c)),
+            dimensions: roles.dimensions.clone(),
+            basket_json: None,
+        },
+        ..options.clone()
+    };
+    let mut start = 0;
+    let batches: Vec<(usize, usize)> = batches(metadata.row_groups.iter().map(|g| g.num_rows()))
+        .into_iter()
+        .map(|rows| {
+            start += rows;
+            (start - rows, rows)
+        })
+        .collect();
+    let read_with: OnceLock<Option<DateFormat>> = OnceLock::new();
+    if options.date_format.is_some() || !dated_as_text {
+        let _ = read_with.set(options.date_format.clone());
     }
+    let job = Job {
+        path,
+        needed: &needed,
+        date: &roles.date,
+        dated_as_text,
+        options: &batch_options,
+        drop_duplicates: options.rules.drop_duplicates,
+        read_with: &read_with,
+    };
+    let mut evidence = dated_as_text.then(DateEvidence::default);
+    let next = AtomicUsize::new(0);
+    let read = std::thread::scope(|scope| -> Option<()> {
+        let (done_sender, done) = mpsc::sync_channel(PARALLEL_BATCHES);
+        for _ in 0..PARALLEL_BATCHES {
+            let (done_sender, next, batches, job) = (done_sender.clone(), &next, &batches, &job);
+            scope.spawn(move || {
+                while let Some(&(offset, rows)) = batches.get(next.fetch_add(1, Ordering::Relaxed))
+                {
+                    let index = offset;
+                    let cleaned = job.run(offset, rows);
+                    if done_sender.send((index, cleaned)).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(done_sender);
+        // In file order: a batch's offset is where it starts.
+        let mut waiting = BTreeMap::new();
+        let mut expected = 0;
+        for (offset, cleaned) in done {
+            waiting.insert(offset, cleaned?);
+            while let Some((rows, block, batch_evidence)) = waiting.remove(&expected) {
+                if let (Some(file), Some(batch)) = (&mut evidence, batch_evidence) {
+                    file.merge(batch);
+                }
+                stream.take(block);
+                expected += rows;
+            }
+        }
+        waiting.is_empty().then_some(())
+    });
+    read?;
     Some(FileRead {
         evidence,
-        read_with,
+        read_with: read_with.get().cloned().flatten(),
         columns: kept_columns(&roles),
     })
 }
 
-/// The columns the roles read.
-fn needed_columns(roles: &ResolvedRoles) -> Vec<String> {
+/// Batches read and cleaned at once.
+const PARALLEL_BATCHES: usize = 2;
+
+/// What reading and cleaning a batch needs.
+struct Job<'a> {
+    path: &'a Path,
+    needed: &'a [String],
+    date: &'a str,
+    dated_as_text: bool,
+    options: &'a LoadOptions,
+    drop_duplicates: bool,
+    /// The date layout the batches are read with: given, or the one the first batch suggests.
+    read_with: &'a OnceLock<Option<DateFormat>>,
+}
+
+impl Job<'_> {
+    /// Reads `rows` rows from `offset` and cleans them; gives the rows, the block and what the
+    /// batch's dates say.
+    fn run(&self, offset: usize, rows: usize) -> Option<(usize, CleanBlock, Option<DateEvidence>)> {
+        let first = offset == 0;
+        let outcome = self.read_and_clean(offset, rows);
+        if first && self.read_with.get().is_none() {
+            // The first batch failed before suggesting a layout: release the others.
+            let _ = self.read_with.set(Some(DateFormat::MonthFirst));
+        }
+        outcome
+    }
+
+    fn read_and_clean(
+        &self,
+        offset: usize,
+        rows: usize,
+    ) -> Option<(usize, CleanBlock, Option<DateEvidence>)> {
+        let frame = ParquetReader::new(std::fs::File::open(self.path).ok()?)
+            .with_columns(Some(self.needed.to_vec()))
+            .with_slice(Some((offset, rows)))
+            .finish()
+            .ok()?;
+        let evidence = match self.dated_as_text {
+            true => Some(date_evidence(&frame, self.date)?),
+            false => None,
+        };
+        if offset == 0
+            && let Some(evidence) = &evidence
+        {
+            let _ = self
+                .read_with
+                .set(Some(evidence.decide().unwrap_or(DateFormat::MonthFirst)));
+        }
+        let format = self.read_with.wait().clone();
+        let block = clean_batch(
+            frame,
+            self.path,
+            self.options,
+            format.as_ref(),
+            self.drop_duplicates,
+        )?;
+        Some((rows, block, evidence))
+    }
+}
+
+/// The columns the roles read; product and description only tell duplicates apart, so they are
+/// left unread when duplicates are kept.
+fn needed_columns(roles: &ResolvedRoles, drop_duplicates: bool) -> Vec<String> {
     let mut needed: Vec<String> = Vec::new();
-    let optional = [
-        &roles.invoice,
-        &roles.quantity,
-        &roles.price,
-        &roles.amount,
-        &roles.product,
-        &roles.description,
-    ];
+    let optional = [&roles.invoice, &roles.quantity, &roles.price, &roles.amount];
+    let texts = [&roles.product, &roles.description]
+        .into_iter()
+        .filter(|_| drop_duplicates)
+        .flatten();
     let all = [Some(&roles.customer), Some(&roles.date)]
         .into_iter()
         .flatten()
         .chain(optional.into_iter().flatten())
+        .chain(texts)
         .chain(&roles.dimensions);
     for column in all {
         if !needed.contains(column) {
@@ -102,12 +218,30 @@ fn batches(row_groups: impl Iterator<Item = usize>) -> Vec<usize> {
     out
 }
 
-/// What a batch's date values say about their layout, row by row.
+/// What a batch's date values say about their layout, every row's value in order (a run of
+/// equal values, the lines of one invoice, is classified once).
 fn date_evidence(frame: &DataFrame, column: &str) -> Option<DateEvidence> {
     let text = frame.column(column).ok()?.cast(&DataType::String).ok()?;
     let mut evidence = DateEvidence::default();
+    let mut run: Option<(&str, DateKind, usize)> = None;
     for value in text.str().ok()?.iter().flatten() {
-        evidence.add(value);
+        match &mut run {
+            Some((previous, kind, times)) if *previous == value => {
+                evidence.lead(*kind);
+                *times += 1;
+            }
+            _ => {
+                if let Some((previous, kind, times)) = run {
+                    evidence.count(kind, previous, times);
+                }
+                let kind = DateKind::of(value);
+                evidence.lead(kind);
+                run = Some((value, kind, 1));
+            }
+        }
+    }
+    if let Some((previous, kind, times)) = run {
+        evidence.count(kind, previous, times);
     }
     Some(evidence)
 }
@@ -119,6 +253,7 @@ fn clean_batch(
     path: &Path,
     options: &LoadOptions,
     date_format: Option<&DateFormat>,
+    drop_duplicates: bool,
 ) -> Option<CleanBlock> {
     let batch_options = LoadOptions {
         date_format: date_format.cloned(),
@@ -218,7 +353,7 @@ fn clean_batch(
             }
             _ => None,
         };
-        if !options.rules.drop_duplicates {
+        if !drop_duplicates {
             continue;
         }
         print.clear();

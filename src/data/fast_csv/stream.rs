@@ -68,7 +68,11 @@ fn stream_blocks<S: RowSink>(
         scope.spawn(move || read_blocks(source, block_sender, block));
         let first = blocks.recv().map_err(|_| Other)?.map_err(|_| Other)?;
         let first = String::from_utf8(first).map_err(|_| Unsupported::NotUtf8)?;
-        let (header, body) = Header::read(&first, delimiter, path, options).ok_or(Other)?;
+        let (mut header, body) = Header::read(&first, delimiter, path, options).ok_or(Other)?;
+        // Text columns only tell duplicates apart: without that rule they are not read.
+        if !options.rules.drop_duplicates {
+            header.layout.texts.clear();
+        }
         // JSON baskets become product rows after duplicates are found: the loader does that.
         if header.roles.basket.is_some() {
             return Err(Other);
