@@ -291,3 +291,48 @@ fn generated_parquet_streams() {
         assert!(agree(&path, &RfmParams::new(), &options));
     }
 }
+
+#[test]
+fn cluster_on_rfm_features_streams_and_assigns_as_the_loaded_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = online_retail_file(dir.path());
+    let run = |input: Option<&Path>, name: &str| {
+        let out = dir.path().join(format!("{name}.csv"));
+        let selection = dir.path().join(format!("{name}_selection.csv"));
+        let mut args = vec!["cluster"];
+        if let Some(input) = input {
+            args.push(input.to_str().unwrap());
+        }
+        let (out_text, selection_text) = (
+            out.to_str().unwrap().to_string(),
+            selection.to_str().unwrap().to_string(),
+        );
+        args.extend([
+            "--k",
+            "3..4",
+            "--assign",
+            "4",
+            "--seed",
+            "1",
+            "--output",
+            &out_text,
+            "--selection",
+            &selection_text,
+        ]);
+        let result = run_custseg(&args);
+        assert!(
+            result.status.success(),
+            "{}",
+            String::from_utf8_lossy(&result.stderr)
+        );
+        (
+            std::fs::read_to_string(out).unwrap(),
+            std::fs::read_to_string(selection).unwrap(),
+        )
+    };
+    // The file streams; without an input the bundled data is loaded in memory.
+    let streamed = run(Some(&path), "streamed");
+    let loaded = run(None, "loaded");
+    assert_eq!(streamed.0.lines().count(), 4_339);
+    assert_eq!(streamed, loaded);
+}

@@ -158,9 +158,12 @@ impl ClusterArgs {
     fn feature_matrix(&self, steps: &[Step], timings: &mut Timings) -> Result<FeatureMatrix> {
         let options = self.input.load_options()?;
         if self.features.trim().eq_ignore_ascii_case("rfm") {
-            let transactions = self.input.load(&options)?;
-            timings.mark("load");
-            let table = RfmParams::new().fit(&transactions)?;
+            // Aggregated while the input is read (the bundled data is loaded as usual).
+            let table = match &self.input.input {
+                Some(input) => RfmParams::new().fit_streaming(input, &options)?.table,
+                None => RfmParams::new().fit(&self.input.load(&options)?)?,
+            };
+            timings.mark("rfm");
             let matrix = FeatureMatrix::from_rfm(&table, steps)?;
             timings.mark("features");
             return Ok(matrix);

@@ -69,6 +69,7 @@ pub(crate) fn stream_file<S: RowSink>(
     }
     let job = Job {
         path,
+        metadata: metadata.clone(),
         needed: &needed,
         date: &roles.date,
         dated_as_text,
@@ -123,6 +124,7 @@ const PARALLEL_BATCHES: usize = 2;
 /// What reading and cleaning a batch needs.
 struct Job<'a> {
     path: &'a Path,
+    metadata: polars::io::parquet::metadata::FileMetadataRef,
     needed: &'a [String],
     date: &'a str,
     dated_as_text: bool,
@@ -150,7 +152,10 @@ impl Job<'_> {
         offset: usize,
         rows: usize,
     ) -> Option<(usize, CleanBlock, Option<DateEvidence>)> {
-        let frame = ParquetReader::new(std::fs::File::open(self.path).ok()?)
+        let mut reader = ParquetReader::new(std::fs::File::open(self.path).ok()?);
+        // The footer is read once per file, not once per batch.
+        reader.set_metadata(self.metadata.clone());
+        let frame = reader
             .with_columns(Some(self.needed.to_vec()))
             .with_slice(Some((offset, rows)))
             .finish()
@@ -339,16 +344,20 @@ fn clean_batch(
         counts,
     };
     let mut print = Fingerprint::new();
+    // The lines of one invoice repeat the customer and the invoice: a run is coded once.
+    let mut runs: [Option<(&str, u32)>; 2] = [None, None];
     for row in 0..rows {
         // Kept rows have a customer and a date (and an invoice when the file has them).
         let customer = customer_ids[row]?;
         let day = date.get(row)?;
-        block.customer.push(block.customers.intern(customer));
+        block
+            .customer
+            .push(coded(&mut runs[0], &mut block.customers, customer));
         block.date.push(day);
         let invoice = match (&invoice_ids, &mut block.invoices) {
             (Some(ids), Some(interner)) => {
                 let id = ids[row]?;
-                block.invoice.push(interner.intern(id));
+                block.invoice.push(coded(&mut runs[1], interner, id));
                 Some(id)
             }
             _ => None,
@@ -371,4 +380,16 @@ fn clean_batch(
         block.fingerprint.push(print.finish());
     }
     Some(block)
+}
+
+/// The code of `id`, looked up only when it differs from the previous one (`run`).
+fn coded<'a>(run: &mut Option<(&'a str, u32)>, interner: &mut Interner, id: &'a str) -> u32 {
+    match *run {
+        Some((previous, code)) if previous == id => code,
+        _ => {
+            let code = interner.intern(id);
+            *run = Some((id, code));
+            code
+        }
+    }
 }
