@@ -206,21 +206,51 @@ fn needed_columns(roles: &ResolvedRoles, drop_duplicates: bool) -> Vec<String> {
     needed
 }
 
-/// Row counts of the batches: whole row groups, joined until each has [`BATCH_ROWS`].
+/// Row counts of the batches: small row groups joined until a batch has [`BATCH_ROWS`], large ones
+/// read in slices of about that many (two batches are in memory at once).
 fn batches(row_groups: impl Iterator<Item = usize>) -> Vec<usize> {
     let mut out = Vec::new();
     let mut rows = 0;
     for group in row_groups {
+        if group > BATCH_ROWS {
+            if rows > 0 {
+                out.push(std::mem::take(&mut rows));
+            }
+            let slices = group.div_ceil(BATCH_ROWS);
+            let size = group.div_ceil(slices);
+            let mut left = group;
+            while left > 0 {
+                out.push(size.min(left));
+                left -= size.min(left);
+            }
+            continue;
+        }
         rows += group;
         if rows >= BATCH_ROWS {
-            out.push(rows);
-            rows = 0;
+            out.push(std::mem::take(&mut rows));
         }
     }
     if rows > 0 {
         out.push(rows);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_join_small_row_groups_and_slice_large_ones() {
+        let b = BATCH_ROWS;
+        assert_eq!(batches([b / 2, b / 2, b / 4].into_iter()), vec![b, b / 4]);
+        assert_eq!(batches([b + 2].into_iter()), vec![b / 2 + 1, b / 2 + 1]);
+        assert_eq!(
+            batches([10, 4 * b, 10].into_iter()),
+            vec![10, b, b, b, b, 10]
+        );
+        assert_eq!(batches(std::iter::empty()), Vec::<usize>::new());
+    }
 }
 
 /// What a batch's date values say about their layout, every row's value in order (a run of
