@@ -236,23 +236,6 @@ fn batches(row_groups: impl Iterator<Item = usize>) -> Vec<usize> {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn batches_join_small_row_groups_and_slice_large_ones() {
-        let b = BATCH_ROWS;
-        assert_eq!(batches([b / 2, b / 2, b / 4].into_iter()), vec![b, b / 4]);
-        assert_eq!(batches([b + 2].into_iter()), vec![b / 2 + 1, b / 2 + 1]);
-        assert_eq!(
-            batches([10, 4 * b, 10].into_iter()),
-            vec![10, b, b, b, b, 10]
-        );
-        assert_eq!(batches(std::iter::empty()), Vec::<usize>::new());
-    }
-}
-
 /// What a batch's date values say about their layout, every row's value in order (a run of
 /// equal values, the lines of one invoice, is classified once).
 fn date_evidence(frame: &DataFrame, column: &str) -> Option<DateEvidence> {
@@ -421,5 +404,22 @@ fn coded<'a>(run: &mut Option<(&'a str, u32)>, interner: &mut Interner, id: &'a 
             *run = Some((id, code));
             code
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_join_small_row_groups_and_slice_large_ones() {
+        let b = BATCH_ROWS;
+        assert_eq!(batches([b / 2, b / 2, b / 4].into_iter()), vec![b, b / 4]);
+        assert_eq!(batches([b + 2].into_iter()), vec![b / 2 + 1, b / 2 + 1]);
+        assert_eq!(
+            batches([10, 4 * b, 10].into_iter()),
+            vec![10, b, b, b, b, 10]
+        );
+        assert_eq!(batches(std::iter::empty()), Vec::<usize>::new());
     }
 }
