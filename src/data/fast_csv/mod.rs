@@ -498,6 +498,21 @@ struct Chunk {
     baskets: Option<BasketRows>,
 }
 
+/// What each distinct date value (parsed, `None` when unreadable) says about its rows.
+fn date_facts(parsed: &[Option<i64>], options: &LoadOptions) -> Vec<Facts> {
+    let (earliest, latest) = options.rules.date_bounds_ms();
+    let excluded = options.rules.excluded_ms();
+    parsed
+        .iter()
+        .map(|parsed| match parsed {
+            None => DropReason::UnparsableDate.bit(),
+            Some(ms) if *ms < earliest || *ms > latest => DropReason::DateOutOfRange.bit(),
+            Some(ms) if excluded(*ms) => DropReason::ExcludedPeriod.bit(),
+            Some(_) => 0,
+        })
+        .collect()
+}
+
 /// Parses the records of `block` from byte `pos`.
 fn parse_chunk(block: &str, mut pos: usize, header: &Header) -> Option<Chunk> {
     let layout = &header.layout;
@@ -544,6 +559,28 @@ fn parse_chunk(block: &str, mut pos: usize, header: &Header) -> Option<Chunk> {
 }
 
 impl Chunk {
+    /// Adds what the rows' dates (`date_facts`, by date code) and invoices (`cancelled`, by
+    /// invoice code) say, then gives each row's fate under the `enforced` reasons.
+    fn fates(
+        &mut self,
+        date_facts: &[Facts],
+        cancelled: &[bool],
+        enforced: Facts,
+    ) -> (Vec<bool>, ReasonCounts) {
+        for (row, facts) in self.facts.iter_mut().enumerate() {
+            let date = self.date[row];
+            if date != NULL {
+                *facts |= date_facts[date as usize];
+            }
+            if let Some(&invoice) = self.invoice.get(row)
+                && cancelled.get(invoice as usize) == Some(&true)
+            {
+                *facts |= DropReason::Cancellation.bit();
+            }
+        }
+        clean::account(&self.facts, enforced)
+    }
+
     fn new(layout: &Layout) -> Self {
         Chunk {
             customers: Interner::for_ids(),
@@ -917,37 +954,13 @@ impl Parsed {
             date_format,
             parsed_dates,
         } = self.merge(options)?;
-        let (earliest, latest) = options.rules.date_bounds_ms();
-        let excluded = options.rules.excluded_ms();
-        // What each distinct date value says about its rows.
-        let date_facts: Vec<Facts> = parsed_dates
-            .iter()
-            .map(|parsed| match parsed {
-                None => DropReason::UnparsableDate.bit(),
-                Some(ms) if *ms < earliest || *ms > latest => DropReason::DateOutOfRange.bit(),
-                Some(ms) if excluded(*ms) => DropReason::ExcludedPeriod.bit(),
-                Some(_) => 0,
-            })
-            .collect();
+        let date_facts = date_facts(&parsed_dates, options);
         let enforced = clean::enforced(&options.rules);
         let fates: Vec<(Vec<bool>, ReasonCounts)> = {
             use rayon::prelude::*;
             self.chunks
                 .par_iter_mut()
-                .map(|chunk| {
-                    for (row, facts) in chunk.facts.iter_mut().enumerate() {
-                        let date = chunk.date[row];
-                        if date != NULL {
-                            *facts |= date_facts[date as usize];
-                        }
-                        if let Some(&invoice) = chunk.invoice.get(row)
-                            && cancelled.get(invoice as usize) == Some(&true)
-                        {
-                            *facts |= DropReason::Cancellation.bit();
-                        }
-                    }
-                    clean::account(&chunk.facts, enforced)
-                })
+                .map(|chunk| chunk.fates(&date_facts, &cancelled, enforced))
                 .collect()
         };
         let mut counts: ReasonCounts = Default::default();

@@ -5,8 +5,10 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock, mpsc};
 
-use super::{Chunk, Header, PARSERS, Unsupported, fast_delimiter, parse_chunk, read_blocks};
-use crate::data::clean::{self, DropReason, Facts};
+use super::{
+    Chunk, Header, PARSERS, Unsupported, date_facts, fast_delimiter, parse_chunk, read_blocks,
+};
+use crate::data::clean::{self, Facts};
 use crate::data::dates::{self, DateEvidence, DateFormat, DateKind};
 use crate::data::interner::NULL;
 use crate::data::source::TextEncoding;
@@ -199,21 +201,10 @@ fn clean_chunk(
     rules: &Rules,
 ) -> CleanBlock {
     let options = rules.options;
-    let (earliest, latest) = options.rules.date_bounds_ms();
-    let excluded = options.rules.excluded_ms();
     let parsed: Vec<Option<i64>> = chunk
         .dates
         .values()
         .map(|value| dates::parse_with_fallbacks(format, &options.other_date_formats, value))
-        .collect();
-    let date_facts: Vec<Facts> = parsed
-        .iter()
-        .map(|parsed| match parsed {
-            None => DropReason::UnparsableDate.bit(),
-            Some(ms) if *ms < earliest || *ms > latest => DropReason::DateOutOfRange.bit(),
-            Some(ms) if excluded(*ms) => DropReason::ExcludedPeriod.bit(),
-            Some(_) => 0,
-        })
         .collect();
     let cancelled: Vec<bool> = match &rules.cancellation {
         Some(pattern) => chunk
@@ -223,18 +214,7 @@ fn clean_chunk(
             .collect(),
         None => Vec::new(),
     };
-    for (row, facts) in chunk.facts.iter_mut().enumerate() {
-        let date = chunk.date[row];
-        if date != NULL {
-            *facts |= date_facts[date as usize];
-        }
-        if let Some(&invoice) = chunk.invoice.get(row)
-            && cancelled.get(invoice as usize) == Some(&true)
-        {
-            *facts |= DropReason::Cancellation.bit();
-        }
-    }
-    let (keep, counts) = clean::account(&chunk.facts, rules.enforced);
+    let (keep, counts) = chunk.fates(&date_facts(&parsed, options), &cancelled, rules.enforced);
     let layout = &header.layout;
     let kept = keep.iter().filter(|k| **k).count();
     let mut block = CleanBlock {
