@@ -1,0 +1,165 @@
+//! The header line: column names, the delimiter, and which column plays which role.
+
+use super::*;
+
+/// What the header line says: column names, delimiter, and which column plays which role.
+#[derive(Clone)]
+pub(super) struct Header {
+    pub(super) names: Vec<String>,
+    pub(super) delimiter: u8,
+    pub(super) bom: bool,
+    pub(super) roles: ResolvedRoles,
+    pub(super) layout: Layout,
+}
+
+impl Header {
+    /// Reads the header at the start of `text`; returns it and where the first record starts.
+    pub(super) fn read(
+        text: &str,
+        delimiter: Option<u8>,
+        name: &Path,
+        options: &LoadOptions,
+    ) -> Option<(Self, usize)> {
+        let bom = text.starts_with('\u{feff}');
+        let body = if bom { 3 } else { 0 };
+        let bytes = text.as_bytes();
+        if bytes[body..].starts_with(b"PAR1") {
+            return None;
+        }
+        let delimiter =
+            delimiter.unwrap_or_else(|| crate::data::source::sniff_delimiter(&bytes[body..]));
+        if delimiter == crate::data::delimited::WHITESPACE {
+            return None;
+        }
+        let mut names = Vec::new();
+        let mut pos = body;
+        loop {
+            let field = field(bytes, text, pos, delimiter, true)?;
+            let at = field.next;
+            pos = at + 1;
+            match bytes.get(at) {
+                Some(&b) if b == delimiter => names.push(field.text.into_owned()),
+                Some(b'\n') => {
+                    names.push(strip_cr(field.text, field.quoted).into_owned());
+                    break;
+                }
+                _ => return None,
+            }
+        }
+        let mut sorted: Vec<&String> = names.iter().collect();
+        sorted.sort();
+        if names.iter().any(String::is_empty) || sorted.windows(2).any(|w| w[0] == w[1]) {
+            return None;
+        }
+        let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let roles = options.roles.resolve(&name_refs, name).ok()?;
+        // Duplicates are found on the kept columns, the JSON text included: then the baskets are
+        // read from the kept rows' text instead of while parsing.
+        let read_baskets = !options.rules.drop_duplicates;
+        let layout = Layout::new(&names, &roles, delimiter, read_baskets)?;
+        Some((
+            Header {
+                names,
+                delimiter,
+                bom,
+                roles,
+                layout,
+            },
+            pos,
+        ))
+    }
+}
+
+/// Which file column plays which role.
+#[derive(Clone)]
+pub(super) struct Layout {
+    pub(super) columns: usize,
+    pub(super) customer: usize,
+    pub(super) invoice: Option<usize>,
+    pub(super) date: usize,
+    /// (index into [`clean::numeric_checks`], column) for quantity, price and amount.
+    pub(super) numbers: Vec<(usize, usize)>,
+    /// (index into [`stored_texts`], column) for product, description, basket and dimensions.
+    pub(super) texts: Vec<(usize, usize)>,
+    /// Whether each file column is one of `texts`.
+    /// The JSON basket column, when the baskets are read while parsing (it is then not a text).
+    pub(super) basket: Option<usize>,
+    /// The reasons each of quantity, price and amount can name (see [`clean::numeric_checks`]).
+    pub(super) number_reasons: [[DropReason; 3]; 3],
+    /// Whether spend is an amount column (else quantity x price).
+    pub(super) amount_column: bool,
+    /// How commas in numbers read (see [`read_number`]).
+    pub(super) thousands: CommaReading,
+}
+
+impl Layout {
+    /// `None` when a column plays two roles or a role names no column (the general path explains
+    /// those).
+    pub(super) fn new(
+        names: &[String],
+        roles: &ResolvedRoles,
+        delimiter: u8,
+        read_baskets: bool,
+    ) -> Option<Self> {
+        let mut taken = vec![false; names.len()];
+        let mut find = |column: &str| -> Option<usize> {
+            let index = names.iter().position(|n| n == column)?;
+            if std::mem::replace(&mut taken[index], true) {
+                return None;
+            }
+            Some(index)
+        };
+        let customer = find(&roles.customer)?;
+        let invoice = match &roles.invoice {
+            Some(invoice) => Some(find(invoice)?),
+            None => None,
+        };
+        let date = find(&roles.date)?;
+        let present = Present::of(roles);
+        let mut numbers = Vec::new();
+        let number_roles = [
+            (&roles.quantity, present.quantity),
+            (&roles.price, present.price),
+            (&roles.amount, present.amount_column),
+        ];
+        for (k, (role, present)) in number_roles.into_iter().enumerate() {
+            if let (Some(column), true) = (role, present) {
+                numbers.push((k, find(column)?));
+            }
+        }
+        let basket = match &roles.basket {
+            Some(column) if read_baskets => Some(find(column)?),
+            _ => None,
+        };
+        let mut texts = Vec::new();
+        for (t, (column, _)) in stored_texts(roles, basket.is_some())
+            .into_iter()
+            .enumerate()
+        {
+            let column = find(column)?;
+            texts.push((t, column));
+        }
+        Some(Layout {
+            columns: names.len(),
+            customer,
+            invoice,
+            date,
+            numbers,
+            texts,
+            basket,
+            number_reasons: clean::numeric_checks(present).map(|(_, _, reasons)| reasons),
+            amount_column: present.amount_column,
+            thousands: CommaReading::for_delimiter(delimiter),
+        })
+    }
+}
+
+/// The text columns kept as text: [`text_roles`] but the basket column when its baskets are read
+/// while parsing.
+pub(super) fn stored_texts(roles: &ResolvedRoles, baskets_read: bool) -> Vec<(&str, &str)> {
+    let mut texts = text_roles(roles);
+    if baskets_read {
+        texts.retain(|(_, name)| *name != cols::BASKET);
+    }
+    texts
+}
