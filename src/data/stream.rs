@@ -58,7 +58,54 @@ impl KeptRows<'_> {
     }
 }
 
-/// What consumes the kept rows of a streamed input, block by block in file order.
+/// What consumes the kept rows of a streamed input, block by block in file order: implement it to
+/// aggregate anything per customer over files too large to load.
+///
+/// ```
+/// use custseg::data::stream::{KeptRows, RowSink, stream};
+/// use custseg::prelude::*;
+///
+/// /// Rows and spend per customer code.
+/// #[derive(Default)]
+/// struct Spend(Vec<(usize, f64)>);
+///
+/// impl RowSink for Spend {
+///     fn take(&mut self, rows: &KeptRows<'_>) {
+///         for (&customer, &amount) in rows.customer.iter().zip(rows.amount) {
+///             let c = customer as usize;
+///             if c >= self.0.len() {
+///                 self.0.resize(c + 1, (0, 0.0));
+///             }
+///             self.0[c].0 += 1;
+///             self.0[c].1 += amount;
+///         }
+///     }
+/// }
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("sales.csv");
+/// std::fs::write(
+///     &path,
+///     "InvoiceNo,CustomerID,InvoiceDate,Quantity,UnitPrice\n\
+///      1,A7,2011-01-03 10:00,2,1.5\n\
+///      1,A7,2011-01-03 10:00,1,4\n\
+///      2,,2011-01-04 11:00,1,9\n\
+///      3,B2,2011-01-05 12:00,3,2\n",
+/// )
+/// .unwrap();
+/// let streamed = stream(&path, &LoadOptions::default(), Spend::default)?.expect("plain UTF-8 CSV streams");
+/// assert_eq!(streamed.accounting.rows_kept, 3); // the row without a customer is dropped
+/// let per_customer: Vec<(&str, usize, f64)> = streamed
+///     .sink
+///     .0
+///     .iter()
+///     .enumerate()
+///     .filter(|(_, (rows, _))| *rows > 0)
+///     .map(|(code, &(rows, spend))| (streamed.customer_id(code as u32), rows, spend))
+///     .collect();
+/// assert_eq!(per_customer, vec![("A7", 2, 7.0), ("B2", 1, 6.0)]);
+/// # Ok::<(), custseg::Error>(())
+/// ```
 pub trait RowSink {
     /// Takes the next block of kept rows.
     fn take(&mut self, rows: &KeptRows<'_>);
