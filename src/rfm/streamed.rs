@@ -26,6 +26,33 @@ pub struct StreamedRfm {
     pub streamed: bool,
 }
 
+impl StreamedRfm {
+    /// The table as notebook HTML, under a line saying how many rows it came from and how.
+    pub fn html(&self) -> String {
+        let (a, n) = (&self.accounting, crate::format::NumberFormat::default());
+        format!(
+            "<p>{} customers from {} of {} rows ({})</p>\n{}",
+            n.count(self.table.len()),
+            n.count(a.rows_kept),
+            n.count(a.rows_in),
+            if self.streamed {
+                "aggregated while reading"
+            } else {
+                "loaded in memory"
+            },
+            crate::display::Show::show(&self.table.frame()).html()
+        )
+    }
+
+    /// Shows [`StreamedRfm::html`] in an evcxr notebook.
+    pub fn evcxr_display(&self) {
+        println!(
+            "EVCXR_BEGIN_CONTENT text/html\n{}\nEVCXR_END_CONTENT",
+            self.html()
+        );
+    }
+}
+
 impl RfmParams {
     /// Computes the RFM table straight from files, aggregating per customer while reading: memory
     /// grows with the customers and invoices, not with the rows, so inputs of hundreds of millions
@@ -294,6 +321,25 @@ mod tests {
             .collect();
         assert_eq!(frequency, vec![1, 2]);
         assert_eq!(monetary, vec![32.0 * 1.69, 6.0 * 2.55 + 6.0 * 1.85]);
+    }
+
+    #[test]
+    fn the_notebook_view_says_where_the_rows_came_from() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            dir.path(),
+            "t.csv",
+            &format!("{HEADER}1,7,2011-01-01 10:00,1,2,X\n2,,2011-02-01 10:00,1,3,X\n"),
+        );
+        let rfm = RfmParams::new()
+            .fit_streaming(&path, &LoadOptions::default())
+            .unwrap();
+        let html = rfm.html();
+        assert!(
+            html.starts_with("<p>1 customers from 1 of 2 rows (aggregated while reading)</p>"),
+            "{html}"
+        );
+        assert!(html.contains("<table") && html.contains(">7<"), "{html}");
     }
 
     #[test]
