@@ -192,18 +192,48 @@ fn parse_stream(
     name: &Path,
     options: &LoadOptions,
 ) -> Result<Parsed, Unsupported> {
+    let mut chunks = Vec::new();
+    let header = parse_in_order(
+        source,
+        (delimiter, name, options, BLOCK),
+        |_| Ok(()),
+        |_, chunk, _| chunk,
+        |chunk| {
+            chunks.push(chunk);
+            Ok(())
+        },
+    )?;
+    Ok(Parsed { header, chunks })
+}
+
+/// The pipeline both consumers of a file share: `source` is read in blocks of about `size` bytes
+/// on one thread (inflating gzip there), the blocks are parsed on [`PARSERS`] others, where
+/// `work` turns each block's chunk (or why it could not be parsed) into what `take` gets on this
+/// thread, in file order. `adjust` sees the header before the first block is parsed. Returns the
+/// header; an error from any step stops every thread.
+fn parse_in_order<T: Send>(
+    source: impl Read + Send,
+    (delimiter, name, options, size): (Option<u8>, &Path, &LoadOptions, usize),
+    adjust: impl FnOnce(&mut Header) -> Result<(), Unsupported>,
+    work: impl Fn(usize, Result<Chunk, Unsupported>, &Header) -> Result<T, Unsupported> + Sync,
+    mut take: impl FnMut(T) -> Result<(), Unsupported>,
+) -> Result<Header, Unsupported> {
     use Unsupported::{NotUtf8, Other};
-    std::thread::scope(|scope| {
+    let work = &work;
+    let header = std::thread::scope(|scope| {
         let (block_sender, blocks) = mpsc::sync_channel(4);
-        scope.spawn(move || read_blocks(source, block_sender, BLOCK));
-        // An early return drops `blocks` and `jobs`, which stops the other threads.
+        scope.spawn(move || read_blocks(source, block_sender, size));
+        // An early return drops `blocks`, `jobs` and `done`, which stops the other threads.
         let first = blocks.recv().map_err(|_| Other)?.map_err(|_| Other)?;
         let first = String::from_utf8(first).map_err(|_| NotUtf8)?;
-        let (header, body) = Header::read(&first, delimiter, name, options).ok_or(Other)?;
+        let (mut header, body) = Header::read(&first, delimiter, name, options).ok_or(Other)?;
+        adjust(&mut header)?;
         let header = Arc::new(header);
-        let (job_sender, jobs) = mpsc::channel::<(usize, Vec<u8>, usize)>();
+        // A block that could not be read (`Err`) stops the file.
+        type Job = (usize, Result<Vec<u8>, ()>, usize);
+        let (job_sender, jobs) = mpsc::sync_channel::<Job>(PARSERS);
         let jobs = Arc::new(Mutex::new(jobs));
-        let (done_sender, done) = mpsc::channel();
+        let (done_sender, done) = mpsc::sync_channel(PARSERS * 2);
         for _ in 0..PARSERS {
             let (jobs, header) = (Arc::clone(&jobs), Arc::clone(&header));
             let done_sender = done_sender.clone();
@@ -216,10 +246,14 @@ fn parse_stream(
                     let Ok((index, block, from)) = job else {
                         return;
                     };
-                    let parsed = String::from_utf8(block)
-                        .map_err(|_| NotUtf8)
+                    let chunk = block
+                        .map_err(|()| Other)
+                        .and_then(|block| String::from_utf8(block).map_err(|_| NotUtf8))
                         .and_then(|text| parse_chunk(&text, from, &header).ok_or(Other));
-                    if done_sender.send((index, parsed)).is_err() {
+                    if done_sender
+                        .send((index, work(index, chunk, &header)))
+                        .is_err()
+                    {
                         return;
                     }
                 }
@@ -227,26 +261,35 @@ fn parse_stream(
         }
         drop(done_sender);
         job_sender
-            .send((0, first.into_bytes(), body))
+            .send((0, Ok(first.into_bytes()), body))
             .map_err(|_| Other)?;
-        let mut count = 1;
-        for block in blocks {
-            job_sender
-                .send((count, block.map_err(|_| Other)?, 0))
-                .map_err(|_| Other)?;
-            count += 1;
+        scope.spawn(move || {
+            for (index, block) in blocks.into_iter().enumerate() {
+                let failed = block.is_err();
+                if job_sender
+                    .send((index + 1, block.map_err(|_| ()), 0))
+                    .is_err()
+                    || failed
+                {
+                    return;
+                }
+            }
+        });
+        let mut waiting = std::collections::BTreeMap::new();
+        let mut next = 0;
+        for (index, done) in done {
+            waiting.insert(index, done?);
+            while let Some(done) = waiting.remove(&next) {
+                take(done)?;
+                next += 1;
+            }
         }
-        drop(job_sender);
-        let mut slots: Vec<Option<Chunk>> = (0..count).map(|_| None).collect();
-        for (index, parsed) in done {
-            *slots.get_mut(index).ok_or(Other)? = Some(parsed?);
+        if !waiting.is_empty() {
+            return Err(Other);
         }
-        let chunks = slots.into_iter().collect::<Option<Vec<_>>>().ok_or(Other)?;
-        Ok(Parsed {
-            header: Arc::unwrap_or_clone(header),
-            chunks,
-        })
-    })
+        Ok(header)
+    })?;
+    Ok(Arc::unwrap_or_clone(header))
 }
 
 /// Parses text that is already in memory, in blocks on rayon's threads.

@@ -1,13 +1,10 @@
 //! A delimited file read for [`crate::data::stream`]: the blocks the fast path parses are cleaned
 //! on the parsing threads and handed on in file order, instead of being kept until the end.
 
-use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::{Arc, Mutex, OnceLock, mpsc};
+use std::sync::OnceLock;
 
-use super::{
-    Chunk, Header, PARSERS, Unsupported, date_facts, fast_delimiter, parse_chunk, read_blocks,
-};
+use super::{Chunk, Header, Unsupported, date_facts, fast_delimiter, parse_in_order};
 use crate::data::clean::{self, Facts};
 use crate::data::dates::{self, DateEvidence, DateFormat, DateKind};
 use crate::data::interner::NULL;
@@ -54,7 +51,7 @@ pub(crate) fn stream_file<S: RowSink>(
     read.ok()
 }
 
-/// Reads `source` in blocks on one thread, parses and cleans them on [`PARSERS`] others, and gives
+/// Reads `source` in blocks on one thread, parses and cleans them on the parsing threads, and gives
 /// them to `stream` in file order on this one.
 fn stream_blocks<S: RowSink>(
     source: impl std::io::Read + Send,
@@ -65,114 +62,66 @@ fn stream_blocks<S: RowSink>(
     block: usize,
 ) -> Result<FileRead, Unsupported> {
     use Unsupported::Other;
-    std::thread::scope(|scope| {
-        let (block_sender, blocks) = mpsc::sync_channel(4);
-        scope.spawn(move || read_blocks(source, block_sender, block));
-        let first = blocks.recv().map_err(|_| Other)?.map_err(|_| Other)?;
-        let first = String::from_utf8(first).map_err(|_| Unsupported::NotUtf8)?;
-        let (mut header, body) = Header::read(&first, delimiter, path, options).ok_or(Other)?;
-        // Text columns only tell duplicates apart: without that rule they are not read.
-        if !options.rules.drop_duplicates {
-            header.layout.texts.clear();
-        }
-        // JSON baskets become product rows after duplicates are found: the loader does that.
-        if header.roles.basket.is_some() {
-            return Err(Other);
-        }
-        let columns = kept_columns(&header.roles);
-        let rules = Rules {
-            options,
-            cancellation: (options.rules.drop_cancellations && header.roles.invoice.is_some())
+    let rules: OnceLock<Rules> = OnceLock::new();
+    let read_with: OnceLock<DateFormat> = OnceLock::new();
+    if let Some(format) = &options.date_format {
+        let _ = read_with.set(format.clone());
+    }
+    let mut file_evidence = DateEvidence::default();
+    let header = parse_in_order(
+        source,
+        (delimiter, path, options, block),
+        |header| {
+            // JSON baskets become product rows after duplicates are found: the loader does that.
+            if header.roles.basket.is_some() {
+                return Err(Other);
+            }
+            // Text columns only tell duplicates apart: without that rule they are not read.
+            if !options.rules.drop_duplicates {
+                header.layout.texts.clear();
+            }
+            let cancellation = (options.rules.drop_cancellations && header.roles.invoice.is_some())
                 .then(|| clean::cancellation_regex(&options.rules))
                 .transpose()
-                .map_err(|_| Other)?,
-            enforced: clean::enforced(&options.rules),
-        };
-        let read_with: Arc<OnceLock<DateFormat>> = Arc::new(OnceLock::new());
-        if let Some(format) = &options.date_format {
-            let _ = read_with.set(format.clone());
-        }
-        let (header, rules) = (Arc::new(header), Arc::new(rules));
-        // A block that could not be read (`Err`) stops the file.
-        type Job = (usize, Result<Vec<u8>, ()>, usize);
-        let (job_sender, jobs) = mpsc::sync_channel::<Job>(PARSERS);
-        let jobs = Arc::new(Mutex::new(jobs));
-        let (done_sender, done) = mpsc::sync_channel(PARSERS * 2);
-        for _ in 0..PARSERS {
-            let (jobs, header, rules) =
-                (Arc::clone(&jobs), Arc::clone(&header), Arc::clone(&rules));
-            let (done_sender, read_with) = (done_sender.clone(), Arc::clone(&read_with));
-            scope.spawn(move || {
-                loop {
-                    let job = match jobs.lock() {
-                        Ok(jobs) => jobs.recv(),
-                        Err(_) => return,
-                    };
-                    let Ok((index, block, from)) = job else {
-                        return;
-                    };
-                    let chunk = block
-                        .map_err(|()| Other)
-                        .and_then(|block| {
-                            String::from_utf8(block).map_err(|_| Unsupported::NotUtf8)
-                        })
-                        .and_then(|text| parse_chunk(&text, from, &header).ok_or(Other));
-                    let cleaned = chunk.map(|chunk| {
-                        let evidence = evidence(&chunk);
-                        if index == 0 {
-                            // The first block suggests the layout the others are read with; a
-                            // column it cannot settle is read month-first until the file says.
-                            let _ =
-                                read_with.set(evidence.decide().unwrap_or(DateFormat::MonthFirst));
-                        }
-                        let format = read_with.wait();
-                        (clean_chunk(chunk, &header, format, &rules), evidence)
-                    });
-                    if index == 0 && cleaned.is_err() {
+                .map_err(|_| Other)?;
+            let _ = rules.set(Rules {
+                options,
+                cancellation,
+                enforced: clean::enforced(&options.rules),
+            });
+            Ok(())
+        },
+        |index, chunk, header| {
+            let chunk = match chunk {
+                Ok(chunk) => chunk,
+                Err(why) => {
+                    if index == 0 {
                         // Nobody may wait for a layout that will not come.
                         let _ = read_with.set(DateFormat::MonthFirst);
                     }
-                    if done_sender.send((index, cleaned)).is_err() {
-                        return;
-                    }
+                    return Err(why);
                 }
-            });
-        }
-        drop(done_sender);
-        job_sender
-            .send((0, Ok(first.into_bytes()), body))
-            .map_err(|_| Other)?;
-        scope.spawn(move || {
-            for (index, block) in blocks.into_iter().enumerate() {
-                let failed = block.is_err();
-                if job_sender
-                    .send((index + 1, block.map_err(|_| ()), 0))
-                    .is_err()
-                    || failed
-                {
-                    return;
-                }
+            };
+            let evidence = evidence(&chunk);
+            if index == 0 {
+                // The first block suggests the layout the others are read with; a column it
+                // cannot settle is read month-first until the file says.
+                let _ = read_with.set(evidence.decide().unwrap_or(DateFormat::MonthFirst));
             }
-        });
-        let mut waiting = BTreeMap::new();
-        let mut next = 0;
-        let mut file_evidence = DateEvidence::default();
-        for (index, cleaned) in done {
-            waiting.insert(index, cleaned?);
-            while let Some((block, evidence)) = waiting.remove(&next) {
-                file_evidence.merge(evidence);
-                stream.take(block);
-                next += 1;
-            }
-        }
-        if !waiting.is_empty() {
-            return Err(Other);
-        }
-        Ok(FileRead {
-            evidence: Some(file_evidence),
-            read_with: Some(read_with.get().cloned().ok_or(Other)?),
-            columns,
-        })
+            let format = read_with.wait();
+            let rules = rules.get().ok_or(Other)?;
+            Ok((clean_chunk(chunk, header, format, rules), evidence))
+        },
+        |(cleaned, evidence)| {
+            file_evidence.merge(evidence);
+            stream.take(cleaned);
+            Ok(())
+        },
+    )?;
+    Ok(FileRead {
+        evidence: Some(file_evidence),
+        read_with: Some(read_with.get().cloned().ok_or(Other)?),
+        columns: kept_columns(&header.roles),
     })
 }
 
