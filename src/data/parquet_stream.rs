@@ -378,19 +378,12 @@ fn clean_batch(
         if !drop_duplicates {
             continue;
         }
-        print.clear();
-        print.text(Some(customer));
-        if invoice_ids.is_some() {
-            print.text(invoice);
-        }
-        print.int(day);
-        for values in &numbers {
-            print.float(values[row]);
-        }
-        for values in &text_columns {
-            print.text(values[row]);
-        }
-        block.fingerprint.push(print.finish());
+        block.fingerprint.push(print.row(
+            (customer, invoice),
+            day,
+            numbers.iter().map(|values| values[row]),
+            text_columns.iter().map(|values| values[row]),
+        ));
     }
     Some(block)
 }

@@ -389,13 +389,35 @@ impl Fingerprint {
         }
     }
 
-    /// Starts a row.
-    pub(crate) fn clear(&mut self) {
+    /// The fingerprint of one kept row, from every column of the loader's kept table in one order
+    /// for every format (so that a row repeated across a CSV and a Parquet file is found): the
+    /// customer and invoice ids (`None`: the input has no invoices), the date, the numbers the file
+    /// has (quantity, price, amount, in that order) and the text columns (product, description,
+    /// dimensions; `None` is null).
+    pub(crate) fn row<'t>(
+        &mut self,
+        (customer, invoice): (&str, Option<&str>),
+        date: i64,
+        numbers: impl IntoIterator<Item = f64>,
+        texts: impl IntoIterator<Item = Option<&'t str>>,
+    ) -> u128 {
         self.bytes.clear();
+        self.text(Some(customer));
+        if invoice.is_some() {
+            self.text(invoice);
+        }
+        self.int(date);
+        for number in numbers {
+            self.float(number);
+        }
+        for text in texts {
+            self.text(text);
+        }
+        self.finish()
     }
 
     /// Adds a text value (`None`: null), its length first so that values cannot run together.
-    pub(crate) fn text(&mut self, value: Option<&str>) {
+    fn text(&mut self, value: Option<&str>) {
         match value {
             Some(text) => {
                 self.bytes
@@ -407,18 +429,18 @@ impl Fingerprint {
     }
 
     /// Adds a whole number.
-    pub(crate) fn int(&mut self, value: i64) {
+    fn int(&mut self, value: i64) {
         self.bytes.extend_from_slice(&value.to_le_bytes());
     }
 
     /// Adds a number, equal for equal values as polars compares them (0.0 and -0.0 are one).
-    pub(crate) fn float(&mut self, value: f64) {
+    fn float(&mut self, value: f64) {
         let value = if value == 0.0 { 0.0 } else { value };
         self.bytes.extend_from_slice(&value.to_bits().to_le_bytes());
     }
 
     /// The row's fingerprint.
-    pub(crate) fn finish(&self) -> u128 {
+    fn finish(&self) -> u128 {
         xxhash_rust::xxh3::xxh3_128(&self.bytes)
     }
 }
@@ -483,12 +505,7 @@ mod tests {
     #[test]
     fn fingerprints_tell_values_apart_and_equal_values_together() {
         let print = |values: &[Option<&str>], number: f64| {
-            let mut f = Fingerprint::new();
-            for v in values {
-                f.text(*v);
-            }
-            f.float(number);
-            f.finish()
+            Fingerprint::new().row(("c", None), 0, [number], values.iter().copied())
         };
         assert_eq!(
             print(&[Some("a"), None], 1.0),

@@ -200,21 +200,21 @@ fn clean_chunk(
         if !options.rules.drop_duplicates {
             continue;
         }
-        // Every column of the loader's kept table: ids, date, numbers and texts.
-        print.clear();
-        print.text(Some(block.customers.get(customer)));
-        if layout.invoice.is_some() {
-            print.text(Some(chunk.invoices.get(chunk.invoice[row])));
-        }
-        print.int(date);
-        for &(k, _) in &layout.numbers {
-            print.float(chunk.numbers[k][row]);
-        }
-        for values in &chunk.text {
-            use polars_arrow::array::Array;
-            print.text(values.is_valid(row).then(|| values.value(row)));
-        }
-        block.fingerprint.push(print.finish());
+        use polars_arrow::array::Array;
+        let invoice = layout
+            .invoice
+            .map(|_| chunk.invoices.get(chunk.invoice[row]));
+        block.fingerprint.push(
+            print.row(
+                (block.customers.get(customer), invoice),
+                date,
+                layout.numbers.iter().map(|&(k, _)| chunk.numbers[k][row]),
+                chunk
+                    .text
+                    .iter()
+                    .map(|values| values.is_valid(row).then(|| values.value(row))),
+            ),
+        );
     }
     if layout.invoice.is_some() {
         block.invoices = Some(std::mem::take(&mut chunk.invoices));
