@@ -22,21 +22,58 @@ pub fn distinct_keys_per_group(group: &[u32], key: &[u32], groups: usize) -> Vec
         return distinct_by_sorting(group, key, groups);
     }
     let mut counts = vec![0u32; groups];
-    let mut owner = vec![u32::MAX; keys];
-    let mut shared: std::collections::HashSet<(u32, u32)> = std::collections::HashSet::new();
+    let mut pairs = DistinctPairs::with_keys(keys);
     for (&g, &k) in group.iter().zip(key) {
-        let first = &mut owner[k as usize];
-        if *first == u32::MAX {
-            *first = g;
+        if pairs.insert(g, k) {
             counts[g as usize] += 1;
-        } else if *first != g && shared.insert((k, g)) {
-            counts[g as usize] += 1;
-            if shared.len() > group.len() / 16 {
+            if pairs.shared() > group.len() / 16 {
                 return distinct_by_sorting(group, key, groups);
             }
         }
     }
     counts
+}
+
+/// Distinct `(group, key)` pairs seen one at a time, for keys that nearly always belong to one
+/// group (an invoice to one customer): each key's first group is remembered, and pairs are kept
+/// only for keys shared by several groups.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct DistinctPairs {
+    owner: Vec<u32>,
+    shared: std::collections::HashSet<(u32, u32)>,
+}
+
+impl DistinctPairs {
+    const NO_OWNER: u32 = u32::MAX;
+
+    /// Room for keys `0..keys` (more are added as they come).
+    pub(crate) fn with_keys(keys: usize) -> Self {
+        DistinctPairs {
+            owner: vec![Self::NO_OWNER; keys],
+            shared: Default::default(),
+        }
+    }
+
+    /// Whether the pair is new (and now seen).
+    pub(crate) fn insert(&mut self, group: u32, key: u32) -> bool {
+        let k = key as usize;
+        if k >= self.owner.len() {
+            self.owner.resize(k + 1, Self::NO_OWNER);
+        }
+        match self.owner[k] {
+            Self::NO_OWNER => {
+                self.owner[k] = group;
+                true
+            }
+            owner if owner == group => false,
+            _ => self.shared.insert((key, group)),
+        }
+    }
+
+    /// Pairs of keys shared by several groups, beyond each key's first group.
+    pub(crate) fn shared(&self) -> usize {
+        self.shared.len()
+    }
 }
 
 /// The same count by sorting the `(group, key)` pairs.

@@ -11,6 +11,7 @@ use crate::data::dates::{MS_PER_DAY, day_number};
 use crate::data::stream::{KeptRows, RowSink, Streamed, stream_in_blocks};
 use crate::data::transactions::{LoadOptions, Transactions, rank_by_id};
 use crate::error::{Context, Result};
+use crate::grouping::DistinctPairs;
 use crate::rfm::table::{RfmParams, RfmTable, before_first_transaction};
 
 /// An RFM table computed from files, and the row accounting of the read
@@ -133,15 +134,11 @@ pub(crate) struct RfmTotals {
     last: Vec<i64>,
     monetary: Vec<f64>,
     frequency: Vec<i64>,
-    /// The first customer seen on each invoice: an invoice nearly always has one, so the pairs
-    /// are kept only for invoices shared by several (`shared`).
-    owner: Vec<u32>,
-    shared: HashSet<(u32, u32)>,
+    /// The distinct (customer, invoice) pairs.
+    purchases: DistinctPairs,
     /// Without invoices a purchase is a customer's calendar day.
     days: HashSet<(u32, i64)>,
 }
-
-const NO_OWNER: u32 = u32::MAX;
 
 impl RfmTotals {
     fn new(cutoff: Option<i64>) -> Self {
@@ -150,8 +147,7 @@ impl RfmTotals {
             last: Vec::new(),
             monetary: Vec::new(),
             frequency: Vec::new(),
-            owner: Vec::new(),
-            shared: HashSet::new(),
+            purchases: DistinctPairs::default(),
             days: HashSet::new(),
         }
     }
@@ -204,20 +200,7 @@ impl RowSink for RfmTotals {
             self.last[c] = self.last[c].max(date);
             self.monetary[c] += rows.amount[row];
             let new_purchase = match rows.invoice {
-                Some(invoices) => {
-                    let invoice = invoices[row] as usize;
-                    if invoice >= self.owner.len() {
-                        self.owner.resize(invoice + 1, NO_OWNER);
-                    }
-                    match self.owner[invoice] {
-                        NO_OWNER => {
-                            self.owner[invoice] = customer;
-                            true
-                        }
-                        owner if owner == customer => false,
-                        _ => self.shared.insert((invoice as u32, customer)),
-                    }
-                }
+                Some(invoices) => self.purchases.insert(customer, invoices[row]),
                 None => self.days.insert((customer, date.div_euclid(MS_PER_DAY))),
             };
             self.frequency[c] += i64::from(new_purchase);
