@@ -22,6 +22,20 @@ mkdir -p "$BASE/.cargo"
 # Cargo reads .cargo/config.toml from the directories above the one it builds in.
 cp "$CONFIG/cargo-config.toml" "$BASE/.cargo/config.toml"
 
+# Each cell's shared object links the toolchain's libstd dynamically and finds it through a
+# RUNPATH that rustc makes relative to target/<triple>/debug/deps; evcxr loads the copy one
+# directory up, where that relative path is one level short. It only resolved by luck (a build
+# directory shallow enough that the extra `..` stopped at /): on a fresh machine, with the
+# slots under ~/.cache, every kernel died at start ("dlopen failed": libstd-*.so not found).
+# LD_LIBRARY_PATH is searched before RUNPATH, so name the directory outright.
+RUST_LIBS="$(rustc --print sysroot)/lib/rustlib/$(rustc -vV | sed -n 's/^host: //p')/lib"
+if [ ! -d "$RUST_LIBS" ]; then
+    echo "evcxr-kernel.sh: the Rust toolchain's library directory $RUST_LIBS is missing" >&2
+    exit 1
+fi
+export LD_LIBRARY_PATH="$RUST_LIBS${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+export DYLD_FALLBACK_LIBRARY_PATH="$RUST_LIBS${DYLD_FALLBACK_LIBRARY_PATH:+:$DYLD_FALLBACK_LIBRARY_PATH}"
+
 if ! command -v flock >/dev/null 2>&1; then
     # No flock (util-linux; macOS lacks it): one shared slot. Two kernels running at once would
     # then build in the same directory, so say so.
