@@ -98,6 +98,14 @@ pub enum Error {
         /// What happened and what to try.
         message: String,
     },
+    /// A distributed engine (a Ballista cluster) could not be reached or could not run the work.
+    #[error("engine {address}: {message}")]
+    Engine {
+        /// The engine's address, e.g. `df://10.0.0.5:50050`.
+        address: String,
+        /// What went wrong, naming the file where one is at fault, and what to do.
+        message: String,
+    },
     /// An error from polars while custseg was doing something it names.
     #[error("{doing} failed in polars: {source}")]
     Polars {

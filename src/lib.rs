@@ -18,7 +18,10 @@ pub mod cluster;
 pub mod clv;
 pub mod data;
 pub mod display;
+#[cfg(feature = "distributed")]
+pub mod distributed;
 pub mod error;
+pub mod exact_sum;
 pub mod features;
 pub mod format;
 pub mod frame;

@@ -301,3 +301,34 @@ fn an_observation_end_scores_customers_as_they_stood_that_day() {
         .to_string();
     assert!(err.contains("RfmParams::observation_end"), "{err}");
 }
+
+/// Monetary is the exact sum rounded once, so it does not depend on the order of the rows: the
+/// same bytes from a file and from the file upside down (what reading files in parallel, or a
+/// distributed engine, needs). Row by row, 0.1 + 0.2 + 0.3 is 0.6000000000000001.
+#[test]
+fn monetary_is_the_exact_sum_in_any_row_order() {
+    let rows = [
+        "A,1,2011-12-01 10:00:00,1,0.1",
+        "A,2,2011-12-02 10:00:00,1,0.2",
+        "B,3,2011-12-02 11:00:00,3,0.1",
+        "A,3,2011-12-03 10:00:00,1,0.3",
+        "B,4,2011-12-04 10:00:00,1,1e15",
+        "B,4,2011-12-04 10:00:00,1,0.7",
+    ];
+    let header = "CustomerID,InvoiceNo,InvoiceDate,Quantity,UnitPrice\n";
+    let forward = format!("{header}{}\n", rows.join("\n"));
+    let backward = format!(
+        "{header}{}\n",
+        rows.iter().rev().copied().collect::<Vec<_>>().join("\n")
+    );
+    let fit = |text: &str| {
+        let (_dir, path) = temp_file("rows.csv", text.as_bytes());
+        RfmParams::new().fit(&load(&path).unwrap()).unwrap().frame()
+    };
+    let (forward, backward) = (fit(&forward), fit(&backward));
+    assert!(forward.equals_missing(&backward), "{forward}\n{backward}");
+    // A: 0.1 + 0.2 + 0.3 exactly is 0.6 to the nearest double; B: 3 * 0.1 (0.30000000000000004 as
+    // a double product) + 1e15 + 0.7, rounded once: 1000000000000001.
+    assert_eq!(floats(&forward, "monetary"), [0.6, 1_000_000_000_000_001.0]);
+    assert_ne!(0.1 + 0.2 + 0.3, 0.6);
+}

@@ -38,6 +38,9 @@ pub struct RfmArgs {
     /// Also print the summary broken down by this dimension (load it with --dimension)
     #[arg(long, value_name = "COLUMN")]
     by: Option<String>,
+    /// Read, clean and aggregate the input on an Apache DataFusion Ballista cluster whose scheduler is at this address; scoring runs here. The input must be Parquet files the executors see at the same absolute paths. Needs a custseg built with the `distributed` feature
+    #[arg(long, value_name = "df://HOST:PORT")]
+    engine: Option<String>,
 }
 
 impl RfmArgs {
@@ -71,6 +74,24 @@ pub fn run(args: &RfmArgs, timings: &mut Timings) -> Result<()> {
     }
     // The table is computed while the input is read, unless `--by` needs the rows themselves.
     let (table, accounting, transactions) = match (&args.input.input, &args.by) {
+        (_, Some(_)) if args.engine.is_some() => {
+            return Err(Error::param(
+                "--by",
+                "the breakdown by a dimension needs the rows, which stay on the cluster with \
+                 --engine; leave out one of the two",
+            ));
+        }
+        (None, _) if args.engine.is_some() => {
+            return Err(Error::param(
+                "--engine",
+                "give the input's Parquet files, as the cluster's executors see them",
+            ));
+        }
+        (Some(input), None) if args.engine.is_some() => {
+            let address = args.engine.as_deref().unwrap_or_default();
+            let distributed = fit_distributed(&params, input, &options, address)?;
+            (distributed.table, distributed.accounting, None)
+        }
         (Some(input), None) => {
             let streamed = params.fit_streaming(input, &options)?;
             (streamed.table, streamed.accounting, None)
@@ -132,4 +153,30 @@ pub fn run(args: &RfmArgs, timings: &mut Timings) -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(feature = "distributed")]
+fn fit_distributed(
+    params: &RfmParams,
+    input: &std::path::Path,
+    options: &custseg::data::transactions::LoadOptions,
+    address: &str,
+) -> Result<custseg::rfm::StreamedRfm> {
+    let engine = custseg::distributed::BallistaEngine::new(address)
+        .map_err(|_| Error::param("--engine", format!("\"{address}\" is not df://HOST:PORT")))?;
+    params.fit_distributed(input, options, &engine)
+}
+
+#[cfg(not(feature = "distributed"))]
+fn fit_distributed(
+    _: &RfmParams,
+    _: &std::path::Path,
+    _: &custseg::data::transactions::LoadOptions,
+    _: &str,
+) -> Result<custseg::rfm::StreamedRfm> {
+    Err(Error::param(
+        "--engine",
+        "this custseg was built without the `distributed` feature; build it with \
+         `cargo install --path . --features distributed`",
+    ))
 }

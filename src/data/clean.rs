@@ -545,7 +545,6 @@ pub(crate) fn apply(
     rejected: ReasonCounts,
     before_duplicates: impl FnOnce(DataFrame) -> Result<DataFrame>,
 ) -> Result<(DataFrame, RowAccounting)> {
-    use DropReason as R;
     use cols::*;
     let rows_in = typed.height() + rejected.iter().sum::<usize>();
     // Plain loops over one facts word per row: a polars when/then chain of a dozen conditions cost
@@ -559,56 +558,40 @@ pub(crate) fn apply(
             .bool()?
             .clone())
     };
-    mark(&mut facts, &is_null(CUSTOMER)?, R::MissingCustomer);
-    if present.invoice {
-        mark(&mut facts, &is_null(INVOICE)?, R::MissingInvoice);
-        if rules.drop_cancellations {
-            let pattern = cancellation_regex(rules)?;
-            let cancelled = cancellations(typed.column(INVOICE)?.str()?, &pattern);
-            mark(&mut facts, &cancelled, R::Cancellation);
-        }
-    }
-    mark(&mut facts, &flagged(DATE)?, R::UnparsableDate);
-    mark(&mut facts, &is_null(DATE)?, R::MissingDate);
-    let (earliest, latest) = rules.date_bounds_ms();
-    let dates = typed.column(DATE)?.cast(&DataType::Int64)?;
-    let out_of_range: BooleanChunked = dates
-        .i64()?
-        .iter()
-        .map(|ms| ms.map(|ms| ms < earliest || ms > latest))
-        .collect();
-    mark(&mut facts, &out_of_range, R::DateOutOfRange);
-    if !rules.excluded_periods.is_empty() {
-        let excluded = rules.excluded_ms();
-        let hits: BooleanChunked = dates.i64()?.iter().map(|ms| ms.map(&excluded)).collect();
-        mark(&mut facts, &hits, R::ExcludedPeriod);
-    }
-    let overflowed: BooleanChunked = typed
-        .column(AMOUNT)?
-        .f64()?
-        .iter()
-        .map(|v| v.map(amount_too_large))
-        .collect();
-    mark(&mut facts, &overflowed, R::AmountTooLarge);
-    for (name, present, [unparsable, missing, non_positive]) in numeric_checks(present) {
-        if !present {
-            continue;
-        }
-        mark(&mut facts, &flagged(name)?, unparsable);
-        mark(&mut facts, &is_null(name)?, missing);
-        if enforced & non_positive.bit() != 0 {
-            let values = typed.column(name)?.as_materialized_series().f64()?.clone();
-            let mut row = 0;
-            for array in values.downcast_iter() {
-                // A null slot is already named missing, a lower bit, so what it holds is moot.
-                for &value in array.values().iter() {
-                    if value <= 0.0 {
-                        facts[row] |= non_positive.bit();
-                    }
-                    row += 1;
-                }
+    for (reason, check) in checks(rules, present) {
+        let hits = match check {
+            Check::Missing(name) => is_null(name)?,
+            Check::Unreadable(name) => flagged(name)?,
+            Check::Cancelled => {
+                let pattern = cancellation_regex(rules)?;
+                cancellations(typed.column(INVOICE)?.str()?, &pattern)
             }
-        }
+            Check::DateOutside { earliest, latest } => {
+                let dates = typed.column(DATE)?.cast(&DataType::Int64)?;
+                dates
+                    .i64()?
+                    .iter()
+                    .map(|ms| ms.map(|ms| ms < earliest || ms > latest))
+                    .collect()
+            }
+            Check::DateIn(periods) => {
+                let dates = typed.column(DATE)?.cast(&DataType::Int64)?;
+                dates
+                    .i64()?
+                    .iter()
+                    .map(|ms| ms.map(|ms| periods.iter().any(|&(a, b)| ms >= a && ms <= b)))
+                    .collect()
+            }
+            Check::AmountTooLarge => typed
+                .column(AMOUNT)?
+                .f64()?
+                .iter()
+                .map(|v| v.map(amount_too_large))
+                .collect(),
+            // A null slot is already named missing, a reason checked first.
+            Check::NonPositive(name) => typed.column(name)?.f64()?.lt_eq(0.0),
+        };
+        mark(&mut facts, &hits, reason);
     }
 
     let (keep, mut counts) = account(&facts, enforced);
@@ -653,6 +636,63 @@ pub(crate) fn numeric_checks(present: Present) -> [(&'static str, bool, [DropRea
             [R::UnparsableAmount, R::MissingAmount, R::NonPositiveAmount],
         ),
     ]
+}
+
+/// One check of the cleaning rules on the typed columns (see [`checks`]).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Check {
+    /// The column is null: missing, or empty after trimming.
+    Missing(&'static str),
+    /// The column's value was present but could not be read (its [`cols::BAD_PREFIX`] flag).
+    Unreadable(&'static str),
+    /// The invoice id matches [`CleaningRules::cancellation_pattern`].
+    Cancelled,
+    /// The date (ms since 1970) is before `earliest` or after `latest`.
+    DateOutside { earliest: i64, latest: i64 },
+    /// The date (ms since 1970) falls in one of these periods, both ends included.
+    DateIn(Vec<(i64, i64)>),
+    /// The amount is above [`MAX_AMOUNT`] in size, or not a number.
+    AmountTooLarge,
+    /// The column's value is zero or negative.
+    NonPositive(&'static str),
+}
+
+/// The checks `rules` make on a typed table with the `present` columns, each with the reason it
+/// drops rows for, in [`DropReason::ALL`] order (a row is dropped for the first that holds), and
+/// only those the rules enforce. The local loader evaluates this list on polars columns and the
+/// distributed engine turns it into one DataFusion expression, so the rules are written once.
+/// Duplicates are looked for afterwards, on the kept rows.
+pub(crate) fn checks(rules: &CleaningRules, present: Present) -> Vec<(DropReason, Check)> {
+    use DropReason as R;
+    use cols::*;
+    let mut list = vec![(R::MissingCustomer, Check::Missing(CUSTOMER))];
+    if present.invoice {
+        list.push((R::MissingInvoice, Check::Missing(INVOICE)));
+        if rules.drop_cancellations {
+            list.push((R::Cancellation, Check::Cancelled));
+        }
+    }
+    list.push((R::UnparsableDate, Check::Unreadable(DATE)));
+    list.push((R::MissingDate, Check::Missing(DATE)));
+    let (earliest, latest) = rules.date_bounds_ms();
+    list.push((R::DateOutOfRange, Check::DateOutside { earliest, latest }));
+    if !rules.excluded_periods.is_empty() {
+        let periods = rules.excluded_periods.iter().map(Period::bounds_ms);
+        list.push((R::ExcludedPeriod, Check::DateIn(periods.collect())));
+    }
+    let enforced = enforced(rules);
+    for (name, present, [unparsable, missing, non_positive]) in numeric_checks(present) {
+        if present {
+            list.push((unparsable, Check::Unreadable(name)));
+            list.push((missing, Check::Missing(name)));
+            if enforced & non_positive.bit() != 0 {
+                list.push((non_positive, Check::NonPositive(name)));
+            }
+        }
+    }
+    list.push((R::AmountTooLarge, Check::AmountTooLarge));
+    debug_assert!(list.windows(2).all(|w| w[0].0 < w[1].0), "ALL order");
+    list
 }
 
 /// Sets `reason`'s bit on every row where `hits` is true (null counts as false).

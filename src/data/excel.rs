@@ -74,17 +74,7 @@ pub fn read_excel(path: &Path, bytes: Vec<u8>, sheet: Option<&str>) -> Result<Ra
         .map_err(|e| Error::format(path, format!("worksheet \"{sheet_name}\": {e}")))?;
     Ok(RawTable {
         frame,
-        source: SourceInfo {
-            path: path.to_path_buf(),
-            format: FileFormat::Excel,
-            gzip: false,
-            encoding: None,
-            delimiter: None,
-            bom: false,
-            replaced: None,
-            rejected: Default::default(),
-            files: Vec::new(),
-        },
+        source: SourceInfo::typed(path, FileFormat::Excel, false),
     })
 }
 

@@ -283,17 +283,7 @@ fn clean_batch(
     };
     let raw = RawTable {
         frame,
-        source: SourceInfo {
-            path: path.to_path_buf(),
-            format: FileFormat::Parquet,
-            gzip: false,
-            encoding: None,
-            delimiter: None,
-            bom: false,
-            replaced: None,
-            rejected: Default::default(),
-            files: Vec::new(),
-        },
+        source: SourceInfo::typed(path, FileFormat::Parquet, false),
     };
     // A batch the loader refuses on its own (every row blank, say): the whole file goes to it.
     let cleaned = Transactions::clean_raw(raw, &batch_options).ok()?;

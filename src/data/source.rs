@@ -127,6 +127,23 @@ pub struct SourceInfo {
     pub files: Vec<InputFile>,
 }
 
+impl SourceInfo {
+    /// A typed source (Parquet, Excel, a frame): no text encoding, delimiter or rejected lines.
+    pub(crate) fn typed(path: impl AsRef<Path>, format: FileFormat, gzip: bool) -> SourceInfo {
+        SourceInfo {
+            path: path.as_ref().to_path_buf(),
+            format,
+            gzip,
+            encoding: None,
+            delimiter: None,
+            bom: false,
+            replaced: None,
+            rejected: RejectedRows::default(),
+            files: Vec::new(),
+        }
+    }
+}
+
 /// One file of an input made of several.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct InputFile {
@@ -268,17 +285,7 @@ fn read_parquet(name: &Path, bytes: Vec<u8>, gzip: bool) -> Result<RawTable> {
         .map_err(|e| Error::format(name, format!("not a readable Parquet file: {e}")))?;
     Ok(RawTable {
         frame,
-        source: SourceInfo {
-            path: name.to_path_buf(),
-            format: FileFormat::Parquet,
-            gzip,
-            encoding: None,
-            delimiter: None,
-            bom: false,
-            replaced: None,
-            rejected: RejectedRows::default(),
-            files: Vec::new(),
-        },
+        source: SourceInfo::typed(name, FileFormat::Parquet, gzip),
     })
 }
 

@@ -233,17 +233,7 @@ impl Transactions {
     ///
     /// Safe to call with a frame made in an earlier notebook cell (see [`crate::frame::rebuild`]).
     pub fn from_frame(frame: DataFrame, options: &LoadOptions) -> Result<Self> {
-        let source = SourceInfo {
-            path: "in-memory frame".into(),
-            format: FileFormat::Parquet,
-            gzip: false,
-            encoding: None,
-            delimiter: None,
-            bom: false,
-            replaced: None,
-            rejected: Default::default(),
-            files: Vec::new(),
-        };
+        let source = SourceInfo::typed("in-memory frame", FileFormat::Parquet, false);
         Self::from_raw(RawTable { frame, source }, options)
     }
 

@@ -11,6 +11,7 @@ use crate::data::dates::{MS_PER_DAY, day_number};
 use crate::data::stream::{KeptRows, RowSink, Streamed, stream_in_blocks};
 use crate::data::transactions::{LoadOptions, Transactions, rank_by_id};
 use crate::error::{Context, Result};
+use crate::exact_sum::ExactSum;
 use crate::grouping::DistinctPairs;
 use crate::rfm::table::{RfmParams, RfmTable, before_first_transaction};
 
@@ -112,7 +113,24 @@ impl RfmParams {
 
     fn table_from_totals(&self, streamed: &Streamed<RfmTotals>) -> Result<RfmTable> {
         let totals = &streamed.sink;
-        let last_ms = totals.last.iter().copied().max().unwrap_or(i64::MIN);
+        let present = (0..totals.last.len()).filter(|&c| totals.last[c] != i64::MIN);
+        let mut customers = CustomerTotals::default();
+        for c in present {
+            customers.ids.push(streamed.customer_id(c as u32));
+            customers.last.push(totals.last[c]);
+            customers.frequency.push(totals.frequency[c]);
+            customers.monetary.push(totals.monetary[c].value());
+        }
+        self.table_from_customers(customers, streamed.has_invoices)
+    }
+
+    /// The table from each customer's totals, in any order: scored as [`RfmParams::fit`] scores.
+    pub(crate) fn table_from_customers(
+        &self,
+        customers: CustomerTotals<'_>,
+        has_invoices: bool,
+    ) -> Result<RfmTable> {
+        let last_ms = customers.last.iter().copied().max().unwrap_or(i64::MIN);
         let last = match self.observation_end_day() {
             Some(end) if last_ms == i64::MIN => return Err(before_first_transaction(end)),
             Some(end) => end,
@@ -121,18 +139,55 @@ impl RfmParams {
                 .date_naive(),
         };
         let snapshot = self.snapshot_after(last)?;
-        let values = totals.values(streamed, snapshot)?;
-        self.table_from_values(values, snapshot, streamed.has_invoices)
+        let values = customers.values(snapshot)?;
+        self.table_from_values(values, snapshot, has_invoices)
     }
 }
 
-/// Per customer code: the last date, the spend summed in row order (as [`RfmParams::fit`] sums
-/// it, so the totals agree to the last bit) and the distinct purchases.
+/// Customers with at least one purchase, in any order: the id, the last purchase (ms since 1970),
+/// the purchases and the spend of each.
+#[derive(Debug, Default)]
+pub(crate) struct CustomerTotals<'a> {
+    pub ids: Vec<&'a str>,
+    pub last: Vec<i64>,
+    pub frequency: Vec<i64>,
+    pub monetary: Vec<f64>,
+}
+
+impl CustomerTotals<'_> {
+    /// `customer_id, recency, frequency, monetary`, in id order (the loader's `customer_code`
+    /// order).
+    fn values(&self, snapshot: NaiveDate) -> Result<DataFrame> {
+        let snapshot_day = day_number(snapshot);
+        let rank = rank_by_id(&self.ids);
+        let mut order: Vec<usize> = (0..self.ids.len()).collect();
+        order.sort_unstable_by_key(|&i| rank[i]);
+        let pick = |values: &[i64]| -> Vec<i64> { order.iter().map(|&i| values[i]).collect() };
+        let names: Vec<&str> = order.iter().map(|&i| self.ids[i]).collect();
+        let recency: Vec<i64> = pick(&self.last)
+            .into_iter()
+            .map(|ms| snapshot_day - ms.div_euclid(MS_PER_DAY))
+            .collect();
+        let monetary: Vec<f64> = order.iter().map(|&i| self.monetary[i]).collect();
+        Ok(DataFrame::new(
+            names.len(),
+            vec![
+                Column::new(cols::CUSTOMER.into(), names),
+                Column::new("recency".into(), recency),
+                Column::new("frequency".into(), pick(&self.frequency)),
+                Column::new("monetary".into(), monetary),
+            ],
+        )?)
+    }
+}
+
+/// Per customer code: the last date, the spend (summed exactly, as [`RfmParams::fit`] sums it, so
+/// the totals agree to the last bit in any order) and the distinct purchases.
 pub(crate) struct RfmTotals {
     /// Rows dated at or after this (ms) are left out: [`RfmParams::observation_end`].
     cutoff: Option<i64>,
     last: Vec<i64>,
-    monetary: Vec<f64>,
+    monetary: Vec<ExactSum>,
     frequency: Vec<i64>,
     /// The distinct (customer, invoice) pairs.
     purchases: DistinctPairs,
@@ -151,36 +206,6 @@ impl RfmTotals {
             days: HashSet::new(),
         }
     }
-
-    /// `customer_id, recency, frequency, monetary` of the customers with a purchase, in id order
-    /// (the loader's `customer_code` order).
-    fn values(&self, streamed: &Streamed<RfmTotals>, snapshot: NaiveDate) -> Result<DataFrame> {
-        let snapshot_day = day_number(snapshot);
-        let present: Vec<u32> = (0..self.last.len() as u32)
-            .filter(|&c| self.last[c as usize] != i64::MIN)
-            .collect();
-        let ids: Vec<&str> = present.iter().map(|&c| streamed.customer_id(c)).collect();
-        let rank = rank_by_id(&ids);
-        let mut order: Vec<usize> = (0..present.len()).collect();
-        order.sort_unstable_by_key(|&i| rank[i]);
-        let code = |i: usize| present[i] as usize;
-        let names: Vec<&str> = order.iter().map(|&i| ids[i]).collect();
-        let recency: Vec<i64> = order
-            .iter()
-            .map(|&i| snapshot_day - self.last[code(i)].div_euclid(MS_PER_DAY))
-            .collect();
-        let frequency: Vec<i64> = order.iter().map(|&i| self.frequency[code(i)]).collect();
-        let monetary: Vec<f64> = order.iter().map(|&i| self.monetary[code(i)]).collect();
-        Ok(DataFrame::new(
-            names.len(),
-            vec![
-                Column::new(cols::CUSTOMER.into(), names),
-                Column::new("recency".into(), recency),
-                Column::new("frequency".into(), frequency),
-                Column::new("monetary".into(), monetary),
-            ],
-        )?)
-    }
 }
 
 impl RowSink for RfmTotals {
@@ -194,11 +219,11 @@ impl RowSink for RfmTotals {
             let c = customer as usize;
             if c >= self.last.len() {
                 self.last.resize(c + 1, i64::MIN);
-                self.monetary.resize(c + 1, 0.0);
+                self.monetary.resize(c + 1, ExactSum::default());
                 self.frequency.resize(c + 1, 0);
             }
             self.last[c] = self.last[c].max(date);
-            self.monetary[c] += rows.amount[row];
+            self.monetary[c].add(rows.amount[row]);
             let new_purchase = match rows.invoice {
                 Some(invoices) => self.purchases.insert(customer, invoices[row]),
                 None => self.days.insert((customer, date.div_euclid(MS_PER_DAY))),

@@ -7,6 +7,7 @@ use crate::data::clean::cols;
 use crate::data::dates::{MS_PER_DAY, day_number};
 use crate::data::transactions::Transactions;
 use crate::error::{Context, Error, Result};
+use crate::exact_sum::ExactSum;
 use crate::rfm::scoring::{ScoringMethod, ScoringReport, score};
 use crate::rfm::segments::{Coverage, SegmentMap, rfm_code};
 
@@ -287,39 +288,23 @@ fn rfm_values(frame: DataFrame, has_invoices: bool, snapshot: NaiveDate) -> Resu
     let amounts = frame.column(cols::AMOUNT)?.f64()?.rechunk();
     let n = customer.iter().copied().max().map_or(0, |m| m as usize + 1);
     let mut last = vec![i64::MIN; n];
-    let mut monetary = vec![0.0f64; n];
+    let mut monetary = vec![ExactSum::default(); n];
     let mut frequency = vec![0i64; n];
     let mut names: Vec<Option<&str>> = vec![None; n];
-    // Summed in row order, as pandas' groupby sum does, so monetary matches it to the last bit.
-    // Cleaning leaves no null date or amount, so the values are plain slices.
+    // Summed exactly (see `crate::exact_sum`): the same bytes whatever the order of the rows,
+    // which the streaming and distributed paths rely on. Cleaning leaves no null date or amount,
+    // so the values are plain slices.
     let dates = dates.cont_slice().map_err(Error::from)?;
     let amounts = amounts.cont_slice().map_err(Error::from)?;
-    // The lines of one invoice are adjacent, so a customer's rows come in runs: a run is summed in
-    // registers and stored once. The additions happen in the same order either way.
-    let mut run: Option<(usize, i64, f64)> = None;
     for (row, (&c, (&d, &a))) in customer.iter().zip(dates.iter().zip(amounts)).enumerate() {
         let c = c as usize;
-        match &mut run {
-            Some((current, latest, sum)) if *current == c => {
-                *latest = (*latest).max(d);
-                *sum += a;
-            }
-            _ => {
-                if let Some((previous, latest, sum)) = run {
-                    last[previous] = latest;
-                    monetary[previous] = sum;
-                }
-                if names[c].is_none() {
-                    names[c] = ids.get(row);
-                }
-                run = Some((c, last[c].max(d), monetary[c] + a));
-            }
+        last[c] = last[c].max(d);
+        monetary[c].add(a);
+        if names[c].is_none() {
+            names[c] = ids.get(row);
         }
     }
-    if let Some((previous, latest, sum)) = run {
-        last[previous] = latest;
-        monetary[previous] = sum;
-    }
+    let monetary: Vec<f64> = monetary.iter().map(ExactSum::value).collect();
     if has_invoices {
         let invoice = frame.column(cols::INVOICE_CODE)?.u32()?.rechunk();
         let invoice = invoice.cont_slice().map_err(Error::from)?;

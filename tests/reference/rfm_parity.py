@@ -211,7 +211,7 @@ def check_order_matters(rfm: pd.DataFrame, r, f, m):
 
 def check_summation_robust(cleaned: pd.DataFrame, rfm: pd.DataFrame, m: pd.Series):
     """M scores must not depend on float summation order (pandas groupby sum is
-    Kahan-compensated; a Rust implementation may sum naively in file order)."""
+    Kahan-compensated; custseg sums exactly and rounds once, math.fsum's value)."""
     naive, exact = {}, {}
     for cid, q, p in zip(cleaned["CustomerID"], cleaned["Quantity"], cleaned["UnitPrice"]):
         naive[cid] = naive.get(cid, 0.0) + float(q) * float(p)
