@@ -30,7 +30,8 @@ start=$(date +%s)
 # One feature set (`ballista-node` includes `distributed`) for every step: one DataFusion build.
 echo "== clippy --features ballista-node"
 cargo clippy --release --all-targets --features ballista-node -- -D warnings
-echo "== the live-cluster test"
+echo "== the feature's unit tests and the live-cluster test"
+cargo test --release --features ballista-node --lib distributed::
 cargo test --release --features ballista-node --test distributed -- --test-threads=1
 took=$(( $(date +%s) - start ))
 cat > "$STAMP" <<EOF

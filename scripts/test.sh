@@ -2,7 +2,8 @@
 # Runs every test: formatting, clippy, the Rust tests (release build, shared with the CLI), the
 # pandas fixture reproducibility check, the report in headless Chromium, and every notebook under
 # the real evcxr kernel, errors and panics in that kernel, and notebook 01 run through JupyterLab
-# in headless Chromium.
+# in headless Chromium, and the distributed engine against a live Ballista cluster when its
+# sources changed since the recorded pass (scripts/test-distributed.sh).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -45,3 +46,5 @@ echo "== errors and panics in the notebook kernel"
 echo "== JupyterLab in headless Chromium (scripts/lab.sh, notebook 01 through the UI)"
 # The first six code cells hold the first HTML table and the first chart.
 node tests/browser/check_lab.mjs 01_superstore_rfm.ipynb "$OUT/lab-01.png" --cells 6 --timeout-s 1800
+echo "== the distributed engine on a live Ballista cluster (when its sources changed)"
+bash scripts/test-distributed.sh

@@ -10,14 +10,13 @@ mod common;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use common::*;
 use custseg::data::clean::Period;
 use custseg::distributed::BallistaEngine;
 use custseg::prelude::*;
-use polars::prelude::*;
 
 /// A free loopback port (the listener is dropped, so the port is free when used just after).
 fn free_port() -> u16 {
@@ -161,12 +160,19 @@ fn wait_for_port(port: u16) {
 /// dates), or with the CustomerID as a float, as pandas writes it.
 fn bundled_parquet(dir: &Path, float_ids: bool) -> PathBuf {
     let csv = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/online-retail/online_retail.csv.gz");
-    let mut frame = CsvReadOptions::default()
-        .with_infer_schema_length(None)
-        .try_into_reader_with_file_path(Some(csv))
+    // The file's text, typed as a Parquet export would have it: numbers as numbers, the
+    // CustomerID as an integer, dates left as text.
+    let mut frame = custseg::data::source::read_table(&csv, &Default::default())
         .unwrap()
-        .finish()
-        .unwrap();
+        .frame;
+    for (name, dtype) in [
+        ("CustomerID", DataType::Int64),
+        ("Quantity", DataType::Int64),
+        ("UnitPrice", DataType::Float64),
+    ] {
+        let typed = frame.column(name).unwrap().cast(&dtype).unwrap();
+        frame.with_column(typed).unwrap();
+    }
     if float_ids {
         let ids = frame
             .column("CustomerID")
@@ -186,6 +192,34 @@ fn bundled_parquet(dir: &Path, float_ids: bool) -> PathBuf {
         .unwrap();
     set_mode(&path, 0o644);
     path
+}
+
+/// `files` Online-Retail-shaped Parquet files of `rows` rows each (seeds 1, 2, ...) in `dir`,
+/// readable by the executors.
+fn generated_parts(dir: &Path, files: u32, rows: u64) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    set_mode(dir, 0o755);
+    for seed in 1..=files {
+        let file = dir.join(format!("part-{seed}.parquet"));
+        let (rows, seed) = (rows.to_string(), seed.to_string());
+        let out = run_custseg(&[
+            "generate",
+            "online-retail",
+            "--rows",
+            &rows,
+            "--seed",
+            &seed,
+            "-o",
+            file.to_str().unwrap(),
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        set_mode(&file, 0o644);
+    }
+    dir.to_path_buf()
 }
 
 /// The same table and accounting from the cluster as from this machine.
@@ -233,28 +267,7 @@ fn the_cluster_gives_the_local_engine_s_answer() {
     assert_same(&params, &retail, &options, &engine);
 
     // Several generated files as one input (a glob), through the CLI: the same bytes.
-    let parts = data.join("parts");
-    std::fs::create_dir_all(&parts).unwrap();
-    set_mode(&parts, 0o755);
-    for seed in 1..=3 {
-        let file = parts.join(format!("part-{seed}.parquet"));
-        let out = run_custseg(&[
-            "generate",
-            "online-retail",
-            "--rows",
-            "150000",
-            "--seed",
-            &seed.to_string(),
-            "-o",
-            file.to_str().unwrap(),
-        ]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        set_mode(&file, 0o644);
-    }
+    let parts = generated_parts(&data.join("parts"), 3, 150_000);
     let glob = parts.join("*.parquet");
     let glob = glob.to_str().unwrap();
     let (local_csv, remote_csv) = (data.join("local.csv"), data.join("remote.csv"));
@@ -331,6 +344,7 @@ fn refusals_and_failures_name_the_engine_and_the_file() {
         .fit_distributed(&odd, &LoadOptions::default(), &engine)
         .unwrap_err()
         .to_string();
+    eprintln!("{error}");
     assert!(
         error.contains("InvoiceDate")
             && error.contains("2/1/2011 10:00")
@@ -347,6 +361,7 @@ fn refusals_and_failures_name_the_engine_and_the_file() {
             .fit_distributed(&private, &LoadOptions::default(), &engine)
             .unwrap_err()
             .to_string();
+        eprintln!("{error}");
         assert!(
             error.contains(&cluster.address) && error.contains("private.parquet"),
             "{error}"
@@ -359,28 +374,7 @@ fn refusals_and_failures_name_the_engine_and_the_file() {
 
     // Every executor lost while the query runs: an error naming the engine, within the
     // scheduler's grace period, not a hang.
-    let parts = data.join("big");
-    std::fs::create_dir_all(&parts).unwrap();
-    set_mode(&parts, 0o755);
-    for seed in 1..=4 {
-        let file = parts.join(format!("part-{seed}.parquet"));
-        let out = run_custseg(&[
-            "generate",
-            "online-retail",
-            "--rows",
-            "2000000",
-            "--seed",
-            &seed.to_string(),
-            "-o",
-            file.to_str().unwrap(),
-        ]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        set_mode(&file, 0o644);
-    }
+    let parts = generated_parts(&data.join("big"), 4, 2_000_000);
     let input = parts.join("*.parquet");
     let started = Instant::now();
     let query = std::thread::spawn({
@@ -394,6 +388,7 @@ fn refusals_and_failures_name_the_engine_and_the_file() {
     );
     cluster.kill_executors();
     let error = query.join().unwrap().unwrap_err().to_string();
+    eprintln!("{error}");
     assert!(error.contains(&cluster.address), "{error}");
     assert!(
         started.elapsed() < Duration::from_secs(120),
