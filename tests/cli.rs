@@ -326,3 +326,34 @@ fn a_closed_pipe_ends_output_quietly() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(out.status.success(), "{stderr}");
 }
+
+/// `rfm` says when an input could not be aggregated while reading (memory then grows with the
+/// rows), and says nothing when it was.
+#[test]
+fn rfm_says_when_the_input_was_loaded_in_memory() {
+    let text = "CustomerID,InvoiceNo,InvoiceDate,Quantity,UnitPrice\n\
+                1,10,2011-01-02 10:00:00,1,2.5\n\
+                2,11,2011-01-03 10:00:00,2,1.5\n";
+    let dir = tempfile::tempdir().unwrap();
+    let utf8 = dir.path().join("utf8.csv");
+    std::fs::write(&utf8, text).unwrap();
+    // UTF-16 with a byte-order mark: decoded whole, so loaded in memory.
+    let utf16 = dir.path().join("utf16.csv");
+    let mut bytes = vec![0xFF, 0xFE];
+    bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    std::fs::write(&utf16, bytes).unwrap();
+    let note = "was loaded in memory";
+    let out = custseg(&["rfm", utf8.to_str().unwrap()]);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains(note));
+    let out = custseg(&["rfm", utf16.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(note) && stderr.contains("utf16.csv"),
+        "{stderr}"
+    );
+    // The same table either way.
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&custseg(&["rfm", utf8.to_str().unwrap()]).stdout)
+    );
+}

@@ -94,6 +94,14 @@ pub fn run(args: &RfmArgs, timings: &mut Timings) -> Result<()> {
         }
         (Some(input), None) => {
             let streamed = params.fit_streaming(input, &options)?;
+            if !streamed.streamed {
+                // Memory then grows with the rows: say so, for inputs that are large.
+                eprintln!(
+                    "note: {} was loaded in memory, not aggregated while reading (that reads \
+                     UTF-8 delimited text, plain or gzip, and Parquet without JSON baskets)",
+                    input.display()
+                );
+            }
             (streamed.table, streamed.accounting, None)
         }
         _ => {
