@@ -558,6 +558,9 @@ pub(crate) fn apply(
             .bool()?
             .clone())
     };
+    // Two checks read the dates as milliseconds: cast once.
+    let dates = typed.column(DATE)?.cast(&DataType::Int64)?;
+    let dates = dates.i64()?;
     for (reason, check) in checks(rules, present) {
         let hits = match check {
             Check::Missing(name) => is_null(name)?,
@@ -566,22 +569,14 @@ pub(crate) fn apply(
                 let pattern = cancellation_regex(rules)?;
                 cancellations(typed.column(INVOICE)?.str()?, &pattern)
             }
-            Check::DateOutside { earliest, latest } => {
-                let dates = typed.column(DATE)?.cast(&DataType::Int64)?;
-                dates
-                    .i64()?
-                    .iter()
-                    .map(|ms| ms.map(|ms| ms < earliest || ms > latest))
-                    .collect()
-            }
-            Check::DateIn(periods) => {
-                let dates = typed.column(DATE)?.cast(&DataType::Int64)?;
-                dates
-                    .i64()?
-                    .iter()
-                    .map(|ms| ms.map(|ms| periods.iter().any(|&(a, b)| ms >= a && ms <= b)))
-                    .collect()
-            }
+            Check::DateOutside { earliest, latest } => dates
+                .iter()
+                .map(|ms| ms.map(|ms| ms < earliest || ms > latest))
+                .collect(),
+            Check::DateIn(periods) => dates
+                .iter()
+                .map(|ms| ms.map(|ms| periods.iter().any(|&(a, b)| ms >= a && ms <= b)))
+                .collect(),
             Check::AmountTooLarge => typed
                 .column(AMOUNT)?
                 .f64()?

@@ -30,7 +30,7 @@ use std::time::Duration;
 use chrono::Duration as Days;
 
 use crate::data::clean::{DropReason, RowAccounting, accounting};
-use crate::data::dates::{DateFormat, MS_PER_DAY, day_number};
+use crate::data::dates::{MS_PER_DAY, day_number};
 use crate::data::inputs::input_files;
 use crate::data::transactions::LoadOptions;
 use crate::error::{Error, Result};
@@ -153,10 +153,10 @@ impl RfmParams {
             .observation_end_day()
             .map(|end| day_number(end + Days::days(1)) * MS_PER_DAY);
         let answer = plan::run(engine, &files, &input, options, cutoff)?;
-        let (accounting, customers) = tally(answer, &input, engine)?;
-        let ids: Vec<&str> = customers.iter().map(|c| c.id.as_str()).collect();
+        let accounting = tally(&answer, &input, engine)?;
+        let customers = &answer.customers;
         let totals = CustomerTotals {
-            ids,
+            ids: customers.iter().map(|c| c.id.as_str()).collect(),
             last: customers.iter().map(|c| c.last).collect(),
             frequency: customers.iter().map(|c| c.purchases).collect(),
             monetary: customers.iter().map(|c| c.spend.value()).collect(),
@@ -191,7 +191,7 @@ fn parquet_files(input: &Path) -> Result<Vec<PathBuf>> {
         .collect()
 }
 
-/// One customer as the cluster returned it.
+/// One customer with a purchase, as the cluster returned it.
 struct Customer {
     id: String,
     /// Last purchase, ms since 1970.
@@ -205,16 +205,14 @@ pub(crate) struct Answer {
     /// (fate, rows): a [`DropReason`]'s position in [`DropReason::ALL`], [`plan::KEPT`], or one
     /// of the `plan::UNSUPPORTED_*` codes.
     fates: Vec<(i32, i64)>,
-    customers: Vec<(String, Option<i64>, i64, i128, i128)>,
+    /// Customers whose every row is after the observation end have no purchase: left out.
+    customers: Vec<Customer>,
     /// Values the plan refused to type, one per kind found (for the error message).
     examples: Vec<(i32, String)>,
 }
 
-fn tally(
-    answer: Answer,
-    input: &plan::Input,
-    engine: &BallistaEngine,
-) -> Result<(RowAccounting, Vec<Customer>)> {
+/// The row accounting from the rows per fate, or the error for values the plan refused.
+fn tally(answer: &Answer, input: &plan::Input, engine: &BallistaEngine) -> Result<RowAccounting> {
     for (fate, rows) in &answer.fates {
         if let Some(why) = plan::unsupported(*fate, input) {
             let example = answer
@@ -246,25 +244,7 @@ fn tally(
             _ => rows_kept += rows,
         }
     }
-    let customers = answer
-        .customers
-        .into_iter()
-        .filter_map(|(id, last, purchases, high, low)| {
-            // Customers whose every row is after the observation end have no purchase here.
-            Some(Customer {
-                id,
-                last: last?,
-                purchases,
-                spend: ExactSum { high, low },
-            })
-        })
-        .collect();
-    Ok((accounting(rows_in, rows_kept, counts), customers))
-}
-
-/// Whether a date layout setting is one the plan reads (ISO text or typed dates).
-fn reads_date_format(format: &DateFormat) -> bool {
-    matches!(format, DateFormat::YearFirst)
+    Ok(accounting(rows_in, rows_kept, counts))
 }
 
 #[cfg(test)]

@@ -15,11 +15,13 @@ use datafusion::prelude::*;
 use datafusion::scalar::ScalarValue;
 use polars::prelude::{ArrowDataType, ParquetReader, SerReader};
 
-use super::{Answer, BallistaEngine, reads_date_format};
+use super::{Answer, BallistaEngine, Customer};
 use crate::data::clean::{Check, Present, checks, cols};
+use crate::data::dates::DateFormat;
 use crate::data::roles::ResolvedRoles;
 use crate::data::transactions::LoadOptions;
 use crate::error::{Error, Result};
+use crate::exact_sum::ExactSum;
 use crate::exact_sum::{HIGH_SCALE, LOW_SCALE};
 
 /// The fate of a kept row.
@@ -97,7 +99,7 @@ impl Input {
         if options
             .date_format
             .as_ref()
-            .is_some_and(|f| !reads_date_format(f))
+            .is_some_and(|f| !matches!(f, DateFormat::YearFirst))
             || !options.other_date_formats.is_empty()
         {
             return Err(Error::param(
@@ -301,8 +303,8 @@ fn trimmed(e: Expr) -> Expr {
 
 /// An id as the loader reads it (`transactions::id_column` and `canonical_id`), and when it
 /// cannot be read so.
-fn id(column: &str, kind: IdKind) -> (Expr, Expr) {
-    match kind {
+fn id(column: &str, kind: IdKind) -> datafusion::error::Result<(Expr, Expr)> {
+    Ok(match kind {
         IdKind::Text => (
             regexp_replace(
                 trimmed(ident(column)),
@@ -323,13 +325,10 @@ fn id(column: &str, kind: IdKind) -> (Expr, Expr) {
                 .and(abs(x.clone()).lt(lit(1e15)))
                 .and(not(isnan(x.clone())));
             let value = text(cast(x.clone(), DataType::Int64));
-            let value = when(whole.clone(), value).otherwise(null_text());
-            (
-                value.unwrap_or_else(|_| null_text()),
-                x.is_not_null().and(not(whole)),
-            )
+            let value = when(whole.clone(), value).otherwise(null_text())?;
+            (value, x.is_not_null().and(not(whole)))
         }
-    }
+    })
 }
 
 fn number(column: &str) -> Expr {
@@ -340,7 +339,7 @@ impl Typed {
     fn new(input: &Input) -> datafusion::error::Result<Typed> {
         let roles = &input.roles;
         let mut unsupported = Vec::new();
-        let (customer, bad) = id(&roles.customer, input.customer);
+        let (customer, bad) = id(&roles.customer, input.customer)?;
         unsupported.push((
             UNSUPPORTED_CUSTOMER,
             bad,
@@ -348,7 +347,7 @@ impl Typed {
         ));
         let invoice = match (&roles.invoice, input.invoice) {
             (Some(column), Some(kind)) => {
-                let (invoice, bad) = id(column, kind);
+                let (invoice, bad) = id(column, kind)?;
                 unsupported.push((UNSUPPORTED_INVOICE, bad, text(ident(column.as_str()))));
                 Some(invoice)
             }
@@ -445,20 +444,17 @@ impl Typed {
 }
 
 /// The two integers of [`crate::exact_sum::split`], in SQL, as decimals ready to be summed.
-fn exact_parts(amount: Expr) -> (Expr, Expr) {
+fn exact_parts(amount: Expr) -> datafusion::error::Result<(Expr, Expr)> {
     let scaled = abs(amount.clone()) * lit(HIGH_SCALE);
     let whole = floor(scaled.clone());
     let rest = round(vec![(scaled - whole.clone()) * lit(LOW_SCALE)]);
     let signed = |e: Expr| {
         let e = cast(e, DataType::Int64);
         let negative = amount.clone().lt(lit(0.0));
-        let signed = when(negative, -e.clone()).otherwise(e);
-        cast(
-            signed.unwrap_or_else(|_| lit(ScalarValue::Int64(None))),
-            DataType::Decimal128(38, 0),
-        )
+        let signed = when(negative, -e.clone()).otherwise(e)?;
+        Ok::<_, DataFusionError>(cast(signed, DataType::Decimal128(38, 0)))
     };
-    (signed(whole), signed(rest))
+    Ok((signed(whole)?, signed(rest)?))
 }
 
 /// Every row typed and given its fate, then one group per drop reason and one per customer.
@@ -520,7 +516,7 @@ fn per_customer(
         None => kept.clone(),
     };
     let only = |e: Expr| when(counted.clone(), e).end();
-    let (high, low) = exact_parts(col("amount"));
+    let (high, low) = exact_parts(col("amount"))?;
     rows.aggregate(
         vec![
             col("fate"),
@@ -580,17 +576,20 @@ fn read_answer(batches: &[RecordBatch]) -> std::result::Result<Answer, String> {
             if example.is_valid(i) {
                 answer.examples.push((f, example.value(i).to_string()));
             }
-            if f == KEPT && customer.is_valid(i) {
+            // A kept customer without a last date had every row after the observation end.
+            if f == KEPT && customer.is_valid(i) && last.is_valid(i) {
                 let value = |a: &PrimitiveArray<Decimal128Type>| {
                     if a.is_valid(i) { a.value(i) } else { 0 }
                 };
-                answer.customers.push((
-                    customer.value(i).to_string(),
-                    last.is_valid(i).then(|| last.value(i)),
-                    purchases.value(i),
-                    value(high),
-                    value(low),
-                ));
+                answer.customers.push(Customer {
+                    id: customer.value(i).to_string(),
+                    last: last.value(i),
+                    purchases: purchases.value(i),
+                    spend: ExactSum {
+                        high: value(high),
+                        low: value(low),
+                    },
+                });
             }
         }
     }
