@@ -22,8 +22,13 @@ pub use crate::chart::histogram::rfm_histograms;
 pub use crate::chart::migration::migration_flow;
 pub use crate::chart::treemap::segment_treemap;
 pub use crate::chart::trend::monthly_trend;
+pub use crate::cluster::dbscan::DbscanParams;
+pub use crate::cluster::gmm::GmmParams;
+pub use crate::cluster::hierarchical::HierarchicalParams;
+pub use crate::cluster::kmeans::KMeansParams;
 pub use crate::cluster::profile::{ClusterProfiles, CrossTab};
 pub use crate::cluster::selection::{Selection, SelectionParams, select};
+pub use crate::cluster::spectral::SpectralParams;
 pub use crate::cluster::{
     ClusterModel, Clustering, adjusted_rand_score, calinski_harabasz_score, davies_bouldin_score,
     silhouette_samples, silhouette_score,

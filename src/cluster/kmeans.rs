@@ -256,6 +256,120 @@ fn two_nearest(row: &[f64], centres: &[f64]) -> (usize, f64, f64) {
     (best, first, second)
 }
 
+/// How far the centres moved in the last update, still to be applied to the bounds: a sample's
+/// own centre moved by `moved[own]`, any other by at most the largest move among the others.
+struct PendingMoves {
+    moved: Vec<f64>,
+    top: usize,
+    top_move: f64,
+    next_move: f64,
+}
+
+impl PendingMoves {
+    fn none(k: usize) -> Self {
+        PendingMoves {
+            moved: vec![0.0; k],
+            top: 0,
+            top_move: 0.0,
+            next_move: 0.0,
+        }
+    }
+
+    fn new(moved: Vec<f64>) -> Self {
+        let (mut top, mut top_move, mut next_move) = (0, 0.0f64, 0.0f64);
+        for (c, &m) in moved.iter().enumerate() {
+            if m > top_move {
+                next_move = top_move;
+                top_move = m;
+                top = c;
+            } else if m > next_move {
+                next_move = m;
+            }
+        }
+        PendingMoves {
+            moved,
+            top,
+            top_move,
+            next_move,
+        }
+    }
+}
+
+/// The state of Lloyd's iterations with Hamerly's bounds: each sample keeps its centre, an upper
+/// bound on the distance to it and a lower bound on the distance to any other.
+struct Hamerly<'a> {
+    x: &'a Matrix<'a>,
+    k: usize,
+    labels: Vec<u32>,
+    upper: Vec<f64>,
+    lower: Vec<f64>,
+    /// Per-cluster sums (row-major, `dims` each) and counts of the last pass's labels.
+    sums: Vec<f64>,
+    counts: Vec<usize>,
+}
+
+impl Hamerly<'_> {
+    /// One pass over the samples: move the bounds by the pending centre moves, relabel every
+    /// sample the bounds cannot vouch for, and add each sample to its cluster's sum. One pass
+    /// instead of three keeps the iteration within memory bandwidth on large data; the
+    /// arithmetic and its order are those of separate passes. Returns whether a label changed.
+    fn pass(&mut self, centres: &[f64], moves: &PendingMoves) -> bool {
+        let dims = self.x.dims();
+        let k = self.k;
+        let centre = |c: usize| &centres[c * dims..(c + 1) * dims];
+        // Half the distance from each centre to its nearest other centre: a sample closer than
+        // that to its own centre cannot be closer to another.
+        let half_gap: Vec<f64> = (0..k)
+            .map(|a| {
+                (0..k)
+                    .filter(|&b| b != a)
+                    .map(|b| squared_distance(centre(a), centre(b)).sqrt())
+                    .fold(f64::INFINITY, f64::min)
+                    / 2.0
+            })
+            .collect();
+        self.sums.iter_mut().for_each(|s| *s = 0.0);
+        self.counts.iter_mut().for_each(|c| *c = 0);
+        let mut changed = false;
+        for i in 0..self.x.rows() {
+            let own = self.labels[i] as usize;
+            self.upper[i] += moves.moved[own];
+            self.lower[i] -= if own == moves.top {
+                moves.next_move
+            } else {
+                moves.top_move
+            };
+            let row = self.x.row(i);
+            let bound = half_gap[own].max(self.lower[i]);
+            if self.upper[i] > bound {
+                self.upper[i] = squared_distance(row, centre(own)).sqrt();
+                if self.upper[i] > bound {
+                    let (best, first, second) = two_nearest(row, centres);
+                    changed |= best != own;
+                    self.labels[i] = best as u32;
+                    self.upper[i] = first.sqrt();
+                    self.lower[i] = second.sqrt();
+                }
+            }
+            let label = self.labels[i] as usize;
+            self.counts[label] += 1;
+            for (s, v) in self.sums[label * dims..(label + 1) * dims]
+                .iter_mut()
+                .zip(row)
+            {
+                *s += v;
+            }
+        }
+        changed
+    }
+
+    /// Forgets the bounds: every sample is measured afresh in the next pass.
+    fn reset_bounds(&mut self) {
+        self.upper.iter_mut().for_each(|u| *u = f64::INFINITY);
+        self.lower.iter_mut().for_each(|l| *l = 0.0);
+    }
+}
+
 /// Lloyd iterations from the given centres, as scikit-learn's `_kmeans_single_lloyd`, with
 /// Hamerly's bounds: each sample keeps an upper bound on the distance to its centre and a lower
 /// bound on the distance to any other, moved by how far the centres move; a sample whose bounds
@@ -266,74 +380,35 @@ fn lloyd(x: &Matrix, start: Vec<Vec<f64>>, max_iter: u64, tol: f64) -> KMeansMod
     let k = start.len();
     let dims = x.dims();
     let mut centres: Vec<f64> = start.concat();
-    let mut labels = vec![0usize; n];
-    let mut previous = vec![usize::MAX; n];
-    let mut upper = vec![f64::INFINITY; n];
-    let mut lower = vec![0.0; n];
-    let mut converged = false;
-    let centre =
-        |centres: &[f64], c: usize| -> Vec<f64> { centres[c * dims..(c + 1) * dims].to_vec() };
-    let assign = |centres: &[f64], labels: &mut [usize], upper: &mut [f64], lower: &mut [f64]| {
-        // Half the distance from each centre to its nearest other centre: a sample closer than
-        // that to its own centre cannot be closer to another.
-        let half_gap: Vec<f64> = (0..k)
-            .map(|a| {
-                (0..k)
-                    .filter(|&b| b != a)
-                    .map(|b| squared_distance(&centre(centres, a), &centre(centres, b)).sqrt())
-                    .fold(f64::INFINITY, f64::min)
-                    / 2.0
-            })
-            .collect();
-        for i in 0..n {
-            let own = labels[i];
-            let bound = half_gap[own].max(lower[i]);
-            if upper[i] <= bound {
-                continue;
-            }
-            let row = x.row(i);
-            upper[i] = squared_distance(row, &centres[own * dims..(own + 1) * dims]).sqrt();
-            if upper[i] <= bound {
-                continue;
-            }
-            let (best, first, second) = two_nearest(row, centres);
-            labels[i] = best;
-            upper[i] = first.sqrt();
-            lower[i] = second.sqrt();
-        }
+    let mut state = Hamerly {
+        x,
+        k,
+        labels: vec![0; n],
+        upper: vec![f64::INFINITY; n],
+        lower: vec![0.0; n],
+        sums: vec![0.0; k * dims],
+        counts: vec![0; k],
     };
-    for _ in 0..max_iter {
-        assign(&centres, &mut labels, &mut upper, &mut lower);
-        if labels == previous {
+    let mut moves = PendingMoves::none(k);
+    let mut converged = false;
+    for iteration in 0..max_iter {
+        let changed = state.pass(&centres, &moves);
+        // The first pass starts from no labels at all, so it always counts as a change.
+        if iteration > 0 && !changed {
             converged = true;
             break;
         }
-        let mut sums = vec![vec![0.0; dims]; k];
-        let mut counts = vec![0usize; k];
-        for (i, &c) in labels.iter().enumerate() {
-            counts[c] += 1;
-            for (s, v) in sums[c].iter_mut().zip(x.row(i)) {
-                *s += v;
-            }
+        if state.counts.contains(&0) {
+            relocate_empty(&mut state, &centres);
+            // Relocation breaks the bounds.
+            state.reset_bounds();
         }
-        if counts.contains(&0) {
-            let distances: Vec<f64> = (0..n)
-                .map(|i| {
-                    squared_distance(x.row(i), &centres[labels[i] * dims..(labels[i] + 1) * dims])
-                })
-                .collect();
-            relocate_empty(x, &mut sums, &mut counts, &mut labels, &distances);
-            // Relocation breaks the bounds: every sample is measured afresh next time.
-            upper.iter_mut().for_each(|u| *u = f64::INFINITY);
-            lower.iter_mut().for_each(|l| *l = 0.0);
-        }
-        previous.copy_from_slice(&labels);
         let mut shift = 0.0;
         let mut moved = vec![0.0; k];
         for (c, ((centre, sum), &count)) in centres
             .chunks_exact_mut(dims)
-            .zip(&sums)
-            .zip(&counts)
+            .zip(state.sums.chunks_exact(dims))
+            .zip(&state.counts)
             .enumerate()
         {
             if count == 0 {
@@ -348,33 +423,23 @@ fn lloyd(x: &Matrix, start: Vec<Vec<f64>>, max_iter: u64, tol: f64) -> KMeansMod
             shift += squared;
             moved[c] = squared.sqrt();
         }
-        // A sample's own centre moved by moved[own]; any other by at most the largest other move.
-        let (mut top, mut top_move, mut next_move) = (0, 0.0f64, 0.0f64);
-        for (c, &m) in moved.iter().enumerate() {
-            if m > top_move {
-                next_move = top_move;
-                top_move = m;
-                top = c;
-            } else if m > next_move {
-                next_move = m;
-            }
-        }
-        for ((u, l), &own) in upper.iter_mut().zip(lower.iter_mut()).zip(&labels) {
-            *u += moved[own];
-            *l -= if own == top { next_move } else { top_move };
-        }
+        moves = PendingMoves::new(moved);
         if shift <= tol {
             break;
         }
     }
     if !converged {
-        assign(&centres, &mut labels, &mut upper, &mut lower);
+        state.pass(&centres, &moves);
     }
+    let labels = state.labels;
     let inertia = (0..n)
-        .map(|i| squared_distance(x.row(i), &centres[labels[i] * dims..(labels[i] + 1) * dims]))
+        .map(|i| {
+            let c = labels[i] as usize;
+            squared_distance(x.row(i), &centres[c * dims..(c + 1) * dims])
+        })
         .sum();
     KMeansModel {
-        labels: labels.iter().map(|&c| c as i64).collect(),
+        labels: labels.iter().map(|&c| i64::from(c)).collect(),
         centroids: centres.chunks_exact(dims).map(<[f64]>::to_vec).collect(),
         inertia,
     }
@@ -382,31 +447,36 @@ fn lloyd(x: &Matrix, start: Vec<Vec<f64>>, max_iter: u64, tol: f64) -> KMeansMod
 
 /// Gives each empty cluster the sample farthest from its centre (scikit-learn's rule), moving
 /// that sample out of its old cluster's sums.
-fn relocate_empty(
-    x: &Matrix,
-    sums: &mut [Vec<f64>],
-    counts: &mut [usize],
-    labels: &mut [usize],
-    distances: &[f64],
-) {
-    let empty: Vec<usize> = (0..counts.len()).filter(|&c| counts[c] == 0).collect();
+fn relocate_empty(state: &mut Hamerly, centres: &[f64]) {
+    let empty: Vec<usize> = (0..state.k).filter(|&c| state.counts[c] == 0).collect();
     if empty.is_empty() {
         return;
     }
-    let mut far: Vec<usize> = (0..labels.len()).collect();
+    let x = state.x;
+    let dims = x.dims();
+    let distances: Vec<f64> = state
+        .labels
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| {
+            let c = c as usize;
+            squared_distance(x.row(i), &centres[c * dims..(c + 1) * dims])
+        })
+        .collect();
+    let mut far: Vec<usize> = (0..state.labels.len()).collect();
     far.sort_by(|&a, &b| distances[b].total_cmp(&distances[a]).then(a.cmp(&b)));
     for (&cluster, &sample) in empty.iter().zip(&far) {
-        let old = labels[sample];
-        if counts[old] <= 1 {
+        let old = state.labels[sample] as usize;
+        if state.counts[old] <= 1 {
             continue;
         }
         for (d, v) in x.row(sample).iter().enumerate() {
-            sums[old][d] -= v;
-            sums[cluster][d] = *v;
+            state.sums[old * dims + d] -= v;
+            state.sums[cluster * dims + d] = *v;
         }
-        counts[old] -= 1;
-        counts[cluster] = 1;
-        labels[sample] = cluster;
+        state.counts[old] -= 1;
+        state.counts[cluster] = 1;
+        state.labels[sample] = cluster as u32;
     }
 }
 
@@ -458,6 +528,29 @@ impl KMeansModel {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_empty_cluster_takes_the_farthest_sample() {
+        // Two distinct values and k = 3: k-means++ has to start two centres on the same value,
+        // so one cluster is empty after the first pass and is given a sample (all samples are
+        // at distance 0 from their centre: the first by index, taken from the four zeros).
+        let values = [0.0, 0.0, 0.0, 0.0, 5.0, 5.0];
+        let x = Matrix::new(&values, 1).unwrap();
+        let model = KMeansParams::new(3).n_init(1).fit(&x).unwrap();
+        let l = model.labels();
+        let mut sizes = [0usize; 3];
+        for &c in l {
+            sizes[c as usize] += 1;
+        }
+        assert!(
+            sizes.iter().all(|&s| s > 0),
+            "every cluster has a sample: {l:?}"
+        );
+        assert_eq!(l[4], l[5]);
+        assert_eq!(&l[1..4], &[l[1]; 3]);
+        assert_ne!(l[0], l[1], "the relocated sample is the first zero: {l:?}");
+        assert_eq!(model.inertia(), 0.0);
+    }
 
     #[test]
     fn separates_obvious_groups_deterministically() {

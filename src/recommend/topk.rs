@@ -355,9 +355,20 @@ impl Recommender {
         let customers: Vec<u32> = (0..self.bought.len() as u32)
             .filter(|&c| !self.bought[c as usize].is_empty())
             .collect();
-        let rows: Vec<(u32, Vec<Recommendation>)> = customers
+        // The reasons are formatted text, most of the work on large data: made in parallel too.
+        let rows: Vec<(u32, Vec<(Recommendation, String)>)> = customers
             .par_iter()
-            .map(|&c| (c, self.recommend_customer(c)))
+            .map(|&c| {
+                let list = self.recommend_customer(c);
+                let explained = list
+                    .into_iter()
+                    .map(|r| {
+                        let reason = self.reason(c, &r);
+                        (r, reason)
+                    })
+                    .collect();
+                (c, explained)
+            })
             .collect();
         let mut out = Recommendations::default();
         for (customer, list) in rows {
@@ -365,7 +376,7 @@ impl Recommender {
                 || "(none)".to_string(),
                 |g| self.groups.names()[g as usize].clone(),
             );
-            for (rank, recommendation) in list.iter().enumerate() {
+            for (rank, (recommendation, reason)) in list.into_iter().enumerate() {
                 out.customer_id
                     .push(self.customer_ids[customer as usize].clone());
                 out.group.push(group.clone());
@@ -373,7 +384,7 @@ impl Recommender {
                 out.product
                     .push(self.product_id(recommendation.product).to_string());
                 out.score.push(recommendation.score);
-                out.reason.push(self.reason(customer, recommendation));
+                out.reason.push(reason);
             }
         }
         Ok(out)
