@@ -130,9 +130,13 @@ impl HoldoutSplit {
             ),
             (
                 "group popularity",
-                Box::new({
-                    let popular_only = params.clone().rule_weight(0.0).fit(&past, groups)?;
-                    move |c| products_of(&popular_only, c)
+                // The same fit with no weight on the rules (refitting would count them again).
+                Box::new(|c| {
+                    recommender
+                        .recommend_weighted(c, 0.0)
+                        .iter()
+                        .map(|r| r.product)
+                        .collect()
                 }),
             ),
             (

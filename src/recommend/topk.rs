@@ -261,6 +261,12 @@ impl Recommender {
 
     /// The top-k for one customer code, best first.
     pub fn recommend_customer(&self, customer: u32) -> Vec<Recommendation> {
+        self.recommend_weighted(customer, self.params.rule_weight)
+    }
+
+    /// The top-k for one customer code with another rule weight. Nothing the fit computes
+    /// depends on the weight, so this is what a recommender fitted with that weight would give.
+    pub(crate) fn recommend_weighted(&self, customer: u32, w: f64) -> Vec<Recommendation> {
         let bought = self.bought(customer);
         let skip = |p: u32| !self.params.keep_bought && bought.binary_search(&p).is_ok();
         let group = self.popularity_source(customer);
@@ -294,7 +300,6 @@ impl Recommender {
                 candidates.entry(p.product).or_insert(None);
             }
         }
-        let w = self.params.rule_weight;
         let mut scored: Vec<Recommendation> = candidates
             .into_iter()
             .map(|(product, rule)| {
@@ -426,5 +431,60 @@ impl Recommendations {
                 Column::new("reason".into(), &self.reason),
             ],
         )?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::recommend::rules::RulesParams;
+
+    #[test]
+    fn another_weight_gives_what_a_fit_with_that_weight_gives() {
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        // Baskets c0 {A, B}, c1 {A, B}, c2 {A, C}, c3 {C, D}, c4 {B, E}: rules and
+        // group popularity disagree, so the weight changes the lists.
+        let rows = [
+            (0, 0, 0, 0, 1.0),
+            (0, 0, 1, 0, 1.0),
+            (1, 1, 0, 0, 1.0),
+            (1, 1, 1, 0, 1.0),
+            (2, 2, 0, 0, 1.0),
+            (2, 2, 2, 0, 1.0),
+            (3, 3, 2, 0, 1.0),
+            (3, 3, 3, 0, 1.0),
+            (4, 4, 1, 0, 1.0),
+            (4, 4, 4, 0, 1.0),
+        ];
+        let customers = names(&["c0", "c1", "c2", "c3", "c4"]);
+        let purchases =
+            Purchases::from_codes(customers.clone(), names(&["A", "B", "C", "D", "E"]), &rows)
+                .unwrap();
+        let groups =
+            CustomerGroups::new("g", customers, names(&["G1", "G1", "G2", "G2", "G2"])).unwrap();
+        let params = RecommendParams::new()
+            .k(2)
+            .window_months(None)
+            .rules(RulesParams::new().min_support(0.2).min_confidence(0.3))
+            .min_group_customers(1);
+        let fitted = params.fit(&purchases, &groups).unwrap();
+        let mut differs = false;
+        for w in [0.0, 0.25, 1.0] {
+            let refitted = params
+                .clone()
+                .rule_weight(w)
+                .fit(&purchases, &groups)
+                .unwrap();
+            for c in 0..5 {
+                let got = fitted.recommend_weighted(c, w);
+                assert_eq!(
+                    got,
+                    refitted.recommend_customer(c),
+                    "weight {w}, customer {c}"
+                );
+                differs |= got != fitted.recommend_customer(c);
+            }
+        }
+        assert!(differs, "the fixture must make the weight matter");
     }
 }
