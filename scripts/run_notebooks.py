@@ -96,7 +96,7 @@ def run(path: Path, inplace: bool) -> bool:
             for number, t in times:
                 print(f"    cell {number:2}  {t:6.1f} s")
     print(f"{'ok  ' if ok else 'FAIL'} {path.name}  {elapsed:6.1f} s{detail}")
-    return ok
+    return ok, [t for _, t in times]
 
 
 def main() -> None:
@@ -108,9 +108,12 @@ def main() -> None:
     if not notebooks:
         sys.exit("no notebooks found in notebooks/")
     results = [run(p.resolve(), args.inplace) for p in notebooks]
-    passed = sum(results)
-    print(f"notebooks: {passed} passed, {len(results) - passed} failed")
-    sys.exit(0 if all(results) else 1)
+    passed = sum(ok for ok, _ in results)
+    cells = [t for _, times in results for t in times]
+    # Issue 15's goal is about the cell a user waits for, whichever notebook it is in.
+    overall = f"; median cell over all {len(cells)} cells {statistics.median(cells):.1f} s" if cells else ""
+    print(f"notebooks: {passed} passed, {len(results) - passed} failed{overall}")
+    sys.exit(0 if passed == len(results) else 1)
 
 
 if __name__ == "__main__":
