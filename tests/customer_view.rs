@@ -227,7 +227,7 @@ fn text_frame(path: &std::path::Path) -> DataFrame {
 
 /// The view of a generated file equals the pandas reference's (tests/reference/customer_view.py,
 /// same generator, rows and seed): ids, dates and dominant values exactly, numbers within
-/// 1e-12 relative (pandas sums with compensation, custseg in row order).
+/// 1e-12 relative (pandas sums with compensation, custseg exactly).
 fn assert_matches_reference(dataset: Dataset, options: LoadOptions, fixture: &str) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("input.csv");
@@ -344,4 +344,64 @@ fn the_report_clusters_on_view_columns_when_the_study_names_them() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("basket_value"), "{err}");
+}
+
+#[test]
+fn spend_is_the_exact_sum_in_any_row_order_and_equals_monetary() {
+    let rows = [
+        "A,1,2011-12-01 10:00:00,1,0.1",
+        "A,2,2011-12-02 10:00:00,1,0.2",
+        "B,3,2011-12-02 11:00:00,3,0.1",
+        "A,3,2011-12-03 10:00:00,1,0.3",
+        "B,4,2011-12-04 10:00:00,1,1e15",
+        "B,4,2011-12-04 10:00:00,0.1,7",
+    ];
+    let header = "CustomerID,InvoiceNo,InvoiceDate,Quantity,UnitPrice\n";
+    let forward = format!("{header}{}\n", rows.join("\n"));
+    let backward = format!(
+        "{header}{}\n",
+        rows.iter().rev().copied().collect::<Vec<_>>().join("\n")
+    );
+    let fit = |text: &str| {
+        let (_dir, path) = common::temp_file("rows.csv", text.as_bytes());
+        let tx = common::load(&path).unwrap();
+        let view = CustomerViewParams::new().fit(&tx).unwrap().frame();
+        let rfm = RfmParams::new().fit(&tx).unwrap().frame();
+        (view, rfm)
+    };
+    let ((view, rfm), (view_back, _)) = (fit(&forward), fit(&backward));
+    // Customers come in order of first appearance: A first forward, B first backward.
+    let by_id = |frame: &DataFrame, column: &str| -> Vec<(String, u64)> {
+        let mut pairs: Vec<(String, u64)> = common::texts(frame, "customer_id")
+            .into_iter()
+            .zip(common::floats(frame, column).into_iter().map(f64::to_bits))
+            .collect();
+        pairs.sort();
+        pairs
+    };
+    for column in ["spend", "items", "ticket_size"] {
+        assert_eq!(by_id(&view, column), by_id(&view_back, column), "{column}");
+    }
+    // A: 0.1 + 0.2 + 0.3 is 0.6 to the nearest double (0.6000000000000001 row by row); B:
+    // 3 * 0.1 + 1e15 + 0.1 * 7, rounded once: 1000000000000001. Items of B: 3 + 1 + 0.1.
+    assert_eq!(
+        common::floats(&view, "spend"),
+        [0.6, 1_000_000_000_000_001.0]
+    );
+    assert_eq!(common::floats(&view, "items"), [3.0, 4.1]);
+    assert_ne!(0.1 + 0.2 + 0.3, 0.6);
+    // The same customers' monetary in the RFM table, to the bit.
+    let monetary: Vec<(String, u64)> = common::texts(&rfm, "customer_id")
+        .into_iter()
+        .zip(
+            common::floats(&rfm, "monetary")
+                .into_iter()
+                .map(f64::to_bits),
+        )
+        .collect();
+    assert_eq!(by_id(&view, "spend"), {
+        let mut m = monetary;
+        m.sort();
+        m
+    });
 }

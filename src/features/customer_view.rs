@@ -20,7 +20,9 @@
 //! Dimension and value names are made column-safe: lower case, every other character than a letter
 //! or digit becomes `_`, runs of `_` collapse and ends are trimmed (`BASKET_DOMINANT_MISSION`,
 //! `Nonfood` gives `share_basket_dominant_mission_nonfood`). An empty dimension value is the value
-//! `(missing)`. Sums run in row order, as pandas' groupby does.
+//! `(missing)`. `spend` and `items` are exact sums rounded once ([`crate::exact_sum`]): the
+//! same in any row order, and `spend` equals the RFM table's `monetary` to the bit. The shares
+//! are ratios of row-order sums.
 
 use chrono::{Duration, NaiveDate};
 use polars::prelude::*;
@@ -29,6 +31,7 @@ use crate::data::clean::cols;
 use crate::data::dates::MS_PER_DAY;
 use crate::data::transactions::Transactions;
 use crate::error::{Context, Error, Result};
+use crate::exact_sum::ExactSum;
 use crate::grouping::distinct_keys_per_group;
 
 /// Spends within this relative distance of a customer's largest count as equal when choosing the
@@ -294,7 +297,7 @@ fn base_columns(frame: &DataFrame, rows: &Rows, snapshot: NaiveDate) -> Result<V
     let n = rows.customers;
     let mut ids: Vec<Option<&str>> = vec![None; n];
     let customer_ids = frame.column(cols::CUSTOMER)?.str()?;
-    let mut spend = vec![0.0f64; n];
+    let mut spend = vec![ExactSum::default(); n];
     let mut first = vec![i64::MAX; n];
     let mut last = vec![i64::MIN; n];
     for (row, &c) in rows.customer.iter().enumerate() {
@@ -302,7 +305,7 @@ fn base_columns(frame: &DataFrame, rows: &Rows, snapshot: NaiveDate) -> Result<V
         if ids[c].is_none() {
             ids[c] = customer_ids.get(row);
         }
-        spend[c] += rows.amounts[row];
+        spend[c].add(rows.amounts[row]);
         first[c] = first[c].min(rows.dates[row]);
         last[c] = last[c].max(rows.dates[row]);
     }
@@ -323,13 +326,14 @@ fn base_columns(frame: &DataFrame, rows: &Rows, snapshot: NaiveDate) -> Result<V
         },
     );
     let skus = skus?;
+    let spend: Vec<f64> = spend.iter().map(ExactSum::value).collect();
     let items: Vec<f64> = match frame.column(cols::QUANTITY) {
         Ok(quantity) => {
-            let mut items = vec![0.0f64; n];
+            let mut items = vec![ExactSum::default(); n];
             for (&c, q) in rows.customer.iter().zip(quantity.f64()?.iter()) {
-                items[c as usize] += q.unwrap_or(0.0);
+                items[c as usize].add(q.unwrap_or(0.0));
             }
-            items
+            items.iter().map(ExactSum::value).collect()
         }
         Err(_) => {
             let mut items = vec![0.0f64; n];
