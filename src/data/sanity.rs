@@ -12,6 +12,7 @@ use crate::data::dates::MS_PER_DAY;
 use crate::data::roles::ResolvedRoles;
 use crate::data::source::SourceInfo;
 use crate::error::Result;
+use crate::exact_sum::ExactSum;
 
 /// Rows, revenue and customers in one calendar month of the kept data.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -20,7 +21,7 @@ pub struct MonthCoverage {
     pub month: String,
     /// Kept rows dated in the month.
     pub rows: usize,
-    /// Sum of amount.
+    /// Sum of amount (exact, rounded once).
     pub revenue: f64,
     /// Distinct customers.
     pub customers: usize,
@@ -113,7 +114,8 @@ pub struct SanityReport {
     pub invoices: usize,
     /// Distinct products kept, when there is a product column.
     pub products: Option<usize>,
-    /// Sum of amount over kept rows.
+    /// Sum of amount over kept rows: the exact sum rounded once ([`crate::exact_sum`]), the same
+    /// in any row order.
     pub revenue: f64,
 }
 
@@ -231,7 +233,11 @@ impl SanityReport {
             Some(codes) => codes.max().map_or(0, |c| c as usize + 1),
             None => *rows,
         };
-        let revenue = amounts.sum().unwrap_or(0.0);
+        let revenue = {
+            let mut sum = ExactSum::default();
+            amounts.iter().flatten().for_each(|a| sum.add(a));
+            sum.value()
+        };
         // Distinct products hash every product id: count them on a second thread meanwhile.
         let (products, monthly) = rayon::join(
             || products.as_ref().map(distinct),
@@ -313,32 +319,19 @@ struct MonthTotals {
     /// `year * 100 + month`.
     ym: i32,
     rows: usize,
-    /// The first amount: a month of one row reports it as it is, as polars' group sum does.
-    first: f64,
-    /// Compensated sum in row order, the summation polars' group-by sum uses, so that revenue per
-    /// month is the same to the last bit as it was when polars computed it.
-    sum: f64,
-    err: f64,
+    /// The exact sum (the same in any row order, as RFM's monetary).
+    sum: ExactSum,
     customers: usize,
 }
 
 impl MonthTotals {
     fn add(&mut self, amount: f64) {
-        if self.rows == 0 {
-            self.first = amount;
-        }
         self.rows += 1;
-        let y = amount - self.err;
-        let sum = self.sum + y;
-        let err = (sum - self.sum) - y;
-        self.sum = sum;
-        if err.is_finite() {
-            self.err = err;
-        }
+        self.sum.add(amount);
     }
 
     fn revenue(&self) -> f64 {
-        if self.rows == 1 { self.first } else { self.sum }
+        self.sum.value()
     }
 }
 
@@ -375,9 +368,7 @@ fn monthly_totals(
                         months.push(MonthTotals {
                             ym,
                             rows: 0,
-                            first: 0.0,
-                            sum: 0.0,
-                            err: 0.0,
+                            sum: ExactSum::default(),
                             customers: 0,
                         });
                         months.len() - 1
@@ -718,15 +709,44 @@ mod tests {
     }
 
     #[test]
-    fn monthly_totals_equal_polars_group_by_to_the_bit() {
+    fn monthly_totals_agree_with_polars_and_do_not_depend_on_row_order() {
         let tx = Transactions::bundled(&LoadOptions::default()).unwrap();
         let kept = tx.frame();
-        assert_eq!(one_pass(&kept), reference(&kept));
-        // Rows out of date order take the sorting path for distinct customers.
+        let forward = one_pass(&kept);
+        let polars = reference(&kept);
+        // Rows and distinct customers exactly; revenue is the exact sum, polars' a compensated
+        // one in row order: they differ at most in the last bits.
+        let counts = |v: &[(i32, u64, f64, u64)]| -> Vec<(i32, u64, u64)> {
+            v.iter().map(|&(ym, rows, _, c)| (ym, rows, c)).collect()
+        };
+        assert_eq!(counts(&forward), counts(&polars));
+        for (ours, theirs) in forward.iter().zip(&polars) {
+            assert!(
+                (ours.2 - theirs.2).abs() <= 1e-12 * theirs.2.abs(),
+                "{ours:?} {theirs:?}"
+            );
+        }
+        // Rows out of date order take the sorting path for distinct customers; every order
+        // gives the same bits.
         let reversed = kept.reverse();
-        assert_eq!(one_pass(&reversed), reference(&reversed));
+        assert_eq!(one_pass(&reversed), forward);
         let (left, right) = kept.split_at(200_000);
         let shuffled = right.vstack(&left).unwrap();
-        assert_eq!(one_pass(&shuffled), reference(&shuffled));
+        assert_eq!(one_pass(&shuffled), forward);
+    }
+
+    #[test]
+    fn monthly_revenue_is_rounded_once() {
+        let ms = |day: i64| day * MS_PER_DAY;
+        let dates = Int64Chunked::from_slice("d".into(), &[ms(0), ms(1), ms(2), ms(40)]);
+        let codes = UInt32Chunked::from_slice("c".into(), &[0, 1, 0, 1]);
+        let amounts = Float64Chunked::from_slice("a".into(), &[0.1, 0.2, 0.3, 1.0]);
+        let months: Vec<(i32, usize, f64, usize)> = monthly_totals(&dates, &codes, &amounts, 2)
+            .iter()
+            .map(|m| (m.ym, m.rows, m.revenue(), m.customers))
+            .collect();
+        // January 1970: 0.1 + 0.2 + 0.3 is 0.6 to the nearest double (0.6000000000000001 row by
+        // row); February: one row.
+        assert_eq!(months, [(197001, 3, 0.6, 2), (197002, 1, 1.0, 1)]);
     }
 }
