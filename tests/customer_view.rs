@@ -356,12 +356,8 @@ fn spend_is_the_exact_sum_in_any_row_order_and_equals_monetary() {
         "B,4,2011-12-04 10:00:00,1,1e15",
         "B,4,2011-12-04 10:00:00,0.1,7",
     ];
-    let header = "CustomerID,InvoiceNo,InvoiceDate,Quantity,UnitPrice\n";
-    let forward = format!("{header}{}\n", rows.join("\n"));
-    let backward = format!(
-        "{header}{}\n",
-        rows.iter().rev().copied().collect::<Vec<_>>().join("\n")
-    );
+    let (forward, backward) =
+        common::forward_and_backward("CustomerID,InvoiceNo,InvoiceDate,Quantity,UnitPrice", &rows);
     let fit = |text: &str| {
         let (_dir, path) = common::temp_file("rows.csv", text.as_bytes());
         let tx = common::load(&path).unwrap();

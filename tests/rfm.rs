@@ -315,12 +315,8 @@ fn monetary_is_the_exact_sum_in_any_row_order() {
         "B,4,2011-12-04 10:00:00,1,1e15",
         "B,4,2011-12-04 10:00:00,1,0.7",
     ];
-    let header = "CustomerID,InvoiceNo,InvoiceDate,Quantity,UnitPrice\n";
-    let forward = format!("{header}{}\n", rows.join("\n"));
-    let backward = format!(
-        "{header}{}\n",
-        rows.iter().rev().copied().collect::<Vec<_>>().join("\n")
-    );
+    let (forward, backward) =
+        common::forward_and_backward("CustomerID,InvoiceNo,InvoiceDate,Quantity,UnitPrice", &rows);
     let fit = |text: &str| {
         let (_dir, path) = temp_file("rows.csv", text.as_bytes());
         RfmParams::new().fit(&load(&path).unwrap()).unwrap().frame()

@@ -67,6 +67,16 @@ pub fn temp_file(name: &str, contents: &[u8]) -> (tempfile::TempDir, PathBuf) {
     (dir, path)
 }
 
+/// A CSV of `rows` under `header`, and the same rows in reverse order (for sums that must not
+/// depend on the order of the rows).
+pub fn forward_and_backward(header: &str, rows: &[&str]) -> (String, String) {
+    let backward: Vec<&str> = rows.iter().rev().copied().collect();
+    (
+        format!("{header}\n{}\n", rows.join("\n")),
+        format!("{header}\n{}\n", backward.join("\n")),
+    )
+}
+
 pub fn load(path: &Path) -> custseg::Result<Transactions> {
     Transactions::load(path, &LoadOptions::default())
 }
