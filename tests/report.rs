@@ -632,3 +632,28 @@ fn recommendations_without_a_product_column_say_why() {
     assert!(!html.contains("What each segment buys"));
     drop(dir);
 }
+
+/// The sample report in the repository is what `custseg report` makes today: same bytes. When a
+/// change moves a number or a word of the report, this fails until the sample is made again.
+#[test]
+fn the_committed_sample_report_is_current() {
+    let dir = tempfile::tempdir().unwrap();
+    let fresh = dir.path().join("online-retail.html");
+    let out = Command::new(env!("CARGO_BIN_EXE_custseg"))
+        .args(["report", "--output", fresh.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let committed =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("reports/online-retail.html");
+    let same = std::fs::read(&committed).unwrap() == std::fs::read(&fresh).unwrap();
+    assert!(
+        same,
+        "{} differs from a fresh `custseg report`: run `cargo run --release -- report` and commit it",
+        committed.display()
+    );
+}
