@@ -31,7 +31,7 @@ use crate::error::{Context, Error, Result};
 use crate::frame::text_table;
 use crate::recommend::groups::CustomerGroups;
 use crate::recommend::purchases::Purchases;
-use crate::recommend::topk::{RecommendParams, Recommender};
+use crate::recommend::topk::{RecommendParams, Recommendation, Recommender};
 
 /// The holdout: where to cut, checked by [`HoldoutSplit::evaluate`].
 #[derive(Debug, Clone, PartialEq)]
@@ -126,18 +126,12 @@ impl HoldoutSplit {
         let methods: [(&str, ListFn); 4] = [
             (
                 "custseg (rules + group popularity)",
-                Box::new(|c| products_of(&recommender, c)),
+                Box::new(|c| products(recommender.recommend_customer(c))),
             ),
             (
                 "group popularity",
                 // The same fit with no weight on the rules (refitting would count them again).
-                Box::new(|c| {
-                    recommender
-                        .recommend_weighted(c, 0.0)
-                        .iter()
-                        .map(|r| r.product)
-                        .collect()
-                }),
+                Box::new(|c| products(recommender.recommend_weighted(c, 0.0))),
             ),
             (
                 "global popularity (baseline)",
@@ -241,12 +235,9 @@ impl Targets {
     }
 }
 
-fn products_of(recommender: &Recommender, customer: u32) -> Vec<u32> {
-    recommender
-        .recommend_customer(customer)
-        .iter()
-        .map(|r| r.product)
-        .collect()
+/// The products of a top-k list, best first.
+fn products(list: Vec<Recommendation>) -> Vec<u32> {
+    list.iter().map(|r| r.product).collect()
 }
 
 /// The window's best sellers among all customers, bought ones left out.
