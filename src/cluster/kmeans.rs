@@ -266,15 +266,6 @@ struct PendingMoves {
 }
 
 impl PendingMoves {
-    fn none(k: usize) -> Self {
-        PendingMoves {
-            moved: vec![0.0; k],
-            top: 0,
-            top_move: 0.0,
-            next_move: 0.0,
-        }
-    }
-
     fn new(moved: Vec<f64>) -> Self {
         let (mut top, mut top_move, mut next_move) = (0, 0.0f64, 0.0f64);
         for (c, &m) in moved.iter().enumerate() {
@@ -389,7 +380,8 @@ fn lloyd(x: &Matrix, start: Vec<Vec<f64>>, max_iter: u64, tol: f64) -> KMeansMod
         sums: vec![0.0; k * dims],
         counts: vec![0; k],
     };
-    let mut moves = PendingMoves::none(k);
+    // No centre has moved before the first pass.
+    let mut moves = PendingMoves::new(vec![0.0; k]);
     let mut converged = false;
     for iteration in 0..max_iter {
         let changed = state.pass(&centres, &moves);
