@@ -639,10 +639,7 @@ fn recommendations_without_a_product_column_say_why() {
 fn the_committed_sample_report_is_current() {
     let dir = tempfile::tempdir().unwrap();
     let fresh = dir.path().join("online-retail.html");
-    let out = Command::new(env!("CARGO_BIN_EXE_custseg"))
-        .args(["report", "--output", fresh.to_str().unwrap()])
-        .output()
-        .unwrap();
+    let out = run_custseg(&["report", "--output", fresh.to_str().unwrap()]);
     assert!(
         out.status.success(),
         "{}",
