@@ -344,7 +344,6 @@ fn refusals_and_failures_name_the_engine_and_the_file() {
         .fit_distributed(&odd, &LoadOptions::default(), &engine)
         .unwrap_err()
         .to_string();
-    eprintln!("{error}");
     assert!(
         error.contains("InvoiceDate")
             && error.contains("2/1/2011 10:00")
@@ -361,7 +360,6 @@ fn refusals_and_failures_name_the_engine_and_the_file() {
             .fit_distributed(&private, &LoadOptions::default(), &engine)
             .unwrap_err()
             .to_string();
-        eprintln!("{error}");
         assert!(
             error.contains(&cluster.address) && error.contains("private.parquet"),
             "{error}"
@@ -388,7 +386,6 @@ fn refusals_and_failures_name_the_engine_and_the_file() {
     );
     cluster.kill_executors();
     let error = query.join().unwrap().unwrap_err().to_string();
-    eprintln!("{error}");
     assert!(error.contains(&cluster.address), "{error}");
     assert!(
         started.elapsed() < Duration::from_secs(120),

@@ -21,8 +21,7 @@ use crate::data::dates::DateFormat;
 use crate::data::roles::ResolvedRoles;
 use crate::data::transactions::LoadOptions;
 use crate::error::{Error, Result};
-use crate::exact_sum::ExactSum;
-use crate::exact_sum::{HIGH_SCALE, LOW_SCALE};
+use crate::exact_sum::{ExactSum, HIGH_SCALE, LOW_SCALE};
 
 /// The fate of a kept row.
 pub(super) const KEPT: i32 = -1;
