@@ -20,6 +20,7 @@ pub mod data;
 pub mod display;
 #[cfg(feature = "distributed")]
 pub mod distributed;
+pub mod dominant;
 pub mod error;
 pub mod exact_sum;
 pub mod features;

@@ -16,6 +16,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("format", 0),
     ("matrix", 0),
     ("grouping", 0),
+    ("dominant", 0),
     ("frame", 0),
     ("display", 0),
     ("data", 1),

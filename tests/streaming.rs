@@ -1,7 +1,8 @@
-//! RFM computed while reading (`RfmParams::fit_streaming`, and `custseg rfm` without `--by`)
-//! against the loader's path (`Transactions::load` then `RfmParams::fit`): the same table to the
-//! last bit and the same row accounting on every test file, the bundled data, the generated study
-//! files and multi-file inputs.
+//! RFM and the customer single view computed while reading (`RfmParams::fit_streaming`,
+//! `CustomerViewParams::fit_streaming`, and `custseg rfm` and `custseg view`) against the
+//! loader's path (`Transactions::load` then `fit`): the same table to the last bit and the same
+//! row accounting on every test file, the bundled data, the generated study files and multi-file
+//! inputs.
 
 mod common;
 
@@ -50,6 +51,76 @@ fn agree(input: &Path, params: &RfmParams, options: &LoadOptions) -> bool {
     }
 }
 
+/// [`agree`] for the customer single view.
+fn view_agrees(input: &Path, params: &CustomerViewParams, options: &LoadOptions) -> bool {
+    let loaded = Transactions::load(input, options).and_then(|tx| {
+        let view = params.fit(&tx)?;
+        Ok((view, tx.accounting().clone()))
+    });
+    let streamed = params.fit_streaming(input, options);
+    match (loaded, streamed) {
+        (Ok((view, accounting)), Ok(streamed)) => {
+            if let Err(why) = same_bits(&view.frame(), &streamed.view.frame()) {
+                panic!(
+                    "{}: {why}\n{}\n{}",
+                    input.display(),
+                    view.frame(),
+                    streamed.view.frame()
+                );
+            }
+            assert_eq!(view.snapshot(), streamed.view.snapshot());
+            assert_eq!(view.dimensions(), streamed.view.dimensions());
+            assert_eq!(accounting, streamed.accounting, "{}", input.display());
+            streamed.streamed
+        }
+        (Err(a), Err(b)) => {
+            assert_eq!(a.to_string(), b.to_string(), "{}", input.display());
+            false
+        }
+        (loaded, streamed) => panic!(
+            "{}: loaded {:?}, streamed {:?}",
+            input.display(),
+            loaded.map(|(v, a)| (v.len(), a)),
+            streamed.map(|s| (s.view.len(), s.accounting))
+        ),
+    }
+}
+
+/// [`agree`] for the RFM table with its summary by `dimension`: the same table and summary from
+/// the loaded transactions and from one streaming read.
+fn summary_by_agrees(input: &Path, params: &RfmParams, options: &LoadOptions, dimension: &str) {
+    let tx = Transactions::load(input, options).unwrap();
+    let table = params.fit(&tx).unwrap();
+    let by = table.segment_summary_by(&tx, dimension).unwrap();
+    let (streamed, streamed_by) = params.fit_streaming_by(input, options, dimension).unwrap();
+    assert!(streamed.streamed, "{}", input.display());
+    same_bits(&table.frame(), &streamed.table.frame()).unwrap();
+    if let Err(why) = same_bits(&by.frame(), &streamed_by.frame()) {
+        panic!(
+            "{}: {why}\n{}\n{}",
+            input.display(),
+            by.frame(),
+            streamed_by.frame()
+        );
+    }
+    assert_eq!(tx.accounting(), &streamed.accounting);
+}
+
+/// Options for the bundled data with its country as a dimension.
+fn by_country(drop_duplicates: bool) -> LoadOptions {
+    LoadOptions {
+        roles: ColumnRoles {
+            dimensions: vec!["Country".into()],
+            ..Default::default()
+        },
+        rules: CleaningRules {
+            drop_duplicates,
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
 fn with_duplicates_dropped() -> LoadOptions {
     LoadOptions {
         rules: CleaningRules {
@@ -89,6 +160,55 @@ fn every_fixture_file_gives_the_loaded_table() {
     assert!(streamed >= 10, "{streamed} of {} streamed", files.len() * 2);
 }
 
+#[test]
+fn every_fixture_file_gives_the_loaded_view() {
+    let mut files = Vec::new();
+    files_under(&fixture(""), &mut files);
+    let mut streamed = 0;
+    for file in &files {
+        for options in [LoadOptions::default(), with_duplicates_dropped()] {
+            streamed += usize::from(view_agrees(file, &CustomerViewParams::new(), &options));
+        }
+    }
+    assert!(streamed >= 10, "{streamed} of {} streamed", files.len() * 2);
+}
+
+#[test]
+fn the_bundled_data_streams_its_view_with_shares_and_snapshots() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = online_retail_file(dir.path());
+    let snapshot = chrono::NaiveDate::from_ymd_opt(2012, 1, 1).unwrap();
+    for params in [
+        CustomerViewParams::new(),
+        CustomerViewParams::new().snapshot(snapshot),
+    ] {
+        for drop_duplicates in [false, true] {
+            assert!(view_agrees(&path, &params, &by_country(drop_duplicates)));
+        }
+    }
+    // Errors name the same setting both ways.
+    assert!(!view_agrees(
+        &path,
+        &CustomerViewParams::new().max_values(5),
+        &by_country(false)
+    ));
+    assert!(!view_agrees(
+        &path,
+        &CustomerViewParams::new().dimensions(["Region"]),
+        &by_country(false)
+    ));
+    let streamed = CustomerViewParams::new()
+        .fit_streaming(&path, &by_country(false))
+        .unwrap();
+    assert!(streamed.streamed);
+    assert_eq!(
+        texts(&streamed.view.frame(), "dominant_country")[..3],
+        ["United Kingdom", "Iceland", "Finland"]
+    );
+    assert_eq!(streamed.view.len(), 4_338);
+    assert_eq!(streamed.view.frame().width(), 11 + 37 + 1);
+}
+
 fn online_retail_file(dir: &Path) -> PathBuf {
     let path = dir.join("online_retail.csv.gz");
     std::fs::write(&path, custseg::data::bundled::ONLINE_RETAIL_CSV_GZ).unwrap();
@@ -122,6 +242,50 @@ fn the_bundled_data_streams_with_every_rule_and_date() {
 }
 
 #[test]
+fn the_summary_by_a_dimension_streams_as_the_loaded_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = online_retail_file(dir.path());
+    let end = chrono::NaiveDate::from_ymd_opt(2011, 6, 30).unwrap();
+    for params in [RfmParams::new(), RfmParams::new().observation_end(end)] {
+        for drop_duplicates in [false, true] {
+            summary_by_agrees(&path, &params, &by_country(drop_duplicates), "Country");
+        }
+    }
+    // A dimension that was not loaded: the same setting named both ways.
+    let tx = Transactions::load(&path, &by_country(false)).unwrap();
+    let table = RfmParams::new().fit(&tx).unwrap();
+    let loaded = table.segment_summary_by(&tx, "Region").unwrap_err();
+    let streamed = RfmParams::new()
+        .fit_streaming_by(&path, &by_country(false), "Region")
+        .unwrap_err();
+    for err in [loaded.to_string(), streamed.to_string()] {
+        assert!(
+            err.contains("\"Region\" is not a dimension")
+                && err.contains("ColumnRoles::dimensions"),
+            "{err}"
+        );
+    }
+    // The CLI prints the same summary from a streamed file as from the loaded bundled data.
+    let run = |input: Option<&Path>| {
+        let mut args = vec!["rfm"];
+        if let Some(input) = input {
+            args.push(input.to_str().unwrap());
+        }
+        args.extend(["--dimension", "Country", "--by", "Country"]);
+        let result = run_custseg(&args);
+        assert!(
+            result.status.success(),
+            "{}",
+            String::from_utf8_lossy(&result.stderr)
+        );
+        String::from_utf8(result.stdout).unwrap()
+    };
+    let streamed = run(Some(&path));
+    assert_eq!(streamed, run(None));
+    assert!(streamed.contains("United Kingdom"), "{streamed}");
+}
+
+#[test]
 fn several_files_stream_as_one_input() {
     let dir = tempfile::tempdir().unwrap();
     let mut text = String::new();
@@ -152,6 +316,19 @@ fn several_files_stream_as_one_input() {
     }
     let pattern = parts.join("part*.csv");
     assert!(agree(&pattern, &RfmParams::new(), &LoadOptions::default()));
+    for drop_duplicates in [false, true] {
+        let options = by_country(drop_duplicates);
+        assert!(view_agrees(&pattern, &CustomerViewParams::new(), &options));
+        summary_by_agrees(&pattern, &RfmParams::new(), &options, "Country");
+        let one = CustomerViewParams::new()
+            .fit_streaming(&whole, &options)
+            .unwrap();
+        let three = CustomerViewParams::new()
+            .fit_streaming(&parts, &options)
+            .unwrap();
+        same_bits(&one.view.frame(), &three.view.frame()).unwrap();
+        assert_eq!(one.accounting, three.accounting);
+    }
 }
 
 #[test]
@@ -166,6 +343,27 @@ fn generated_study_files_give_the_loaded_table() {
             .unwrap();
         for options in [LoadOptions::default(), with_duplicates_dropped()] {
             agree(&path, &RfmParams::new(), &options);
+        }
+        // Every text column of the study as a dimension, within the view's limit of values.
+        let dimensions: Vec<String> = match dataset {
+            Dataset::Supermarket => vec!["BASKET_DOMINANT_MISSION".into(), "STORE_FORMAT".into()],
+            Dataset::Health => vec!["location".into()],
+            Dataset::OnlineRetail => vec!["Country".into()],
+            _ => Vec::new(),
+        };
+        for drop_duplicates in [false, true] {
+            let options = LoadOptions {
+                roles: ColumnRoles {
+                    dimensions: dimensions.clone(),
+                    ..Default::default()
+                },
+                rules: CleaningRules {
+                    drop_duplicates,
+                    ..Default::default()
+                },
+                ..Default::default()
+            };
+            view_agrees(&path, &CustomerViewParams::new(), &options);
         }
     }
 }
@@ -276,6 +474,19 @@ fn parquet_files_stream_row_group_by_row_group() {
     assert!(agree(&mixed, &RfmParams::new(), &options));
     let both = RfmParams::new().fit_streaming(&mixed, &options).unwrap();
     assert!(from_csv.table.frame().equals_missing(&both.table.frame()));
+    // The view and the summary by country, from text and typed Parquet, alone and beside a CSV
+    // file.
+    for path in [&text, &typed_path, &mixed] {
+        for drop_duplicates in [false, true] {
+            let options = by_country(drop_duplicates);
+            assert!(
+                view_agrees(path, &CustomerViewParams::new(), &options),
+                "{}",
+                path.display()
+            );
+            summary_by_agrees(path, &RfmParams::new(), &options, "Country");
+        }
+    }
 }
 
 #[test]
@@ -289,6 +500,13 @@ fn generated_parquet_streams() {
         .unwrap();
     for options in [LoadOptions::default(), with_duplicates_dropped()] {
         assert!(agree(&path, &RfmParams::new(), &options));
+    }
+    for drop_duplicates in [false, true] {
+        assert!(view_agrees(
+            &path,
+            &CustomerViewParams::new(),
+            &by_country(drop_duplicates)
+        ));
     }
 }
 
@@ -334,5 +552,35 @@ fn cluster_on_rfm_features_streams_and_assigns_as_the_loaded_data() {
     let streamed = run(Some(&path), "streamed");
     let loaded = run(None, "loaded");
     assert_eq!(streamed.0.lines().count(), 4_339);
+    assert_eq!(streamed, loaded);
+}
+
+#[test]
+fn the_cli_view_streams_a_file_as_the_loaded_bundled_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = online_retail_file(dir.path());
+    let run = |input: Option<&Path>, name: &str| {
+        let out = dir.path().join(format!("{name}.csv"));
+        let mut args = vec!["view"];
+        if let Some(input) = input {
+            args.push(input.to_str().unwrap());
+        }
+        let out_text = out.to_str().unwrap().to_string();
+        args.extend(["--dimension", "Country", "--output", &out_text]);
+        let result = run_custseg(&args);
+        assert!(
+            result.status.success(),
+            "{}",
+            String::from_utf8_lossy(&result.stderr)
+        );
+        let stderr = String::from_utf8_lossy(&result.stderr).to_string();
+        (std::fs::read_to_string(out).unwrap(), stderr)
+    };
+    // The file streams (no note that it was loaded); without an input the bundled data is loaded.
+    let (streamed, notes) = run(Some(&path), "streamed");
+    let (loaded, _) = run(None, "loaded");
+    assert!(!notes.contains("loaded in memory"), "{notes}");
+    assert!(notes.contains("kept 397884 of 541909 rows"), "{notes}");
+    assert_eq!(streamed.lines().count(), 4_339);
     assert_eq!(streamed, loaded);
 }

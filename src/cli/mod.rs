@@ -113,6 +113,16 @@ pub(crate) fn note_dropped_rows(transactions: &custseg::data::transactions::Tran
     note_dropped(transactions.accounting());
 }
 
+/// Says that `input` was loaded in memory instead of aggregated while read: memory then grows
+/// with the rows, which matters for inputs that are large.
+pub(crate) fn note_loaded_in_memory(input: &std::path::Path) {
+    eprintln!(
+        "note: {} was loaded in memory, not aggregated while reading (that reads UTF-8 \
+         delimited text, plain or gzip, and Parquet without JSON baskets)",
+        input.display()
+    );
+}
+
 /// [`note_dropped_rows`] from the accounting alone.
 pub(crate) fn note_dropped(accounting: &custseg::data::clean::RowAccounting) {
     if accounting.dropped.is_empty() {

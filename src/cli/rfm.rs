@@ -72,44 +72,49 @@ pub fn run(args: &RfmArgs, timings: &mut Timings) -> Result<()> {
     if let Some(path) = &args.output {
         check_table_output(path, "--output", args.input.input.as_deref())?;
     }
-    // The table is computed while the input is read, unless `--by` needs the rows themselves.
-    let (table, accounting, transactions) = match (&args.input.input, &args.by) {
-        (_, Some(_)) if args.engine.is_some() => {
+    // Files are aggregated while read (with the summary by a dimension, when it is printed); the
+    // bundled data is loaded.
+    let by_dimension = args.by.as_ref().filter(|_| args.output.is_none());
+    let (table, accounting, by) = match &args.input.input {
+        _ if args.engine.is_some() && args.by.is_some() => {
             return Err(Error::param(
                 "--by",
                 "the breakdown by a dimension needs the rows, which stay on the cluster with \
                  --engine; leave out one of the two",
             ));
         }
-        (None, _) if args.engine.is_some() => {
+        None if args.engine.is_some() => {
             return Err(Error::param(
                 "--engine",
                 "give the input's Parquet files, as the cluster's executors see them",
             ));
         }
-        (Some(input), None) if args.engine.is_some() => {
+        Some(input) if args.engine.is_some() => {
             let address = args.engine.as_deref().unwrap_or_default();
             let distributed = fit_distributed(&params, input, &options, address)?;
             (distributed.table, distributed.accounting, None)
         }
-        (Some(input), None) => {
-            let streamed = params.fit_streaming(input, &options)?;
+        Some(input) => {
+            let (streamed, by) = match by_dimension {
+                Some(dimension) => {
+                    let (streamed, by) = params.fit_streaming_by(input, &options, dimension)?;
+                    (streamed, Some(by))
+                }
+                None => (params.fit_streaming(input, &options)?, None),
+            };
             if !streamed.streamed {
-                // Memory then grows with the rows: say so, for inputs that are large.
-                eprintln!(
-                    "note: {} was loaded in memory, not aggregated while reading (that reads \
-                     UTF-8 delimited text, plain or gzip, and Parquet without JSON baskets)",
-                    input.display()
-                );
+                super::note_loaded_in_memory(input);
             }
-            (streamed.table, streamed.accounting, None)
+            (streamed.table, streamed.accounting, by)
         }
-        _ => {
+        None => {
             let transactions = args.input.load(&options)?;
             timings.mark("load");
             let table = params.fit(&transactions)?;
-            let accounting = transactions.accounting().clone();
-            (table, accounting, Some(transactions))
+            let by = by_dimension
+                .map(|dimension| table.segment_summary_by(&transactions, dimension))
+                .transpose()?;
+            (table, transactions.accounting().clone(), by)
         }
     };
     timings.mark("rfm");
@@ -154,9 +159,9 @@ pub fn run(args: &RfmArgs, timings: &mut Timings) -> Result<()> {
             }
             super::out("\n")?;
             super::out(table.segment_summary()?)?;
-            if let (Some(dimension), Some(transactions)) = (&args.by, &transactions) {
+            if let Some(by) = &by {
                 super::out("\n")?;
-                super::out(table.segment_summary_by(transactions, dimension)?)?;
+                super::out(by)?;
             }
         }
     }

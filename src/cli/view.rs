@@ -36,13 +36,26 @@ pub fn run(args: &ViewArgs, timings: &mut Timings) -> Result<()> {
     params.check()?;
     check_table_output(&args.output, "--output", args.input.input.as_deref())?;
     let options = args.input.load_options()?;
-    let transactions = args.input.load(&options)?;
-    timings.mark("load");
-    let view = params.fit(&transactions)?;
+    // Files are aggregated while read; the bundled data is loaded.
+    let (view, accounting) = match &args.input.input {
+        Some(input) => {
+            let streamed = params.fit_streaming(input, &options)?;
+            if !streamed.streamed {
+                super::note_loaded_in_memory(input);
+            }
+            (streamed.view, streamed.accounting)
+        }
+        None => {
+            let transactions = args.input.load(&options)?;
+            timings.mark("load");
+            let view = params.fit(&transactions)?;
+            (view, transactions.accounting().clone())
+        }
+    };
     timings.mark("view");
     write_frame(&mut view.frame(), &args.output)?;
     timings.mark("write");
-    super::note_dropped_rows(&transactions);
+    super::note_dropped(&accounting);
     eprintln!(
         "wrote {} customers x {} columns to {} (snapshot {})",
         view.len(),

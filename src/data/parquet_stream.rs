@@ -13,7 +13,10 @@ use crate::data::dates::{DateEvidence, DateFormat, DateKind};
 use crate::data::interner::Interner;
 use crate::data::roles::{ColumnRoles, ResolvedRoles};
 use crate::data::source::{FileFormat, RawTable, SourceInfo};
-use crate::data::stream::{CleanBlock, FileRead, Fingerprint, RowSink, Stream, kept_columns};
+use crate::data::stream::{
+    CleanBlock, FileRead, Fingerprint, RowSink, SinkColumns, Stream, TextCodes, kept_columns,
+    text_indices,
+};
 use crate::data::transactions::{LoadOptions, Transactions, text_roles};
 
 /// Rows read at a time at least (whole row groups are read, so more when they are larger).
@@ -38,7 +41,11 @@ pub(crate) fn stream_file<S: RowSink>(
         schema.get(roles.date.as_str())?.dtype(),
         ArrowDataType::Date32 | ArrowDataType::Date64 | ArrowDataType::Timestamp(_, _)
     );
-    let needed = needed_columns(&roles, options.rules.drop_duplicates);
+    let wanted = stream.columns().clone();
+    let needed = needed_columns(
+        &roles,
+        options.rules.drop_duplicates || !wanted.texts.is_empty(),
+    );
     // The batches read only `needed`: their roles are the ones resolved on the whole file.
     let batch_options = LoadOptions {
         roles: ColumnRoles {
@@ -75,6 +82,7 @@ pub(crate) fn stream_file<S: RowSink>(
         dated_as_text,
         options: &batch_options,
         drop_duplicates: options.rules.drop_duplicates,
+        wanted: &wanted,
         read_with: &read_with,
     };
     let mut evidence = dated_as_text.then(DateEvidence::default);
@@ -130,6 +138,8 @@ struct Job<'a> {
     dated_as_text: bool,
     options: &'a LoadOptions,
     drop_duplicates: bool,
+    /// What the sink reads besides customer, invoice, date and amount.
+    wanted: &'a SinkColumns,
     /// The date layout the batches are read with: given, or the one the first batch suggests.
     read_with: &'a OnceLock<Option<DateFormat>>,
 }
@@ -178,19 +188,20 @@ impl Job<'_> {
             self.options,
             format.as_ref(),
             self.drop_duplicates,
+            self.wanted,
         )?;
         Some((rows, block, evidence))
     }
 }
 
-/// The columns the roles read; product and description only tell duplicates apart, so they are
-/// left unread when duplicates are kept.
-fn needed_columns(roles: &ResolvedRoles, drop_duplicates: bool) -> Vec<String> {
+/// The columns the roles read; product and description tell duplicates apart and may be read by
+/// the sink, so they are left unread when neither needs them (`texts`).
+fn needed_columns(roles: &ResolvedRoles, texts: bool) -> Vec<String> {
     let mut needed: Vec<String> = Vec::new();
     let optional = [&roles.invoice, &roles.quantity, &roles.price, &roles.amount];
     let texts = [&roles.product, &roles.description]
         .into_iter()
-        .filter(|_| drop_duplicates)
+        .filter(|_| texts)
         .flatten();
     let all = [Some(&roles.customer), Some(&roles.date)]
         .into_iter()
@@ -272,6 +283,7 @@ fn clean_batch(
     options: &LoadOptions,
     date_format: Option<&DateFormat>,
     drop_duplicates: bool,
+    wanted: &SinkColumns,
 ) -> Option<CleanBlock> {
     let batch_options = LoadOptions {
         date_format: date_format.cloned(),
@@ -331,6 +343,23 @@ fn clean_batch(
         .map(|(_, name)| texts(name))
         .collect::<Option<Vec<_>>>()?;
     let rows = kept.height();
+    let quantity = match wanted.quantity && present.quantity {
+        true => Some(floats(cols::QUANTITY)?),
+        false => None,
+    };
+    let mut wanted_texts = Vec::with_capacity(wanted.texts.len());
+    for index in text_indices(roles, wanted) {
+        wanted_texts.push(match index {
+            Some(index) => {
+                let mut codes = TextCodes::with_capacity(rows);
+                for &value in &text_columns[index] {
+                    codes.push(value);
+                }
+                Some(codes)
+            }
+            None => None,
+        });
+    }
     let mut block = CleanBlock {
         customers: Interner::new(),
         invoices: invoice_ids.as_ref().map(|_| Interner::new()),
@@ -338,6 +367,8 @@ fn clean_batch(
         invoice: Vec::with_capacity(if invoice_ids.is_some() { rows } else { 0 }),
         date: Vec::with_capacity(rows),
         amount,
+        quantity,
+        texts: wanted_texts,
         fingerprint: Vec::with_capacity(if options.rules.drop_duplicates {
             rows
         } else {

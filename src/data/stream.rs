@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 
 use crate::data::clean::{self, DropReason, Present, ReasonCounts, RowAccounting, cols};
 use crate::data::dates::{DateEvidence, DateFormat};
-use crate::data::interner::Interner;
+use crate::data::interner::{Interner, NULL};
 use crate::data::roles::ResolvedRoles;
 use crate::data::source::FileFormat;
 use crate::data::transactions::LoadOptions;
@@ -44,6 +44,39 @@ pub struct KeptRows<'a> {
     pub date: &'a [i64],
     /// The spend (amount, or quantity x unit price).
     pub amount: &'a [f64],
+    /// The quantity, when the sink asks for it ([`SinkColumns::quantity`]) and the input has a
+    /// quantity column.
+    pub quantity: Option<&'a [f64]>,
+    /// The values of the text columns the sink asks for ([`SinkColumns::texts`]), one vector of
+    /// codes per column in that order: distinct values numbered in order of first appearance over
+    /// the whole input ([`Streamed::text_value`] gives a code's value), [`NO_VALUE`] for an empty
+    /// value and on every row of a column the input lacks.
+    pub texts: &'a [Vec<u32>],
+}
+
+/// The code of an empty text value in [`KeptRows::texts`].
+pub const NO_VALUE: u32 = NULL;
+
+/// The columns a sink reads besides customer, invoice, date and amount ([`RowSink::columns`]):
+/// the readers read and code only these.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SinkColumns {
+    /// The quantity ([`KeptRows::quantity`]).
+    pub quantity: bool,
+    /// Text columns, by role ([`KeptRows::texts`]).
+    pub texts: Vec<TextColumn>,
+}
+
+/// A text column a sink reads, by its role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextColumn {
+    /// The product id ([`ColumnRoles::product`](crate::data::roles::ColumnRoles::product)).
+    Product,
+    /// The product description.
+    Description,
+    /// The dimension at this position in
+    /// [`ColumnRoles::dimensions`](crate::data::roles::ColumnRoles::dimensions).
+    Dimension(usize),
 }
 
 impl KeptRows<'_> {
@@ -109,6 +142,12 @@ impl KeptRows<'_> {
 pub trait RowSink {
     /// Takes the next block of kept rows.
     fn take(&mut self, rows: &KeptRows<'_>);
+
+    /// The columns [`RowSink::take`] reads besides customer, invoice, date and amount (default:
+    /// none).
+    fn columns(&self) -> SinkColumns {
+        SinkColumns::default()
+    }
 }
 
 /// An input read by [`stream`]: the sink that took its rows, and what the reading found.
@@ -125,6 +164,10 @@ pub struct Streamed<S> {
     /// How many times the input was read: 2 when a file's date layout was settled only by values
     /// after its first block.
     pub passes: usize,
+    /// Whether the input has a quantity column.
+    pub has_quantity: bool,
+    /// The values of the sink's [`SinkColumns::texts`] (`None`: the input lacks the column).
+    texts: Vec<Option<Interner>>,
 }
 
 impl<S> Streamed<S> {
@@ -136,6 +179,27 @@ impl<S> Streamed<S> {
     /// Number of customer codes (customers whose rows were all dropped included).
     pub fn customer_codes(&self) -> usize {
         self.customers.len()
+    }
+
+    /// The value of `code` in the sink's text column `column` (an index into
+    /// [`SinkColumns::texts`]); `None` for [`NO_VALUE`].
+    pub fn text_value(&self, column: usize, code: u32) -> Option<&str> {
+        match &self.texts[column] {
+            Some(values) if code != NO_VALUE => Some(values.get(code)),
+            _ => None,
+        }
+    }
+
+    /// Every value of the sink's text column `column` (an index into [`SinkColumns::texts`]), in
+    /// code order; none when the input lacks the column.
+    pub fn text_values(&self, column: usize) -> impl Iterator<Item = &str> {
+        self.texts[column].iter().flat_map(Interner::values)
+    }
+
+    /// Whether the input has the sink's text column `column` (an index into
+    /// [`SinkColumns::texts`]).
+    pub fn has_text(&self, column: usize) -> bool {
+        self.texts[column].is_some()
     }
 }
 
@@ -231,6 +295,8 @@ pub(crate) fn stream_in_blocks<S: RowSink>(
             rows_kept,
             counts,
             has_invoices,
+            has_quantity,
+            text_values,
             ..
         } = state;
         if rows_kept == 0 {
@@ -243,6 +309,8 @@ pub(crate) fn stream_in_blocks<S: RowSink>(
             has_invoices: has_invoices.unwrap_or(false),
             files: used,
             passes: pass,
+            has_quantity: has_quantity.unwrap_or(false),
+            texts: text_values.unwrap_or_default(),
         }));
     }
     Ok(None)
@@ -257,11 +325,68 @@ pub(crate) struct CleanBlock {
     pub invoice: Vec<u32>,
     pub date: Vec<i64>,
     pub amount: Vec<f64>,
+    /// The quantity, when the sink reads it and the input has it.
+    pub quantity: Option<Vec<f64>>,
+    /// The sink's text columns ([`SinkColumns::texts`]), `None` for a column the input lacks.
+    pub texts: Vec<Option<TextCodes>>,
     /// A 128-bit hash of each kept row's values in every column (see [`Fingerprint`]).
     pub fingerprint: Vec<u128>,
     /// Rows read, and rows dropped per reason (duplicates aside).
     pub rows_in: usize,
     pub counts: ReasonCounts,
+}
+
+/// One text column of a block's kept rows, coded against the block's own distinct values.
+#[derive(Default)]
+pub(crate) struct TextCodes {
+    pub values: Interner,
+    pub codes: Vec<u32>,
+    /// The previous value and its code: the lines of one invoice often repeat a value.
+    run: Option<(String, u32)>,
+}
+
+impl TextCodes {
+    pub(crate) fn with_capacity(rows: usize) -> Self {
+        TextCodes {
+            codes: Vec::with_capacity(rows),
+            ..Default::default()
+        }
+    }
+
+    /// Adds the next row's value (`None`: null).
+    pub(crate) fn push(&mut self, value: Option<&str>) {
+        let code = match (value, &self.run) {
+            (None, _) => NO_VALUE,
+            (Some(value), Some((previous, code))) if previous == value => *code,
+            (Some(value), _) => {
+                let code = self.values.intern(value);
+                let run = self.run.get_or_insert_with(|| (String::new(), code));
+                run.0.clear();
+                run.0.push_str(value);
+                run.1 = code;
+                code
+            }
+        };
+        self.codes.push(code);
+    }
+}
+
+/// For each of the sink's text columns, its index among the text columns the loader keeps for
+/// `roles` ([`crate::data::transactions::text_roles`]); `None` when the input lacks it.
+pub(crate) fn text_indices(roles: &ResolvedRoles, wanted: &SinkColumns) -> Vec<Option<usize>> {
+    let kept = crate::data::transactions::text_roles(roles);
+    wanted
+        .texts
+        .iter()
+        .map(|column| {
+            let name = match *column {
+                TextColumn::Product => cols::PRODUCT,
+                TextColumn::Description => cols::DESCRIPTION,
+                TextColumn::Dimension(i) => roles.dimensions.get(i)?.as_str(),
+            };
+            kept.iter().position(|&(_, kept)| kept == name)
+        })
+        .collect()
 }
 
 /// What reading one file gave besides its rows.
@@ -306,16 +431,30 @@ pub(crate) struct Stream<S> {
     rows_kept: usize,
     counts: ReasonCounts,
     has_invoices: Option<bool>,
+    /// What the sink reads besides customer, invoice, date and amount.
+    columns: SinkColumns,
+    has_quantity: Option<bool>,
+    /// The values of the sink's text columns over the input, once a block has said which the
+    /// input has.
+    text_values: Option<Vec<Option<Interner>>>,
     // Reused for every block.
     customer: Vec<u32>,
     invoice: Vec<u32>,
     date: Vec<i64>,
     amount: Vec<f64>,
+    quantity: Vec<f64>,
+    texts: Vec<Vec<u32>>,
 }
 
 impl<S: RowSink> Stream<S> {
     fn new(sink: S, drop_duplicates: bool) -> Self {
+        let columns = sink.columns();
         Stream {
+            texts: vec![Vec::new(); columns.texts.len()],
+            columns,
+            has_quantity: None,
+            text_values: None,
+            quantity: Vec::new(),
             sink,
             customers: Interner::new(),
             invoices: Interner::new(),
@@ -329,6 +468,11 @@ impl<S: RowSink> Stream<S> {
             date: Vec::new(),
             amount: Vec::new(),
         }
+    }
+
+    /// What the sink reads besides customer, invoice, date and amount.
+    pub(crate) fn columns(&self) -> &SinkColumns {
+        &self.columns
     }
 
     /// Takes the next block in input order.
@@ -347,10 +491,39 @@ impl<S: RowSink> Stream<S> {
         let invoices: Vec<u32> = block.invoices.as_ref().map_or_else(Vec::new, |local| {
             local.values().map(|id| self.invoices.intern(id)).collect()
         });
+        let has_quantity = block.quantity.is_some();
+        *self.has_quantity.get_or_insert(has_quantity) &= has_quantity;
+        // Each text column's block codes, as codes over the input.
+        let text_values = self.text_values.get_or_insert_with(|| {
+            block
+                .texts
+                .iter()
+                .map(|codes| codes.as_ref().map(|_| Interner::new()))
+                .collect()
+        });
+        let text_codes: Vec<Option<Vec<u32>>> = block
+            .texts
+            .iter()
+            .zip(text_values.iter_mut())
+            .map(|(block_codes, values)| match (block_codes, values) {
+                (Some(block_codes), Some(values)) => Some(
+                    block_codes
+                        .values
+                        .values()
+                        .map(|value| values.intern(value))
+                        .collect(),
+                ),
+                _ => None,
+            })
+            .collect();
         self.customer.clear();
         self.invoice.clear();
         self.date.clear();
         self.amount.clear();
+        self.quantity.clear();
+        for codes in &mut self.texts {
+            codes.clear();
+        }
         for row in 0..block.customer.len() {
             if let Some(seen) = &mut self.seen
                 && !seen.insert(block.fingerprint[row])
@@ -364,6 +537,20 @@ impl<S: RowSink> Stream<S> {
             }
             self.date.push(block.date[row]);
             self.amount.push(block.amount[row]);
+            if let Some(quantity) = &block.quantity {
+                self.quantity.push(quantity[row]);
+            }
+            for ((codes, block_codes), input_codes) in
+                self.texts.iter_mut().zip(&block.texts).zip(&text_codes)
+            {
+                codes.push(match (block_codes, input_codes) {
+                    (Some(block_codes), Some(input_codes)) => match block_codes.codes[row] {
+                        NO_VALUE => NO_VALUE,
+                        code => input_codes[code as usize],
+                    },
+                    _ => NO_VALUE,
+                });
+            }
         }
         self.rows_kept += self.customer.len();
         self.sink.take(&KeptRows {
@@ -371,6 +558,8 @@ impl<S: RowSink> Stream<S> {
             invoice: has_invoices.then_some(&self.invoice[..]),
             date: &self.date,
             amount: &self.amount,
+            quantity: has_quantity.then_some(&self.quantity[..]),
+            texts: &self.texts,
         });
     }
 }

@@ -8,11 +8,15 @@ use polars::prelude::*;
 
 use crate::data::clean::{RowAccounting, cols};
 use crate::data::dates::{MS_PER_DAY, day_number};
-use crate::data::stream::{KeptRows, RowSink, Streamed, stream_in_blocks};
+use crate::data::stream::{
+    KeptRows, NO_VALUE, RowSink, SinkColumns, Streamed, TextColumn, stream_in_blocks,
+};
 use crate::data::transactions::{LoadOptions, Transactions, rank_by_id};
-use crate::error::{Context, Result};
+use crate::dominant::{MISSING_VALUE, SpendByValue};
+use crate::error::{Context, Error, Result};
 use crate::exact_sum::ExactSum;
 use crate::grouping::DistinctPairs;
+use crate::rfm::summary::SegmentSummary;
 use crate::rfm::table::{RfmParams, RfmTable, before_first_transaction};
 
 /// An RFM table computed from files, and the row accounting of the read
@@ -87,28 +91,91 @@ impl RfmParams {
         options: &LoadOptions,
         block: usize,
     ) -> Result<StreamedRfm> {
+        Ok(self
+            .fit_streaming_by_in_blocks(input, options, None, block)?
+            .0)
+    }
+
+    /// [`RfmParams::fit_streaming`] and the table's
+    /// [`segment_summary_by`](RfmTable::segment_summary_by) `dimension` (one of
+    /// `options.roles.dimensions`), in one read: the same, bit for bit, as loading the input and
+    /// summarising the loaded transactions.
+    ///
+    /// ```no_run
+    /// use custseg::prelude::*;
+    /// let options = LoadOptions {
+    ///     roles: ColumnRoles { dimensions: vec!["Country".into()], ..Default::default() },
+    ///     ..Default::default()
+    /// };
+    /// let (rfm, by_country) =
+    ///     RfmParams::new().fit_streaming_by("sales/2024-*.csv.gz", &options, "Country")?;
+    /// println!("{by_country}");
+    /// # Ok::<(), custseg::Error>(())
+    /// ```
+    pub fn fit_streaming_by(
+        &self,
+        input: impl AsRef<Path>,
+        options: &LoadOptions,
+        dimension: &str,
+    ) -> Result<(StreamedRfm, SegmentSummary)> {
+        let (rfm, summary) = self.fit_streaming_by_in_blocks(
+            input.as_ref(),
+            options,
+            Some(dimension),
+            crate::data::fast_csv::BLOCK,
+        )?;
+        let summary = summary.ok_or_else(|| {
+            Error::param("ColumnRoles::dimensions", "no dimension to summarise by")
+        })?;
+        Ok((rfm, summary))
+    }
+
+    /// The table, and the summary by `dimension` when one is given.
+    pub(crate) fn fit_streaming_by_in_blocks(
+        &self,
+        input: &Path,
+        options: &LoadOptions,
+        dimension: Option<&str>,
+        block: usize,
+    ) -> Result<(StreamedRfm, Option<SegmentSummary>)> {
         self.check()?;
+        let position = dimension
+            .map(|name| dimension_position(name, &options.roles.dimensions))
+            .transpose()?;
         let cutoff = self
             .observation_end_day()
             .map(|end| day_number(end + Duration::days(1)) * MS_PER_DAY);
-        let streamed = stream_in_blocks(input, options, || RfmTotals::new(cutoff), block)
+        let streamed = stream_in_blocks(input, options, || RfmTotals::new(cutoff, position), block)
             .doing(format!("reading {}", input.display()))?;
         let Some(streamed) = streamed else {
             let transactions = Transactions::load(input, options)?;
-            return Ok(StreamedRfm {
-                table: self.fit(&transactions)?,
+            let table = self.fit(&transactions)?;
+            let summary = dimension
+                .map(|name| table.segment_summary_by(&transactions, name))
+                .transpose()?;
+            let rfm = StreamedRfm {
+                table,
                 accounting: transactions.accounting().clone(),
                 streamed: false,
-            });
+            };
+            return Ok((rfm, summary));
         };
         let table = self
             .table_from_totals(&streamed)
             .doing("computing the RFM table")?;
-        Ok(StreamedRfm {
+        let summary = match (dimension, &streamed.sink.by) {
+            (Some(name), Some((_, spend))) => Some(
+                summary_from_spend(&table, &streamed, name, spend)
+                    .doing("summarising the segments by a dimension")?,
+            ),
+            _ => None,
+        };
+        let rfm = StreamedRfm {
             table,
             accounting: streamed.accounting,
             streamed: true,
-        })
+        };
+        Ok((rfm, summary))
     }
 
     fn table_from_totals(&self, streamed: &Streamed<RfmTotals>) -> Result<RfmTable> {
@@ -142,6 +209,38 @@ impl RfmParams {
         let values = customers.values(snapshot)?;
         self.table_from_values(values, snapshot, has_invoices)
     }
+}
+
+/// The position of `name` among the loaded dimensions, or an error naming the setting.
+fn dimension_position(name: &str, loaded: &[String]) -> Result<usize> {
+    loaded.iter().position(|d| d == name).ok_or_else(|| {
+        Error::param(
+            "ColumnRoles::dimensions",
+            format!(
+                "\"{}\" is not a dimension of these transactions; load them with it among \
+                 `ColumnRoles::dimensions`; loaded dimensions: {}",
+                crate::format::shorten(name, 80),
+                loaded.join(", ")
+            ),
+        )
+    })
+}
+
+/// The summary by a dimension from the streamed spend per customer and value.
+fn summary_from_spend(
+    table: &RfmTable,
+    streamed: &Streamed<RfmTotals>,
+    dimension: &str,
+    spend: &SpendByValue,
+) -> Result<SegmentSummary> {
+    let ids: Vec<&str> = (0..streamed.customer_codes() as u32)
+        .map(|code| streamed.customer_id(code))
+        .collect();
+    let labels: Vec<&str> = std::iter::once(MISSING_VALUE)
+        .chain(streamed.text_values(0))
+        .collect();
+    let primary = crate::rfm::summary::dominant_frame(spend, dimension, &ids, &labels)?;
+    table.summary_by_primary(dimension, primary)
 }
 
 /// Customers with at least one purchase, in any order: the id, the last purchase (ms since 1970),
@@ -193,11 +292,15 @@ pub(crate) struct RfmTotals {
     purchases: DistinctPairs,
     /// Without invoices a purchase is a customer's calendar day.
     days: HashSet<(u32, i64)>,
+    /// For the summary by a dimension: its position among the loaded dimensions, and the spend
+    /// per customer and value (over every row, as the summary of loaded transactions takes it).
+    by: Option<(usize, SpendByValue)>,
 }
 
 impl RfmTotals {
-    fn new(cutoff: Option<i64>) -> Self {
+    fn new(cutoff: Option<i64>, by: Option<usize>) -> Self {
         RfmTotals {
+            by: by.map(|position| (position, SpendByValue::default())),
             cutoff,
             last: Vec::new(),
             monetary: Vec::new(),
@@ -209,7 +312,25 @@ impl RfmTotals {
 }
 
 impl RowSink for RfmTotals {
+    fn columns(&self) -> SinkColumns {
+        SinkColumns {
+            quantity: false,
+            texts: self
+                .by
+                .iter()
+                .map(|&(position, _)| TextColumn::Dimension(position))
+                .collect(),
+        }
+    }
+
     fn take(&mut self, rows: &KeptRows<'_>) {
+        if let Some((_, spend)) = &mut self.by {
+            for (row, &value) in rows.texts[0].iter().enumerate() {
+                // Slot 0 is the empty value, `code + 1` the value `code`.
+                let slot = if value == NO_VALUE { 0 } else { value + 1 };
+                spend.add(rows.customer[row], slot, rows.amount[row]);
+            }
+        }
         for row in 0..rows.len() {
             let date = rows.date[row];
             if self.cutoff.is_some_and(|cutoff| date >= cutoff) {
@@ -362,13 +483,13 @@ mod tests {
         let path = write(dir.path(), "dates.csv", &text);
         let options = LoadOptions::default();
         assert!(agree(&path, &RfmParams::new(), &options, 64));
-        let passes = stream_in_blocks(&path, &options, || RfmTotals::new(None), 64)
+        let passes = stream_in_blocks(&path, &options, || RfmTotals::new(None, None), 64)
             .unwrap()
             .unwrap()
             .passes;
         assert_eq!(passes, 2);
         // One block: settled by the whole file at once.
-        let passes = stream_in_blocks(&path, &options, || RfmTotals::new(None), 1 << 20)
+        let passes = stream_in_blocks(&path, &options, || RfmTotals::new(None, None), 1 << 20)
             .unwrap()
             .unwrap()
             .passes;

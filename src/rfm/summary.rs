@@ -6,6 +6,7 @@ use polars::prelude::*;
 
 use crate::data::clean::cols;
 use crate::data::transactions::Transactions;
+use crate::dominant::{MISSING_VALUE, SpendByValue, byte_order_ranks};
 use crate::error::{Context, Error, Result};
 use crate::rfm::table::RfmTable;
 
@@ -84,6 +85,78 @@ fn stats() -> Vec<Expr> {
     exprs
 }
 
+/// Each customer's dominant value as a frame: `customer_id` (`ids[customer]`) and its value
+/// (`labels[value]`) in a column named `dimension`, for every customer with rows.
+pub(crate) fn dominant_frame(
+    spend: &SpendByValue,
+    dimension: &str,
+    ids: &[&str],
+    labels: &[&str],
+) -> Result<DataFrame> {
+    let rank = byte_order_ranks(labels);
+    let (mut customers, mut values) = (Vec::new(), Vec::new());
+    for (customer, value) in spend
+        .dominant_values(ids.len(), &rank)
+        .into_iter()
+        .enumerate()
+    {
+        if let Some(value) = value {
+            customers.push(ids[customer]);
+            values.push(labels[value as usize]);
+        }
+    }
+    Ok(DataFrame::new(
+        customers.len(),
+        vec![
+            Column::new(cols::CUSTOMER.into(), customers),
+            Column::new(dimension.into(), values),
+        ],
+    )?)
+}
+
+/// Adds `customer_share` and `revenue_share` within each value of `dimension` to a summary sorted
+/// by it: totals summed in row order, so the bytes are the same in every run.
+fn with_shares_within(mut frame: DataFrame, dimension: &str) -> Result<DataFrame> {
+    let values: Vec<Option<String>> = frame
+        .column(dimension)?
+        .cast(&DataType::String)?
+        .str()?
+        .iter()
+        .map(|v| v.map(str::to_string))
+        .collect();
+    let customers: Vec<f64> = frame
+        .column("customers")?
+        .cast(&DataType::Float64)?
+        .f64()?
+        .iter()
+        .map(|v| v.unwrap_or(0.0))
+        .collect();
+    let revenue: Vec<f64> = frame
+        .column("revenue")?
+        .f64()?
+        .iter()
+        .map(|v| v.unwrap_or(0.0))
+        .collect();
+    let (mut customer_share, mut revenue_share) =
+        (vec![0.0; values.len()], vec![0.0; values.len()]);
+    let mut start = 0;
+    while start < values.len() {
+        let end = (start..values.len())
+            .find(|&row| values[row] != values[start])
+            .unwrap_or(values.len());
+        let total_customers: f64 = customers[start..end].iter().sum();
+        let total_revenue: f64 = revenue[start..end].iter().sum();
+        for row in start..end {
+            customer_share[row] = customers[row] / total_customers;
+            revenue_share[row] = revenue[row] / total_revenue;
+        }
+        start = end;
+    }
+    frame.with_column(Column::new("customer_share".into(), customer_share))?;
+    frame.with_column(Column::new("revenue_share".into(), revenue_share))?;
+    Ok(frame)
+}
+
 fn ordered_columns(group: &[&str]) -> Vec<Expr> {
     let mut names: Vec<&str> = group.to_vec();
     names.extend([
@@ -120,7 +193,9 @@ impl RfmTable {
         let frame = self
             .frame()
             .lazy()
-            .group_by([col("segment")])
+            // In order of first appearance: the shares below sum the groups in that order, so the
+            // bytes do not depend on how threads split the grouping.
+            .group_by_stable([col("segment")])
             .agg(stats())
             .with_columns([
                 (col("customers").cast(DataType::Float64)
@@ -145,8 +220,9 @@ impl RfmTable {
     }
 
     /// The summary per value of a dimension of the transactions (country, store...). A customer
-    /// counts under the value that brought the most revenue (ties: the alphabetically first), so
-    /// every customer is counted once.
+    /// counts under the value that brought the most revenue, so every customer is counted once
+    /// (the rule of [`crate::dominant`]: ties within a rounding go to the first value
+    /// in byte order; an empty value is `(missing)`).
     pub fn segment_summary_by(
         &self,
         transactions: &Transactions,
@@ -173,40 +249,76 @@ impl RfmTable {
                 ),
             ));
         }
-        let primary = tx
-            .lazy()
-            .group_by([col(cols::CUSTOMER), col(dimension)])
-            .agg([col(cols::AMOUNT).sum().alias("__revenue")])
-            .sort_by_exprs(
-                [col(cols::CUSTOMER), col("__revenue"), col(dimension)],
-                SortMultipleOptions::default()
-                    .with_order_descending_multi([false, true, false])
-                    .with_nulls_last(true),
-            )
-            .group_by_stable([col(cols::CUSTOMER)])
-            .agg([col(dimension).first()]);
+        let customers = tx.column(cols::CUSTOMER_CODE)?.u32()?;
+        let amounts = tx.column(cols::AMOUNT)?.f64()?;
+        let values = tx.column(dimension)?.cast(&DataType::String)?;
+        let mut spend = SpendByValue::default();
+        let mut codes: PlHashMap<&str, u32> = PlHashMap::new();
+        let mut labels: Vec<&str> = vec![MISSING_VALUE];
+        for ((customer, value), amount) in customers
+            .iter()
+            .zip(values.str()?.iter())
+            .zip(amounts.iter())
+        {
+            let (Some(customer), Some(amount)) = (customer, amount) else {
+                continue;
+            };
+            // Code 0 is the empty value.
+            let code = value.map_or(0, |value| {
+                *codes.entry(value).or_insert_with(|| {
+                    labels.push(value);
+                    labels.len() as u32 - 1
+                })
+            });
+            spend.add(customer, code, amount);
+        }
+        let n = customers
+            .iter()
+            .flatten()
+            .max()
+            .map_or(0, |m| m as usize + 1);
+        let mut ids: Vec<&str> = vec![""; n];
+        for (customer, id) in customers
+            .iter()
+            .zip(tx.column(cols::CUSTOMER)?.str()?.iter())
+        {
+            if let (Some(customer), Some(id)) = (customer, id) {
+                ids[customer as usize] = id;
+            }
+        }
+        let primary = dominant_frame(&spend, dimension, &ids, &labels)?;
+        self.summary_by_primary(dimension, primary)
+    }
+
+    /// The summary by `dimension` from each customer's dominant value of it (`primary`:
+    /// `customer_id` and the value, in a column named `dimension`).
+    pub(crate) fn summary_by_primary(
+        &self,
+        dimension: &str,
+        primary: DataFrame,
+    ) -> Result<SegmentSummary> {
+        // Each customer's value, in the table's row order.
+        let primary_ids = primary.column(cols::CUSTOMER)?.str()?;
+        let primary_values = primary.column(dimension)?.str()?;
+        let value_of: PlHashMap<&str, &str> = primary_ids
+            .iter()
+            .zip(primary_values.iter())
+            .filter_map(|(id, value)| Some((id?, value?)))
+            .collect();
+        let mut table = self.frame();
+        let values: Vec<Option<&str>> = table
+            .column(cols::CUSTOMER)?
+            .str()?
+            .iter()
+            .map(|id| id.and_then(|id| value_of.get(id).copied()))
+            .collect();
+        table.with_column(Column::new(dimension.into(), values))?;
         let order = segment_rank(self)?;
-        let frame = self
-            .frame()
+        let grouped = table
             .lazy()
-            .join(
-                primary,
-                [col(cols::CUSTOMER)],
-                [col(cols::CUSTOMER)],
-                JoinArgs::new(JoinType::Left),
-            )
-            .group_by([col(dimension), col("segment")])
+            // Stable: the groups' sums are taken in the table's row order.
+            .group_by_stable([col(dimension), col("segment")])
             .agg(stats())
-            .with_columns([
-                (col("customers").cast(DataType::Float64)
-                    / col("customers")
-                        .sum()
-                        .over([col(dimension)])?
-                        .cast(DataType::Float64))
-                .alias("customer_share"),
-                (col("revenue") / col("revenue").sum().over([col(dimension)])?)
-                    .alias("revenue_share"),
-            ])
             .join(
                 order.lazy(),
                 [col("segment")],
@@ -217,6 +329,9 @@ impl RfmTable {
                 [col(dimension), col("__order")],
                 SortMultipleOptions::default().with_nulls_last(true),
             )
+            .collect()?;
+        let frame = with_shares_within(grouped, dimension)?
+            .lazy()
             .select(ordered_columns(&[dimension, "segment"]))
             .collect()?;
         Ok(SegmentSummary {

@@ -185,3 +185,36 @@ pub fn run_custseg(args: &[&str]) -> std::process::Output {
         .output()
         .unwrap()
 }
+
+/// Whether two frames are the same table to the last bit: column names, types and every value
+/// (floats compared by their bits, so NaN equals NaN and 0.0 differs from -0.0). The error names
+/// the first difference.
+pub fn same_bits(a: &DataFrame, b: &DataFrame) -> Result<(), String> {
+    let names = |f: &DataFrame| -> Vec<String> {
+        f.get_column_names().iter().map(|n| n.to_string()).collect()
+    };
+    if names(a) != names(b) {
+        return Err(format!("columns {:?} vs {:?}", names(a), names(b)));
+    }
+    if a.height() != b.height() {
+        return Err(format!("{} vs {} rows", a.height(), b.height()));
+    }
+    for (x, y) in a.columns().iter().zip(b.columns()) {
+        if x.dtype() != y.dtype() {
+            return Err(format!("{}: {} vs {}", x.name(), x.dtype(), y.dtype()));
+        }
+        let same = match x.dtype() {
+            DataType::Float64 => x
+                .f64()
+                .unwrap()
+                .iter()
+                .zip(y.f64().unwrap().iter())
+                .all(|(p, q)| p.map(f64::to_bits) == q.map(f64::to_bits)),
+            _ => x.equals_missing(y),
+        };
+        if !same {
+            return Err(format!("column {} differs", x.name()));
+        }
+    }
+    Ok(())
+}

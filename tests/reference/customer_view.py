@@ -152,8 +152,8 @@ Columns, in this order:
                 spend in rows with that value / the customer's spend (0.0 when
                 none).  A null value is the value "(missing)" (a raw
                 "(missing)" would be the same value).
-    dominant_<dim>       the raw value (or "(missing)") with the largest spend for
-                the customer; ties to the first value in byte order, and sums within
+    dominant_<dim>       the raw value (or "(missing)") with the largest spend among
+                the values in the customer's rows (custseg::dominant); ties to the first value in byte order, and sums within
                 TIE = 1e-9 relative of the largest count as ties (custseg splits a
                 basket's amount over its products, so two equal baskets can sum a
                 rounding apart).
@@ -543,10 +543,10 @@ def build_view(cleaned: Cleaned, schema: Schema) -> pd.DataFrame:
     names = set(view.columns) | {"customer_id"}
     for dim in schema.dimensions:
         values = sorted(rows[dim].unique().tolist())  # byte order (code points = UTF-8 bytes)
+        # NaN where the customer has no row with the value: such a value is never dominant
         by_value = (rows.groupby(["customer", dim], sort=False)["amount"].sum()
-                    .unstack(dim, fill_value=0.0).reindex(index=order, columns=values,
-                                                          fill_value=0.0))
-        shares = by_value.div(view["spend"], axis=0)
+                    .unstack(dim).reindex(index=order, columns=values))
+        shares = by_value.fillna(0.0).div(view["spend"], axis=0)
         columns = share_columns(dim, values)
         dominant = f"dominant_{sanitize(dim)}"
         clash = [c for c in columns + [dominant] if c in names]
@@ -556,7 +556,8 @@ def build_view(cleaned: Cleaned, schema: Schema) -> pd.DataFrame:
         names.update(columns + [dominant])
         for column, value in zip(columns, values):
             view[column] = shares[value]
-        # the first column (byte order) within TIE relative of the maximum: a near-tie is a tie
+        # the first column (byte order) within TIE relative of the maximum of the values bought
+        # (NaN compares False): a near-tie is a tie
         most = by_value.max(axis=1)
         within = by_value.ge(most - TIE * most.abs(), axis=0)
         view[dominant] = within.idxmax(axis=1)
@@ -674,9 +675,10 @@ def direct_view(cleaned: Cleaned, schema: Schema) -> dict[str, dict]:
             totals = {v: math.fsum(sums.get(v, [])) for v in dim_values}
             for v, column in zip(dim_values, share_columns(dim, dim_values)):
                 row[column] = totals[v] / spend
-            most = max(totals.values())
+            bought = [v for v in dim_values if v in sums]
+            most = max(totals[v] for v in bought)
             row[f"dominant_{sanitize(dim)}"] = next(
-                v for v in dim_values if totals[v] >= most - TIE * abs(most))
+                v for v in bought if totals[v] >= most - TIE * abs(most))
         out[customer] = row
     return out
 

@@ -4,12 +4,17 @@
 use std::path::Path;
 use std::sync::OnceLock;
 
+use polars_arrow::array::Array;
+
 use super::{Chunk, Header, Unsupported, date_facts, fast_delimiter, parse_in_order};
 use crate::data::clean::{self, Facts};
 use crate::data::dates::{self, DateEvidence, DateFormat, DateKind};
 use crate::data::interner::NULL;
 use crate::data::source::TextEncoding;
-use crate::data::stream::{CleanBlock, FileRead, Fingerprint, RowSink, Stream, kept_columns};
+use crate::data::stream::{
+    CleanBlock, FileRead, Fingerprint, RowSink, SinkColumns, Stream, TextCodes, kept_columns,
+    text_indices,
+};
 use crate::data::transactions::LoadOptions;
 
 /// What every block's cleaning needs.
@@ -17,6 +22,10 @@ struct Rules<'o> {
     options: &'o LoadOptions,
     cancellation: Option<regex::Regex>,
     enforced: Facts,
+    /// Whether the sink reads the quantity and the file has it.
+    quantity: bool,
+    /// The sink's text columns, as indices into the block's text columns.
+    texts: Vec<Option<usize>>,
 }
 
 /// Reads one file into `stream`, or `None` when it needs the in-memory loader (see
@@ -68,6 +77,7 @@ fn stream_blocks<S: RowSink>(
         let _ = read_with.set(format.clone());
     }
     let mut file_evidence = DateEvidence::default();
+    let wanted: SinkColumns = stream.columns().clone();
     let header = parse_in_order(
         source,
         (delimiter, path, options, block),
@@ -76,8 +86,9 @@ fn stream_blocks<S: RowSink>(
             if header.roles.basket.is_some() {
                 return Err(Other);
             }
-            // Text columns only tell duplicates apart: without that rule they are not read.
-            if !options.rules.drop_duplicates {
+            // Text columns tell duplicates apart: without that rule, and when the sink reads none,
+            // they are not read.
+            if !options.rules.drop_duplicates && wanted.texts.is_empty() {
                 header.layout.texts.clear();
             }
             let cancellation = (options.rules.drop_cancellations && header.roles.invoice.is_some())
@@ -88,6 +99,8 @@ fn stream_blocks<S: RowSink>(
                 options,
                 cancellation,
                 enforced: clean::enforced(&options.rules),
+                quantity: wanted.quantity && header.layout.numbers.iter().any(|&(k, _)| k == 0),
+                texts: text_indices(&header.roles, &wanted),
             });
             Ok(())
         },
@@ -173,6 +186,12 @@ fn clean_chunk(
         invoice: Vec::with_capacity(if layout.invoice.is_some() { kept } else { 0 }),
         date: Vec::with_capacity(kept),
         amount: Vec::with_capacity(kept),
+        quantity: rules.quantity.then(|| Vec::with_capacity(kept)),
+        texts: rules
+            .texts
+            .iter()
+            .map(|t| t.map(|_| TextCodes::with_capacity(kept)))
+            .collect(),
         fingerprint: Vec::with_capacity(if options.rules.drop_duplicates {
             kept
         } else {
@@ -197,10 +216,18 @@ fn clean_chunk(
         if layout.invoice.is_some() {
             block.invoice.push(chunk.invoice[row]);
         }
+        if let Some(quantity) = &mut block.quantity {
+            quantity.push(chunk.numbers[0][row]);
+        }
+        for (codes, t) in block.texts.iter_mut().zip(&rules.texts) {
+            if let (Some(codes), Some(t)) = (codes, t) {
+                let values = &chunk.text[*t];
+                codes.push(values.is_valid(row).then(|| values.value(row)));
+            }
+        }
         if !options.rules.drop_duplicates {
             continue;
         }
-        use polars_arrow::array::Array;
         let invoice = layout
             .invoice
             .map(|_| chunk.invoices.get(chunk.invoice[row]));

@@ -15,7 +15,7 @@
 //! | `recency` | days from the last purchase to the snapshot (default: the day after the last transaction) |
 //! | `mean_days_between_visits` | `tenure_days / (visits - 1)`; empty for one visit |
 //! | `share_<dimension>_<value>` | share of the customer's spend in rows with that value, one column per value in byte order of the raw values |
-//! | `dominant_<dimension>` | the value with the largest spend (ties, within [`TIE`] relative, to the first in that order) |
+//! | `dominant_<dimension>` | the value with the largest spend among the customer's (ties, within [`TIE`] relative, to the first in that order; [`crate::dominant`]) |
 //!
 //! Dimension and value names are made column-safe: lower case, every other character than a letter
 //! or digit becomes `_`, runs of `_` collapse and ends are trimmed (`BASKET_DOMINANT_MISSION`,
@@ -23,6 +23,10 @@
 //! `(missing)`. `spend` and `items` are exact sums rounded once ([`crate::exact_sum`]): the
 //! same in any row order, and `spend` equals the RFM table's `monetary` to the bit. The shares
 //! are ratios of row-order sums.
+//!
+//! [`CustomerViewParams::fit`] builds the view from loaded transactions;
+//! [`CustomerViewParams::fit_streaming`] builds the same table, bit for bit, while reading files
+//! too large to load.
 
 use chrono::{Duration, NaiveDate};
 use polars::prelude::*;
@@ -34,12 +38,10 @@ use crate::error::{Context, Error, Result};
 use crate::exact_sum::ExactSum;
 use crate::grouping::distinct_keys_per_group;
 
-/// Spends within this relative distance of a customer's largest count as equal when choosing the
-/// `dominant_<dimension>` value.
-pub const TIE: f64 = 1e-9;
+pub use crate::dominant::{MISSING_VALUE, TIE};
 
-/// The label of an empty dimension value.
-pub const MISSING_VALUE: &str = "(missing)";
+mod streamed;
+pub use streamed::StreamedView;
 
 /// Parameters of a [`CustomerView`], checked by [`CustomerViewParams::fit`].
 ///
@@ -120,46 +122,22 @@ impl CustomerViewParams {
     fn fit_steps(&self, transactions: &Transactions) -> Result<CustomerView> {
         self.check()?;
         let frame = transactions.frame();
-        let dimensions = match &self.dimensions {
-            Some(names) => names.clone(),
-            None => transactions.roles().dimensions.clone(),
-        };
-        let has = crate::frame::column_names(&frame);
-        for name in &dimensions {
-            if !has.contains(name) {
-                return Err(Error::param(
-                    "CustomerViewParams::dimensions",
-                    format!(
-                        "\"{name}\" is not a dimension of the loaded transactions ({}); add it to \
-                         `ColumnRoles::dimensions` when loading",
-                        if transactions.roles().dimensions.is_empty() {
-                            "none were loaded".to_string()
-                        } else {
-                            transactions.roles().dimensions.join(", ")
-                        }
-                    ),
-                ));
-            }
-        }
+        let dimensions = self.chosen_dimensions(&transactions.roles().dimensions)?;
         let rows = Rows::of(&frame, transactions.has_invoices())?;
         let last = rows.dates.iter().copied().max().unwrap_or(0);
-        let last_day = day_of(last);
-        let snapshot = self.snapshot.unwrap_or(last_day + Duration::days(1));
-        if snapshot < last_day {
-            return Err(Error::param(
-                "CustomerViewParams::snapshot",
-                format!(
-                    "{snapshot} is before the last transaction ({last_day}); recency would be \
-                     negative"
-                ),
-            ));
-        }
+        let snapshot = self.snapshot_after(last)?;
         let (base, shares) = rayon::join(
-            || base_columns(&frame, &rows, snapshot),
+            || base_totals(&frame, &rows)?.columns(snapshot),
             || -> Result<Vec<Vec<Column>>> {
+                let order: Vec<usize> = (0..rows.customers).collect();
                 dimensions
                     .iter()
-                    .map(|name| dimension_columns(&frame, &rows, name, self.max_values))
+                    .map(|name| {
+                        let values = frame.column(name)?.cast(&DataType::String)?;
+                        let (spend, labels) =
+                            dimension_spend(values.str()?, &rows, self.max_values);
+                        spend.columns(name, |code| labels[code as usize], &order)
+                    })
                     .collect()
             },
         );
@@ -171,6 +149,47 @@ impl CustomerViewParams {
             snapshot,
             dimensions,
         })
+    }
+
+    /// The dimensions to break spend down by: those asked for, which must be among the `loaded`
+    /// ones, or all of them.
+    fn chosen_dimensions(&self, loaded: &[String]) -> Result<Vec<String>> {
+        let Some(names) = &self.dimensions else {
+            return Ok(loaded.to_vec());
+        };
+        for name in names {
+            if !loaded.contains(name) {
+                return Err(Error::param(
+                    "CustomerViewParams::dimensions",
+                    format!(
+                        "\"{name}\" is not a dimension of the loaded transactions ({}); add it to \
+                         `ColumnRoles::dimensions` when loading",
+                        if loaded.is_empty() {
+                            "none were loaded".to_string()
+                        } else {
+                            loaded.join(", ")
+                        }
+                    ),
+                ));
+            }
+        }
+        Ok(names.clone())
+    }
+
+    /// The snapshot for transactions whose last is at `last` (ms since 1970).
+    fn snapshot_after(&self, last: i64) -> Result<NaiveDate> {
+        let last_day = day_of(last);
+        let snapshot = self.snapshot.unwrap_or(last_day + Duration::days(1));
+        if snapshot < last_day {
+            return Err(Error::param(
+                "CustomerViewParams::snapshot",
+                format!(
+                    "{snapshot} is before the last transaction ({last_day}); recency would be \
+                     negative"
+                ),
+            ));
+        }
+        Ok(snapshot)
     }
 }
 
@@ -293,7 +312,21 @@ fn day_of(ms: i64) -> NaiveDate {
         .date_naive()
 }
 
-fn base_columns(frame: &DataFrame, rows: &Rows, snapshot: NaiveDate) -> Result<Vec<Column>> {
+/// Per customer, in the view's row order: what the columns before the shares are made of.
+struct BaseTotals<'a> {
+    ids: Vec<&'a str>,
+    visits: Vec<u32>,
+    spend: Vec<f64>,
+    items: Vec<f64>,
+    /// `None` without a product column.
+    skus: Vec<Option<u32>>,
+    /// First and last purchase, ms since 1970.
+    first: Vec<i64>,
+    last: Vec<i64>,
+}
+
+/// The base totals of loaded transactions, customers in `customer_code` order.
+fn base_totals<'a>(frame: &'a DataFrame, rows: &Rows) -> Result<BaseTotals<'a>> {
     let n = rows.customers;
     let mut ids: Vec<Option<&str>> = vec![None; n];
     let customer_ids = frame.column(cols::CUSTOMER)?.str()?;
@@ -325,8 +358,6 @@ fn base_columns(frame: &DataFrame, rows: &Rows, snapshot: NaiveDate) -> Result<V
             })
         },
     );
-    let skus = skus?;
-    let spend: Vec<f64> = spend.iter().map(ExactSum::value).collect();
     let items: Vec<f64> = match frame.column(cols::QUANTITY) {
         Ok(quantity) => {
             let mut items = vec![ExactSum::default(); n];
@@ -343,43 +374,67 @@ fn base_columns(frame: &DataFrame, rows: &Rows, snapshot: NaiveDate) -> Result<V
             items
         }
     };
-    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
-    let snapshot_day = (snapshot - epoch).num_days();
-    let first_day: Vec<i64> = first.iter().map(|&ms| ms.div_euclid(MS_PER_DAY)).collect();
-    let last_day: Vec<i64> = last.iter().map(|&ms| ms.div_euclid(MS_PER_DAY)).collect();
-    let tenure: Vec<i64> = first_day
-        .iter()
-        .zip(&last_day)
-        .map(|(f, l)| l - f)
-        .collect();
-    let recency: Vec<i64> = last_day.iter().map(|l| snapshot_day - l).collect();
-    let ticket: Vec<f64> = spend
-        .iter()
-        .zip(&visits)
-        .map(|(s, &v)| s / f64::from(v))
-        .collect();
-    let between: Vec<Option<f64>> = tenure
-        .iter()
-        .zip(&visits)
-        .map(|(&t, &v)| (v > 1).then(|| t as f64 / f64::from(v - 1)))
-        .collect();
-    let as_date = |days: &[i64]| -> Result<Column> {
-        let values: Vec<i32> = days.iter().map(|&d| d as i32).collect();
-        Ok(Column::new("".into(), values).cast(&DataType::Date)?)
-    };
-    Ok(vec![
-        Column::new("customer_id".into(), ids),
-        Column::new("visits".into(), visits),
-        Column::new("spend".into(), spend),
-        Column::new("ticket_size".into(), ticket),
-        Column::new("items".into(), items),
-        Column::new("skus".into(), skus),
-        as_date(&first_day)?.with_name("first_purchase".into()),
-        as_date(&last_day)?.with_name("last_purchase".into()),
-        Column::new("tenure_days".into(), tenure),
-        Column::new("recency".into(), recency),
-        Column::new("mean_days_between_visits".into(), between),
-    ])
+    Ok(BaseTotals {
+        ids: ids.into_iter().map(Option::unwrap_or_default).collect(),
+        visits,
+        spend: spend.iter().map(ExactSum::value).collect(),
+        items,
+        skus: skus?,
+        first,
+        last,
+    })
+}
+
+impl BaseTotals<'_> {
+    /// `customer_id` to `mean_days_between_visits`.
+    fn columns(self, snapshot: NaiveDate) -> Result<Vec<Column>> {
+        let BaseTotals {
+            ids,
+            visits,
+            spend,
+            items,
+            skus,
+            first,
+            last,
+        } = self;
+        let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+        let snapshot_day = (snapshot - epoch).num_days();
+        let first_day: Vec<i64> = first.iter().map(|&ms| ms.div_euclid(MS_PER_DAY)).collect();
+        let last_day: Vec<i64> = last.iter().map(|&ms| ms.div_euclid(MS_PER_DAY)).collect();
+        let tenure: Vec<i64> = first_day
+            .iter()
+            .zip(&last_day)
+            .map(|(f, l)| l - f)
+            .collect();
+        let recency: Vec<i64> = last_day.iter().map(|l| snapshot_day - l).collect();
+        let ticket: Vec<f64> = spend
+            .iter()
+            .zip(&visits)
+            .map(|(s, &v)| s / f64::from(v))
+            .collect();
+        let between: Vec<Option<f64>> = tenure
+            .iter()
+            .zip(&visits)
+            .map(|(&t, &v)| (v > 1).then(|| t as f64 / f64::from(v - 1)))
+            .collect();
+        let as_date = |days: &[i64]| -> Result<Column> {
+            let values: Vec<i32> = days.iter().map(|&d| d as i32).collect();
+            Ok(Column::new("".into(), values).cast(&DataType::Date)?)
+        };
+        Ok(vec![
+            Column::new("customer_id".into(), ids),
+            Column::new("visits".into(), visits),
+            Column::new("spend".into(), spend),
+            Column::new("ticket_size".into(), ticket),
+            Column::new("items".into(), items),
+            Column::new("skus".into(), skus),
+            as_date(&first_day)?.with_name("first_purchase".into()),
+            as_date(&last_day)?.with_name("last_purchase".into()),
+            Column::new("tenure_days".into(), tenure),
+            Column::new("recency".into(), recency),
+            Column::new("mean_days_between_visits".into(), between),
+        ])
+    }
 }
 
 /// Dense codes of the non-empty values of a text column, in order of first appearance, with the
@@ -427,95 +482,170 @@ pub fn column_safe(name: &str) -> String {
     }
 }
 
-/// `share_<dimension>_<value>` for every value, then `dominant_<dimension>`.
-fn dimension_columns(
-    frame: &DataFrame,
+/// A dimension's spend per loaded customer and value (`values`, per row), with each value
+/// code's label.
+fn dimension_spend<'a>(
+    values: &'a StringChunked,
     rows: &Rows,
-    name: &str,
     max_values: usize,
-) -> Result<Vec<Column>> {
-    let values = frame.column(name)?.cast(&DataType::String)?;
-    let values = values.str()?;
-    // Each row's value as a code in order of first appearance, then the codes renumbered in the
-    // byte order of the values.
-    let mut first_seen: PlHashMap<&str, usize> = PlHashMap::new();
-    let mut last: Option<(&str, usize)> = None;
-    let row_codes: Vec<usize> = values
-        .iter()
-        .map(|v| {
-            let v = v.unwrap_or(MISSING_VALUE);
-            match last {
-                Some((previous, code)) if previous == v => code,
-                _ => {
-                    let next = first_seen.len();
-                    let code = *first_seen.entry(v).or_insert(next);
-                    last = Some((v, code));
-                    code
-                }
+) -> (ValueSpend, Vec<&'a str>) {
+    // Each row's value as a code in order of first appearance.
+    let mut codes: PlHashMap<&str, u32> = PlHashMap::new();
+    let mut labels: Vec<&str> = Vec::new();
+    let mut last: Option<(&str, u32)> = None;
+    let mut spend = ValueSpend::new(rows.customers, max_values);
+    for (row, value) in values.iter().enumerate() {
+        let code = value.map(|v| match last {
+            Some((previous, code)) if previous == v => code,
+            _ => {
+                let code = *codes.entry(v).or_insert_with(|| {
+                    labels.push(v);
+                    labels.len() as u32 - 1
+                });
+                last = Some((v, code));
+                code
             }
-        })
-        .collect();
-    let mut levels: Vec<&str> = first_seen.keys().copied().collect();
-    levels.sort_unstable_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
-    if levels.len() > max_values {
-        return Err(Error::param(
-            "CustomerViewParams::max_values",
-            format!(
-                "the dimension \"{name}\" has {} distinct values and each would become a column; \
-                 the limit is {max_values}. Raise `CustomerViewParams::max_values` or choose a \
-                 coarser dimension",
-                levels.len()
-            ),
-        ));
+        });
+        spend.add(rows.customer[row] as usize, code, rows.amounts[row]);
     }
-    let mut level_of = vec![0usize; levels.len()];
-    for (level, value) in levels.iter().enumerate() {
-        level_of[first_seen[value]] = level;
-    }
-    let k = levels.len();
-    let n = rows.customers;
-    let mut by_level = vec![0.0f64; n * k];
-    let mut spend = vec![0.0f64; n];
-    for (row, &code) in row_codes.iter().enumerate() {
-        let c = rows.customer[row] as usize;
-        let level = level_of[code];
-        by_level[c * k + level] += rows.amounts[row];
-        spend[c] += rows.amounts[row];
-    }
-    let prefix = column_safe(name);
-    let mut names: Vec<String> = Vec::with_capacity(k);
-    for level in &levels {
-        let mut column = format!("share_{prefix}_{}", column_safe(level));
-        // Two values that read alike once made column-safe ("A-B", "a b") get numbered.
-        let base = column.clone();
-        let mut suffix = 2;
-        while names.contains(&column) {
-            column = format!("{base}_{suffix}");
-            suffix += 1;
+    (spend, labels)
+}
+
+/// One dimension's spend per customer and value, summed in row order, for at most `max_values`
+/// values: one vector per value over the customers (`NaN` where a customer has no row with the
+/// value). Past `max_values` values only the distinct values are counted, for the error.
+struct ValueSpend {
+    /// By slot: 0 is the empty value, `code + 1` the value `code`.
+    by_value: Vec<Vec<f64>>,
+    /// Each customer's spend over the dimension's rows, in row order.
+    spend: Vec<f64>,
+    /// Whether each slot was seen, and how many were.
+    seen: Vec<bool>,
+    distinct: usize,
+    max_values: usize,
+}
+
+impl ValueSpend {
+    /// Room for `customers` customers (more are added as they come).
+    fn new(customers: usize, max_values: usize) -> Self {
+        ValueSpend {
+            by_value: Vec::new(),
+            spend: vec![0.0; customers],
+            seen: Vec::new(),
+            distinct: 0,
+            max_values,
         }
-        names.push(column);
     }
-    let mut columns: Vec<Column> = (0..k)
-        .map(|level| {
-            let shares: Vec<f64> = (0..n).map(|c| by_level[c * k + level] / spend[c]).collect();
-            Column::new(names[level].as_str().into(), shares)
-        })
-        .collect();
-    let dominant: Vec<&str> = (0..n)
-        .map(|c| {
-            let row = &by_level[c * k..(c + 1) * k];
-            let most = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            // Within TIE of the largest is a tie: two equal baskets whose amounts were split over
-            // products sum to values a rounding apart, and rounding must not pick the winner.
-            let best = row
-                .iter()
-                .position(|&value| value >= most - TIE * most.abs())
-                .unwrap_or(0);
-            levels[best]
-        })
-        .collect();
-    columns.push(Column::new(format!("dominant_{prefix}").into(), dominant));
-    Ok(columns)
+
+    /// Adds a row of `customer` with value `code` (`None`: empty).
+    fn add(&mut self, customer: usize, code: Option<u32>, amount: f64) {
+        let slot = code.map_or(0, |code| code as usize + 1);
+        if slot >= self.seen.len() {
+            self.seen.resize(slot + 1, false);
+        }
+        if !self.seen[slot] {
+            self.seen[slot] = true;
+            self.distinct += 1;
+            if self.distinct > self.max_values {
+                // The view will refuse the dimension: its sums are not needed.
+                self.by_value = Vec::new();
+            }
+        }
+        if self.distinct > self.max_values {
+            return;
+        }
+        if customer >= self.spend.len() {
+            self.spend.resize(customer + 1, 0.0);
+        }
+        self.spend[customer] += amount;
+        if slot >= self.by_value.len() {
+            self.by_value.resize_with(slot + 1, Vec::new);
+        }
+        let column = &mut self.by_value[slot];
+        if customer >= column.len() {
+            column.resize(self.spend.len().max(customer + 1), f64::NAN);
+        }
+        let cell = &mut column[customer];
+        *cell = if cell.is_nan() {
+            amount
+        } else {
+            *cell + amount
+        };
+    }
+
+    /// `share_<dimension>_<value>` for every value in byte order of the labels, then
+    /// `dominant_<dimension>`; `label(code)` is value `code`'s label, `order` the customers in
+    /// the view's row order.
+    fn columns<'a>(
+        &self,
+        name: &str,
+        label: impl Fn(u32) -> &'a str,
+        order: &[usize],
+    ) -> Result<Vec<Column>> {
+        let max_values = self.max_values;
+        if self.distinct > max_values {
+            return Err(Error::param(
+                "CustomerViewParams::max_values",
+                format!(
+                    "the dimension \"{name}\" has {} distinct values and each would become a \
+                     column; the limit is {max_values}. Raise `CustomerViewParams::max_values` \
+                     or choose a coarser dimension",
+                    self.distinct
+                ),
+            ));
+        }
+        let label = |slot: usize| match slot {
+            0 => MISSING_VALUE,
+            code => label(code as u32 - 1),
+        };
+        let mut levels: Vec<usize> = (0..self.seen.len()).filter(|&s| self.seen[s]).collect();
+        levels.sort_by(|&a, &b| label(a).as_bytes().cmp(label(b).as_bytes()));
+        let prefix = column_safe(name);
+        let mut names: Vec<String> = Vec::with_capacity(levels.len());
+        for &slot in &levels {
+            let mut column = format!("share_{prefix}_{}", column_safe(label(slot)));
+            // Two values that read alike once made column-safe ("A-B", "a b") get numbered.
+            let base = column.clone();
+            let mut suffix = 2;
+            while names.contains(&column) {
+                column = format!("{base}_{suffix}");
+                suffix += 1;
+            }
+            names.push(column);
+        }
+        let spend_of = |slot: usize, c: usize| -> f64 {
+            self.by_value[slot].get(c).copied().unwrap_or(f64::NAN)
+        };
+        let mut columns: Vec<Column> = levels
+            .iter()
+            .zip(&names)
+            .map(|(&slot, column)| {
+                let shares: Vec<f64> = order
+                    .iter()
+                    .map(|&c| {
+                        let spend = spend_of(slot, c);
+                        // A value the customer has no row with: a share of nothing.
+                        let spend = if spend.is_nan() { 0.0 } else { spend };
+                        spend / self.spend[c]
+                    })
+                    .collect();
+                Column::new(column.as_str().into(), shares)
+            })
+            .collect();
+        let mut spends = vec![0.0; levels.len()];
+        let dominant: Vec<&str> = order
+            .iter()
+            .map(|&c| {
+                for (spend, &slot) in spends.iter_mut().zip(&levels) {
+                    *spend = spend_of(slot, c);
+                }
+                let best = crate::dominant::dominant(&spends).unwrap_or(0);
+                label(levels[best])
+            })
+            .collect();
+        columns.push(Column::new(format!("dominant_{prefix}").into(), dominant));
+        Ok(columns)
+    }
 }
 
 #[cfg(test)]

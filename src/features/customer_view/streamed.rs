@@ -1,0 +1,364 @@
+//! The customer single view computed while the input is read: memory grows with the customers,
+//! their invoices and products, not with the rows.
+
+use std::path::Path;
+
+use polars::prelude::*;
+
+use super::{BaseTotals, CustomerView, CustomerViewParams, MISSING_VALUE, ValueSpend};
+use crate::data::clean::RowAccounting;
+use crate::data::stream::{
+    KeptRows, NO_VALUE, RowSink, SinkColumns, Streamed, TextColumn, stream_in_blocks,
+};
+use crate::data::transactions::{LoadOptions, Transactions, rank_by_id};
+use crate::error::{Context, Result};
+use crate::exact_sum::ExactSum;
+use crate::grouping::DistinctPairs;
+
+/// A customer single view computed from files, and the row accounting of the read
+/// ([`CustomerViewParams::fit_streaming`]).
+#[derive(Debug, Clone)]
+pub struct StreamedView {
+    /// The view, the same as [`CustomerViewParams::fit`] gives on the loaded transactions.
+    pub view: CustomerView,
+    /// Every input row, kept or counted under its reason.
+    pub accounting: RowAccounting,
+    /// Whether the rows were aggregated while reading (`false`: the input was loaded in memory,
+    /// as [`Transactions::load`] does, because this path does not read it).
+    pub streamed: bool,
+}
+
+impl CustomerViewParams {
+    /// Builds the view straight from files, aggregating per customer while reading: memory grows
+    /// with the customers, their invoices and products, not with the rows. The result is the
+    /// same, bit for bit, as loading the input with [`Transactions::load`] and calling
+    /// [`CustomerViewParams::fit`].
+    ///
+    /// `input` is a file, a directory or a glob, as [`Transactions::load`] takes it; the
+    /// dimensions are those of `options.roles.dimensions` (or the ones chosen with
+    /// [`CustomerViewParams::dimensions`] among them). Delimited text in UTF-8, plain or gzip, and
+    /// Parquet are aggregated while read (see [`crate::data::stream`]); anything else is loaded in
+    /// memory, which [`StreamedView::streamed`] reports.
+    ///
+    /// ```no_run
+    /// use custseg::prelude::*;
+    /// let options = LoadOptions {
+    ///     roles: ColumnRoles { dimensions: vec!["Country".into()], ..Default::default() },
+    ///     ..Default::default()
+    /// };
+    /// let view = CustomerViewParams::new().fit_streaming("sales/2024-*.parquet", &options)?;
+    /// println!("{} customers from {} rows", view.view.len(), view.accounting.rows_in);
+    /// # Ok::<(), custseg::Error>(())
+    /// ```
+    pub fn fit_streaming(
+        &self,
+        input: impl AsRef<Path>,
+        options: &LoadOptions,
+    ) -> Result<StreamedView> {
+        self.fit_streaming_in_blocks(input.as_ref(), options, crate::data::fast_csv::BLOCK)
+    }
+
+    /// [`CustomerViewParams::fit_streaming`] reading files in blocks of about `block` bytes.
+    pub(crate) fn fit_streaming_in_blocks(
+        &self,
+        input: &Path,
+        options: &LoadOptions,
+        block: usize,
+    ) -> Result<StreamedView> {
+        self.check()?;
+        let loaded = &options.roles.dimensions;
+        let dimensions = self.chosen_dimensions(loaded)?;
+        let positions: Vec<usize> = dimensions
+            .iter()
+            .filter_map(|name| loaded.iter().position(|d| d == name))
+            .collect();
+        let make_sink = || ViewSink::new(&positions, self.max_values);
+        let streamed = stream_in_blocks(input, options, make_sink, block)
+            .doing(format!("reading {}", input.display()))?;
+        let Some(streamed) = streamed else {
+            let transactions = Transactions::load(input, options)?;
+            return Ok(StreamedView {
+                view: self.fit(&transactions)?,
+                accounting: transactions.accounting().clone(),
+                streamed: false,
+            });
+        };
+        let view = self
+            .view_from_sink(&streamed, dimensions)
+            .doing("building the customer single view")?;
+        Ok(StreamedView {
+            view,
+            accounting: streamed.accounting,
+            streamed: true,
+        })
+    }
+
+    fn view_from_sink(
+        &self,
+        streamed: &Streamed<ViewSink>,
+        dimensions: Vec<String>,
+    ) -> Result<CustomerView> {
+        let sink = &streamed.sink;
+        // Customers with kept rows, in the loader's `customer_code` order.
+        let present: Vec<usize> = (0..sink.rows.len()).filter(|&c| sink.rows[c] > 0).collect();
+        let ids: Vec<&str> = present
+            .iter()
+            .map(|&c| streamed.customer_id(c as u32))
+            .collect();
+        let rank = rank_by_id(&ids);
+        let mut order: Vec<usize> = (0..present.len()).collect();
+        order.sort_unstable_by_key(|&i| rank[i]);
+        let order: Vec<usize> = order.into_iter().map(|i| present[i]).collect();
+        let last = order.iter().map(|&c| sink.last[c]).max().unwrap_or(0);
+        let snapshot = self.snapshot_after(last)?;
+        let has_products = streamed.has_text(0);
+        let base = BaseTotals {
+            ids: order
+                .iter()
+                .map(|&c| streamed.customer_id(c as u32))
+                .collect(),
+            visits: order
+                .iter()
+                .map(|&c| match sink.invoices {
+                    true => sink.visits[c],
+                    false => sink.rows[c],
+                })
+                .collect(),
+            spend: order.iter().map(|&c| sink.spend[c].value()).collect(),
+            items: order
+                .iter()
+                .map(|&c| match streamed.has_quantity {
+                    true => sink.items[c].value(),
+                    false => f64::from(sink.rows[c]),
+                })
+                .collect(),
+            skus: order
+                .iter()
+                .map(|&c| has_products.then(|| sink.skus.get(c).copied().unwrap_or(0)))
+                .collect(),
+            first: order.iter().map(|&c| sink.first[c]).collect(),
+            last: order.iter().map(|&c| sink.last[c]).collect(),
+        };
+        let mut columns = base.columns(snapshot)?;
+        for (d, (name, spend)) in dimensions.iter().zip(&sink.dimensions).enumerate() {
+            let label = |code| streamed.text_value(1 + d, code).unwrap_or(MISSING_VALUE);
+            columns.extend(spend.columns(name, label, &order)?);
+        }
+        Ok(CustomerView {
+            frame: DataFrame::new(order.len(), columns)?,
+            snapshot,
+            dimensions,
+        })
+    }
+}
+
+/// Per customer code, what the view's columns are made of.
+struct ViewSink {
+    /// The positions of the view's dimensions among the loaded ones.
+    positions: Vec<usize>,
+    /// Whether the rows have invoices (a visit is then an invoice, else a row).
+    invoices: bool,
+    rows: Vec<u32>,
+    first: Vec<i64>,
+    last: Vec<i64>,
+    spend: Vec<ExactSum>,
+    items: Vec<ExactSum>,
+    visits: Vec<u32>,
+    purchases: DistinctPairs,
+    skus: Vec<u32>,
+    bought: DistinctPairs,
+    dimensions: Vec<ValueSpend>,
+}
+
+impl ViewSink {
+    fn new(positions: &[usize], max_values: usize) -> Self {
+        ViewSink {
+            positions: positions.to_vec(),
+            invoices: false,
+            rows: Vec::new(),
+            first: Vec::new(),
+            last: Vec::new(),
+            spend: Vec::new(),
+            items: Vec::new(),
+            visits: Vec::new(),
+            purchases: DistinctPairs::default(),
+            skus: Vec::new(),
+            bought: DistinctPairs::default(),
+            dimensions: positions
+                .iter()
+                .map(|_| ValueSpend::new(0, max_values))
+                .collect(),
+        }
+    }
+
+    /// Room for customer code `c`.
+    fn grow(&mut self, c: usize) {
+        let n = c + 1;
+        self.rows.resize(n, 0);
+        self.first.resize(n, i64::MAX);
+        self.last.resize(n, i64::MIN);
+        self.spend.resize(n, ExactSum::default());
+        self.items.resize(n, ExactSum::default());
+        self.visits.resize(n, 0);
+        self.skus.resize(n, 0);
+    }
+}
+
+impl RowSink for ViewSink {
+    fn columns(&self) -> SinkColumns {
+        SinkColumns {
+            quantity: true,
+            texts: std::iter::once(TextColumn::Product)
+                .chain(self.positions.iter().map(|&p| TextColumn::Dimension(p)))
+                .collect(),
+        }
+    }
+
+    fn take(&mut self, rows: &KeptRows<'_>) {
+        self.invoices = rows.invoice.is_some();
+        for row in 0..rows.len() {
+            let customer = rows.customer[row];
+            let c = customer as usize;
+            if c >= self.rows.len() {
+                self.grow(c);
+            }
+            let (date, amount) = (rows.date[row], rows.amount[row]);
+            self.rows[c] += 1;
+            self.first[c] = self.first[c].min(date);
+            self.last[c] = self.last[c].max(date);
+            self.spend[c].add(amount);
+            if let Some(quantity) = rows.quantity {
+                self.items[c].add(quantity[row]);
+            }
+            if let Some(invoice) = rows.invoice
+                && self.purchases.insert(customer, invoice[row])
+            {
+                self.visits[c] += 1;
+            }
+            let product = rows.texts[0][row];
+            if product != NO_VALUE && self.bought.insert(customer, product) {
+                self.skus[c] += 1;
+            }
+            for (spend, codes) in self.dimensions.iter_mut().zip(&rows.texts[1..]) {
+                let code = codes[row];
+                spend.add(c, (code != NO_VALUE).then_some(code), amount);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::clean::CleaningRules;
+    use crate::data::roles::ColumnRoles;
+
+    /// Loads `input` and builds the view, then builds it while streaming in blocks of `block`
+    /// bytes: the same frame (floats by their bits) and accounting. Returns the streamed view.
+    fn agree(input: &Path, options: &LoadOptions, block: usize) -> CustomerView {
+        let tx = Transactions::load(input, options).unwrap();
+        let loaded = CustomerViewParams::new().fit(&tx).unwrap();
+        let streamed = CustomerViewParams::new()
+            .fit_streaming_in_blocks(input, options, block)
+            .unwrap();
+        assert!(streamed.streamed);
+        let (a, b) = (loaded.frame(), streamed.view.frame());
+        assert_eq!(a.get_column_names(), b.get_column_names());
+        for (x, y) in a.columns().iter().zip(b.columns()) {
+            let same = match x.dtype() {
+                DataType::Float64 => x
+                    .f64()
+                    .unwrap()
+                    .iter()
+                    .zip(y.f64().unwrap().iter())
+                    .all(|(p, q)| p.map(f64::to_bits) == q.map(f64::to_bits)),
+                _ => x.equals_missing(y),
+            };
+            assert!(same, "{}: {x:?} vs {y:?}", x.name());
+        }
+        assert_eq!(tx.accounting(), &streamed.accounting);
+        streamed.view
+    }
+
+    #[test]
+    fn small_blocks_duplicates_and_empty_values_give_the_loaded_view() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sales.csv");
+        // A repeated line (a duplicate when that rule is on), an empty store and an empty product.
+        let rows = "I1,C2,2011-01-03 10:00,2,1.5,P1,North\n\
+                    I1,C2,2011-01-03 10:00,1,4,P2,North\n\
+                    I2,C1,2011-01-04 11:00,1,9,P1,\n\
+                    I3,C2,2011-01-09 12:00,3,2,,South\n\
+                    I3,C2,2011-01-09 12:00,3,2,,South\n\
+                    I4,C1,2011-01-10 09:00,1,7,P3,South\n";
+        std::fs::write(
+            &path,
+            format!("InvoiceNo,CustomerID,InvoiceDate,Quantity,UnitPrice,StockCode,Store\n{rows}"),
+        )
+        .unwrap();
+        for drop_duplicates in [false, true] {
+            let options = LoadOptions {
+                roles: ColumnRoles {
+                    dimensions: vec!["Store".into()],
+                    ..Default::default()
+                },
+                rules: CleaningRules {
+                    drop_duplicates,
+                    ..Default::default()
+                },
+                ..Default::default()
+            };
+            for block in [16, 64, 1 << 20] {
+                let view = agree(&path, &options, block);
+                let frame = view.frame();
+                let column = |name: &str| frame.column(name).unwrap().clone();
+                let f64s = |name: &str| -> Vec<f64> {
+                    column(name).f64().unwrap().into_no_null_iter().collect()
+                };
+                // C1: 9 (empty store) + 7 (South); C2: 3 + 4 (North) + 6 or 12 (South).
+                let c2_south = if drop_duplicates { 6.0 } else { 12.0 };
+                assert_eq!(f64s("spend"), vec![16.0, 7.0 + c2_south]);
+                assert_eq!(
+                    f64s("items"),
+                    vec![2.0, if drop_duplicates { 6.0 } else { 9.0 }]
+                );
+                let skus: Vec<u32> = column("skus").u32().unwrap().into_no_null_iter().collect();
+                assert_eq!(skus, vec![2, 2]);
+                assert_eq!(f64s("share_store_missing"), vec![9.0 / 16.0, 0.0]);
+                assert_eq!(f64s("share_store_north"), vec![0.0, 7.0 / (7.0 + c2_south)]);
+                let dominant: Vec<&str> = frame
+                    .column("dominant_store")
+                    .unwrap()
+                    .str()
+                    .unwrap()
+                    .iter()
+                    .map(Option::unwrap)
+                    .collect();
+                assert_eq!(
+                    dominant,
+                    vec![
+                        MISSING_VALUE,
+                        if drop_duplicates { "North" } else { "South" }
+                    ]
+                );
+            }
+        }
+        // Too many values: refused with the count, as the loaded view refuses.
+        let options = LoadOptions {
+            roles: ColumnRoles {
+                dimensions: vec!["Store".into()],
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let err = CustomerViewParams::new()
+            .max_values(2)
+            .fit_streaming_in_blocks(&path, &options, 16)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("has 3 distinct values") && err.contains("max_values"),
+            "{err}"
+        );
+    }
+}
