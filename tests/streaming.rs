@@ -106,6 +106,34 @@ fn summary_by_agrees(input: &Path, params: &RfmParams, options: &LoadOptions, di
     assert_eq!(tx.accounting(), &streamed.accounting);
 }
 
+/// [`agree`] for the sanity report: every field the same (compared through `Debug`, which
+/// prints floats exactly).
+fn sanity_agrees(input: &Path, options: &LoadOptions) -> bool {
+    let loaded = Transactions::load(input, options).map(|tx| tx.sanity().clone());
+    let streamed = SanityReport::streaming(input, options);
+    match (loaded, streamed) {
+        (Ok(loaded), Ok(streamed)) => {
+            assert_eq!(
+                format!("{loaded:#?}"),
+                format!("{:#?}", streamed.report),
+                "{}",
+                input.display()
+            );
+            streamed.streamed
+        }
+        (Err(a), Err(b)) => {
+            assert_eq!(a.to_string(), b.to_string(), "{}", input.display());
+            false
+        }
+        (loaded, streamed) => panic!(
+            "{}: loaded {:?}, streamed {:?}",
+            input.display(),
+            loaded.map(|r| r.accounting),
+            streamed.map(|s| s.report.accounting)
+        ),
+    }
+}
+
 /// Options for the bundled data with its country as a dimension.
 fn by_country(drop_duplicates: bool) -> LoadOptions {
     LoadOptions {
@@ -157,6 +185,19 @@ fn every_fixture_file_gives_the_loaded_table() {
         }
     }
     // Most fixtures are transaction files in UTF-8 CSV; the rest load in memory or fail alike.
+    assert!(streamed >= 10, "{streamed} of {} streamed", files.len() * 2);
+}
+
+#[test]
+fn every_fixture_file_gives_the_loaded_sanity_report() {
+    let mut files = Vec::new();
+    files_under(&fixture(""), &mut files);
+    let mut streamed = 0;
+    for file in &files {
+        for options in [LoadOptions::default(), with_duplicates_dropped()] {
+            streamed += usize::from(sanity_agrees(file, &options));
+        }
+    }
     assert!(streamed >= 10, "{streamed} of {} streamed", files.len() * 2);
 }
 
@@ -229,6 +270,9 @@ fn the_bundled_data_streams_with_every_rule_and_date() {
         for options in [LoadOptions::default(), with_duplicates_dropped()] {
             assert!(agree(&path, &params, &options));
         }
+    }
+    for options in [LoadOptions::default(), with_duplicates_dropped()] {
+        assert!(sanity_agrees(&path, &options));
     }
     let dropped = RfmParams::new()
         .fit_streaming(&path, &with_duplicates_dropped())
@@ -309,6 +353,7 @@ fn several_files_stream_as_one_input() {
     let whole = online_retail_file(dir.path());
     for options in [LoadOptions::default(), with_duplicates_dropped()] {
         assert!(agree(&parts, &RfmParams::new(), &options));
+        assert!(sanity_agrees(&parts, &options));
         let one = RfmParams::new().fit_streaming(&whole, &options).unwrap();
         let three = RfmParams::new().fit_streaming(&parts, &options).unwrap();
         assert!(one.table.frame().equals_missing(&three.table.frame()));
@@ -343,6 +388,7 @@ fn generated_study_files_give_the_loaded_table() {
             .unwrap();
         for options in [LoadOptions::default(), with_duplicates_dropped()] {
             agree(&path, &RfmParams::new(), &options);
+            sanity_agrees(&path, &options);
         }
         // Every text column of the study as a dimension, within the view's limit of values.
         let dimensions: Vec<String> = match dataset {
@@ -485,6 +531,7 @@ fn parquet_files_stream_row_group_by_row_group() {
                 path.display()
             );
             summary_by_agrees(path, &RfmParams::new(), &options, "Country");
+            assert!(sanity_agrees(path, &options), "{}", path.display());
         }
     }
 }
@@ -500,6 +547,7 @@ fn generated_parquet_streams() {
         .unwrap();
     for options in [LoadOptions::default(), with_duplicates_dropped()] {
         assert!(agree(&path, &RfmParams::new(), &options));
+        assert!(sanity_agrees(&path, &options));
     }
     for drop_duplicates in [false, true] {
         assert!(view_agrees(
@@ -583,4 +631,22 @@ fn the_cli_view_streams_a_file_as_the_loaded_bundled_data() {
     assert!(notes.contains("kept 397884 of 541909 rows"), "{notes}");
     assert_eq!(streamed.lines().count(), 4_339);
     assert_eq!(streamed, loaded);
+}
+
+#[test]
+fn the_cli_sanity_report_streams_and_says_what_the_loaded_one_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = online_retail_file(dir.path());
+    let run = run_custseg(&["sanity", path.to_str().unwrap()]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(!String::from_utf8_lossy(&run.stderr).contains("loaded in memory"));
+    let expected = Transactions::load(&path, &LoadOptions::default())
+        .unwrap()
+        .sanity()
+        .to_string();
+    assert_eq!(String::from_utf8(run.stdout).unwrap(), expected);
 }

@@ -2,6 +2,7 @@
 
 use clap::Args;
 use custseg::Result;
+use custseg::data::sanity::SanityReport;
 
 use super::Timings;
 use super::args::InputArgs;
@@ -15,8 +16,18 @@ pub struct SanityArgs {
 
 pub fn run(args: &SanityArgs, timings: &mut Timings) -> Result<()> {
     let options = args.input.load_options()?;
-    let transactions = args.input.load(&options)?;
-    timings.mark("load");
-    super::out(transactions.sanity())?;
+    // Files are counted while read; the bundled data is loaded.
+    let report = match &args.input.input {
+        Some(input) => {
+            let streamed = SanityReport::streaming(input, &options)?;
+            if !streamed.streamed {
+                super::note_loaded_in_memory(input);
+            }
+            streamed.report
+        }
+        None => args.input.load(&options)?.sanity().clone(),
+    };
+    timings.mark("sanity");
+    super::out(report)?;
     Ok(())
 }

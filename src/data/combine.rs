@@ -6,7 +6,7 @@ use std::path::Path;
 
 use polars::prelude::*;
 
-use crate::data::clean::{self, DropReason, ReasonCounts};
+use crate::data::clean::{self, DropReason};
 use crate::data::sanity::ParseFailure;
 use crate::data::source::InputFile;
 use crate::data::transactions::{Cleaned, LoadOptions};
@@ -24,6 +24,7 @@ pub(crate) fn combine(name: &Path, parts: Vec<Cleaned>, options: &LoadOptions) -
     };
     let columns = schema_of(&first.kept);
     let mut files = vec![file_of(&first)];
+    let mut heights = vec![first.kept.height()];
     let mut combined = first;
     combined.codes = None;
     for mut part in parts {
@@ -34,6 +35,7 @@ pub(crate) fn combine(name: &Path, parts: Vec<Cleaned>, options: &LoadOptions) -
         }
         check_same_columns(&columns, &combined.source.path, &part)?;
         files.push(file_of(&part));
+        heights.push(part.kept.height());
         combined.kept.vstack_mut_owned(part.kept)?;
         add_accounting(&mut combined.accounting, &part.accounting);
         add_missing_values(&mut combined.missing_values, part.missing_values);
@@ -50,14 +52,17 @@ pub(crate) fn combine(name: &Path, parts: Vec<Cleaned>, options: &LoadOptions) -
     }
     combined.kept.rechunk_mut_par();
     if options.rules.drop_duplicates {
-        let key = crate::frame::column_names(&combined.kept);
-        let mut counts: ReasonCounts = Default::default();
         let kept = std::mem::take(&mut combined.kept);
-        combined.kept = clean::drop_duplicates(kept, &options.rules, &key, &mut counts)?;
-        let across = counts[DropReason::Duplicate as usize];
+        let (kept, per_file) = drop_duplicates_across(kept, &heights)?;
+        combined.kept = kept;
+        let across: usize = per_file.iter().sum();
         if across > 0 {
             add_dropped(&mut combined.accounting, DropReason::Duplicate, across);
             combined.accounting.rows_kept -= across;
+        }
+        // A file's kept rows are those in the input's kept rows.
+        for (file, dropped) in files.iter_mut().zip(per_file) {
+            file.rows_kept -= dropped;
         }
     }
     let mut source = combined.source.clone();
@@ -66,6 +71,40 @@ pub(crate) fn combine(name: &Path, parts: Vec<Cleaned>, options: &LoadOptions) -
     source.files = files;
     combined.source = source;
     Ok(combined)
+}
+
+/// Drops rows that repeat an earlier row of another file (each file's own duplicates are gone
+/// already); gives the rows left and how many each file lost, `heights` being each file's rows of
+/// `kept`, in order.
+fn drop_duplicates_across(kept: DataFrame, heights: &[usize]) -> Result<(DataFrame, Vec<usize>)> {
+    const ROW: &str = "__row";
+    let key: Vec<Expr> = crate::frame::column_names(&kept)
+        .iter()
+        .map(|name| col(name.as_str()))
+        .collect();
+    let unique = kept
+        .with_row_index(ROW.into(), None)?
+        .lazy()
+        .unique_stable_generic(Some(key), UniqueKeepStrategy::First)
+        .collect()?;
+    // Each file's rows are a range of row numbers, in file order.
+    let mut ends = Vec::with_capacity(heights.len());
+    let mut end = 0;
+    for height in heights {
+        end += height;
+        ends.push(end);
+    }
+    let mut left = vec![0usize; heights.len()];
+    for row in unique.column(ROW)?.idx()?.into_no_null_iter() {
+        let file = ends.partition_point(|&end| end <= row as usize);
+        left[file] += 1;
+    }
+    let lost = heights
+        .iter()
+        .zip(&left)
+        .map(|(height, left)| height - left)
+        .collect();
+    Ok((unique.drop(ROW)?, lost))
 }
 
 /// Column names and types of a file's kept rows.
@@ -166,7 +205,7 @@ fn add_dropped(total: &mut clean::RowAccounting, reason: DropReason, rows: usize
 }
 
 /// Missing values per file column, by name; a column only some files have is added at the end.
-fn add_missing_values(total: &mut Vec<(String, usize)>, part: Vec<(String, usize)>) {
+pub(crate) fn add_missing_values(total: &mut Vec<(String, usize)>, part: Vec<(String, usize)>) {
     for (column, missing) in part {
         match total.iter_mut().find(|(c, _)| *c == column) {
             Some((_, n)) => *n += missing,
@@ -176,7 +215,7 @@ fn add_missing_values(total: &mut Vec<(String, usize)>, part: Vec<(String, usize
 }
 
 /// Values that could not be read, by column and role: rows added, examples kept in file order.
-fn add_parse_failure(total: &mut Vec<ParseFailure>, failure: ParseFailure) {
+pub(crate) fn add_parse_failure(total: &mut Vec<ParseFailure>, failure: ParseFailure) {
     match total
         .iter_mut()
         .find(|f| f.column == failure.column && f.role == failure.role)

@@ -14,8 +14,8 @@ use crate::data::interner::Interner;
 use crate::data::roles::{ColumnRoles, ResolvedRoles};
 use crate::data::source::{FileFormat, RawTable, SourceInfo};
 use crate::data::stream::{
-    CleanBlock, FileRead, Fingerprint, RowSink, SinkColumns, Stream, TextCodes, kept_columns,
-    text_indices,
+    BlockFacts, CleanBlock, FileRead, Fingerprint, RowSink, SinkColumns, Stream, TextCodes,
+    kept_columns, text_indices,
 };
 use crate::data::transactions::{LoadOptions, Transactions, text_roles};
 
@@ -83,6 +83,7 @@ pub(crate) fn stream_file<S: RowSink>(
         options: &batch_options,
         drop_duplicates: options.rules.drop_duplicates,
         wanted: &wanted,
+        raw_facts: stream.raw_facts(),
         read_with: &read_with,
     };
     let mut evidence = dated_as_text.then(DateEvidence::default);
@@ -123,6 +124,8 @@ pub(crate) fn stream_file<S: RowSink>(
         evidence,
         read_with: read_with.get().cloned().flatten(),
         columns: kept_columns(&roles),
+        source: SourceInfo::typed(path, FileFormat::Parquet, false),
+        roles,
     })
 }
 
@@ -140,6 +143,9 @@ struct Job<'a> {
     drop_duplicates: bool,
     /// What the sink reads besides customer, invoice, date and amount.
     wanted: &'a SinkColumns,
+    /// Whether each batch's facts are gathered for the sanity report (every column is then read:
+    /// the report counts missing values in all of them).
+    raw_facts: bool,
     /// The date layout the batches are read with: given, or the one the first batch suggests.
     read_with: &'a OnceLock<Option<DateFormat>>,
 }
@@ -165,8 +171,9 @@ impl Job<'_> {
         let mut reader = ParquetReader::new(std::fs::File::open(self.path).ok()?);
         // The footer is read once per file, not once per batch.
         reader.set_metadata(self.metadata.clone());
+        let columns = (!self.raw_facts).then(|| self.needed.to_vec());
         let frame = reader
-            .with_columns(Some(self.needed.to_vec()))
+            .with_columns(columns)
             .with_slice(Some((offset, rows)))
             .finish()
             .ok()?;
@@ -189,6 +196,7 @@ impl Job<'_> {
             format.as_ref(),
             self.drop_duplicates,
             self.wanted,
+            self.raw_facts,
         )?;
         Some((rows, block, evidence))
     }
@@ -284,6 +292,7 @@ fn clean_batch(
     date_format: Option<&DateFormat>,
     drop_duplicates: bool,
     wanted: &SinkColumns,
+    raw_facts: bool,
 ) -> Option<CleanBlock> {
     let batch_options = LoadOptions {
         date_format: date_format.cloned(),
@@ -369,6 +378,11 @@ fn clean_batch(
         amount,
         quantity,
         texts: wanted_texts,
+        facts: raw_facts.then(|| BlockFacts {
+            missing_values: cleaned.missing_values.clone(),
+            parse_failures: cleaned.parse_failures.clone(),
+            blank_rows: Vec::new(),
+        }),
         fingerprint: Vec::with_capacity(if options.rules.drop_duplicates {
             rows
         } else {

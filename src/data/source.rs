@@ -151,7 +151,9 @@ pub struct InputFile {
     pub source: SourceInfo,
     /// Data rows read from the file.
     pub rows_in: usize,
-    /// Its rows kept by cleaning (before baskets are split into products).
+    /// Its rows kept by cleaning (before baskets are split into products); a row repeating an
+    /// earlier file's row is not kept when duplicates are dropped, so the files' kept rows add up
+    /// to the input's.
     pub rows_kept: usize,
     /// The file's date layout.
     pub date_format: crate::data::dates::DateFormat,

@@ -28,7 +28,8 @@ use crate::data::clean::{self, DropReason, Present, ReasonCounts, RowAccounting,
 use crate::data::dates::{DateEvidence, DateFormat};
 use crate::data::interner::{Interner, NULL};
 use crate::data::roles::ResolvedRoles;
-use crate::data::source::FileFormat;
+use crate::data::sanity::ParseFailure;
+use crate::data::source::{FileFormat, SourceInfo};
 use crate::data::transactions::LoadOptions;
 use crate::error::Result;
 
@@ -168,6 +169,8 @@ pub struct Streamed<S> {
     pub has_quantity: bool,
     /// The values of the sink's [`SinkColumns::texts`] (`None`: the input lacks the column).
     texts: Vec<Option<Interner>>,
+    /// Each file's facts, when they were gathered ([`stream_files`]).
+    pub(crate) file_facts: Vec<FileFacts>,
 }
 
 impl<S> Streamed<S> {
@@ -219,8 +222,21 @@ pub fn stream<S: RowSink>(
 pub(crate) fn stream_in_blocks<S: RowSink>(
     input: &Path,
     options: &LoadOptions,
+    make_sink: impl FnMut() -> S,
+    block: usize,
+) -> Result<Option<Streamed<S>>> {
+    stream_files(input, options, make_sink, block, false)
+}
+
+/// [`stream_in_blocks`], gathering each file's facts for the sanity report when `raw_facts` is
+/// set: missing values in every column, values that could not be read, lines that are not rows
+/// ([`Streamed::file_facts`]).
+pub(crate) fn stream_files<S: RowSink>(
+    input: &Path,
+    options: &LoadOptions,
     mut make_sink: impl FnMut() -> S,
     block: usize,
+    raw_facts: bool,
 ) -> Result<Option<Streamed<S>>> {
     let files = crate::data::inputs::input_files(input)?;
     let mut formats_of_files = Vec::with_capacity(files.len());
@@ -238,14 +254,17 @@ pub(crate) fn stream_in_blocks<S: RowSink>(
     }
     let mut formats: Vec<Option<DateFormat>> = vec![options.date_format.clone(); files.len()];
     for pass in 1..=2 {
-        let mut state = Stream::new(make_sink(), options.rules.drop_duplicates);
+        let mut state = Stream::new(make_sink(), options.rules.drop_duplicates, raw_facts);
         let mut read = Vec::with_capacity(files.len());
         let mut columns = None;
+        let mut file_facts = Vec::new();
         for ((file, format), kind) in files.iter().zip(&formats).zip(&formats_of_files) {
             let file_options = LoadOptions {
                 date_format: format.clone(),
                 ..options.clone()
             };
+            state.start_file();
+            let before = (state.rows_in, state.rows_kept);
             let done = match kind {
                 FileFormat::Parquet => {
                     crate::data::parquet_stream::stream_file(file, &file_options, &mut state)
@@ -264,11 +283,19 @@ pub(crate) fn stream_in_blocks<S: RowSink>(
             if *columns.get_or_insert_with(|| done.columns.clone()) != done.columns {
                 return Ok(None);
             }
+            if raw_facts {
+                file_facts.push(state.file_facts(&done, before));
+            }
             read.push(done);
         }
         let mut again = false;
         let mut used = Vec::with_capacity(files.len());
-        for ((file, format), done) in files.iter().zip(&mut formats).zip(read) {
+        for (((file, format), done), facts) in files.iter().zip(&mut formats).zip(read).zip(
+            file_facts
+                .iter_mut()
+                .map(Some)
+                .chain(std::iter::repeat_with(|| None)),
+        ) {
             // Typed dates (Parquet) need no layout.
             let settled = match (&format, &done.evidence) {
                 (Some(given), _) => Some(given.clone()),
@@ -283,6 +310,9 @@ pub(crate) fn stream_in_blocks<S: RowSink>(
                 again = true;
             }
             format.clone_from(&settled);
+            if let Some(facts) = facts {
+                facts.date_format = settled.clone().unwrap_or(DateFormat::YearFirst);
+            }
             used.push((file.clone(), settled));
         }
         if again && pass == 1 {
@@ -311,6 +341,7 @@ pub(crate) fn stream_in_blocks<S: RowSink>(
             passes: pass,
             has_quantity: has_quantity.unwrap_or(false),
             texts: text_values.unwrap_or_default(),
+            file_facts,
         }));
     }
     Ok(None)
@@ -334,6 +365,8 @@ pub(crate) struct CleanBlock {
     /// Rows read, and rows dropped per reason (duplicates aside).
     pub rows_in: usize,
     pub counts: ReasonCounts,
+    /// What the block says before cleaning, when the stream gathers it ([`stream_files`]).
+    pub facts: Option<BlockFacts>,
 }
 
 /// One text column of a block's kept rows, coded against the block's own distinct values.
@@ -397,6 +430,37 @@ pub(crate) struct FileRead {
     pub read_with: Option<DateFormat>,
     /// The file's columns by role (to check that files agree).
     pub columns: Vec<String>,
+    /// How the file was read (its rejected lines are the stream's to count).
+    pub source: SourceInfo,
+    /// The file's columns by role.
+    pub roles: ResolvedRoles,
+}
+
+/// What a block says before cleaning, when the stream gathers it ([`stream_files`]).
+#[derive(Default)]
+pub(crate) struct BlockFacts {
+    /// Missing values per file column, in file order.
+    pub missing_values: Vec<(String, usize)>,
+    /// Values that could not be read, with examples in file order.
+    pub parse_failures: Vec<ParseFailure>,
+    /// The block's rows (0-based within the block) that are lines without a value: a delimited
+    /// file's rejected lines.
+    pub blank_rows: Vec<usize>,
+}
+
+/// One file of a streamed input, as the sanity report describes it.
+#[derive(Debug, Clone)]
+pub(crate) struct FileFacts {
+    pub source: SourceInfo,
+    pub roles: ResolvedRoles,
+    /// The date layout its rows were read with.
+    pub date_format: DateFormat,
+    pub missing_values: Vec<(String, usize)>,
+    /// In the loader's order: date, quantity, price, amount.
+    pub parse_failures: Vec<ParseFailure>,
+    pub rows_in: usize,
+    /// Rows kept from the file, duplicates of earlier files' rows left out.
+    pub rows_kept: usize,
 }
 
 /// The columns the loader's table of kept rows has for `roles`, by their clean names: files of one
@@ -433,10 +497,16 @@ pub(crate) struct Stream<S> {
     has_invoices: Option<bool>,
     /// What the sink reads besides customer, invoice, date and amount.
     columns: SinkColumns,
+    /// Whether each file's facts are gathered for the sanity report.
+    raw_facts: bool,
     has_quantity: Option<bool>,
     /// The values of the sink's text columns over the input, once a block has said which the
     /// input has.
     text_values: Option<Vec<Option<Interner>>>,
+    /// The current file's raw facts so far (when the sink asks for them).
+    file: BlockFacts,
+    file_rows: usize,
+    rejected: crate::data::delimited::RejectedRows,
     // Reused for every block.
     customer: Vec<u32>,
     invoice: Vec<u32>,
@@ -447,13 +517,17 @@ pub(crate) struct Stream<S> {
 }
 
 impl<S: RowSink> Stream<S> {
-    fn new(sink: S, drop_duplicates: bool) -> Self {
+    fn new(sink: S, drop_duplicates: bool, raw_facts: bool) -> Self {
         let columns = sink.columns();
         Stream {
+            raw_facts,
             texts: vec![Vec::new(); columns.texts.len()],
             columns,
             has_quantity: None,
             text_values: None,
+            file: BlockFacts::default(),
+            file_rows: 0,
+            rejected: Default::default(),
             quantity: Vec::new(),
             sink,
             customers: Interner::new(),
@@ -475,8 +549,60 @@ impl<S: RowSink> Stream<S> {
         &self.columns
     }
 
+    /// Whether the readers gather each block's facts for the sanity report ([`BlockFacts`]).
+    pub(crate) fn raw_facts(&self) -> bool {
+        self.raw_facts
+    }
+
+    /// The facts of the file just read (`before`: rows read and kept before it).
+    fn file_facts(&mut self, done: &FileRead, before: (usize, usize)) -> FileFacts {
+        let mut source = done.source.clone();
+        source.rejected = std::mem::take(&mut self.rejected);
+        let facts = std::mem::take(&mut self.file);
+        let mut parse_failures = facts.parse_failures;
+        let order = ["date", "quantity", "price", "amount"];
+        parse_failures.sort_by_key(|f| order.iter().position(|r| *r == f.role));
+        FileFacts {
+            source,
+            roles: done.roles.clone(),
+            // Settled once every file is read.
+            date_format: DateFormat::YearFirst,
+            missing_values: facts.missing_values,
+            parse_failures,
+            rows_in: self.rows_in - before.0,
+            rows_kept: self.rows_kept - before.1,
+        }
+    }
+
+    /// Starts a file: its raw facts are counted from here.
+    fn start_file(&mut self) {
+        self.file = BlockFacts::default();
+        self.file_rows = 0;
+        self.rejected = Default::default();
+    }
+
+    /// Takes the raw facts of a block of the current file.
+    fn take_facts(&mut self, facts: BlockFacts, rows: usize) {
+        crate::data::combine::add_missing_values(
+            &mut self.file.missing_values,
+            facts.missing_values,
+        );
+        for failure in facts.parse_failures {
+            crate::data::combine::add_parse_failure(&mut self.file.parse_failures, failure);
+        }
+        // One record per line: the block's row i is on line (rows before it) + i + 2.
+        for row in facts.blank_rows {
+            self.rejected
+                .add(DropReason::BlankRow, self.file_rows + row + 2);
+        }
+        self.file_rows += rows;
+    }
+
     /// Takes the next block in input order.
-    pub(crate) fn take(&mut self, block: CleanBlock) {
+    pub(crate) fn take(&mut self, mut block: CleanBlock) {
+        if let Some(facts) = block.facts.take() {
+            self.take_facts(facts, block.rows_in);
+        }
         self.rows_in += block.rows_in;
         for (total, n) in self.counts.iter_mut().zip(block.counts) {
             *total += n;

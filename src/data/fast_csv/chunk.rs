@@ -96,6 +96,22 @@ pub(super) fn parse_chunk(block: &str, mut pos: usize, header: &Header) -> Optio
 }
 
 impl Chunk {
+    /// Counts the rows with a customer whose date is present but unreadable (`parsed[code]` is
+    /// `None`), with examples from `values`, into `(rows, examples)`.
+    pub(super) fn unreadable_dates(
+        &self,
+        values: &Interner,
+        parsed: &[Option<i64>],
+        (rows, examples): &mut (usize, Vec<String>),
+    ) {
+        for (&customer, &date) in self.customer.iter().zip(&self.date) {
+            if customer != NULL && date != NULL && parsed[date as usize].is_none() {
+                *rows += 1;
+                ParseFailure::add_example(examples, values.get(date));
+            }
+        }
+    }
+
     /// Adds what the rows' dates (`date_facts`, by date code) and invoices (`cancelled`, by
     /// invoice code) say, then gives each row's fate under the `enforced` reasons.
     pub(super) fn fates(

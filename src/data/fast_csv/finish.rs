@@ -114,55 +114,20 @@ impl Parsed {
         date_values: &Interner,
         parsed_dates: &[Option<i64>],
     ) -> Vec<ParseFailure> {
-        let mut out = Vec::new();
-        let mut rows = 0;
-        let mut examples = Vec::new();
+        let mut dates = (0, Vec::new());
+        let mut numbers: [(usize, Vec<String>); 3] = Default::default();
         for chunk in &self.chunks {
-            for (&customer, &date) in chunk.customer.iter().zip(&chunk.date) {
-                if customer != NULL && date != NULL && parsed_dates[date as usize].is_none() {
-                    rows += 1;
-                    ParseFailure::add_example(&mut examples, date_values.get(date));
+            chunk.unreadable_dates(date_values, parsed_dates, &mut dates);
+            for ((rows, examples), (chunk_rows, chunk_examples)) in
+                numbers.iter_mut().zip(&chunk.bad_numbers)
+            {
+                *rows += chunk_rows;
+                for example in chunk_examples {
+                    ParseFailure::add_example(examples, example);
                 }
             }
         }
-        if rows > 0 {
-            out.push(ParseFailure {
-                column: roles.date.clone(),
-                role: "date",
-                rows,
-                examples,
-            });
-        }
-        let price = if roles.amount.is_none() {
-            roles.price.as_ref()
-        } else {
-            None
-        };
-        let sources = [
-            (roles.quantity.as_ref(), "quantity"),
-            (price, "price"),
-            (roles.amount.as_ref(), "amount"),
-        ];
-        for (k, (source, role)) in sources.into_iter().enumerate() {
-            let Some(source) = source else { continue };
-            let rows: usize = self.chunks.iter().map(|c| c.bad_numbers[k].0).sum();
-            if rows == 0 {
-                continue;
-            }
-            let mut examples = Vec::new();
-            for chunk in &self.chunks {
-                for example in &chunk.bad_numbers[k].1 {
-                    ParseFailure::add_example(&mut examples, example);
-                }
-            }
-            out.push(ParseFailure {
-                column: source.clone(),
-                role,
-                rows,
-                examples,
-            });
-        }
-        out
+        parse_failures(roles, dates, numbers)
     }
 
     /// Detects the date layout, applies the cleaning rules and builds the kept rows. `decoded`
@@ -287,6 +252,45 @@ impl Parsed {
             baskets,
         })
     }
+}
+
+/// The parse failures from what was counted (rows and examples): unreadable dates and unreadable
+/// quantities, prices and amounts, in the general path's order: date, quantity, price, amount.
+pub(super) fn parse_failures(
+    roles: &ResolvedRoles,
+    dates: (usize, Vec<String>),
+    numbers: [(usize, Vec<String>); 3],
+) -> Vec<ParseFailure> {
+    let mut out = Vec::new();
+    if dates.0 > 0 {
+        out.push(ParseFailure {
+            column: roles.date.clone(),
+            role: "date",
+            rows: dates.0,
+            examples: dates.1,
+        });
+    }
+    let price = if roles.amount.is_none() {
+        roles.price.as_ref()
+    } else {
+        None
+    };
+    let sources = [
+        (roles.quantity.as_ref(), "quantity"),
+        (price, "price"),
+        (roles.amount.as_ref(), "amount"),
+    ];
+    for ((source, role), (rows, examples)) in sources.into_iter().zip(numbers) {
+        if let (Some(source), true) = (source, rows > 0) {
+            out.push(ParseFailure {
+                column: source.clone(),
+                role,
+                rows,
+                examples,
+            });
+        }
+    }
+    out
 }
 
 /// The rows cleaning kept, chunk by chunk.

@@ -6,14 +6,15 @@ use std::sync::OnceLock;
 
 use polars_arrow::array::Array;
 
+use super::finish::parse_failures;
 use super::{Chunk, Header, Unsupported, date_facts, fast_delimiter, parse_in_order};
-use crate::data::clean::{self, Facts};
+use crate::data::clean::{self, DropReason, Facts};
 use crate::data::dates::{self, DateEvidence, DateFormat, DateKind};
 use crate::data::interner::NULL;
-use crate::data::source::TextEncoding;
+use crate::data::source::{FileFormat, SourceInfo, TextEncoding};
 use crate::data::stream::{
-    CleanBlock, FileRead, Fingerprint, RowSink, SinkColumns, Stream, TextCodes, kept_columns,
-    text_indices,
+    BlockFacts, CleanBlock, FileRead, Fingerprint, RowSink, SinkColumns, Stream, TextCodes,
+    kept_columns, text_indices,
 };
 use crate::data::transactions::LoadOptions;
 
@@ -26,6 +27,8 @@ struct Rules<'o> {
     quantity: bool,
     /// The sink's text columns, as indices into the block's text columns.
     texts: Vec<Option<usize>>,
+    /// Whether each block's facts are gathered for the sanity report.
+    raw_facts: bool,
 }
 
 /// Reads one file into `stream`, or `None` when it needs the in-memory loader (see
@@ -57,7 +60,9 @@ pub(crate) fn stream_file<S: RowSink>(
     } else {
         stream_blocks(source, delimiter, path, options, stream, block)
     };
-    read.ok()
+    let mut read = read.ok()?;
+    read.source.gzip = gzip;
+    Some(read)
 }
 
 /// Reads `source` in blocks on one thread, parses and cleans them on the parsing threads, and gives
@@ -78,6 +83,7 @@ fn stream_blocks<S: RowSink>(
     }
     let mut file_evidence = DateEvidence::default();
     let wanted: SinkColumns = stream.columns().clone();
+    let raw_facts = stream.raw_facts();
     let header = parse_in_order(
         source,
         (delimiter, path, options, block),
@@ -101,6 +107,7 @@ fn stream_blocks<S: RowSink>(
                 enforced: clean::enforced(&options.rules),
                 quantity: wanted.quantity && header.layout.numbers.iter().any(|&(k, _)| k == 0),
                 texts: text_indices(&header.roles, &wanted),
+                raw_facts,
             });
             Ok(())
         },
@@ -135,6 +142,19 @@ fn stream_blocks<S: RowSink>(
         evidence: Some(file_evidence),
         read_with: Some(read_with.get().cloned().ok_or(Other)?),
         columns: kept_columns(&header.roles),
+        source: SourceInfo {
+            path: path.to_path_buf(),
+            format: FileFormat::Csv,
+            // Set by the caller, which knows.
+            gzip: false,
+            encoding: Some(TextEncoding::Utf8),
+            delimiter: Some(header.delimiter as char),
+            bom: header.bom,
+            replaced: None,
+            rejected: Default::default(),
+            files: Vec::new(),
+        },
+        roles: header.roles,
     })
 }
 
@@ -152,6 +172,26 @@ fn evidence(chunk: &Chunk) -> DateEvidence {
         evidence.count(kind, chunk.dates.get(code as u32), rows);
     }
     evidence
+}
+
+/// What a block says before cleaning, for the sanity report: missing values per file column,
+/// unreadable dates and numbers, blank lines.
+fn block_facts(chunk: &Chunk, header: &Header, parsed: &[Option<i64>]) -> BlockFacts {
+    let mut dates = (0, Vec::new());
+    chunk.unreadable_dates(&chunk.dates, parsed, &mut dates);
+    let blank = DropReason::BlankRow.bit();
+    BlockFacts {
+        missing_values: header
+            .names
+            .iter()
+            .cloned()
+            .zip(chunk.missing.iter().copied())
+            .collect(),
+        parse_failures: parse_failures(&header.roles, dates, chunk.bad_numbers.clone()),
+        blank_rows: (0..chunk.facts.len())
+            .filter(|&row| chunk.facts[row] == blank)
+            .collect(),
+    }
 }
 
 /// Applies the cleaning rules to a block's rows (duplicates aside) and keeps what the kept rows
@@ -176,6 +216,9 @@ fn clean_chunk(
             .collect(),
         None => Vec::new(),
     };
+    let facts = rules
+        .raw_facts
+        .then(|| block_facts(&chunk, header, &parsed));
     let (keep, counts) = chunk.fates(&date_facts(&parsed, options), &cancelled, rules.enforced);
     let layout = &header.layout;
     let kept = keep.iter().filter(|k| **k).count();
@@ -199,6 +242,7 @@ fn clean_chunk(
         }),
         rows_in: chunk.facts.len(),
         counts,
+        facts,
     };
     let mut print = Fingerprint::new();
     for (row, _) in keep.iter().enumerate().filter(|(_, k)| **k) {

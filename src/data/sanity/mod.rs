@@ -14,6 +14,9 @@ use crate::data::source::SourceInfo;
 use crate::error::Result;
 use crate::exact_sum::ExactSum;
 
+mod streamed;
+pub use streamed::StreamedSanity;
+
 /// Rows, revenue and customers in one calendar month of the kept data.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct MonthCoverage {
@@ -209,6 +212,19 @@ fn distinct(values: &StringChunked) -> usize {
     seen.len() + usize::from(null)
 }
 
+/// What the report says about the kept rows, however they were gathered.
+pub(crate) struct KeptSummary {
+    /// First and last kept date, ms since 1970.
+    pub first_ms: i64,
+    pub last_ms: i64,
+    pub customers: usize,
+    pub invoices: usize,
+    pub products: Option<usize>,
+    pub revenue: f64,
+    /// Sorted by month.
+    pub monthly: Vec<MonthTotals>,
+}
+
 impl SanityReport {
     pub(crate) fn build(inputs: &SanityInputs) -> Self {
         let SanityInputs {
@@ -220,13 +236,6 @@ impl SanityReport {
             rows,
             ..
         } = inputs;
-        let to_naive = |ms: i64| {
-            DateTime::from_timestamp_millis(ms)
-                .unwrap_or_default()
-                .naive_utc()
-        };
-        let first_date = to_naive(dates.min().unwrap_or_default());
-        let last_date = to_naive(dates.max().unwrap_or_default());
         // Codes are dense, 0.. over the kept rows, so the distinct count is one past the largest.
         let customers = codes.max().map_or(0, |c| c as usize + 1);
         let invoices = match invoice_codes {
@@ -243,16 +252,43 @@ impl SanityReport {
             || products.as_ref().map(distinct),
             || monthly_totals(dates, codes, amounts, customers),
         );
+        let kept = KeptSummary {
+            first_ms: dates.min().unwrap_or_default(),
+            last_ms: dates.max().unwrap_or_default(),
+            customers,
+            invoices,
+            products,
+            revenue,
+            monthly,
+        };
+        let facts = LoadFacts {
+            source: inputs.source.clone(),
+            roles: inputs.roles.clone(),
+            date_format: inputs.date_format.clone(),
+            accounting: inputs.accounting.clone(),
+            missing_values: inputs.missing_values.clone(),
+            parse_failures: inputs.parse_failures.clone(),
+            excluded_periods: inputs.excluded_periods.clone(),
+        };
+        Self::assemble(kept, facts)
+    }
 
+    /// The report from what the kept rows say and what reading learnt.
+    pub(crate) fn assemble(kept: KeptSummary, facts: LoadFacts) -> Self {
+        let to_naive = |ms: i64| {
+            DateTime::from_timestamp_millis(ms)
+                .unwrap_or_default()
+                .naive_utc()
+        };
         let mut months = Vec::new();
         let mut gaps = Vec::new();
         let mut expected: Option<i32> = None;
-        for month in &monthly {
+        for month in &kept.monthly {
             let current = month.ym;
             if let Some(mut next) = expected {
                 while next < current {
                     let label = format!("{}-{:02}", next / 100, next % 100);
-                    let excluded = month_excluded(next, &inputs.excluded_periods);
+                    let excluded = month_excluded(next, &facts.excluded_periods);
                     months.push(MonthCoverage {
                         month: label.clone(),
                         rows: 0,
@@ -263,11 +299,7 @@ impl SanityReport {
                     if !excluded {
                         gaps.push(label);
                     }
-                    next = if next % 100 == 12 {
-                        next + 89
-                    } else {
-                        next + 1
-                    };
+                    next = next_month(next);
                 }
             }
             months.push(MonthCoverage {
@@ -277,29 +309,30 @@ impl SanityReport {
                 customers: month.customers,
                 excluded: false,
             });
-            expected = Some(if current % 100 == 12 {
-                current + 89
-            } else {
-                current + 1
-            });
+            expected = Some(next_month(current));
         }
         SanityReport {
-            source: inputs.source.clone(),
-            roles: inputs.roles.clone(),
-            date_format: inputs.date_format.describe(),
-            accounting: inputs.accounting.clone(),
-            missing_values: inputs.missing_values.clone(),
-            parse_failures: inputs.parse_failures.clone(),
-            first_date,
-            last_date,
+            source: facts.source,
+            roles: facts.roles,
+            date_format: facts.date_format.describe(),
+            accounting: facts.accounting,
+            missing_values: facts.missing_values,
+            parse_failures: facts.parse_failures,
+            first_date: to_naive(kept.first_ms),
+            last_date: to_naive(kept.last_ms),
             months,
             gaps,
-            customers,
-            invoices,
-            products,
-            revenue,
+            customers: kept.customers,
+            invoices: kept.invoices,
+            products: kept.products,
+            revenue: kept.revenue,
         }
     }
+}
+
+/// The month after `ym` (`year * 100 + month`).
+fn next_month(ym: i32) -> i32 {
+    if ym % 100 == 12 { ym + 89 } else { ym + 1 }
 }
 
 /// Whether the month `ym` (`year * 100 + month`) overlaps an excluded period.
@@ -315,17 +348,28 @@ fn month_excluded(ym: i32, periods: &[Period]) -> bool {
 }
 
 /// One calendar month's totals while they are being gathered.
-struct MonthTotals {
+#[derive(Clone)]
+pub(crate) struct MonthTotals {
     /// `year * 100 + month`.
-    ym: i32,
-    rows: usize,
+    pub ym: i32,
+    pub rows: usize,
     /// The exact sum (the same in any row order, as RFM's monetary).
-    sum: ExactSum,
-    customers: usize,
+    pub sum: ExactSum,
+    pub customers: usize,
 }
 
 impl MonthTotals {
-    fn add(&mut self, amount: f64) {
+    /// An empty month.
+    pub(crate) fn new(ym: i32) -> Self {
+        MonthTotals {
+            ym,
+            rows: 0,
+            sum: ExactSum::default(),
+            customers: 0,
+        }
+    }
+
+    pub(crate) fn add(&mut self, amount: f64) {
         self.rows += 1;
         self.sum.add(amount);
     }
@@ -365,12 +409,7 @@ fn monthly_totals(
                 let index = match months.iter().position(|m| m.ym == ym) {
                     Some(index) => index,
                     None => {
-                        months.push(MonthTotals {
-                            ym,
-                            rows: 0,
-                            sum: ExactSum::default(),
-                            customers: 0,
-                        });
+                        months.push(MonthTotals::new(ym));
                         months.len() - 1
                     }
                 };
