@@ -6,7 +6,7 @@
 //! row order); spends within [`TIE`] relative of the largest count as equal, and the first value
 //! in byte order wins. An empty value is the value [`MISSING_VALUE`].
 
-use std::collections::HashMap;
+use hashbrown::HashMap;
 
 /// Spends within this relative distance of a customer's largest count as equal when choosing the
 /// dominant value: two equal baskets whose amounts were split over products sum to values a

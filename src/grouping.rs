@@ -40,7 +40,9 @@ pub fn distinct_keys_per_group(group: &[u32], key: &[u32], groups: usize) -> Vec
 #[derive(Debug, Clone, Default)]
 pub(crate) struct DistinctPairs {
     owner: Vec<u32>,
-    shared: std::collections::HashSet<(u32, u32)>,
+    /// With hashbrown's default (foldhash) hasher: std's SipHash took most of the time of
+    /// counting distinct products per customer over 10^8 rows.
+    shared: hashbrown::HashSet<(u32, u32)>,
 }
 
 impl DistinctPairs {

@@ -1,6 +1,6 @@
 //! RFM computed while the input is read: memory grows with customers and invoices, not rows.
 
-use std::collections::HashSet;
+use hashbrown::HashSet;
 use std::path::Path;
 
 use chrono::{Duration, NaiveDate};

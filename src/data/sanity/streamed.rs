@@ -1,7 +1,9 @@
 //! The sanity report computed while the input is read: memory grows with the customers, invoices,
 //! products and months, not with the rows.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+
+use hashbrown::HashSet;
 use std::path::Path;
 
 use chrono::{DateTime, Datelike};
