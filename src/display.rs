@@ -144,6 +144,28 @@ pub fn html_table(frame: &DataFrame, max_rows: usize) -> String {
     out
 }
 
+/// The line a streamed result shows above itself in a notebook: how many customers came from how
+/// many rows, and whether the rows were aggregated while read or loaded in memory.
+pub(crate) fn streamed_line(
+    customers: usize,
+    rows_kept: usize,
+    rows_in: usize,
+    streamed: bool,
+) -> String {
+    let n = crate::format::NumberFormat::default();
+    format!(
+        "<p>{} customers from {} of {} rows ({})</p>",
+        n.count(customers),
+        n.count(rows_kept),
+        n.count(rows_in),
+        if streamed {
+            "aggregated while reading"
+        } else {
+            "loaded in memory"
+        }
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

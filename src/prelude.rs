@@ -41,13 +41,13 @@ pub use crate::clv::{
 pub use crate::data::clean::{CleaningRules, DropReason, RowAccounting};
 pub use crate::data::dates::DateFormat;
 pub use crate::data::roles::ColumnRoles;
-pub use crate::data::sanity::SanityReport;
+pub use crate::data::sanity::{SanityReport, StreamedSanity};
 pub use crate::data::source::{FileFormat, ReadOptions, TextEncoding, read_table};
 pub use crate::data::transactions::{LoadOptions, Transactions};
 pub use crate::display::{HtmlTable, Show};
 pub use crate::error::{Error, Result};
 pub use crate::features::clv_summary::{ClvSummary, ClvSummaryParams, DurationUnit};
-pub use crate::features::customer_view::{CustomerView, CustomerViewParams};
+pub use crate::features::customer_view::{CustomerView, CustomerViewParams, StreamedView};
 pub use crate::features::matrix::FeatureMatrix;
 pub use crate::features::pca::{Projection, project_2d};
 pub use crate::features::transform::{Pipeline, Step};

@@ -174,44 +174,33 @@ fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-#[test]
-fn every_fixture_file_gives_the_loaded_table() {
+/// Runs `agrees` on every fixture file, duplicates kept and dropped: most fixtures are transaction
+/// files in UTF-8 CSV, which stream; the rest load in memory or fail alike.
+fn every_fixture_agrees(agrees: impl Fn(&Path, &LoadOptions) -> bool) {
     let mut files = Vec::new();
     files_under(&fixture(""), &mut files);
     let mut streamed = 0;
     for file in &files {
         for options in [LoadOptions::default(), with_duplicates_dropped()] {
-            streamed += usize::from(agree(file, &RfmParams::new(), &options));
+            streamed += usize::from(agrees(file, &options));
         }
     }
-    // Most fixtures are transaction files in UTF-8 CSV; the rest load in memory or fail alike.
     assert!(streamed >= 10, "{streamed} of {} streamed", files.len() * 2);
+}
+
+#[test]
+fn every_fixture_file_gives_the_loaded_table() {
+    every_fixture_agrees(|file, options| agree(file, &RfmParams::new(), options));
 }
 
 #[test]
 fn every_fixture_file_gives_the_loaded_sanity_report() {
-    let mut files = Vec::new();
-    files_under(&fixture(""), &mut files);
-    let mut streamed = 0;
-    for file in &files {
-        for options in [LoadOptions::default(), with_duplicates_dropped()] {
-            streamed += usize::from(sanity_agrees(file, &options));
-        }
-    }
-    assert!(streamed >= 10, "{streamed} of {} streamed", files.len() * 2);
+    every_fixture_agrees(sanity_agrees);
 }
 
 #[test]
 fn every_fixture_file_gives_the_loaded_view() {
-    let mut files = Vec::new();
-    files_under(&fixture(""), &mut files);
-    let mut streamed = 0;
-    for file in &files {
-        for options in [LoadOptions::default(), with_duplicates_dropped()] {
-            streamed += usize::from(view_agrees(file, &CustomerViewParams::new(), &options));
-        }
-    }
-    assert!(streamed >= 10, "{streamed} of {} streamed", files.len() * 2);
+    every_fixture_agrees(|file, options| view_agrees(file, &CustomerViewParams::new(), options));
 }
 
 #[test]
@@ -242,6 +231,13 @@ fn the_bundled_data_streams_its_view_with_shares_and_snapshots() {
         .fit_streaming(&path, &by_country(false))
         .unwrap();
     assert!(streamed.streamed);
+    let html = streamed.html();
+    assert!(
+        html.starts_with(
+            "<p>4,338 customers from 397,884 of 541,909 rows (aggregated while reading)</p>"
+        ) && html.contains("<table"),
+        "{html}"
+    );
     assert_eq!(
         texts(&streamed.view.frame(), "dominant_country")[..3],
         ["United Kingdom", "Iceland", "Finland"]

@@ -35,17 +35,10 @@ pub struct StreamedRfm {
 impl StreamedRfm {
     /// The table as notebook HTML, under a line saying how many rows it came from and how.
     pub fn html(&self) -> String {
-        let (a, n) = (&self.accounting, crate::format::NumberFormat::default());
+        let a = &self.accounting;
         format!(
-            "<p>{} customers from {} of {} rows ({})</p>\n{}",
-            n.count(self.table.len()),
-            n.count(a.rows_kept),
-            n.count(a.rows_in),
-            if self.streamed {
-                "aggregated while reading"
-            } else {
-                "loaded in memory"
-            },
+            "{}\n{}",
+            crate::display::streamed_line(self.table.len(), a.rows_kept, a.rows_in, self.streamed),
             crate::display::Show::show(&self.table.frame()).html()
         )
     }

@@ -379,6 +379,40 @@ impl MonthTotals {
     }
 }
 
+/// The calendar months rows fall in, numbered as they first appear.
+#[derive(Default)]
+pub(crate) struct Months {
+    /// By number.
+    pub totals: Vec<MonthTotals>,
+    number: std::collections::HashMap<i32, usize>,
+    /// The previous row's day and its month's number.
+    current: Option<(i64, usize)>,
+}
+
+impl Months {
+    /// The number of the month of a row dated `ms` (a new month gets empty totals).
+    pub(crate) fn of(&mut self, ms: i64) -> usize {
+        let day = ms.div_euclid(MS_PER_DAY);
+        match self.current {
+            // Rows come in date order in most files: the day decides the month without chrono.
+            Some((last_day, number)) if last_day == day => number,
+            _ => {
+                let date = DateTime::from_timestamp_millis(ms)
+                    .unwrap_or_default()
+                    .naive_utc();
+                let ym = date.year() * 100 + date.month() as i32;
+                let totals = &mut self.totals;
+                let number = *self.number.entry(ym).or_insert_with(|| {
+                    totals.push(MonthTotals::new(ym));
+                    totals.len() - 1
+                });
+                self.current = Some((day, number));
+                number
+            }
+        }
+    }
+}
+
 /// Rows, revenue and distinct customers per calendar month, sorted by month, in one pass over the
 /// kept rows (a polars group-by on the datetime's year and month cost about 40 ms on Online Retail).
 /// Rows without a date are left out; cleaning drops them anyway.
@@ -388,35 +422,16 @@ fn monthly_totals(
     amounts: &Float64Chunked,
     customers: usize,
 ) -> Vec<MonthTotals> {
-    let mut months: Vec<MonthTotals> = Vec::new();
+    let mut calendar = Months::default();
     // Month of each row (index into `months`), for the distinct-customer count below.
     let mut row_month: Vec<u32> = Vec::with_capacity(dates.len());
-    let mut current: Option<(i64, usize)> = None;
     for ((ms, code), amount) in dates.iter().zip(codes.iter()).zip(amounts.iter()) {
         let (Some(ms), Some(_)) = (ms, code) else {
             row_month.push(u32::MAX);
             continue;
         };
-        let day = ms.div_euclid(MS_PER_DAY);
-        let index = match current {
-            // Rows come in date order in most files: the day decides the month without chrono.
-            Some((last_day, index)) if last_day == day => index,
-            _ => {
-                let date = DateTime::from_timestamp_millis(ms)
-                    .unwrap_or_default()
-                    .naive_utc();
-                let ym = date.year() * 100 + date.month() as i32;
-                let index = match months.iter().position(|m| m.ym == ym) {
-                    Some(index) => index,
-                    None => {
-                        months.push(MonthTotals::new(ym));
-                        months.len() - 1
-                    }
-                };
-                current = Some((day, index));
-                index
-            }
-        };
+        let index = calendar.of(ms);
+        let months = &mut calendar.totals;
         row_month.push(index as u32);
         // Polars' sum skips missing amounts; the row still counts.
         match amount {
@@ -424,6 +439,7 @@ fn monthly_totals(
             None => months[index].rows += 1,
         }
     }
+    let mut months = calendar.totals;
     // Distinct customers per month: one pass remembering the last month each customer was counted
     // in, which is exact when each month's rows are contiguous (date-ordered files); otherwise
     // sort (month, customer) pairs.

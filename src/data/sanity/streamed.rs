@@ -1,15 +1,10 @@
 //! The sanity report computed while the input is read: memory grows with the customers, invoices,
 //! products and months, not with the rows.
 
-use std::collections::HashMap;
-
 use hashbrown::HashSet;
 use std::path::Path;
 
-use chrono::{DateTime, Datelike};
-
-use super::{KeptSummary, LoadFacts, MonthTotals, SanityReport};
-use crate::data::dates::MS_PER_DAY;
+use super::{KeptSummary, LoadFacts, Months, SanityReport};
 use crate::data::source::InputFile;
 use crate::data::stream::{
     FileFacts, KeptRows, NO_VALUE, RowSink, SinkColumns, Streamed, TextColumn, stream_files,
@@ -26,6 +21,13 @@ pub struct StreamedSanity {
     /// Whether the rows were counted while reading (`false`: the input was loaded in memory, as
     /// [`Transactions::load`] does, because this path does not read it).
     pub streamed: bool,
+}
+
+impl StreamedSanity {
+    /// Shows the report in an evcxr notebook, as [`SanityReport::evcxr_display`] does.
+    pub fn evcxr_display(&self) {
+        self.report.evcxr_display();
+    }
 }
 
 impl SanityReport {
@@ -133,12 +135,9 @@ struct KeptCounts {
     /// Whether a kept row has no product.
     no_product: bool,
     revenue: ExactSum,
-    months: Vec<MonthTotals>,
-    month_index: HashMap<i32, usize>,
-    /// The distinct (month index, customer) pairs.
+    months: Months,
+    /// The distinct (month number, customer) pairs.
     month_customers: HashSet<(u32, u32)>,
-    /// The previous row's day and month index: rows mostly come in date order.
-    current: Option<(i64, usize)>,
 }
 
 /// Codes seen, and how many.
@@ -162,29 +161,8 @@ impl Seen {
 }
 
 impl KeptCounts {
-    /// The index into `months` of the month of a row dated `ms`.
-    fn month_of(&mut self, ms: i64) -> usize {
-        let day = ms.div_euclid(MS_PER_DAY);
-        match self.current {
-            Some((last_day, index)) if last_day == day => index,
-            _ => {
-                let date = DateTime::from_timestamp_millis(ms)
-                    .unwrap_or_default()
-                    .naive_utc();
-                let ym = date.year() * 100 + date.month() as i32;
-                let months = &mut self.months;
-                let index = *self.month_index.entry(ym).or_insert_with(|| {
-                    months.push(MonthTotals::new(ym));
-                    months.len() - 1
-                });
-                self.current = Some((day, index));
-                index
-            }
-        }
-    }
-
     fn summary(&self, has_invoices: bool, has_products: bool) -> KeptSummary {
-        let mut monthly = self.months.clone();
+        let mut monthly = self.months.totals.clone();
         monthly.sort_by_key(|m| m.ym);
         KeptSummary {
             first_ms: self.first_ms.unwrap_or_default(),
@@ -225,10 +203,10 @@ impl RowSink for KeptCounts {
                 product => self.products.insert(product),
             }
             self.revenue.add(amount);
-            let month = self.month_of(date);
-            self.months[month].add(amount);
+            let month = self.months.of(date);
+            self.months.totals[month].add(amount);
             if self.month_customers.insert((month as u32, customer)) {
-                self.months[month].customers += 1;
+                self.months.totals[month].customers += 1;
             }
         }
     }

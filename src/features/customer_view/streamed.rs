@@ -28,6 +28,26 @@ pub struct StreamedView {
     pub streamed: bool,
 }
 
+impl StreamedView {
+    /// The view as notebook HTML, under a line saying how many rows it came from and how.
+    pub fn html(&self) -> String {
+        let a = &self.accounting;
+        format!(
+            "{}\n{}",
+            crate::display::streamed_line(self.view.len(), a.rows_kept, a.rows_in, self.streamed),
+            crate::display::Show::show(&self.view.frame()).html()
+        )
+    }
+
+    /// Shows [`StreamedView::html`] in an evcxr notebook.
+    pub fn evcxr_display(&self) {
+        println!(
+            "EVCXR_BEGIN_CONTENT text/html\n{}\nEVCXR_END_CONTENT",
+            self.html()
+        );
+    }
+}
+
 impl CustomerViewParams {
     /// Builds the view straight from files, aggregating per customer while reading: memory grows
     /// with the customers, their invoices and products, not with the rows. The result is the
