@@ -282,6 +282,36 @@ fn the_bundled_data_streams_with_every_rule_and_date() {
 }
 
 #[test]
+fn a_dimension_named_in_another_spelling_is_the_files_on_both_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = online_retail_file(dir.path());
+    // The role given as `country`: the file's column is `Country`, which both paths then use.
+    let options = LoadOptions {
+        roles: ColumnRoles {
+            dimensions: vec!["country".into()],
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    assert!(view_agrees(&path, &CustomerViewParams::new(), &options));
+    assert!(view_agrees(
+        &path,
+        &CustomerViewParams::new().dimensions(["Country"]),
+        &options
+    ));
+    assert!(!view_agrees(
+        &path,
+        &CustomerViewParams::new().dimensions(["country"]),
+        &options
+    ));
+    summary_by_agrees(&path, &RfmParams::new(), &options, "Country");
+    let streamed = CustomerViewParams::new()
+        .fit_streaming(&path, &options)
+        .unwrap();
+    assert_eq!(streamed.view.dimensions(), ["Country"]);
+}
+
+#[test]
 fn the_summary_by_a_dimension_streams_as_the_loaded_one() {
     let dir = tempfile::tempdir().unwrap();
     let path = online_retail_file(dir.path());

@@ -420,6 +420,24 @@ fn missing(
     }
 }
 
+/// The error for a dimension that was not loaded: names the setting and the loaded dimensions
+/// (`loaded`, as the file names them).
+pub(crate) fn not_a_dimension(name: &str, loaded: &[String]) -> crate::error::Error {
+    crate::error::Error::param(
+        setting::DIMENSIONS,
+        format!(
+            "\"{}\" is not a dimension of these transactions; load them with it among \
+             `ColumnRoles::dimensions`; loaded dimensions: {}",
+            crate::format::shorten(name, 80),
+            if loaded.is_empty() {
+                "none".to_string()
+            } else {
+                loaded.join(", ")
+            }
+        ),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,8 +7,10 @@
 //! blocks are taken in file order: their ids are coded against the input's distinct customers and
 //! invoices, exact duplicates are dropped (first occurrence kept, as the loader does), and the
 //! rows left go to the sink. What stays in memory grows with the distinct customers, invoices and
-//! dates, and with one 16-byte fingerprint per kept row while
-//! [`CleaningRules::drop_duplicates`](crate::data::clean::CleaningRules) is on (the default).
+//! dates, the distinct values of the text columns the sink asks for ([`SinkColumns`]), and one
+//! 16-byte fingerprint per kept row while
+//! [`CleaningRules::drop_duplicates`](crate::data::clean::CleaningRules) is on (it is off by
+//! default); the sink's own memory is its own.
 //!
 //! The rules and their accounting are the loader's, row for row: the sink sees exactly the rows
 //! [`Transactions::load`](crate::data::transactions::Transactions::load) would keep, in the same
@@ -18,7 +20,8 @@
 //!
 //! Delimited text (UTF-8, plain or gzip) is read in blocks by the loader's fast path, Parquet row
 //! group by row group. Inputs this path does not read (Excel, JSON baskets, text in another
-//! encoding, CSV that needs polars' reader) give `None`: the caller loads them in memory instead.
+//! encoding, CSV that needs polars' reader, standard input) give `None`: the caller loads them in
+//! memory instead.
 
 use std::collections::HashSet;
 use std::hash::{BuildHasher, Hasher};
@@ -165,12 +168,15 @@ pub struct Streamed<S> {
     /// How many times the input was read: 2 when a file's date layout was settled only by values
     /// after its first block.
     pub passes: usize,
-    /// Whether the input has a quantity column.
+    /// Whether the input has a quantity column and the sink asked for it
+    /// ([`SinkColumns::quantity`]).
     pub has_quantity: bool,
     /// The values of the sink's [`SinkColumns::texts`] (`None`: the input lacks the column).
     texts: Vec<Option<Interner>>,
     /// Each file's facts, when they were gathered ([`stream_files`]).
     pub(crate) file_facts: Vec<FileFacts>,
+    /// The first file's columns by role.
+    roles: Option<ResolvedRoles>,
 }
 
 impl<S> Streamed<S> {
@@ -185,10 +191,10 @@ impl<S> Streamed<S> {
     }
 
     /// The value of `code` in the sink's text column `column` (an index into
-    /// [`SinkColumns::texts`]); `None` for [`NO_VALUE`].
+    /// [`SinkColumns::texts`]); `None` for [`NO_VALUE`] and for a column the sink did not ask for.
     pub fn text_value(&self, column: usize, code: u32) -> Option<&str> {
-        match &self.texts[column] {
-            Some(values) if code != NO_VALUE => Some(values.get(code)),
+        match self.texts.get(column) {
+            Some(Some(values)) if code != NO_VALUE => Some(values.get(code)),
             _ => None,
         }
     }
@@ -196,13 +202,24 @@ impl<S> Streamed<S> {
     /// Every value of the sink's text column `column` (an index into [`SinkColumns::texts`]), in
     /// code order; none when the input lacks the column.
     pub fn text_values(&self, column: usize) -> impl Iterator<Item = &str> {
-        self.texts[column].iter().flat_map(Interner::values)
+        self.texts
+            .get(column)
+            .into_iter()
+            .flatten()
+            .flat_map(Interner::values)
     }
 
     /// Whether the input has the sink's text column `column` (an index into
     /// [`SinkColumns::texts`]).
     pub fn has_text(&self, column: usize) -> bool {
-        self.texts[column].is_some()
+        matches!(self.texts.get(column), Some(Some(_)))
+    }
+
+    /// The columns by role, as the first file names them (a role given as `country` reads the
+    /// file's `Country`): what [`Transactions::roles`](crate::data::transactions::Transactions::roles)
+    /// gives for the loaded input.
+    pub fn roles(&self) -> Option<&ResolvedRoles> {
+        self.roles.as_ref()
     }
 }
 
@@ -288,6 +305,7 @@ pub(crate) fn stream_files<S: RowSink>(
             }
             read.push(done);
         }
+        let roles = read.first().map(|done| done.roles.clone());
         let mut again = false;
         let mut used = Vec::with_capacity(files.len());
         for (((file, format), done), facts) in files.iter().zip(&mut formats).zip(read).zip(
@@ -342,6 +360,7 @@ pub(crate) fn stream_files<S: RowSink>(
             has_quantity: has_quantity.unwrap_or(false),
             texts: text_values.unwrap_or_default(),
             file_facts,
+            roles,
         }));
     }
     Ok(None)

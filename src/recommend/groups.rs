@@ -100,18 +100,9 @@ impl CustomerGroups {
         if frame.column(column).is_err()
             || !transactions.roles().dimensions.iter().any(|d| d == column)
         {
-            return Err(Error::param(
-                "ColumnRoles::dimensions",
-                format!(
-                    "\"{}\" is not a dimension of these transactions; load them with it among \
-                     `ColumnRoles::dimensions`; loaded dimensions: {}",
-                    crate::format::shorten(column, 80),
-                    if transactions.roles().dimensions.is_empty() {
-                        "none".to_string()
-                    } else {
-                        transactions.roles().dimensions.join(", ")
-                    }
-                ),
+            return Err(crate::data::roles::not_a_dimension(
+                column,
+                &transactions.roles().dimensions,
             ));
         }
         let mut rows = frame.lazy();

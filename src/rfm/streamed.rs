@@ -59,9 +59,9 @@ impl RfmParams {
     /// [`Transactions::load`] and calling [`RfmParams::fit`].
     ///
     /// `input` is a file, a directory or a glob, as [`Transactions::load`] takes it. Delimited
-    /// text in UTF-8, plain or gzip, is aggregated while read (see [`crate::data::stream`]);
-    /// anything else (Parquet, Excel, JSON baskets, other encodings, unusual CSV shapes) is loaded
-    /// in memory, which [`StreamedRfm::streamed`] reports.
+    /// text in UTF-8, plain or gzip, and Parquet are aggregated while read (see
+    /// [`crate::data::stream`]); anything else (Excel, JSON baskets, other encodings, unusual CSV
+    /// shapes, standard input) is loaded in memory, which [`StreamedRfm::streamed`] reports.
     ///
     /// ```no_run
     /// use custseg::prelude::*;
@@ -132,14 +132,15 @@ impl RfmParams {
         block: usize,
     ) -> Result<(StreamedRfm, Option<SegmentSummary>)> {
         self.check()?;
-        let position = dimension
-            .map(|name| dimension_position(name, &options.roles.dimensions))
-            .transpose()?;
+        // Every loaded dimension is summed: which one `dimension` is shows once the first file
+        // says how it names them.
+        let dimensions = dimension.map(|_| options.roles.dimensions.len());
         let cutoff = self
             .observation_end_day()
             .map(|end| day_number(end + Duration::days(1)) * MS_PER_DAY);
-        let streamed = stream_in_blocks(input, options, || RfmTotals::new(cutoff, position), block)
-            .doing(format!("reading {}", input.display()))?;
+        let streamed =
+            stream_in_blocks(input, options, || RfmTotals::new(cutoff, dimensions), block)
+                .doing(format!("reading {}", input.display()))?;
         let Some(streamed) = streamed else {
             let transactions = Transactions::load(input, options)?;
             let table = self.fit(&transactions)?;
@@ -156,12 +157,12 @@ impl RfmParams {
         let table = self
             .table_from_totals(&streamed)
             .doing("computing the RFM table")?;
-        let summary = match (dimension, &streamed.sink.by) {
-            (Some(name), Some((_, spend))) => Some(
-                summary_from_spend(&table, &streamed, name, spend)
+        let summary = match dimension {
+            Some(name) => Some(
+                summary_from_spend(&table, &streamed, name)
                     .doing("summarising the segments by a dimension")?,
             ),
-            _ => None,
+            None => None,
         };
         let rfm = StreamedRfm {
             table,
@@ -204,33 +205,31 @@ impl RfmParams {
     }
 }
 
-/// The position of `name` among the loaded dimensions, or an error naming the setting.
-fn dimension_position(name: &str, loaded: &[String]) -> Result<usize> {
-    loaded.iter().position(|d| d == name).ok_or_else(|| {
-        Error::param(
-            "ColumnRoles::dimensions",
-            format!(
-                "\"{}\" is not a dimension of these transactions; load them with it among \
-                 `ColumnRoles::dimensions`; loaded dimensions: {}",
-                crate::format::shorten(name, 80),
-                loaded.join(", ")
-            ),
-        )
-    })
-}
-
-/// The summary by a dimension from the streamed spend per customer and value.
+/// The summary by `dimension` from the streamed spend per customer and value of every loaded
+/// dimension.
 fn summary_from_spend(
     table: &RfmTable,
     streamed: &Streamed<RfmTotals>,
     dimension: &str,
-    spend: &SpendByValue,
 ) -> Result<SegmentSummary> {
+    let loaded = streamed
+        .roles()
+        .map(|roles| roles.dimensions.clone())
+        .unwrap_or_default();
+    let position = loaded
+        .iter()
+        .position(|d| d == dimension)
+        .ok_or_else(|| crate::data::roles::not_a_dimension(dimension, &loaded))?;
+    let spend = streamed
+        .sink
+        .by
+        .get(position)
+        .ok_or_else(|| crate::data::roles::not_a_dimension(dimension, &loaded))?;
     let ids: Vec<&str> = (0..streamed.customer_codes() as u32)
         .map(|code| streamed.customer_id(code))
         .collect();
     let labels: Vec<&str> = std::iter::once(MISSING_VALUE)
-        .chain(streamed.text_values(0))
+        .chain(streamed.text_values(position))
         .collect();
     let primary = crate::rfm::summary::dominant_frame(spend, dimension, &ids, &labels)?;
     table.summary_by_primary(dimension, primary)
@@ -285,15 +284,18 @@ pub(crate) struct RfmTotals {
     purchases: DistinctPairs,
     /// Without invoices a purchase is a customer's calendar day.
     days: HashSet<(u32, i64)>,
-    /// For the summary by a dimension: its position among the loaded dimensions, and the spend
-    /// per customer and value (over every row, as the summary of loaded transactions takes it).
-    by: Option<(usize, SpendByValue)>,
+    /// For the summary by a dimension: the spend per customer and value of each loaded dimension
+    /// (over every row, as the summary of loaded transactions takes it); empty without one.
+    by: Vec<SpendByValue>,
 }
 
 impl RfmTotals {
-    fn new(cutoff: Option<i64>, by: Option<usize>) -> Self {
+    /// `dimensions`: how many loaded dimensions to sum spend by, for a summary by one of them.
+    fn new(cutoff: Option<i64>, dimensions: Option<usize>) -> Self {
         RfmTotals {
-            by: by.map(|position| (position, SpendByValue::default())),
+            by: (0..dimensions.unwrap_or(0))
+                .map(|_| SpendByValue::default())
+                .collect(),
             cutoff,
             last: Vec::new(),
             monetary: Vec::new(),
@@ -308,17 +310,13 @@ impl RowSink for RfmTotals {
     fn columns(&self) -> SinkColumns {
         SinkColumns {
             quantity: false,
-            texts: self
-                .by
-                .iter()
-                .map(|&(position, _)| TextColumn::Dimension(position))
-                .collect(),
+            texts: (0..self.by.len()).map(TextColumn::Dimension).collect(),
         }
     }
 
     fn take(&mut self, rows: &KeptRows<'_>) {
-        if let Some((_, spend)) = &mut self.by {
-            for (row, &value) in rows.texts[0].iter().enumerate() {
+        for (spend, values) in self.by.iter_mut().zip(rows.texts) {
+            for (row, &value) in values.iter().enumerate() {
                 // Slot 0 is the empty value, `code + 1` the value `code`.
                 let slot = if value == NO_VALUE { 0 } else { value + 1 };
                 spend.add(rows.customer[row], slot, rows.amount[row]);

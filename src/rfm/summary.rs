@@ -7,7 +7,7 @@ use polars::prelude::*;
 use crate::data::clean::cols;
 use crate::data::transactions::Transactions;
 use crate::dominant::{MISSING_VALUE, SpendByValue, byte_order_ranks};
-use crate::error::{Context, Error, Result};
+use crate::error::{Context, Result};
 use crate::rfm::table::RfmTable;
 
 /// Per segment: `customers, customer_share, revenue, revenue_share` and the mean and median of
@@ -239,14 +239,9 @@ impl RfmTable {
     ) -> Result<SegmentSummary> {
         let tx = transactions.frame();
         if tx.column(dimension).is_err() {
-            return Err(Error::param(
-                "ColumnRoles::dimensions",
-                format!(
-                    "\"{}\" is not a dimension of these transactions; load them with it among \
-                     `ColumnRoles::dimensions`; loaded dimensions: {}",
-                    crate::format::shorten(dimension, 80),
-                    transactions.roles().dimensions.join(", ")
-                ),
+            return Err(crate::data::roles::not_a_dimension(
+                dimension,
+                &transactions.roles().dimensions,
             ));
         }
         let customers = tx.column(cols::CUSTOMER_CODE)?.u32()?;

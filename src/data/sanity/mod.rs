@@ -55,8 +55,11 @@ pub const PARSE_EXAMPLES: usize = 3;
 impl ParseFailure {
     /// Adds `value` to `examples` unless it is there already or there are enough.
     pub(crate) fn add_example(examples: &mut Vec<String>, value: &str) {
-        if examples.len() < PARSE_EXAMPLES && !examples.iter().any(|e| e == value) {
-            examples.push(crate::format::shorten(value, 80).into_owned());
+        // Compared as kept (shortened), so that two long values alike in their first 80
+        // characters are one example however the file was read.
+        let value = crate::format::shorten(value, 80);
+        if examples.len() < PARSE_EXAMPLES && !examples.iter().any(|e| *e == value) {
+            examples.push(value.into_owned());
         }
     }
 }
@@ -688,6 +691,18 @@ fn group(n: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_examples_alike_in_what_is_kept_are_one_example() {
+        let long = |end: &str| format!("{}{end}", "9".repeat(100));
+        let mut examples = Vec::new();
+        ParseFailure::add_example(&mut examples, &long("a"));
+        ParseFailure::add_example(&mut examples, &long("b"));
+        ParseFailure::add_example(&mut examples, "x");
+        ParseFailure::add_example(&mut examples, "x");
+        assert_eq!(examples.len(), 2, "{examples:?}");
+        assert_eq!(examples[1], "x");
+    }
     use crate::data::transactions::{LoadOptions, Transactions};
 
     #[test]

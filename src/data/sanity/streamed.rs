@@ -83,7 +83,6 @@ fn input_facts(
     options: &LoadOptions,
 ) -> Result<LoadFacts> {
     let files = &streamed.file_facts;
-    let paths = crate::data::inputs::input_files(input)?;
     let facts = |file: &FileFacts| LoadFacts {
         source: file.source.clone(),
         roles: file.roles.clone(),
@@ -95,9 +94,15 @@ fn input_facts(
     };
     let (first, rest) = files
         .split_first()
-        .ok_or_else(|| crate::error::Error::param("input", "no file was read"))?;
+        .ok_or_else(|| crate::error::Error::NoData {
+            path: input.to_path_buf(),
+            message: "no file to read".into(),
+        })?;
     let mut combined = facts(first);
-    if paths.len() == 1 && paths[0] == input {
+    // One file given as itself: its own facts, as the loader reports them.
+    if let [(path, _)] = streamed.files.as_slice()
+        && path == input
+    {
         return Ok(combined);
     }
     for file in rest {

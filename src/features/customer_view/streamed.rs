@@ -86,12 +86,9 @@ impl CustomerViewParams {
         block: usize,
     ) -> Result<StreamedView> {
         self.check()?;
-        let loaded = &options.roles.dimensions;
-        let dimensions = self.chosen_dimensions(loaded)?;
-        let positions: Vec<usize> = dimensions
-            .iter()
-            .filter_map(|name| loaded.iter().position(|d| d == name))
-            .collect();
+        // Every loaded dimension is summed: which ones the view keeps shows once the first file
+        // says how it names them (a dimension given as `country` is the file's `Country`).
+        let positions: Vec<usize> = (0..options.roles.dimensions.len()).collect();
         let make_sink = || ViewSink::new(&positions, self.max_values);
         let streamed = stream_in_blocks(input, options, make_sink, block)
             .doing(format!("reading {}", input.display()))?;
@@ -104,7 +101,7 @@ impl CustomerViewParams {
             });
         };
         let view = self
-            .view_from_sink(&streamed, dimensions)
+            .view_from_sink(&streamed)
             .doing("building the customer single view")?;
         Ok(StreamedView {
             view,
@@ -113,11 +110,12 @@ impl CustomerViewParams {
         })
     }
 
-    fn view_from_sink(
-        &self,
-        streamed: &Streamed<ViewSink>,
-        dimensions: Vec<String>,
-    ) -> Result<CustomerView> {
+    fn view_from_sink(&self, streamed: &Streamed<ViewSink>) -> Result<CustomerView> {
+        let loaded = streamed
+            .roles()
+            .map(|roles| roles.dimensions.clone())
+            .unwrap_or_default();
+        let dimensions = self.chosen_dimensions(&loaded)?;
         let sink = &streamed.sink;
         // Customers with kept rows, in the loader's `customer_code` order.
         let present: Vec<usize> = (0..sink.rows.len()).filter(|&c| sink.rows[c] > 0).collect();
@@ -160,9 +158,11 @@ impl CustomerViewParams {
             last: order.iter().map(|&c| sink.last[c]).collect(),
         };
         let mut columns = base.columns(snapshot)?;
-        for (d, (name, spend)) in dimensions.iter().zip(&sink.dimensions).enumerate() {
+        for name in &dimensions {
+            // Chosen among the loaded ones: the position is there.
+            let d = loaded.iter().position(|l| l == name).unwrap_or_default();
             let label = |code| streamed.text_value(1 + d, code).unwrap_or(MISSING_VALUE);
-            columns.extend(spend.columns(name, label, &order)?);
+            columns.extend(sink.dimensions[d].columns(name, label, &order)?);
         }
         Ok(CustomerView {
             frame: DataFrame::new(order.len(), columns)?,
