@@ -89,8 +89,10 @@ impl CustomerGroups {
     }
 
     /// The value of a dimension column of the transactions (country, store format...) that
-    /// brought each customer the most revenue (ties: the alphabetically first), as the report's
-    /// breakdowns count customers; rows after `until` (when given) are left out.
+    /// brought each customer the most revenue, by the rule of [`crate::dominant`] (ties within a
+    /// rounding to the first value in byte order; an empty value is `(missing)`), as the RFM
+    /// summary by a dimension and the view's `dominant_<dimension>` count customers; rows after
+    /// `until` (when given) are left out.
     pub fn from_dimension(
         transactions: &Transactions,
         column: &str,
@@ -105,28 +107,15 @@ impl CustomerGroups {
                 &transactions.roles().dimensions,
             ));
         }
-        let mut rows = frame.lazy();
-        if let Some(day) = until {
-            let end = day
-                .succ_opt()
+        let before_ms = until.map(|day| {
+            day.succ_opt()
                 .unwrap_or(day)
                 .and_hms_opt(0, 0, 0)
                 .map(|t| t.and_utc().timestamp_millis())
-                .unwrap_or(i64::MAX);
-            rows = rows.filter(col(cols::DATE).cast(DataType::Int64).lt(lit(end)));
-        }
-        let top = rows
-            .filter(col(column).is_not_null())
-            .group_by([col(cols::CUSTOMER), col(column)])
-            .agg([col(cols::AMOUNT).sum().alias("__revenue")])
-            .sort_by_exprs(
-                [col(cols::CUSTOMER), col("__revenue"), col(column)],
-                SortMultipleOptions::default().with_order_descending_multi([false, true, false]),
-            )
-            .group_by_stable([col(cols::CUSTOMER)])
-            .agg([col(column).first()])
-            .sort([cols::CUSTOMER], SortMultipleOptions::default())
-            .collect()?;
+                .unwrap_or(i64::MAX)
+        });
+        let top = crate::rfm::summary::dominant_values(transactions, column, before_ms)?
+            .sort([cols::CUSTOMER], SortMultipleOptions::default())?;
         Self::new(
             column,
             text_values(&top, cols::CUSTOMER)?,
@@ -169,5 +158,55 @@ impl CustomerGroups {
             .iter()
             .map(|id| by_id.get(id.as_str()).copied())
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::roles::ColumnRoles;
+    use crate::data::transactions::LoadOptions;
+
+    #[test]
+    fn dimension_groups_follow_the_dominant_value_rule() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sales.csv");
+        // A: South 0.1 + 0.2 (0.30000000000000004) against North 0.3: a rounding apart is a tie,
+        // which goes to North, first in byte order (the largest sum alone would be South); B: only rows without a store ("(missing)"); C: South before the cut, North
+        // (more) after it.
+        std::fs::write(
+            &path,
+            "InvoiceNo,CustomerID,InvoiceDate,Quantity,UnitPrice,Store\n\
+             1,A,2011-01-03 10:00,1,0.1,South\n\
+             2,A,2011-01-04 10:00,1,0.2,South\n\
+             3,A,2011-01-05 10:00,1,0.3,North\n\
+             4,B,2011-01-05 10:00,1,5,\n\
+             5,C,2011-01-05 10:00,1,2,South\n\
+             6,C,2011-02-05 10:00,1,9,North\n",
+        )
+        .unwrap();
+        let options = LoadOptions {
+            roles: ColumnRoles {
+                dimensions: vec!["Store".into()],
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let tx = Transactions::load(&path, &options).unwrap();
+        let groups = |until| {
+            CustomerGroups::from_dimension(&tx, "Store", until)
+                .unwrap()
+                .iter()
+                .map(|(id, group)| format!("{id}:{group}"))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(groups(None), ["A:North", "B:(missing)", "C:North"]);
+        let cut = chrono::NaiveDate::from_ymd_opt(2011, 1, 31);
+        assert_eq!(groups(cut), ["A:North", "B:(missing)", "C:South"]);
+        let err = CustomerGroups::from_dimension(&tx, "Region", None).unwrap_err();
+        assert!(
+            err.to_string().contains("loaded dimensions: Store"),
+            "{err}"
+        );
     }
 }

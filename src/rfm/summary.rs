@@ -85,6 +85,71 @@ fn stats() -> Vec<Expr> {
     exprs
 }
 
+/// Each customer's dominant value of `dimension` in loaded transactions (the rule of
+/// [`crate::dominant`]), over the rows dated before `before_ms` (ms since 1970) when given:
+/// `customer_id` and the value, in a column named `dimension`.
+pub(crate) fn dominant_values(
+    transactions: &Transactions,
+    dimension: &str,
+    before_ms: Option<i64>,
+) -> Result<DataFrame> {
+    let tx = transactions.frame();
+    if tx.column(dimension).is_err() {
+        return Err(crate::data::roles::not_a_dimension(
+            dimension,
+            &transactions.roles().dimensions,
+        ));
+    }
+    let customers = tx.column(cols::CUSTOMER_CODE)?.u32()?;
+    let amounts = tx.column(cols::AMOUNT)?.f64()?;
+    let values = tx.column(dimension)?.cast(&DataType::String)?;
+    let dates = tx
+        .column(cols::DATE)?
+        .as_materialized_series()
+        .datetime()?
+        .physical()
+        .clone();
+    let mut spend = SpendByValue::default();
+    let mut codes: PlHashMap<&str, u32> = PlHashMap::new();
+    let mut labels: Vec<&str> = vec![MISSING_VALUE];
+    for (((customer, value), amount), date) in customers
+        .iter()
+        .zip(values.str()?.iter())
+        .zip(amounts.iter())
+        .zip(dates.iter())
+    {
+        let (Some(customer), Some(amount)) = (customer, amount) else {
+            continue;
+        };
+        if before_ms.is_some_and(|before| date.is_none_or(|date| date >= before)) {
+            continue;
+        }
+        // Code 0 is the empty value.
+        let code = value.map_or(0, |value| {
+            *codes.entry(value).or_insert_with(|| {
+                labels.push(value);
+                labels.len() as u32 - 1
+            })
+        });
+        spend.add(customer, code, amount);
+    }
+    let n = customers
+        .iter()
+        .flatten()
+        .max()
+        .map_or(0, |m| m as usize + 1);
+    let mut ids: Vec<&str> = vec![""; n];
+    for (customer, id) in customers
+        .iter()
+        .zip(tx.column(cols::CUSTOMER)?.str()?.iter())
+    {
+        if let (Some(customer), Some(id)) = (customer, id) {
+            ids[customer as usize] = id;
+        }
+    }
+    dominant_frame(&spend, dimension, &ids, &labels)
+}
+
 /// Each customer's dominant value as a frame: `customer_id` (`ids[customer]`) and its value
 /// (`labels[value]`) in a column named `dimension`, for every customer with rows.
 pub(crate) fn dominant_frame(
@@ -237,51 +302,7 @@ impl RfmTable {
         transactions: &Transactions,
         dimension: &str,
     ) -> Result<SegmentSummary> {
-        let tx = transactions.frame();
-        if tx.column(dimension).is_err() {
-            return Err(crate::data::roles::not_a_dimension(
-                dimension,
-                &transactions.roles().dimensions,
-            ));
-        }
-        let customers = tx.column(cols::CUSTOMER_CODE)?.u32()?;
-        let amounts = tx.column(cols::AMOUNT)?.f64()?;
-        let values = tx.column(dimension)?.cast(&DataType::String)?;
-        let mut spend = SpendByValue::default();
-        let mut codes: PlHashMap<&str, u32> = PlHashMap::new();
-        let mut labels: Vec<&str> = vec![MISSING_VALUE];
-        for ((customer, value), amount) in customers
-            .iter()
-            .zip(values.str()?.iter())
-            .zip(amounts.iter())
-        {
-            let (Some(customer), Some(amount)) = (customer, amount) else {
-                continue;
-            };
-            // Code 0 is the empty value.
-            let code = value.map_or(0, |value| {
-                *codes.entry(value).or_insert_with(|| {
-                    labels.push(value);
-                    labels.len() as u32 - 1
-                })
-            });
-            spend.add(customer, code, amount);
-        }
-        let n = customers
-            .iter()
-            .flatten()
-            .max()
-            .map_or(0, |m| m as usize + 1);
-        let mut ids: Vec<&str> = vec![""; n];
-        for (customer, id) in customers
-            .iter()
-            .zip(tx.column(cols::CUSTOMER)?.str()?.iter())
-        {
-            if let (Some(customer), Some(id)) = (customer, id) {
-                ids[customer as usize] = id;
-            }
-        }
-        let primary = dominant_frame(&spend, dimension, &ids, &labels)?;
+        let primary = dominant_values(transactions, dimension, None)?;
         self.summary_by_primary(dimension, primary)
     }
 
