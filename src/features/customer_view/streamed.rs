@@ -344,7 +344,11 @@ mod tests {
             }
         }
         assert_eq!(bought.distinct(), 50);
-        assert!(bought.codes.len() < 150, "compacted: {}", bought.codes.len());
+        assert!(
+            bought.codes.len() < 150,
+            "compacted: {}",
+            bought.codes.len()
+        );
         assert_eq!(Bought::default().distinct(), 0);
     }
 
