@@ -562,6 +562,258 @@ fn parquet_files_stream_row_group_by_row_group() {
     }
 }
 
+/// Small Parquet files with the values a batch must read as the loader does: a row null in every
+/// column (blank) and one null in every column the roles read but not in another (a missing
+/// customer, not blank), ids as whitespace, empty text and floats, unreadable text values, and
+/// typed integer, float and date columns.
+#[test]
+fn parquet_edge_values_stream_as_the_loader_reads_them() {
+    use DropReason as R;
+    use polars::prelude::*;
+    let dir = tempfile::tempdir().unwrap();
+    let text = |values: &[Option<&str>]| values.iter().copied().collect::<StringChunked>();
+    let mut as_text = DataFrame::new(
+        11,
+        vec![
+            text(&[
+                Some("1"),
+                Some("1"),
+                None,
+                None,
+                Some("2"),
+                Some("3"),
+                Some("4"),
+                Some("C5"),
+                Some("6"),
+                Some("7"),
+                Some("8"),
+            ])
+            .with_name("InvoiceNo".into())
+            .into_column(),
+            text(&[
+                Some("17850"),
+                Some("17850"),
+                None,
+                None,
+                Some("  "),
+                Some("12346.0"),
+                Some("12346"),
+                Some("12346"),
+                Some("12347"),
+                Some(""),
+                Some("12347"),
+            ])
+            .with_name("CustomerID".into())
+            .into_column(),
+            text(&[
+                Some("2011-01-02 10:00"),
+                Some("2011-01-02 10:00"),
+                None,
+                None,
+                Some("2011-01-03"),
+                Some("not a date"),
+                Some("2011-02-01"),
+                Some("2011-02-02"),
+                Some("2011-02-03"),
+                Some("2011-02-04"),
+                Some(""),
+            ])
+            .with_name("InvoiceDate".into())
+            .into_column(),
+            text(&[
+                Some("2"),
+                Some("2"),
+                None,
+                None,
+                Some("1"),
+                Some("1"),
+                Some("abc"),
+                Some("1"),
+                Some("1"),
+                Some("1"),
+                Some("1"),
+            ])
+            .with_name("Quantity".into())
+            .into_column(),
+            text(&[
+                Some("1.5"),
+                Some("1.5"),
+                None,
+                None,
+                Some("1"),
+                Some("1"),
+                Some("1"),
+                Some("1"),
+                Some("0"),
+                Some("1"),
+                Some("1"),
+            ])
+            .with_name("UnitPrice".into())
+            .into_column(),
+            text(&[
+                Some("A"),
+                Some("A"),
+                None,
+                None,
+                Some("B"),
+                Some("B"),
+                Some("B"),
+                Some("B"),
+                Some("B"),
+                Some("B"),
+                Some("B"),
+            ])
+            .with_name("StockCode".into())
+            .into_column(),
+            text(&[
+                Some("x"),
+                None,
+                Some("a note only"),
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+            ])
+            .with_name("Note".into())
+            .into_column(),
+        ],
+    )
+    .unwrap();
+    let text_path = dir.path().join("text.parquet");
+    write_parquet(&mut as_text, &text_path);
+    let days = |values: &[Option<i32>]| {
+        values
+            .iter()
+            .copied()
+            .collect::<Int32Chunked>()
+            .into_date()
+            .into_series()
+    };
+    // 2011-01-02 is day 14976 since 1970.
+    let mut typed = DataFrame::new(
+        7,
+        vec![
+            Int64Chunked::from_slice_options(
+                "InvoiceNo".into(),
+                &[Some(1), Some(2), None, None, Some(3), Some(4), Some(5)],
+            )
+            .into_column(),
+            Float64Chunked::from_slice_options(
+                "CustomerID".into(),
+                &[
+                    Some(17850.0),
+                    Some(17850.5),
+                    None,
+                    None,
+                    Some(12346.0),
+                    Some(12346.0),
+                    Some(12346.0),
+                ],
+            )
+            .into_column(),
+            days(&[
+                Some(14976),
+                Some(14977),
+                None,
+                None,
+                None,
+                Some(14979),
+                Some(14980),
+            ])
+            .with_name("InvoiceDate".into())
+            .into_column(),
+            Int32Chunked::from_slice_options(
+                "Quantity".into(),
+                &[Some(2), Some(1), None, None, Some(1), None, Some(-1)],
+            )
+            .into_column(),
+            Float64Chunked::from_slice_options(
+                "UnitPrice".into(),
+                &[
+                    Some(1.5),
+                    Some(2.0),
+                    None,
+                    None,
+                    Some(1.0),
+                    Some(1.0),
+                    Some(1.0),
+                ],
+            )
+            .into_column(),
+            text(&[Some("x"), None, Some("a note only"), None, None, None, None])
+                .with_name("Note".into())
+                .into_column(),
+        ],
+    )
+    .unwrap();
+    let typed_path = dir.path().join("typed.parquet");
+    write_parquet(&mut typed, &typed_path);
+    for path in [&text_path, &typed_path] {
+        for options in [LoadOptions::default(), with_duplicates_dropped()] {
+            assert!(
+                agree(path, &RfmParams::new(), &options),
+                "{}",
+                path.display()
+            );
+            assert!(sanity_agrees(path, &options), "{}", path.display());
+        }
+    }
+    // Counted by hand from the rows above.
+    let text_rfm = RfmParams::new()
+        .fit_streaming(&text_path, &LoadOptions::default())
+        .unwrap();
+    assert_eq!(
+        text_rfm.accounting.dropped,
+        vec![
+            (R::BlankRow, 1),
+            (R::MissingCustomer, 3),
+            (R::Cancellation, 1),
+            (R::UnparsableDate, 1),
+            (R::MissingDate, 1),
+            (R::UnparsableQuantity, 1),
+            (R::NonPositivePrice, 1),
+        ]
+    );
+    assert_eq!(
+        (text_rfm.accounting.rows_in, text_rfm.accounting.rows_kept),
+        (11, 2)
+    );
+    let deduplicated = RfmParams::new()
+        .fit_streaming(&text_path, &with_duplicates_dropped())
+        .unwrap();
+    assert_eq!(deduplicated.accounting.rows_kept, 1);
+    assert_eq!(
+        deduplicated.accounting.dropped.last(),
+        Some(&(R::Duplicate, 1))
+    );
+    let typed_rfm = RfmParams::new()
+        .fit_streaming(&typed_path, &LoadOptions::default())
+        .unwrap();
+    assert_eq!(
+        typed_rfm.accounting.dropped,
+        vec![
+            (R::BlankRow, 1),
+            (R::MissingCustomer, 1),
+            (R::MissingDate, 1),
+            (R::MissingQuantity, 1),
+            (R::NonPositiveQuantity, 1),
+        ]
+    );
+    let frame = typed_rfm.table.frame();
+    let ids: Vec<Option<&str>> = frame
+        .column("customer_id")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .collect();
+    assert_eq!(ids, vec![Some("17850"), Some("17850.5")]);
+}
+
 #[test]
 fn generated_parquet_streams() {
     let dir = tempfile::tempdir().unwrap();

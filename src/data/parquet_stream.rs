@@ -1,5 +1,6 @@
-//! A Parquet file read for [`crate::data::stream`]: row group after row group, each batch typed
-//! and cleaned by the loader's own steps, then handed on.
+//! A Parquet file read for [`crate::data::stream`]: row group after row group, each batch's
+//! columns read row by row into the same clean-and-account stage as a delimited file's blocks
+//! (`fast_csv`'s chunk and its cleaning), with numbers and dates taken as they are typed.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -7,17 +8,16 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{OnceLock, mpsc};
 
 use polars::prelude::*;
+use polars_arrow::array::{Array, PrimitiveArray, Utf8ViewArray};
 
-use crate::data::clean::{Present, ReasonCounts, cols};
-use crate::data::dates::{DateEvidence, DateFormat, DateKind};
-use crate::data::interner::Interner;
-use crate::data::roles::{ColumnRoles, ResolvedRoles};
-use crate::data::source::{FileFormat, RawTable, SourceInfo};
-use crate::data::stream::{
-    BlockFacts, CleanBlock, FileRead, Fingerprint, RowSink, SinkColumns, Stream, TextCodes,
-    kept_columns, text_indices,
-};
-use crate::data::transactions::{LoadOptions, Transactions, text_roles};
+use crate::data::dates::{DateEvidence, DateFormat};
+use crate::data::fast_csv::stream::{Rules, clean_chunk, evidence, typed_block_facts};
+use crate::data::fast_csv::{Chunk, DateField, Layout, Record, Value};
+use crate::data::numbers::{CommaReading, Number, read_number};
+use crate::data::roles::ResolvedRoles;
+use crate::data::source::{FileFormat, SourceInfo};
+use crate::data::stream::{CleanBlock, FileRead, RowSink, Stream, kept_columns};
+use crate::data::transactions::{LoadOptions, id_text};
 
 /// Rows read at a time at least (whole row groups are read, so more when they are larger).
 const BATCH_ROWS: usize = 1 << 18;
@@ -31,37 +31,27 @@ pub(crate) fn stream_file<S: RowSink>(
     let mut reader = ParquetReader::new(std::fs::File::open(path).ok()?);
     let schema = reader.schema().ok()?;
     let metadata = reader.get_metadata().ok()?.clone();
-    let names: Vec<&str> = schema.iter_names().map(|n| n.as_str()).collect();
-    let roles = options.roles.resolve(&names, path).ok()?;
+    let names: Vec<String> = schema.iter_names().map(|n| n.to_string()).collect();
+    let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let roles = options.roles.resolve(&name_refs, path).ok()?;
     // JSON baskets become product rows after duplicates are found: the loader does that.
     if roles.basket.is_some() {
         return None;
     }
+    // The loader reads commas in the numbers of a file without a delimiter as decimal commas.
+    let mut layout = Layout::new(&names, &roles, CommaReading::DecimalComma, false)?;
+    let wanted = stream.columns().clone();
+    // Text columns tell duplicates apart: without that rule, and when the sink reads none, they
+    // are not read.
+    if !options.rules.drop_duplicates && wanted.texts.is_empty() {
+        layout.texts.clear();
+    }
+    let raw_facts = stream.raw_facts();
+    let rules = Rules::new(options, &roles, &layout, &wanted, raw_facts)?;
     let dated_as_text = !matches!(
         schema.get(roles.date.as_str())?.dtype(),
         ArrowDataType::Date32 | ArrowDataType::Date64 | ArrowDataType::Timestamp(_, _)
     );
-    let wanted = stream.columns().clone();
-    let needed = needed_columns(
-        &roles,
-        options.rules.drop_duplicates || !wanted.texts.is_empty(),
-    );
-    // The batches read only `needed`: their roles are the ones resolved on the whole file.
-    let batch_options = LoadOptions {
-        roles: ColumnRoles {
-            customer: Some(roles.customer.clone()),
-            invoice: roles.invoice.clone(),
-            date: Some(roles.date.clone()),
-            quantity: roles.quantity.clone(),
-            price: roles.price.clone(),
-            amount: roles.amount.clone(),
-            product: roles.product.clone().filter(|c| needed.contains(c)),
-            description: roles.description.clone().filter(|c| needed.contains(c)),
-            dimensions: roles.dimensions.clone(),
-            basket_json: None,
-        },
-        ..options.clone()
-    };
     let mut start = 0;
     let batches: Vec<(usize, usize)> = batches(metadata.row_groups.iter().map(|g| g.num_rows()))
         .into_iter()
@@ -74,16 +64,17 @@ pub(crate) fn stream_file<S: RowSink>(
     if options.date_format.is_some() || !dated_as_text {
         let _ = read_with.set(options.date_format.clone());
     }
+    let kinds = field_kinds(&names, &layout);
     let job = Job {
         path,
         metadata: metadata.clone(),
-        needed: &needed,
-        date: &roles.date,
+        names: &names,
+        kinds: &kinds,
+        layout: &layout,
+        rules: &rules,
+        roles: &roles,
+        raw_facts,
         dated_as_text,
-        options: &batch_options,
-        drop_duplicates: options.rules.drop_duplicates,
-        wanted: &wanted,
-        raw_facts: stream.raw_facts(),
         read_with: &read_with,
     };
     let mut evidence = dated_as_text.then(DateEvidence::default);
@@ -95,9 +86,8 @@ pub(crate) fn stream_file<S: RowSink>(
             scope.spawn(move || {
                 while let Some(&(offset, rows)) = batches.get(next.fetch_add(1, Ordering::Relaxed))
                 {
-                    let index = offset;
                     let cleaned = job.run(offset, rows);
-                    if done_sender.send((index, cleaned)).is_err() {
+                    if done_sender.send((offset, cleaned)).is_err() {
                         return;
                     }
                 }
@@ -132,20 +122,48 @@ pub(crate) fn stream_file<S: RowSink>(
 /// Batches read and cleaned at once.
 const PARALLEL_BATCHES: usize = 2;
 
+/// How a file column is read: ids, dates and numbers as their role reads them, other text as
+/// text; columns no role reads are not read (unless the sanity report counts their nulls).
+#[derive(Clone, Copy, PartialEq)]
+enum FieldKind {
+    Id,
+    Date,
+    Number,
+    Text,
+    Unread,
+}
+
+/// Each file column's [`FieldKind`] under `layout`.
+fn field_kinds(names: &[String], layout: &Layout) -> Vec<FieldKind> {
+    let mut kinds = vec![FieldKind::Unread; names.len()];
+    kinds[layout.customer] = FieldKind::Id;
+    if let Some(invoice) = layout.invoice {
+        kinds[invoice] = FieldKind::Id;
+    }
+    kinds[layout.date] = FieldKind::Date;
+    for &(_, column) in &layout.numbers {
+        kinds[column] = FieldKind::Number;
+    }
+    for &(_, column) in &layout.texts {
+        kinds[column] = FieldKind::Text;
+    }
+    kinds
+}
+
 /// What reading and cleaning a batch needs.
 struct Job<'a> {
     path: &'a Path,
     metadata: polars::io::parquet::metadata::FileMetadataRef,
-    needed: &'a [String],
-    date: &'a str,
-    dated_as_text: bool,
-    options: &'a LoadOptions,
-    drop_duplicates: bool,
-    /// What the sink reads besides customer, invoice, date and amount.
-    wanted: &'a SinkColumns,
+    /// The file's columns, in file order.
+    names: &'a [String],
+    kinds: &'a [FieldKind],
+    layout: &'a Layout,
+    rules: &'a Rules<'a>,
+    roles: &'a ResolvedRoles,
     /// Whether each batch's facts are gathered for the sanity report (every column is then read:
     /// the report counts missing values in all of them).
     raw_facts: bool,
+    dated_as_text: bool,
     /// The date layout the batches are read with: given, or the one the first batch suggests.
     read_with: &'a OnceLock<Option<DateFormat>>,
 }
@@ -163,24 +181,56 @@ impl Job<'_> {
         outcome
     }
 
+    /// The columns `wanted` (all when `None`) of `rows` rows from `offset`.
+    fn read(&self, offset: usize, rows: usize, wanted: Option<Vec<String>>) -> Option<DataFrame> {
+        let mut reader = ParquetReader::new(std::fs::File::open(self.path).ok()?);
+        // The footer is read once per file, not once per batch.
+        reader.set_metadata(self.metadata.clone());
+        reader
+            .with_columns(wanted)
+            .with_slice(Some((offset, rows)))
+            .finish()
+            .ok()
+    }
+
     fn read_and_clean(
         &self,
         offset: usize,
         rows: usize,
     ) -> Option<(usize, CleanBlock, Option<DateEvidence>)> {
-        let mut reader = ParquetReader::new(std::fs::File::open(self.path).ok()?);
-        // The footer is read once per file, not once per batch.
-        reader.set_metadata(self.metadata.clone());
-        let columns = (!self.raw_facts).then(|| self.needed.to_vec());
-        let frame = reader
-            .with_columns(columns)
-            .with_slice(Some((offset, rows)))
-            .finish()
-            .ok()?;
-        let evidence = match self.dated_as_text {
-            true => Some(date_evidence(&frame, self.date)?),
-            false => None,
-        };
+        let read: Vec<String> = self
+            .names
+            .iter()
+            .zip(self.kinds)
+            .filter(|(_, kind)| **kind != FieldKind::Unread)
+            .map(|(name, _)| name.clone())
+            .collect();
+        let frame = self.read(offset, rows, (!self.raw_facts).then_some(read))?;
+        let fields = self
+            .names
+            .iter()
+            .zip(self.kinds)
+            .map(|(name, &kind)| Field::read(&frame, name, kind))
+            .collect::<Option<Vec<Field>>>()?;
+        let blank = self.blank_rows(&frame, offset)?;
+        let blank_count = blank.iter().filter(|b| **b).count();
+        let mut chunk = Chunk::new(self.layout);
+        chunk.reserve(self.layout, frame.height());
+        for (row, &blank) in blank.iter().enumerate() {
+            if blank {
+                chunk.push_blank(self.layout);
+            } else {
+                chunk.push(
+                    self.layout,
+                    &BatchRecord {
+                        fields: &fields,
+                        row,
+                    },
+                );
+            }
+        }
+        chunk.finish_text();
+        let evidence = self.dated_as_text.then(|| evidence(&chunk));
         if offset == 0
             && let Some(evidence) = &evidence
         {
@@ -188,41 +238,127 @@ impl Job<'_> {
                 .read_with
                 .set(Some(evidence.decide().unwrap_or(DateFormat::MonthFirst)));
         }
-        let format = self.read_with.wait().clone();
-        let block = clean_batch(
-            frame,
-            self.path,
-            self.options,
-            format.as_ref(),
-            self.drop_duplicates,
-            self.wanted,
-            self.raw_facts,
-        )?;
+        let format = self
+            .read_with
+            .wait()
+            .clone()
+            .unwrap_or(DateFormat::YearFirst);
+        // The loader counts a file's missing values once its blank rows are set aside.
+        let missing_values = || {
+            frame
+                .columns()
+                .iter()
+                .map(|c| (c.name().to_string(), c.null_count() - blank_count))
+                .collect()
+        };
+        let block = clean_chunk(chunk, self.layout, &format, self.rules, |chunk, parsed| {
+            typed_block_facts(chunk, self.roles, parsed, missing_values())
+        });
         Some((rows, block, evidence))
+    }
+
+    /// Whether each row of the batch is null in every column of the file (the loader drops those
+    /// as blank rows). The columns `frame` lacks are read only when a row is null in all of its.
+    fn blank_rows(&self, frame: &DataFrame, offset: usize) -> Option<Vec<bool>> {
+        let mut blank = vec![true; frame.height()];
+        and_nulls(&mut blank, frame);
+        let rest: Vec<String> = self
+            .names
+            .iter()
+            .filter(|name| frame.column(name).is_err())
+            .cloned()
+            .collect();
+        if blank.contains(&true) && !rest.is_empty() {
+            let others = self.read(offset, frame.height(), Some(rest))?;
+            and_nulls(&mut blank, &others);
+        }
+        Some(blank)
     }
 }
 
-/// The columns the roles read; product and description tell duplicates apart and may be read by
-/// the sink, so they are left unread when neither needs them (`texts`).
-fn needed_columns(roles: &ResolvedRoles, texts: bool) -> Vec<String> {
-    let mut needed: Vec<String> = Vec::new();
-    let optional = [&roles.invoice, &roles.quantity, &roles.price, &roles.amount];
-    let texts = [&roles.product, &roles.description]
-        .into_iter()
-        .filter(|_| texts)
-        .flatten();
-    let all = [Some(&roles.customer), Some(&roles.date)]
-        .into_iter()
-        .flatten()
-        .chain(optional.into_iter().flatten())
-        .chain(texts)
-        .chain(&roles.dimensions);
-    for column in all {
-        if !needed.contains(column) {
-            needed.push(column.clone());
+/// Leaves `blank` true only for rows that are null in every column of `frame` too.
+fn and_nulls(blank: &mut [bool], frame: &DataFrame) {
+    for column in frame.columns() {
+        if column.null_count() == 0 {
+            blank.fill(false);
+            return;
+        }
+        let nulls = column.is_null();
+        for (blank, null) in blank.iter_mut().zip(nulls.iter()) {
+            *blank &= null == Some(true);
         }
     }
-    needed
+}
+
+/// One column of a batch as a record reads it.
+enum Field {
+    Text(Utf8ViewArray),
+    Number(PrimitiveArray<f64>),
+    /// Milliseconds since 1970.
+    Date(PrimitiveArray<i64>),
+    Unread,
+}
+
+impl Field {
+    /// Column `name` of `frame` read as `kind` says: ids as the loader writes them as text, typed
+    /// numbers and dates as they are, everything else cast to text.
+    fn read(frame: &DataFrame, name: &str, kind: FieldKind) -> Option<Field> {
+        if kind == FieldKind::Unread {
+            return Some(Field::Unread);
+        }
+        let column = frame.column(name).ok()?;
+        let dtype = column.dtype();
+        let typed = match kind {
+            FieldKind::Number if dtype.is_primitive_numeric() => {
+                let values = column.cast(&DataType::Float64).ok()?;
+                let values = values.f64().ok()?.rechunk();
+                return Some(Field::Number(values.downcast_iter().next()?.clone()));
+            }
+            FieldKind::Date if matches!(dtype, DataType::Datetime(_, _) | DataType::Date) => {
+                let values = column
+                    .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))
+                    .ok()?;
+                let values = values.datetime().ok()?.physical().rechunk();
+                return Some(Field::Date(values.downcast_iter().next()?.clone()));
+            }
+            FieldKind::Id => id_text(column).ok()?,
+            _ => column.cast(&DataType::String).ok()?,
+        };
+        let text = typed.str().ok()?.rechunk();
+        Some(Field::Text(text.downcast_iter().next()?.clone()))
+    }
+}
+
+/// Row `row` of a batch.
+struct BatchRecord<'a> {
+    fields: &'a [Field],
+    row: usize,
+}
+
+impl<'a> Record<'a> for BatchRecord<'a> {
+    fn value(&self, column: usize) -> Value<'a> {
+        match &self.fields[column] {
+            Field::Text(values) if values.is_valid(self.row) => {
+                Value::plain(values.value(self.row))
+            }
+            // Null, or a typed column (read through `number` and `date`).
+            _ => Value::plain(""),
+        }
+    }
+
+    fn number(&self, column: usize, thousands: CommaReading) -> Number {
+        match &self.fields[column] {
+            Field::Number(values) => values.get(self.row).map_or(Number::Missing, Number::Value),
+            _ => read_number(self.value(column).text, thousands),
+        }
+    }
+
+    fn date(&self, column: usize) -> DateField<'a> {
+        match &self.fields[column] {
+            Field::Date(values) => DateField::Typed(values.get(self.row)),
+            _ => DateField::Text(self.value(column).text),
+        }
+    }
 }
 
 /// Row counts of the batches: small row groups joined until a batch has [`BATCH_ROWS`], large ones
@@ -253,186 +389,6 @@ fn batches(row_groups: impl Iterator<Item = usize>) -> Vec<usize> {
         out.push(rows);
     }
     out
-}
-
-/// What a batch's date values say about their layout, every row's value in order (a run of
-/// equal values, the lines of one invoice, is classified once).
-fn date_evidence(frame: &DataFrame, column: &str) -> Option<DateEvidence> {
-    let text = frame.column(column).ok()?.cast(&DataType::String).ok()?;
-    let mut evidence = DateEvidence::default();
-    let mut run: Option<(&str, DateKind, usize)> = None;
-    for value in text.str().ok()?.iter().flatten() {
-        match &mut run {
-            Some((previous, kind, times)) if *previous == value => {
-                evidence.lead(*kind);
-                *times += 1;
-            }
-            _ => {
-                if let Some((previous, kind, times)) = run {
-                    evidence.count(kind, previous, times);
-                }
-                let kind = DateKind::of(value);
-                evidence.lead(kind);
-                run = Some((value, kind, 1));
-            }
-        }
-    }
-    if let Some((previous, kind, times)) = run {
-        evidence.count(kind, previous, times);
-    }
-    Some(evidence)
-}
-
-/// Types and cleans a batch with the loader's steps (duplicates aside) and keeps what the kept
-/// rows need downstream, with their fingerprints.
-fn clean_batch(
-    frame: DataFrame,
-    path: &Path,
-    options: &LoadOptions,
-    date_format: Option<&DateFormat>,
-    drop_duplicates: bool,
-    wanted: &SinkColumns,
-    raw_facts: bool,
-) -> Option<CleanBlock> {
-    let batch_options = LoadOptions {
-        date_format: date_format.cloned(),
-        rules: crate::data::clean::CleaningRules {
-            drop_duplicates: false,
-            ..options.rules.clone()
-        },
-        ..options.clone()
-    };
-    let raw = RawTable {
-        frame,
-        source: SourceInfo::typed(path, FileFormat::Parquet, false),
-    };
-    // A batch the loader refuses on its own (every row blank, say): the whole file goes to it.
-    let cleaned = Transactions::clean_raw(raw, &batch_options).ok()?;
-    let kept = &cleaned.kept;
-    let roles = &cleaned.roles;
-    let mut counts: ReasonCounts = Default::default();
-    for &(reason, rows) in &cleaned.accounting.dropped {
-        counts[reason as usize] += rows;
-    }
-    let texts = |name: &str| -> Option<Vec<Option<&str>>> {
-        Some(kept.column(name).ok()?.str().ok()?.iter().collect())
-    };
-    let customer_ids = texts(cols::CUSTOMER)?;
-    let invoice_ids = match roles.invoice {
-        Some(_) => Some(texts(cols::INVOICE)?),
-        None => None,
-    };
-    let date = kept
-        .column(cols::DATE)
-        .ok()?
-        .as_materialized_series()
-        .datetime()
-        .ok()?
-        .physical()
-        .clone();
-    let floats = |name: &str| -> Option<Vec<f64>> {
-        let column = kept.column(name).ok()?.f64().ok()?.rechunk();
-        Some(column.cont_slice().ok()?.to_vec())
-    };
-    let amount = floats(cols::AMOUNT)?;
-    let present = Present::of(roles);
-    // The numbers a kept row is compared on, as the delimited reader hashes them.
-    let mut numbers = Vec::new();
-    for (name, is_present) in [
-        (cols::QUANTITY, present.quantity),
-        (cols::PRICE, present.price),
-        (cols::AMOUNT, present.amount_column),
-    ] {
-        if is_present {
-            numbers.push(floats(name)?);
-        }
-    }
-    let text_columns = text_roles(roles)
-        .into_iter()
-        .map(|(_, name)| texts(name))
-        .collect::<Option<Vec<_>>>()?;
-    let rows = kept.height();
-    let quantity = match wanted.quantity && present.quantity {
-        true => Some(floats(cols::QUANTITY)?),
-        false => None,
-    };
-    let mut wanted_texts = Vec::with_capacity(wanted.texts.len());
-    for index in text_indices(roles, wanted) {
-        wanted_texts.push(match index {
-            Some(index) => {
-                let mut codes = TextCodes::with_capacity(rows);
-                for &value in &text_columns[index] {
-                    codes.push(value);
-                }
-                Some(codes)
-            }
-            None => None,
-        });
-    }
-    let mut block = CleanBlock {
-        customers: Interner::new(),
-        invoices: invoice_ids.as_ref().map(|_| Interner::new()),
-        customer: Vec::with_capacity(rows),
-        invoice: Vec::with_capacity(if invoice_ids.is_some() { rows } else { 0 }),
-        date: Vec::with_capacity(rows),
-        amount,
-        quantity,
-        texts: wanted_texts,
-        facts: raw_facts.then(|| BlockFacts {
-            missing_values: cleaned.missing_values.clone(),
-            parse_failures: cleaned.parse_failures.clone(),
-            blank_rows: Vec::new(),
-        }),
-        fingerprint: Vec::with_capacity(if options.rules.drop_duplicates {
-            rows
-        } else {
-            0
-        }),
-        rows_in: cleaned.accounting.rows_in,
-        counts,
-    };
-    let mut print = Fingerprint::new();
-    // The lines of one invoice repeat the customer and the invoice: a run is coded once.
-    let mut runs: [Option<(&str, u32)>; 2] = [None, None];
-    for row in 0..rows {
-        // Kept rows have a customer and a date (and an invoice when the file has them).
-        let customer = customer_ids[row]?;
-        let day = date.get(row)?;
-        block
-            .customer
-            .push(coded(&mut runs[0], &mut block.customers, customer));
-        block.date.push(day);
-        let invoice = match (&invoice_ids, &mut block.invoices) {
-            (Some(ids), Some(interner)) => {
-                let id = ids[row]?;
-                block.invoice.push(coded(&mut runs[1], interner, id));
-                Some(id)
-            }
-            _ => None,
-        };
-        if !drop_duplicates {
-            continue;
-        }
-        block.fingerprint.push(print.row(
-            (customer, invoice),
-            day,
-            numbers.iter().map(|values| values[row]),
-            text_columns.iter().map(|values| values[row]),
-        ));
-    }
-    Some(block)
-}
-
-/// The code of `id`, looked up only when it differs from the previous one (`run`).
-fn coded<'a>(run: &mut Option<(&'a str, u32)>, interner: &mut Interner, id: &'a str) -> u32 {
-    match *run {
-        Some((previous, code)) if previous == id => code,
-        _ => {
-            let code = interner.intern(id);
-            *run = Some((id, code));
-            code
-        }
-    }
 }
 
 #[cfg(test)]

@@ -745,7 +745,28 @@ fn trim_text_columns(mut kept: DataFrame, roles: &ResolvedRoles) -> Result<DataF
 /// Ids as trimmed text; empty becomes null. Whole-number floats (a Parquet CustomerID of 17850.0)
 /// become "17850", as they are written in the CSV.
 fn id_column(frame: &DataFrame, source: &str, name: &str) -> Result<Column> {
-    let column = frame.column(source)?;
+    let series = id_text(frame.column(source)?)?;
+    let ids = text_column(
+        &DataFrame::new(frame.height(), vec![series])?,
+        source,
+        name,
+        false,
+    )?;
+    let text = ids.str()?;
+    if !text
+        .iter()
+        .flatten()
+        .any(|id| canonical_id(id).len() != id.len())
+    {
+        return Ok(ids);
+    }
+    let canonical: StringChunked = text.iter().map(|id| id.map(canonical_id)).collect();
+    Ok(canonical.with_name(name.into()).into_column())
+}
+
+/// An id column as text, before trimming: a float column whose values are all whole numbers (a
+/// Parquet CustomerID of 17850.0) is written as integers first.
+pub(crate) fn id_text(column: &Column) -> Result<Column> {
     let series = column.as_materialized_series();
     let series = if series.dtype().is_float() {
         let values = series
@@ -764,22 +785,7 @@ fn id_column(frame: &DataFrame, source: &str, name: &str) -> Result<Column> {
     } else {
         series.clone()
     };
-    let ids = text_column(
-        &DataFrame::new(frame.height(), vec![series.into_column()])?,
-        source,
-        name,
-        false,
-    )?;
-    let text = ids.str()?;
-    if !text
-        .iter()
-        .flatten()
-        .any(|id| canonical_id(id).len() != id.len())
-    {
-        return Ok(ids);
-    }
-    let canonical: StringChunked = text.iter().map(|id| id.map(canonical_id)).collect();
-    Ok(canonical.with_name(name.into()).into_column())
+    Ok(series.cast(&DataType::String)?.into_column())
 }
 
 /// An id as custseg compares it: a whole number written with a zero fraction (`17850.0`, as pandas

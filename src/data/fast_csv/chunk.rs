@@ -5,19 +5,89 @@ use super::*;
 
 /// One field of a record as the chunk sees it.
 #[derive(Clone, Copy)]
-pub(super) struct Value<'t> {
-    pub(super) text: &'t str,
-    pub(super) quoted: bool,
+pub(crate) struct Value<'t> {
+    pub(crate) text: &'t str,
+    pub(crate) quoted: bool,
     /// Whether `text` still has a quoted field's doubled quotes (only the basket column's may).
-    pub(super) doubled: bool,
+    pub(crate) doubled: bool,
+}
+
+impl<'t> Value<'t> {
+    /// An unquoted field's text (empty: missing).
+    pub(crate) fn plain(text: &'t str) -> Self {
+        Value {
+            text,
+            quoted: false,
+            doubled: false,
+        }
+    }
+}
+
+/// A record's fields as [`Chunk::push`] reads them, by file column: text by default (a delimited
+/// file's fields); a typed source (a Parquet batch) gives numbers and dates as they are.
+pub(crate) trait Record<'t> {
+    /// The field in file column `column`, as text.
+    fn value(&self, column: usize) -> Value<'t>;
+
+    /// The number in file column `column`.
+    fn number(&self, column: usize, thousands: CommaReading) -> Number {
+        read_number(self.value(column).text, thousands)
+    }
+
+    /// The date in file column `column`.
+    fn date(&self, column: usize) -> DateField<'t> {
+        DateField::Text(self.value(column).text)
+    }
+}
+
+impl<'t, F: Fn(usize) -> Value<'t>> Record<'t> for F {
+    fn value(&self, column: usize) -> Value<'t> {
+        self(column)
+    }
+}
+
+/// A date field: text to be parsed, or a typed date (ms since 1970; `None`: missing).
+pub(crate) enum DateField<'t> {
+    Text(&'t str),
+    Typed(Option<i64>),
+}
+
+/// A block's distinct typed dates (ms since 1970) in order of first appearance, coded like the
+/// text dates of [`Chunk::dates`].
+#[derive(Default)]
+pub(crate) struct TypedDates {
+    index: hashbrown::HashMap<i64, u32>,
+    pub(crate) values: Vec<i64>,
+    /// The previous value and its code: the lines of one invoice repeat the date.
+    last: Option<(i64, u32)>,
+}
+
+impl TypedDates {
+    fn code(&mut self, ms: i64) -> u32 {
+        if let Some((last, code)) = self.last
+            && last == ms
+        {
+            return code;
+        }
+        let next = self.values.len() as u32;
+        let code = *self.index.entry(ms).or_insert(next);
+        if code == next {
+            self.values.push(ms);
+        }
+        self.last = Some((ms, code));
+        code
+    }
 }
 
 /// The rows of one block: one entry per row in each vector; ids and dates coded against the
 /// block's own distinct values until [`Parsed::merge`].
-pub(super) struct Chunk {
+pub(crate) struct Chunk {
     pub(super) customers: Interner,
     pub(super) invoices: Interner,
     pub(super) dates: Interner,
+    /// The dates of a typed date column (the codes in `date` then refer to these, and `dates` is
+    /// empty).
+    pub(super) typed_dates: Option<TypedDates>,
     pub(super) facts: Vec<Facts>,
     pub(super) customer: Vec<u32>,
     pub(super) invoice: Vec<u32>,
@@ -74,13 +144,9 @@ pub(super) fn parse_chunk(block: &str, mut pos: usize, header: &Header) -> Optio
                 for (missing, (start, end)) in chunk.missing.iter_mut().zip(&bounds) {
                     *missing += usize::from(start == end);
                 }
-                chunk.push(layout, |i| {
+                chunk.push(layout, &|i| {
                     let (start, end) = bounds[i];
-                    Value {
-                        text: block.get(start..end).unwrap_or_default(),
-                        quoted: false,
-                        doubled: false,
-                    }
+                    Value::plain(block.get(start..end).unwrap_or_default())
                 });
                 pos = next;
             }
@@ -88,14 +154,19 @@ pub(super) fn parse_chunk(block: &str, mut pos: usize, header: &Header) -> Optio
             Split::Unsupported => return None,
         }
     }
-    chunk.text = std::mem::take(&mut chunk.building)
-        .into_iter()
-        .map(Utf8ViewArray::from)
-        .collect();
+    chunk.finish_text();
     Some(chunk)
 }
 
 impl Chunk {
+    /// Ends the text columns once every row is pushed.
+    pub(crate) fn finish_text(&mut self) {
+        self.text = std::mem::take(&mut self.building)
+            .into_iter()
+            .map(Utf8ViewArray::from)
+            .collect();
+    }
+
     /// Counts the rows with a customer whose date is present but unreadable (`parsed[code]` is
     /// `None`), with examples from `values`, into `(rows, examples)`.
     pub(super) fn unreadable_dates(
@@ -134,11 +205,12 @@ impl Chunk {
         clean::account(&self.facts, enforced)
     }
 
-    pub(super) fn new(layout: &Layout) -> Self {
+    pub(crate) fn new(layout: &Layout) -> Self {
         Chunk {
             customers: Interner::for_ids(),
             invoices: Interner::for_ids(),
             dates: Interner::new(),
+            typed_dates: None,
             facts: Vec::new(),
             customer: Vec::new(),
             invoice: Vec::new(),
@@ -154,7 +226,7 @@ impl Chunk {
         }
     }
 
-    pub(super) fn reserve(&mut self, layout: &Layout, rows: usize) {
+    pub(crate) fn reserve(&mut self, layout: &Layout, rows: usize) {
         self.facts.reserve(rows);
         self.customer.reserve(rows);
         if layout.invoice.is_some() {
@@ -169,13 +241,15 @@ impl Chunk {
         }
     }
 
-    /// Adds one record; `value(i)` is its field in file column `i`.
+    /// Adds one record; `record.value(i)` is its field in file column `i`.
     /// Missing values are counted by the callers, which see the field bounds.
-    pub(super) fn push<'t>(&mut self, layout: &Layout, value: impl Fn(usize) -> Value<'t>) {
+    pub(crate) fn push<'t>(&mut self, layout: &Layout, record: &impl Record<'t>) {
+        let value = |column: usize| record.value(column);
         let customer = self.customers.code(value(layout.customer).text);
         self.customer.push(customer);
         if customer == NULL {
-            self.push_without_customer(layout, value(layout.date).text);
+            let date = self.date_code(record.date(layout.date));
+            self.push_dropped(layout, date, DropReason::MissingCustomer);
             return;
         }
         let mut facts: Facts = 0;
@@ -186,7 +260,7 @@ impl Chunk {
             }
             self.invoice.push(invoice);
         }
-        let date = self.dates.code(value(layout.date).text);
+        let date = self.date_code(record.date(layout.date));
         if date == NULL {
             facts |= DropReason::MissingDate.bit();
         }
@@ -194,7 +268,7 @@ impl Chunk {
         let mut read = [1.0f64; 3];
         for &(k, column) in &layout.numbers {
             let [unparsable, missing, non_positive] = layout.number_reasons[k];
-            let number = match read_number(value(column).text, layout.thousands) {
+            let number = match record.number(column, layout.thousands) {
                 Number::Value(v) => {
                     if v <= 0.0 {
                         facts |= non_positive.bit();
@@ -243,17 +317,21 @@ impl Chunk {
         self.facts.push(facts);
     }
 
-    /// A row without a customer is dropped for that whatever else holds (it is the first reason
-    /// and always enforced), so its numbers, invoice and text are not read. Its date is: the date
-    /// layout is detected from every row's date, as the general path does.
-    pub(super) fn push_without_customer(&mut self, layout: &Layout, date: &str) {
-        let date = self.dates.code(date);
-        self.push_dropped(layout, date, DropReason::MissingCustomer);
+    /// The code of a row's date. A row without a customer is dropped for that whatever else holds
+    /// (it is the first reason and always enforced), so its numbers, invoice and text are not
+    /// read, but its date is coded: the date layout is detected from every row's date, as the
+    /// general path does.
+    fn date_code(&mut self, date: DateField<'_>) -> u32 {
+        match date {
+            DateField::Text(text) => self.dates.code(text),
+            DateField::Typed(Some(ms)) => self.typed_dates.get_or_insert_default().code(ms),
+            DateField::Typed(None) => NULL,
+        }
     }
 
     /// A row whose fields are all empty: dropped as a blank row, its fields not counted as missing
     /// values (the general path never makes it a row of the table).
-    pub(super) fn push_blank(&mut self, layout: &Layout) {
+    pub(crate) fn push_blank(&mut self, layout: &Layout) {
         self.customer.push(NULL);
         self.push_dropped(layout, NULL, DropReason::BlankRow);
     }
@@ -323,7 +401,7 @@ impl Chunk {
                 *missing += 1;
             }
         }
-        self.push(&header.layout, |i| values[i]);
+        self.push(&header.layout, &|i| values[i]);
         Some(pos)
     }
 }

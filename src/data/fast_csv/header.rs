@@ -56,7 +56,8 @@ impl Header {
         // Duplicates are found on the kept columns, the JSON text included: then the baskets are
         // read from the kept rows' text instead of while parsing.
         let read_baskets = !options.rules.drop_duplicates;
-        let layout = Layout::new(&names, &roles, delimiter, read_baskets)?;
+        let thousands = CommaReading::for_delimiter(delimiter);
+        let layout = Layout::new(&names, &roles, thousands, read_baskets)?;
         Some((
             Header {
                 names,
@@ -72,33 +73,33 @@ impl Header {
 
 /// Which file column plays which role.
 #[derive(Clone)]
-pub(super) struct Layout {
-    pub(super) columns: usize,
-    pub(super) customer: usize,
-    pub(super) invoice: Option<usize>,
-    pub(super) date: usize,
+pub(crate) struct Layout {
+    pub(crate) columns: usize,
+    pub(crate) customer: usize,
+    pub(crate) invoice: Option<usize>,
+    pub(crate) date: usize,
     /// (index into [`clean::numeric_checks`], column) for quantity, price and amount.
-    pub(super) numbers: Vec<(usize, usize)>,
+    pub(crate) numbers: Vec<(usize, usize)>,
     /// (index into [`stored_texts`], column) for product, description, basket and dimensions.
-    pub(super) texts: Vec<(usize, usize)>,
+    pub(crate) texts: Vec<(usize, usize)>,
     /// Whether each file column is one of `texts`.
     /// The JSON basket column, when the baskets are read while parsing (it is then not a text).
-    pub(super) basket: Option<usize>,
+    pub(crate) basket: Option<usize>,
     /// The reasons each of quantity, price and amount can name (see [`clean::numeric_checks`]).
-    pub(super) number_reasons: [[DropReason; 3]; 3],
+    pub(crate) number_reasons: [[DropReason; 3]; 3],
     /// Whether spend is an amount column (else quantity x price).
-    pub(super) amount_column: bool,
+    pub(crate) amount_column: bool,
     /// How commas in numbers read (see [`read_number`]).
-    pub(super) thousands: CommaReading,
+    pub(crate) thousands: CommaReading,
 }
 
 impl Layout {
     /// `None` when a column plays two roles or a role names no column (the general path explains
     /// those).
-    pub(super) fn new(
+    pub(crate) fn new(
         names: &[String],
         roles: &ResolvedRoles,
-        delimiter: u8,
+        thousands: CommaReading,
         read_baskets: bool,
     ) -> Option<Self> {
         let mut taken = vec![false; names.len()];
@@ -149,7 +150,7 @@ impl Layout {
             basket,
             number_reasons: clean::numeric_checks(present).map(|(_, _, reasons)| reasons),
             amount_column: present.amount_column,
-            thousands: CommaReading::for_delimiter(delimiter),
+            thousands,
         })
     }
 }

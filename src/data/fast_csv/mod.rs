@@ -56,6 +56,10 @@ use chunk::*;
 use fields::*;
 use header::*;
 
+// The clean-and-account stage a Parquet batch goes through too (`crate::data::parquet_stream`).
+pub(crate) use chunk::{Chunk, DateField, Record, Value};
+pub(crate) use header::Layout;
+
 /// How much text one parsing job gets (cut after a line end).
 pub(crate) const BLOCK: usize = 1 << 20;
 /// Threads that parse blocks while another inflates.

@@ -7,10 +7,11 @@ use std::sync::OnceLock;
 use polars_arrow::array::Array;
 
 use super::finish::parse_failures;
-use super::{Chunk, Header, Unsupported, date_facts, fast_delimiter, parse_in_order};
+use super::{Chunk, Header, Layout, Unsupported, date_facts, fast_delimiter, parse_in_order};
 use crate::data::clean::{self, DropReason, Facts};
 use crate::data::dates::{self, DateEvidence, DateFormat, DateKind};
 use crate::data::interner::NULL;
+use crate::data::roles::ResolvedRoles;
 use crate::data::source::{FileFormat, SourceInfo, TextEncoding};
 use crate::data::stream::{
     BlockFacts, CleanBlock, FileRead, Fingerprint, RowSink, SinkColumns, Stream, TextCodes,
@@ -19,7 +20,7 @@ use crate::data::stream::{
 use crate::data::transactions::LoadOptions;
 
 /// What every block's cleaning needs.
-struct Rules<'o> {
+pub(crate) struct Rules<'o> {
     options: &'o LoadOptions,
     cancellation: Option<regex::Regex>,
     enforced: Facts,
@@ -29,6 +30,30 @@ struct Rules<'o> {
     texts: Vec<Option<usize>>,
     /// Whether each block's facts are gathered for the sanity report.
     raw_facts: bool,
+}
+
+impl<'o> Rules<'o> {
+    /// The rules for a file with `roles` and `layout`, read for a sink that reads `wanted`.
+    pub(crate) fn new(
+        options: &'o LoadOptions,
+        roles: &ResolvedRoles,
+        layout: &Layout,
+        wanted: &SinkColumns,
+        raw_facts: bool,
+    ) -> Option<Self> {
+        let cancellation = (options.rules.drop_cancellations && roles.invoice.is_some())
+            .then(|| clean::cancellation_regex(&options.rules))
+            .transpose()
+            .ok()?;
+        Some(Rules {
+            options,
+            cancellation,
+            enforced: clean::enforced(&options.rules),
+            quantity: wanted.quantity && layout.numbers.iter().any(|&(k, _)| k == 0),
+            texts: text_indices(roles, wanted),
+            raw_facts,
+        })
+    }
 }
 
 /// Reads one file into `stream`, or `None` when it needs the in-memory loader (see
@@ -97,18 +122,9 @@ fn stream_blocks<S: RowSink>(
             if !options.rules.drop_duplicates && wanted.texts.is_empty() {
                 header.layout.texts.clear();
             }
-            let cancellation = (options.rules.drop_cancellations && header.roles.invoice.is_some())
-                .then(|| clean::cancellation_regex(&options.rules))
-                .transpose()
-                .map_err(|_| Other)?;
-            let _ = rules.set(Rules {
-                options,
-                cancellation,
-                enforced: clean::enforced(&options.rules),
-                quantity: wanted.quantity && header.layout.numbers.iter().any(|&(k, _)| k == 0),
-                texts: text_indices(&header.roles, &wanted),
-                raw_facts,
-            });
+            let file_rules = Rules::new(options, &header.roles, &header.layout, &wanted, raw_facts)
+                .ok_or(Other)?;
+            let _ = rules.set(file_rules);
             Ok(())
         },
         |index, chunk, header| {
@@ -130,7 +146,10 @@ fn stream_blocks<S: RowSink>(
             }
             let format = read_with.wait();
             let rules = rules.get().ok_or(Other)?;
-            Ok((clean_chunk(chunk, header, format, rules), evidence))
+            let block = clean_chunk(chunk, &header.layout, format, rules, |chunk, parsed| {
+                block_facts(chunk, header, parsed)
+            });
+            Ok((block, evidence))
         },
         |(cleaned, evidence)| {
             file_evidence.merge(evidence);
@@ -160,7 +179,7 @@ fn stream_blocks<S: RowSink>(
 
 /// What a block's date values say about the layout (see [`DateEvidence`]), every row's value in
 /// order, as the loader's detection sees them.
-fn evidence(chunk: &Chunk) -> DateEvidence {
+pub(crate) fn evidence(chunk: &Chunk) -> DateEvidence {
     let kinds: Vec<DateKind> = chunk.dates.values().map(DateKind::of).collect();
     let mut rows = vec![0usize; kinds.len()];
     let mut evidence = DateEvidence::default();
@@ -177,8 +196,6 @@ fn evidence(chunk: &Chunk) -> DateEvidence {
 /// What a block says before cleaning, for the sanity report: missing values per file column,
 /// unreadable dates and numbers, blank lines.
 fn block_facts(chunk: &Chunk, header: &Header, parsed: &[Option<i64>]) -> BlockFacts {
-    let mut dates = (0, Vec::new());
-    chunk.unreadable_dates(&chunk.dates, parsed, &mut dates);
     let blank = DropReason::BlankRow.bit();
     BlockFacts {
         missing_values: header
@@ -187,27 +204,50 @@ fn block_facts(chunk: &Chunk, header: &Header, parsed: &[Option<i64>]) -> BlockF
             .cloned()
             .zip(chunk.missing.iter().copied())
             .collect(),
-        parse_failures: parse_failures(&header.roles, dates, chunk.bad_numbers.clone()),
         blank_rows: (0..chunk.facts.len())
             .filter(|&row| chunk.facts[row] == blank)
             .collect(),
+        ..typed_block_facts(chunk, &header.roles, parsed, Vec::new())
+    }
+}
+
+/// What a block of a typed source (a Parquet batch) says before cleaning: its `missing_values`
+/// per column, counted from its nulls by the caller, and unreadable dates and numbers. Its blank
+/// rows are counted among the dropped rows, not as rejected lines (there are no lines).
+pub(crate) fn typed_block_facts(
+    chunk: &Chunk,
+    roles: &ResolvedRoles,
+    parsed: &[Option<i64>],
+    missing_values: Vec<(String, usize)>,
+) -> BlockFacts {
+    let mut dates = (0, Vec::new());
+    chunk.unreadable_dates(&chunk.dates, parsed, &mut dates);
+    BlockFacts {
+        missing_values,
+        parse_failures: parse_failures(roles, dates, chunk.bad_numbers.clone()),
+        blank_rows: Vec::new(),
     }
 }
 
 /// Applies the cleaning rules to a block's rows (duplicates aside) and keeps what the kept rows
-/// need downstream, with their fingerprints.
-fn clean_chunk(
+/// need downstream, with their fingerprints. `block_facts` gives what the block says before
+/// cleaning, from the chunk and its parsed dates (by date code), when the rules gather it.
+pub(crate) fn clean_chunk(
     mut chunk: Chunk,
-    header: &Header,
+    layout: &Layout,
     format: &DateFormat,
     rules: &Rules,
+    block_facts: impl FnOnce(&Chunk, &[Option<i64>]) -> BlockFacts,
 ) -> CleanBlock {
     let options = rules.options;
-    let parsed: Vec<Option<i64>> = chunk
-        .dates
-        .values()
-        .map(|value| dates::parse_with_fallbacks(format, &options.other_date_formats, value))
-        .collect();
+    let parsed: Vec<Option<i64>> = match &chunk.typed_dates {
+        Some(typed) => typed.values.iter().map(|&ms| Some(ms)).collect(),
+        None => chunk
+            .dates
+            .values()
+            .map(|value| dates::parse_with_fallbacks(format, &options.other_date_formats, value))
+            .collect(),
+    };
     let cancelled: Vec<bool> = match &rules.cancellation {
         Some(pattern) => chunk
             .invoices
@@ -216,11 +256,8 @@ fn clean_chunk(
             .collect(),
         None => Vec::new(),
     };
-    let facts = rules
-        .raw_facts
-        .then(|| block_facts(&chunk, header, &parsed));
+    let facts = rules.raw_facts.then(|| block_facts(&chunk, &parsed));
     let (keep, counts) = chunk.fates(&date_facts(&parsed, options), &cancelled, rules.enforced);
-    let layout = &header.layout;
     let kept = keep.iter().filter(|k| **k).count();
     let mut block = CleanBlock {
         customers: std::mem::take(&mut chunk.customers),
