@@ -206,27 +206,20 @@ impl Job<'_> {
             .map(|(name, _)| name.clone())
             .collect();
         let frame = self.read(offset, rows, (!self.raw_facts).then_some(read))?;
-        let fields = self
-            .names
-            .iter()
-            .zip(self.kinds)
-            .map(|(name, &kind)| Field::read(&frame, name, kind))
-            .collect::<Option<Vec<Field>>>()?;
+        let segments = segments(&frame, self.names, self.kinds)?;
         let blank = self.blank_rows(&frame, offset)?;
         let blank_count = blank.iter().filter(|b| **b).count();
         let mut chunk = Chunk::new(self.layout);
         chunk.reserve(self.layout, frame.height());
-        for (row, &blank) in blank.iter().enumerate() {
-            if blank {
-                chunk.push_blank(self.layout);
-            } else {
-                chunk.push(
-                    self.layout,
-                    &BatchRecord {
-                        fields: &fields,
-                        row,
-                    },
-                );
+        let mut blank_rows = blank.iter();
+        for fields in &segments {
+            let rows = fields.iter().find_map(Field::len).unwrap_or_default();
+            for (row, &blank) in (0..rows).zip(&mut blank_rows) {
+                if blank {
+                    chunk.push_blank(self.layout);
+                } else {
+                    chunk.push(self.layout, &BatchRecord { fields, row });
+                }
             }
         }
         chunk.finish_text();
@@ -291,6 +284,7 @@ fn and_nulls(blank: &mut [bool], frame: &DataFrame) {
 }
 
 /// One column of a batch as a record reads it.
+#[derive(Clone)]
 enum Field {
     Text(Utf8ViewArray),
     Number(PrimitiveArray<f64>),
@@ -299,34 +293,102 @@ enum Field {
     Unread,
 }
 
-impl Field {
-    /// Column `name` of `frame` read as `kind` says: ids as the loader writes them as text, typed
-    /// numbers and dates as they are, everything else cast to text.
-    fn read(frame: &DataFrame, name: &str, kind: FieldKind) -> Option<Field> {
+/// A column of a batch as its role reads it: ids as the loader writes them as text, typed numbers
+/// and dates as they are, everything else cast to text.
+enum Typed {
+    Text(StringChunked),
+    Number(Float64Chunked),
+    Date(Int64Chunked),
+    Unread,
+}
+
+impl Typed {
+    fn read(frame: &DataFrame, name: &str, kind: FieldKind) -> Option<Typed> {
         if kind == FieldKind::Unread {
-            return Some(Field::Unread);
+            return Some(Typed::Unread);
         }
         let column = frame.column(name).ok()?;
         let dtype = column.dtype();
-        let typed = match kind {
+        let text = match kind {
             FieldKind::Number if dtype.is_primitive_numeric() => {
                 let values = column.cast(&DataType::Float64).ok()?;
-                let values = values.f64().ok()?.rechunk();
-                return Some(Field::Number(values.downcast_iter().next()?.clone()));
+                return Some(Typed::Number(values.f64().ok()?.clone()));
             }
             FieldKind::Date if matches!(dtype, DataType::Datetime(_, _) | DataType::Date) => {
                 let values = column
                     .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))
                     .ok()?;
-                let values = values.datetime().ok()?.physical().rechunk();
-                return Some(Field::Date(values.downcast_iter().next()?.clone()));
+                return Some(Typed::Date(values.datetime().ok()?.physical().clone()));
             }
             FieldKind::Id => id_text(column).ok()?,
             _ => column.cast(&DataType::String).ok()?,
         };
-        let text = typed.str().ok()?.rechunk();
-        Some(Field::Text(text.downcast_iter().next()?.clone()))
+        Some(Typed::Text(text.str().ok()?.clone()))
     }
+
+    fn chunk_lengths(&self) -> Option<Vec<usize>> {
+        match self {
+            Typed::Text(values) => Some(values.chunk_lengths().collect()),
+            Typed::Number(values) => Some(values.chunk_lengths().collect()),
+            Typed::Date(values) => Some(values.chunk_lengths().collect()),
+            Typed::Unread => None,
+        }
+    }
+
+    /// The column as one array per segment: its own arrays when `split` (every column's arrays
+    /// then end at the same rows), else one array.
+    fn segments(self, split: bool) -> Option<Vec<Field>> {
+        fn arrays<T, A: Clone>(
+            values: ChunkedArray<T>,
+            split: bool,
+            field: fn(A) -> Field,
+        ) -> Vec<Field>
+        where
+            T: PolarsDataType<Array = A>,
+        {
+            let values = if split {
+                values
+            } else {
+                values.rechunk().into_owned()
+            };
+            values.downcast_iter().map(|a| field(a.clone())).collect()
+        }
+        Some(match self {
+            Typed::Text(values) => arrays(values, split, Field::Text),
+            Typed::Number(values) => arrays(values, split, Field::Number),
+            Typed::Date(values) => arrays(values, split, Field::Date),
+            Typed::Unread => return None,
+        })
+    }
+}
+
+/// A batch's columns (by file column, [`Field::Unread`] for those not read) as segments of rows
+/// that a record reads together: the arrays polars read (one per row group), or one array per
+/// column when the columns' arrays end at different rows (copied into one then).
+fn segments(frame: &DataFrame, names: &[String], kinds: &[FieldKind]) -> Option<Vec<Vec<Field>>> {
+    let typed = names
+        .iter()
+        .zip(kinds)
+        .map(|(name, &kind)| Typed::read(frame, name, kind))
+        .collect::<Option<Vec<Typed>>>()?;
+    let lengths: Vec<Vec<usize>> = typed.iter().filter_map(Typed::chunk_lengths).collect();
+    let split = lengths.windows(2).all(|w| w[0] == w[1]);
+    let count = match split {
+        true => lengths.first().map_or(1, Vec::len),
+        false => 1,
+    };
+    let mut segments: Vec<Vec<Field>> = vec![Vec::with_capacity(names.len()); count];
+    for column in typed {
+        match column.segments(split) {
+            Some(arrays) => {
+                for (segment, array) in segments.iter_mut().zip(arrays) {
+                    segment.push(array);
+                }
+            }
+            None => segments.iter_mut().for_each(|s| s.push(Field::Unread)),
+        }
+    }
+    Some(segments)
 }
 
 /// Row `row` of a batch.
@@ -335,7 +397,20 @@ struct BatchRecord<'a> {
     row: usize,
 }
 
+impl Field {
+    /// Rows in the array (`None`: not read).
+    fn len(&self) -> Option<usize> {
+        match self {
+            Field::Text(values) => Some(values.len()),
+            Field::Number(values) => Some(values.len()),
+            Field::Date(values) => Some(values.len()),
+            Field::Unread => None,
+        }
+    }
+}
+
 impl<'a> Record<'a> for BatchRecord<'a> {
+    #[inline]
     fn value(&self, column: usize) -> Value<'a> {
         match &self.fields[column] {
             Field::Text(values) if values.is_valid(self.row) => {
@@ -346,6 +421,7 @@ impl<'a> Record<'a> for BatchRecord<'a> {
         }
     }
 
+    #[inline]
     fn number(&self, column: usize, thousands: CommaReading) -> Number {
         match &self.fields[column] {
             Field::Number(values) => values.get(self.row).map_or(Number::Missing, Number::Value),
@@ -353,6 +429,7 @@ impl<'a> Record<'a> for BatchRecord<'a> {
         }
     }
 
+    #[inline]
     fn date(&self, column: usize) -> DateField<'a> {
         match &self.fields[column] {
             Field::Date(values) => DateField::Typed(values.get(self.row)),

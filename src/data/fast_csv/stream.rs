@@ -248,7 +248,8 @@ pub(crate) fn clean_chunk(
             .map(|value| dates::parse_with_fallbacks(format, &options.other_date_formats, value))
             .collect(),
     };
-    let cancelled: Vec<bool> = match &rules.cancellation {
+    // A clone has its own matching state: the parsing threads do not queue for one.
+    let cancelled: Vec<bool> = match rules.cancellation.clone() {
         Some(pattern) => chunk
             .invoices
             .values()
