@@ -16,6 +16,7 @@ pub(crate) mod interner;
 pub mod numbers;
 mod parquet_stream;
 pub mod roles;
+pub(crate) mod row_block;
 pub mod sanity;
 pub mod source;
 pub mod stream;

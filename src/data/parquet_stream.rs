@@ -1,6 +1,6 @@
 //! A Parquet file read for [`crate::data::stream`]: row group after row group, each batch's
-//! columns read row by row into the same clean-and-account stage as a delimited file's blocks
-//! (`fast_csv`'s chunk and its cleaning), with numbers and dates taken as they are typed.
+//! columns read row by row into the clean-and-account stage a delimited file's blocks go through
+//! ([`crate::data::row_block`]), with numbers and dates taken as they are typed.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -11,10 +11,11 @@ use polars::prelude::*;
 use polars_arrow::array::{Array, PrimitiveArray, Utf8ViewArray};
 
 use crate::data::dates::{DateEvidence, DateFormat};
-use crate::data::fast_csv::stream::{Rules, clean_chunk, evidence, typed_block_facts};
-use crate::data::fast_csv::{Chunk, DateField, Layout, Record, Value};
 use crate::data::numbers::{CommaReading, Number, read_number};
 use crate::data::roles::ResolvedRoles;
+use crate::data::row_block::{
+    Chunk, DateField, Layout, Record, Rules, Value, clean_chunk, evidence, typed_block_facts,
+};
 use crate::data::source::{FileFormat, SourceInfo};
 use crate::data::stream::{CleanBlock, FileRead, RowSink, Stream, kept_columns};
 use crate::data::transactions::{LoadOptions, id_text};

@@ -127,7 +127,7 @@ impl Parsed {
                 }
             }
         }
-        parse_failures(roles, dates, numbers)
+        crate::data::row_block::parse_failures(roles, dates, numbers)
     }
 
     /// Detects the date layout, applies the cleaning rules and builds the kept rows. `decoded`
@@ -252,45 +252,6 @@ impl Parsed {
             baskets,
         })
     }
-}
-
-/// The parse failures from what was counted (rows and examples): unreadable dates and unreadable
-/// quantities, prices and amounts, in the general path's order: date, quantity, price, amount.
-pub(super) fn parse_failures(
-    roles: &ResolvedRoles,
-    dates: (usize, Vec<String>),
-    numbers: [(usize, Vec<String>); 3],
-) -> Vec<ParseFailure> {
-    let mut out = Vec::new();
-    if dates.0 > 0 {
-        out.push(ParseFailure {
-            column: roles.date.clone(),
-            role: "date",
-            rows: dates.0,
-            examples: dates.1,
-        });
-    }
-    let price = if roles.amount.is_none() {
-        roles.price.as_ref()
-    } else {
-        None
-    };
-    let sources = [
-        (roles.quantity.as_ref(), "quantity"),
-        (price, "price"),
-        (roles.amount.as_ref(), "amount"),
-    ];
-    for ((source, role), (rows, examples)) in sources.into_iter().zip(numbers) {
-        if let (Some(source), true) = (source, rows > 0) {
-            out.push(ParseFailure {
-                column: source.clone(),
-                role,
-                rows,
-                examples,
-            });
-        }
-    }
-    out
 }
 
 /// The rows cleaning kept, chunk by chunk.

@@ -23,8 +23,9 @@
 //!
 //! The pieces, in the order a file meets them: this module reads the file in blocks and runs the
 //! parsing threads; `header` reads the header line and decides which column plays which role;
-//! `fields` splits records; `chunk` parses a block into codes, numbers and text with what each row
-//! says for the rules; `finish` merges the blocks into the loader's table of kept rows; `stream`
+//! `fields` splits records; `parse` parses a block into a chunk of codes, numbers and text with
+//! what each row says for the rules ([`crate::data::row_block`], the stage Parquet batches go
+//! through too); `finish` merges the blocks into the loader's table of kept rows; `stream`
 //! instead cleans each block on its own and hands it to [`crate::data::stream`].
 
 use std::borrow::Cow;
@@ -36,29 +37,26 @@ use polars::prelude::*;
 use polars_arrow::array::{Array, MutablePlString, Utf8ViewArray};
 
 use crate::data::basket::BasketRows;
-use crate::data::clean::{self, DropReason, Facts, Present, ReasonCounts, cols};
+use crate::data::clean::{self, DropReason, Present, ReasonCounts, cols};
 use crate::data::dates;
 use crate::data::delimited::RejectedRows;
 use crate::data::interner::{Interner, NULL};
-use crate::data::numbers::{CommaReading, Number, read_number};
+use crate::data::numbers::CommaReading;
 use crate::data::roles::ResolvedRoles;
 use crate::data::sanity::ParseFailure;
 use crate::data::source::{FileFormat, ReplacedBytes, SourceInfo, TextEncoding};
-use crate::data::transactions::{Cleaned, LoadOptions, text_roles};
+use crate::data::transactions::{Cleaned, LoadOptions};
 
-mod chunk;
 mod fields;
 mod finish;
 mod header;
+mod parse;
 pub(crate) mod stream;
 
-use chunk::*;
+use crate::data::row_block::{Chunk, Layout, Value, date_facts, stored_texts};
 use fields::*;
 use header::*;
-
-// The clean-and-account stage a Parquet batch goes through too (`crate::data::parquet_stream`).
-pub(crate) use chunk::{Chunk, DateField, Record, Value};
-pub(crate) use header::Layout;
+use parse::*;
 
 /// How much text one parsing job gets (cut after a line end).
 pub(crate) const BLOCK: usize = 1 << 20;

@@ -1,55 +1,56 @@
-//! One block's rows: parsed field by field into codes, numbers and text, with what each row
-//! says for the cleaning rules.
+//! A block's rows as codes, numbers and text, with what each row says for the cleaning rules.
 
-use super::*;
+use polars_arrow::array::{MutablePlString, Utf8ViewArray};
 
-/// One field of a record as the chunk sees it.
-#[derive(Clone, Copy)]
-pub(crate) struct Value<'t> {
-    pub(crate) text: &'t str,
-    pub(crate) quoted: bool,
-    /// Whether `text` still has a quoted field's doubled quotes (only the basket column's may).
-    pub(crate) doubled: bool,
+use super::layout::Layout;
+use super::record::{DateField, Record};
+use crate::data::basket::BasketRows;
+use crate::data::clean::{self, DropReason, Facts, ReasonCounts};
+use crate::data::interner::{Interner, NULL};
+use crate::data::numbers::Number;
+use crate::data::sanity::ParseFailure;
+use crate::data::transactions::LoadOptions;
+
+/// The rows of one block: one entry per row in each vector; ids and dates coded against the
+/// block's own distinct values (the loader merges a whole file's blocks afterwards, the stream
+/// recodes each cleaned block's kept rows over the input).
+pub(crate) struct Chunk {
+    pub(crate) customers: Interner,
+    pub(crate) invoices: Interner,
+    pub(crate) dates: Interner,
+    /// The dates of a typed date column (the codes in `date` then refer to these, and `dates` is
+    /// empty).
+    pub(crate) typed_dates: Option<TypedDates>,
+    pub(crate) facts: Vec<Facts>,
+    pub(crate) customer: Vec<u32>,
+    pub(crate) invoice: Vec<u32>,
+    pub(crate) date: Vec<u32>,
+    pub(crate) numbers: [Vec<f64>; 3],
+    /// Product, description and dimension values, the end trimmed, empty ones null: copied out of
+    /// the block while it is parsed (in `building`), so that blocks can go as soon as they are.
+    pub(crate) text: Vec<Utf8ViewArray>,
+    pub(crate) building: Vec<MutablePlString>,
+    /// Empty fields per file column, which polars reads as nulls.
+    pub(crate) missing: Vec<usize>,
+    /// Rows whose quantity, price or amount was present but not a number, and examples.
+    pub(crate) bad_numbers: [(usize, Vec<String>); 3],
+    /// Each row's basket, when they are read while parsing.
+    pub(crate) baskets: Option<BasketRows>,
 }
 
-impl<'t> Value<'t> {
-    /// An unquoted field's text (empty: missing).
-    pub(crate) fn plain(text: &'t str) -> Self {
-        Value {
-            text,
-            quoted: false,
-            doubled: false,
-        }
-    }
-}
-
-/// A record's fields as [`Chunk::push`] reads them, by file column: text by default (a delimited
-/// file's fields); a typed source (a Parquet batch) gives numbers and dates as they are.
-pub(crate) trait Record<'t> {
-    /// The field in file column `column`, as text.
-    fn value(&self, column: usize) -> Value<'t>;
-
-    /// The number in file column `column`.
-    fn number(&self, column: usize, thousands: CommaReading) -> Number {
-        read_number(self.value(column).text, thousands)
-    }
-
-    /// The date in file column `column`.
-    fn date(&self, column: usize) -> DateField<'t> {
-        DateField::Text(self.value(column).text)
-    }
-}
-
-impl<'t, F: Fn(usize) -> Value<'t>> Record<'t> for F {
-    fn value(&self, column: usize) -> Value<'t> {
-        self(column)
-    }
-}
-
-/// A date field: text to be parsed, or a typed date (ms since 1970; `None`: missing).
-pub(crate) enum DateField<'t> {
-    Text(&'t str),
-    Typed(Option<i64>),
+/// What each distinct date value (parsed, `None` when unreadable) says about its rows.
+pub(crate) fn date_facts(parsed: &[Option<i64>], options: &LoadOptions) -> Vec<Facts> {
+    let (earliest, latest) = options.rules.date_bounds_ms();
+    let excluded = options.rules.excluded_ms();
+    parsed
+        .iter()
+        .map(|parsed| match parsed {
+            None => DropReason::UnparsableDate.bit(),
+            Some(ms) if *ms < earliest || *ms > latest => DropReason::DateOutOfRange.bit(),
+            Some(ms) if excluded(*ms) => DropReason::ExcludedPeriod.bit(),
+            Some(_) => 0,
+        })
+        .collect()
 }
 
 /// A block's distinct typed dates (ms since 1970) in order of first appearance, coded like the
@@ -79,85 +80,6 @@ impl TypedDates {
     }
 }
 
-/// The rows of one block: one entry per row in each vector; ids and dates coded against the
-/// block's own distinct values until [`Parsed::merge`].
-pub(crate) struct Chunk {
-    pub(super) customers: Interner,
-    pub(super) invoices: Interner,
-    pub(super) dates: Interner,
-    /// The dates of a typed date column (the codes in `date` then refer to these, and `dates` is
-    /// empty).
-    pub(super) typed_dates: Option<TypedDates>,
-    pub(super) facts: Vec<Facts>,
-    pub(super) customer: Vec<u32>,
-    pub(super) invoice: Vec<u32>,
-    pub(super) date: Vec<u32>,
-    pub(super) numbers: [Vec<f64>; 3],
-    /// Product, description and dimension values, the end trimmed, empty ones null: copied out of
-    /// the block while it is parsed (in `building`), so that blocks can go as soon as they are.
-    pub(super) text: Vec<Utf8ViewArray>,
-    pub(super) building: Vec<MutablePlString>,
-    /// Empty fields per file column, which polars reads as nulls.
-    pub(super) missing: Vec<usize>,
-    /// Rows whose quantity, price or amount was present but not a number, and examples.
-    pub(super) bad_numbers: [(usize, Vec<String>); 3],
-    /// Each row's basket, when they are read while parsing.
-    pub(super) baskets: Option<BasketRows>,
-}
-
-/// What each distinct date value (parsed, `None` when unreadable) says about its rows.
-pub(super) fn date_facts(parsed: &[Option<i64>], options: &LoadOptions) -> Vec<Facts> {
-    let (earliest, latest) = options.rules.date_bounds_ms();
-    let excluded = options.rules.excluded_ms();
-    parsed
-        .iter()
-        .map(|parsed| match parsed {
-            None => DropReason::UnparsableDate.bit(),
-            Some(ms) if *ms < earliest || *ms > latest => DropReason::DateOutOfRange.bit(),
-            Some(ms) if excluded(*ms) => DropReason::ExcludedPeriod.bit(),
-            Some(_) => 0,
-        })
-        .collect()
-}
-
-/// Parses the records of `block` from byte `pos`.
-pub(super) fn parse_chunk(block: &str, mut pos: usize, header: &Header) -> Option<Chunk> {
-    let layout = &header.layout;
-    let bytes = block.as_bytes();
-    let mut chunk = Chunk::new(layout);
-    // Room for rows of 32 bytes or more without growing: growing copies the vectors, and room
-    // that is never written costs no memory.
-    chunk.reserve(layout, block.len() / 32);
-    let mut bounds = vec![(0usize, 0usize); layout.columns];
-    while pos < bytes.len() {
-        if matches!(bytes[pos], b'\n' | b'\r') {
-            // A blank line: how polars handles those is left to polars.
-            return None;
-        }
-        match split_plain(bytes, pos, header.delimiter, &mut bounds) {
-            Split::Row(next) if bounds.iter().all(|(start, end)| start == end) => {
-                chunk.push_blank(layout);
-                pos = next;
-            }
-            Split::Row(next) => {
-                // polars reads an empty field as null.
-                for (missing, (start, end)) in chunk.missing.iter_mut().zip(&bounds) {
-                    *missing += usize::from(start == end);
-                }
-                chunk.push(layout, &|i| {
-                    let (start, end) = bounds[i];
-                    Value::plain(block.get(start..end).unwrap_or_default())
-                });
-                pos = next;
-            }
-            Split::Quoted => pos = chunk.push_quoted(block, pos, header)?,
-            Split::Unsupported => return None,
-        }
-    }
-    chunk.finish_text();
-    Some(chunk)
-}
-
 impl Chunk {
     /// Ends the text columns once every row is pushed.
     pub(crate) fn finish_text(&mut self) {
@@ -169,7 +91,7 @@ impl Chunk {
 
     /// Counts the rows with a customer whose date is present but unreadable (`parsed[code]` is
     /// `None`), with examples from `values`, into `(rows, examples)`.
-    pub(super) fn unreadable_dates(
+    pub(crate) fn unreadable_dates(
         &self,
         values: &Interner,
         parsed: &[Option<i64>],
@@ -185,7 +107,7 @@ impl Chunk {
 
     /// Adds what the rows' dates (`date_facts`, by date code) and invoices (`cancelled`, by
     /// invoice code) say, then gives each row's fate under the `enforced` reasons.
-    pub(super) fn fates(
+    pub(crate) fn fates(
         &mut self,
         date_facts: &[Facts],
         cancelled: &[bool],
@@ -338,7 +260,7 @@ impl Chunk {
 
     /// The rest of a row dropped for `reason` before its values are read (the customer is
     /// pushed already): its date code and placeholders for everything else.
-    pub(super) fn push_dropped(&mut self, layout: &Layout, date: u32, reason: DropReason) {
+    pub(crate) fn push_dropped(&mut self, layout: &Layout, date: u32, reason: DropReason) {
         if layout.invoice.is_some() {
             self.invoice.push(NULL);
         }
@@ -353,55 +275,5 @@ impl Chunk {
             baskets.push_unread();
         }
         self.facts.push(reason.bit());
-    }
-
-    /// Adds a record that has quotes, read field by field; returns where the next record starts.
-    pub(super) fn push_quoted(
-        &mut self,
-        block: &str,
-        mut pos: usize,
-        header: &Header,
-    ) -> Option<usize> {
-        let bytes = block.as_bytes();
-        let columns = header.layout.columns;
-        let mut fields: Vec<(Cow<'_, str>, bool, bool)> = Vec::with_capacity(columns);
-        for column in 0..columns {
-            // The basket reader reads JSON with its quotes still doubled: no undoubled copy.
-            let undouble = header.layout.basket != Some(column);
-            let field = field(bytes, block, pos, header.delimiter, undouble)?;
-            let at = field.next;
-            let last = column + 1 == columns;
-            // The field must end where the header says: a delimiter inside the record, a line end
-            // (or the end of the text) after the last field.
-            let (text, next) = match bytes.get(at) {
-                Some(&d) if d == header.delimiter && !last => (field.text, at + 1),
-                Some(b'\n') if last => (strip_cr(field.text, field.quoted), at + 1),
-                // A lone \r at the very end is not a line end polars would agree on.
-                None if last && (field.quoted || !field.text.ends_with('\r')) => (field.text, at),
-                _ => return None,
-            };
-            fields.push((text, field.quoted, field.doubled));
-            pos = next;
-        }
-        let values: Vec<Value<'_>> = fields
-            .iter()
-            .map(|(text, quoted, doubled)| Value {
-                text,
-                quoted: *quoted,
-                doubled: *doubled,
-            })
-            .collect();
-        if values.iter().all(|v| v.text.is_empty()) {
-            self.push_blank(&header.layout);
-            return Some(pos);
-        }
-        for (missing, value) in self.missing.iter_mut().zip(&values) {
-            // polars reads an empty field as null, a quoted empty one ("") as empty text.
-            if value.text.is_empty() && (!value.quoted || QUOTED_EMPTY_IS_NULL) {
-                *missing += 1;
-            }
-        }
-        self.push(&header.layout, &|i| values[i]);
-        Some(pos)
     }
 }

@@ -1,0 +1,18 @@
+//! The clean-and-account stage both file formats share: a parser (delimited text in
+//! `fast_csv`, a Parquet batch in `parquet_stream`) pushes each row's fields into a [`Chunk`]
+//! through a [`Record`]; [`clean_chunk`] applies the cleaning rules to the chunk's rows, counts
+//! each dropped row under its reason and hands the kept rows to the aggregation
+//! ([`crate::data::stream`]) as a [`crate::data::stream::CleanBlock`].
+//!
+//! `record` is what a parser gives per row, `layout` which file column plays which role, `chunk`
+//! the block's rows as codes, numbers and facts, and `clean` the rules applied to them.
+
+mod chunk;
+mod clean;
+mod layout;
+mod record;
+
+pub(crate) use chunk::{Chunk, date_facts};
+pub(crate) use clean::{Rules, clean_chunk, evidence, parse_failures, typed_block_facts};
+pub(crate) use layout::{Layout, stored_texts};
+pub(crate) use record::{DateField, Record, Value};
