@@ -52,6 +52,8 @@ pub(crate) struct Interner {
     /// The previous raw value and its code: the lines of one invoice repeat ids and dates.
     last: Vec<u8>,
     last_code: u32,
+    /// The previous integer id and its code ([`Interner::code_integer`]).
+    last_integer: Option<(i64, u32)>,
     /// Whether values are ids, compared as [`canonical_id`](crate::data::transactions::canonical_id)
     /// makes them.
     ids: bool,
@@ -133,13 +135,7 @@ impl Interner {
     /// The code of a trimmed, non-empty value.
     pub(crate) fn intern(&mut self, value: &str) -> u32 {
         if let Some(number) = plain_number(value) {
-            let next = self.ends.len() as u32;
-            let code = *self.numbers.entry(number).or_insert(next);
-            if code == next {
-                self.text.push_str(value);
-                self.ends.push(self.text.len());
-            }
-            return code;
+            return self.intern_number(number, |text| text.push_str(value));
         }
         let Interner {
             index,
@@ -158,6 +154,39 @@ impl Interner {
         index.insert_unique(hash, code, |&code| {
             hasher.hash_one(value_of(text, ends, code))
         });
+        code
+    }
+
+    /// The code of an integer id (an integer column's value): the same code as its decimal text
+    /// would get, without writing the text unless the value is new.
+    #[inline]
+    pub(crate) fn code_integer(&mut self, value: i64) -> u32 {
+        if let Some((last, code)) = self.last_integer
+            && last == value
+        {
+            return code;
+        }
+        let code = match u64::try_from(value) {
+            Ok(number) => self.intern_number(number, |text| {
+                use std::fmt::Write;
+                let _ = write!(text, "{number}");
+            }),
+            // "-5" is not a plain number: the text index holds it.
+            Err(_) => self.intern(&value.to_string()),
+        };
+        self.last_integer = Some((value, code));
+        code
+    }
+
+    /// The code of the plain number `number` ([`plain_number`]); `write` appends its text when it
+    /// is new.
+    fn intern_number(&mut self, number: u64, write: impl FnOnce(&mut String)) -> u32 {
+        let next = self.ends.len() as u32;
+        let code = *self.numbers.entry(number).or_insert(next);
+        if code == next {
+            write(&mut self.text);
+            self.ends.push(self.text.len());
+        }
         code
     }
 
@@ -259,6 +288,25 @@ mod tests {
         assert_eq!(plain_number("1a"), None);
         assert_eq!(plain_number("-1"), None);
         assert_eq!(plain_number(""), None);
+    }
+
+    #[test]
+    fn integers_get_the_codes_of_their_text() {
+        let mut ids = Interner::for_ids();
+        let codes = [
+            ids.code_integer(17850),
+            ids.code("17850"),
+            ids.code("-5"),
+            ids.code_integer(-5),
+            ids.code_integer(0),
+            ids.code(" 0 "),
+            ids.code_integer(12346),
+            ids.code_integer(12346),
+            ids.code("12346.0"),
+        ];
+        assert_eq!(codes, [0, 0, 1, 1, 2, 2, 3, 3, 3]);
+        let values: Vec<&str> = ids.values().collect();
+        assert_eq!(values, ["17850", "-5", "0", "12346"]);
     }
 
     #[test]

@@ -14,11 +14,12 @@ use crate::data::dates::{DateEvidence, DateFormat};
 use crate::data::numbers::{CommaReading, Number, read_number};
 use crate::data::roles::ResolvedRoles;
 use crate::data::row_block::{
-    Chunk, DateField, Layout, Record, Rules, Value, clean_chunk, evidence, typed_block_facts,
+    Chunk, DateField, IdField, Layout, Record, Rules, Value, clean_chunk, evidence,
+    typed_block_facts,
 };
 use crate::data::source::{FileFormat, SourceInfo};
 use crate::data::stream::{CleanBlock, FileRead, RowSink, Stream, kept_columns};
-use crate::data::transactions::{LoadOptions, id_text};
+use crate::data::transactions::{LoadOptions, id_text, integer_ids};
 
 /// Rows read at a time at least (whole row groups are read, so more when they are larger).
 const BATCH_ROWS: usize = 1 << 18;
@@ -288,6 +289,8 @@ fn and_nulls(blank: &mut [bool], frame: &DataFrame) {
 #[derive(Clone)]
 enum Field {
     Text(Utf8ViewArray),
+    /// Ids of an integer column (or of a float column of whole numbers).
+    Integer(PrimitiveArray<i64>),
     Number(PrimitiveArray<f64>),
     /// Milliseconds since 1970.
     Date(PrimitiveArray<i64>),
@@ -298,6 +301,7 @@ enum Field {
 /// and dates as they are, everything else cast to text.
 enum Typed {
     Text(StringChunked),
+    Integer(Int64Chunked),
     Number(Float64Chunked),
     Date(Int64Chunked),
     Unread,
@@ -321,7 +325,10 @@ impl Typed {
                     .ok()?;
                 return Some(Typed::Date(values.datetime().ok()?.physical().clone()));
             }
-            FieldKind::Id => id_text(column).ok()?,
+            FieldKind::Id => match integer_ids(column).ok()? {
+                Some(integers) => return Some(Typed::Integer(integers.i64().ok()?.clone())),
+                None => id_text(column).ok()?,
+            },
             _ => column.cast(&DataType::String).ok()?,
         };
         Some(Typed::Text(text.str().ok()?.clone()))
@@ -330,6 +337,7 @@ impl Typed {
     fn chunk_lengths(&self) -> Option<Vec<usize>> {
         match self {
             Typed::Text(values) => Some(values.chunk_lengths().collect()),
+            Typed::Integer(values) => Some(values.chunk_lengths().collect()),
             Typed::Number(values) => Some(values.chunk_lengths().collect()),
             Typed::Date(values) => Some(values.chunk_lengths().collect()),
             Typed::Unread => None,
@@ -356,6 +364,7 @@ impl Typed {
         }
         Some(match self {
             Typed::Text(values) => arrays(values, split, Field::Text),
+            Typed::Integer(values) => arrays(values, split, Field::Integer),
             Typed::Number(values) => arrays(values, split, Field::Number),
             Typed::Date(values) => arrays(values, split, Field::Date),
             Typed::Unread => return None,
@@ -403,6 +412,7 @@ impl Field {
     fn len(&self) -> Option<usize> {
         match self {
             Field::Text(values) => Some(values.len()),
+            Field::Integer(values) => Some(values.len()),
             Field::Number(values) => Some(values.len()),
             Field::Date(values) => Some(values.len()),
             Field::Unread => None,
@@ -419,6 +429,17 @@ impl<'a> Record<'a> for BatchRecord<'a> {
             }
             // Null, or a typed column (read through `number` and `date`).
             _ => Value::plain(""),
+        }
+    }
+
+    #[inline]
+    fn id(&self, column: usize) -> IdField<'a> {
+        match &self.fields[column] {
+            Field::Integer(values) => match values.get(self.row) {
+                Some(value) => IdField::Integer(value),
+                None => IdField::Text(""),
+            },
+            _ => IdField::Text(self.value(column).text),
         }
     }
 

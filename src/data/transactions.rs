@@ -767,25 +767,33 @@ fn id_column(frame: &DataFrame, source: &str, name: &str) -> Result<Column> {
 /// An id column as text, before trimming: a float column whose values are all whole numbers (a
 /// Parquet CustomerID of 17850.0) is written as integers first.
 pub(crate) fn id_text(column: &Column) -> Result<Column> {
-    let series = column.as_materialized_series();
-    let series = if series.dtype().is_float() {
-        let values = series
-            .f64()
-            .cloned()
-            .or_else(|_| series.cast(&DataType::Float64)?.f64().cloned())?;
-        let all_whole = values
-            .iter()
-            .flatten()
-            .all(|v| v.fract() == 0.0 && v.abs() < 1e15);
-        if all_whole {
-            series.cast(&DataType::Int64)?
-        } else {
-            series.clone()
-        }
-    } else {
-        series.clone()
-    };
-    Ok(series.cast(&DataType::String)?.into_column())
+    let integers = integer_ids(column)?;
+    Ok(integers
+        .as_ref()
+        .unwrap_or(column)
+        .cast(&DataType::String)?)
+}
+
+/// An id column as 64-bit integers when its values are integers: an integer column (but an
+/// unsigned 64-bit one, whose values may not fit), or a float column whose values are all whole
+/// numbers below 10^15 in size; `None` otherwise.
+pub(crate) fn integer_ids(column: &Column) -> Result<Option<Column>> {
+    let dtype = column.dtype();
+    if dtype.is_integer() && *dtype != DataType::UInt64 {
+        return Ok(Some(column.cast(&DataType::Int64)?));
+    }
+    if !dtype.is_float() {
+        return Ok(None);
+    }
+    let values = column.cast(&DataType::Float64)?;
+    let all_whole = values
+        .f64()?
+        .iter()
+        .flatten()
+        .all(|v| v.fract() == 0.0 && v.abs() < 1e15);
+    Ok(all_whole
+        .then(|| column.cast(&DataType::Int64))
+        .transpose()?)
 }
 
 /// An id as custseg compares it: a whole number written with a zero fraction (`17850.0`, as pandas

@@ -3,7 +3,7 @@
 use polars_arrow::array::{MutablePlString, Utf8ViewArray};
 
 use super::layout::Layout;
-use super::record::{DateField, Record};
+use super::record::{DateField, IdField, Record};
 use crate::data::basket::BasketRows;
 use crate::data::clean::{self, DropReason, Facts, ReasonCounts};
 use crate::data::interner::{Interner, NULL};
@@ -36,6 +36,15 @@ pub(crate) struct Chunk {
     pub(crate) bad_numbers: [(usize, Vec<String>); 3],
     /// Each row's basket, when they are read while parsing.
     pub(crate) baskets: Option<BasketRows>,
+}
+
+/// The code of an id among `ids`.
+#[inline]
+fn id_code(ids: &mut Interner, id: IdField<'_>) -> u32 {
+    match id {
+        IdField::Text(text) => ids.code(text),
+        IdField::Integer(value) => ids.code_integer(value),
+    }
 }
 
 /// What each distinct date value (parsed, `None` when unreadable) says about its rows.
@@ -167,7 +176,7 @@ impl Chunk {
     /// Missing values are counted by the callers, which see the field bounds.
     pub(crate) fn push<'t>(&mut self, layout: &Layout, record: &impl Record<'t>) {
         let value = |column: usize| record.value(column);
-        let customer = self.customers.code(value(layout.customer).text);
+        let customer = id_code(&mut self.customers, record.id(layout.customer));
         self.customer.push(customer);
         if customer == NULL {
             let date = self.date_code(record.date(layout.date));
@@ -176,7 +185,7 @@ impl Chunk {
         }
         let mut facts: Facts = 0;
         if let Some(column) = layout.invoice {
-            let invoice = self.invoices.code(value(column).text);
+            let invoice = id_code(&mut self.invoices, record.id(column));
             if invoice == NULL {
                 facts |= DropReason::MissingInvoice.bit();
             }

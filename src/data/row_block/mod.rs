@@ -15,4 +15,4 @@ mod record;
 pub(crate) use chunk::{Chunk, date_facts};
 pub(crate) use clean::{Rules, clean_chunk, evidence, parse_failures, typed_block_facts};
 pub(crate) use layout::{Layout, stored_texts};
-pub(crate) use record::{DateField, Record, Value};
+pub(crate) use record::{DateField, IdField, Record, Value};

@@ -33,6 +33,11 @@ pub(crate) trait Record<'t> {
         read_number(self.value(column).text, thousands)
     }
 
+    /// The id in file column `column`.
+    fn id(&self, column: usize) -> IdField<'t> {
+        IdField::Text(self.value(column).text)
+    }
+
     /// The date in file column `column`.
     fn date(&self, column: usize) -> DateField<'t> {
         DateField::Text(self.value(column).text)
@@ -43,6 +48,12 @@ impl<'t, F: Fn(usize) -> Value<'t>> Record<'t> for F {
     fn value(&self, column: usize) -> Value<'t> {
         self(column)
     }
+}
+
+/// An id field: text, or an integer column's value (coded as its decimal text would be).
+pub(crate) enum IdField<'t> {
+    Text(&'t str),
+    Integer(i64),
 }
 
 /// A date field: text to be parsed, or a typed date (ms since 1970; `None`: missing).
