@@ -586,7 +586,8 @@ fn parquet_edge_values_stream_as_the_loader_reads_them() {
                 Some("C5"),
                 Some("6"),
                 Some("7"),
-                Some("8"),
+                // The invoice of a row without a customer, again on a row with one.
+                Some("7"),
             ])
             .with_name("InvoiceNo".into())
             .into_column(),
@@ -812,6 +813,55 @@ fn parquet_edge_values_stream_as_the_loader_reads_them() {
         .iter()
         .collect();
     assert_eq!(ids, vec![Some("17850"), Some("17850.5")]);
+}
+
+/// A float customer id column whose batches differ (whole numbers in the first, a fraction in
+/// the last) is read one way over the whole file, as the loader reads it: `-5.0` stays `-5.0`.
+/// Also: typed dates with a date layout given report year first, as the loader does.
+#[test]
+fn float_ids_are_read_one_way_over_the_whole_file() {
+    use polars::prelude::*;
+    let dir = tempfile::tempdir().unwrap();
+    let rows = 400_000;
+    let ids: Vec<f64> = (0..rows)
+        .map(|row| if row + 1 == rows { 17850.5 } else { -5.0 })
+        .collect();
+    let invoices: Vec<String> = (0..rows).map(|row| format!("{}", 1000 + row / 4)).collect();
+    let days: Vec<i32> = (0..rows).map(|row| 14976 + (row / 1000) as i32).collect();
+    let mut frame = DataFrame::new(
+        rows,
+        vec![
+            Column::new("InvoiceNo".into(), invoices),
+            Column::new("CustomerID".into(), ids),
+            Column::new("InvoiceDate".into(), days)
+                .cast(&DataType::Date)
+                .unwrap(),
+            Column::new("Quantity".into(), vec![1i64; rows]),
+            Column::new("UnitPrice".into(), vec![2.5f64; rows]),
+        ],
+    )
+    .unwrap();
+    let path = dir.path().join("float_ids.parquet");
+    write_parquet(&mut frame, &path);
+    assert!(agree(&path, &RfmParams::new(), &LoadOptions::default()));
+    let streamed = RfmParams::new()
+        .fit_streaming(&path, &LoadOptions::default())
+        .unwrap();
+    assert!(streamed.streamed);
+    let table = streamed.table.frame();
+    let ids: Vec<Option<&str>> = table
+        .column("customer_id")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .collect();
+    assert_eq!(ids, vec![Some("-5.0"), Some("17850.5")]);
+    let day_first = LoadOptions {
+        date_format: Some(custseg::data::dates::DateFormat::DayFirst),
+        ..Default::default()
+    };
+    assert!(sanity_agrees(&path, &day_first));
 }
 
 #[test]

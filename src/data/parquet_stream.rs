@@ -19,7 +19,7 @@ use crate::data::row_block::{
 };
 use crate::data::source::{FileFormat, SourceInfo};
 use crate::data::stream::{CleanBlock, FileRead, RowSink, Stream, kept_columns};
-use crate::data::transactions::{LoadOptions, id_text, integer_ids};
+use crate::data::transactions::{LoadOptions, integer_ids, whole_ids};
 
 /// Rows read at a time at least (whole row groups are read, so more when they are larger).
 const BATCH_ROWS: usize = 1 << 18;
@@ -67,7 +67,9 @@ pub(crate) fn stream_file<S: RowSink>(
         let _ = read_with.set(options.date_format.clone());
     }
     let kinds = field_kinds(&names, &layout);
+    let whole = whole_float_ids(path, &metadata, (&names, &kinds), &schema, &batches)?;
     let job = Job {
+        whole: &whole,
         path,
         metadata: metadata.clone(),
         names: &names,
@@ -135,6 +137,57 @@ enum FieldKind {
     Unread,
 }
 
+/// The columns `wanted` (all when `None`) of the rows `(offset, rows)` of the file.
+fn read_slice(
+    path: &Path,
+    metadata: &polars::io::parquet::metadata::FileMetadataRef,
+    slice: (usize, usize),
+    wanted: Option<Vec<String>>,
+) -> Option<DataFrame> {
+    let mut reader = ParquetReader::new(std::fs::File::open(path).ok()?);
+    // The footer is read once per file, not once per batch.
+    reader.set_metadata(metadata.clone());
+    reader
+        .with_columns(wanted)
+        .with_slice(Some(slice))
+        .finish()
+        .ok()
+}
+
+/// For each float id column, whether its ids are whole numbers over the whole file (`None` for
+/// every other column): the loader decides on the whole column, and a batch of whole numbers must
+/// not write `-5.0` as `-5` while the file's fractions make the loader keep `-5.0`. Reads only
+/// those columns, batch by batch, until a value that is not whole.
+fn whole_float_ids(
+    path: &Path,
+    metadata: &polars::io::parquet::metadata::FileMetadataRef,
+    (names, kinds): (&[String], &[FieldKind]),
+    schema: &polars::prelude::ArrowSchema,
+    batches: &[(usize, usize)],
+) -> Option<Vec<Option<bool>>> {
+    let mut whole = vec![None; names.len()];
+    for ((name, &kind), whole) in names.iter().zip(kinds).zip(&mut whole) {
+        let float = matches!(
+            schema.get(name.as_str())?.dtype(),
+            ArrowDataType::Float16 | ArrowDataType::Float32 | ArrowDataType::Float64
+        );
+        if kind != FieldKind::Id || !float {
+            continue;
+        }
+        let mut all = true;
+        for &slice in batches {
+            let frame = read_slice(path, metadata, slice, Some(vec![name.clone()]))?;
+            let values = frame.column(name).ok()?.cast(&DataType::Float64).ok()?;
+            if !whole_ids(values.f64().ok()?) {
+                all = false;
+                break;
+            }
+        }
+        *whole = Some(all);
+    }
+    Some(whole)
+}
+
 /// Each file column's [`FieldKind`] under `layout`.
 fn field_kinds(names: &[String], layout: &Layout) -> Vec<FieldKind> {
     let mut kinds = vec![FieldKind::Unread; names.len()];
@@ -159,6 +212,8 @@ struct Job<'a> {
     /// The file's columns, in file order.
     names: &'a [String],
     kinds: &'a [FieldKind],
+    /// For each float id column, whether the file's ids are all whole numbers.
+    whole: &'a [Option<bool>],
     layout: &'a Layout,
     rules: &'a Rules<'a>,
     roles: &'a ResolvedRoles,
@@ -185,14 +240,7 @@ impl Job<'_> {
 
     /// The columns `wanted` (all when `None`) of `rows` rows from `offset`.
     fn read(&self, offset: usize, rows: usize, wanted: Option<Vec<String>>) -> Option<DataFrame> {
-        let mut reader = ParquetReader::new(std::fs::File::open(self.path).ok()?);
-        // The footer is read once per file, not once per batch.
-        reader.set_metadata(self.metadata.clone());
-        reader
-            .with_columns(wanted)
-            .with_slice(Some((offset, rows)))
-            .finish()
-            .ok()
+        read_slice(self.path, &self.metadata, (offset, rows), wanted)
     }
 
     fn read_and_clean(
@@ -208,7 +256,7 @@ impl Job<'_> {
             .map(|(name, _)| name.clone())
             .collect();
         let frame = self.read(offset, rows, (!self.raw_facts).then_some(read))?;
-        let segments = segments(&frame, self.names, self.kinds)?;
+        let segments = segments(&frame, self.names, self.kinds, self.whole)?;
         let blank = self.blank_rows(&frame, offset)?;
         let blank_count = blank.iter().filter(|b| **b).count();
         let mut chunk = Chunk::new(self.layout);
@@ -308,7 +356,8 @@ enum Typed {
 }
 
 impl Typed {
-    fn read(frame: &DataFrame, name: &str, kind: FieldKind) -> Option<Typed> {
+    /// `whole`: for a float id column, whether the file's ids are all whole numbers.
+    fn read(frame: &DataFrame, name: &str, kind: FieldKind, whole: Option<bool>) -> Option<Typed> {
         if kind == FieldKind::Unread {
             return Some(Typed::Unread);
         }
@@ -325,9 +374,9 @@ impl Typed {
                     .ok()?;
                 return Some(Typed::Date(values.datetime().ok()?.physical().clone()));
             }
-            FieldKind::Id => match integer_ids(column).ok()? {
+            FieldKind::Id => match integer_ids(column, whole).ok()? {
                 Some(integers) => return Some(Typed::Integer(integers.i64().ok()?.clone())),
-                None => id_text(column).ok()?,
+                None => column.cast(&DataType::String).ok()?,
             },
             _ => column.cast(&DataType::String).ok()?,
         };
@@ -375,11 +424,17 @@ impl Typed {
 /// A batch's columns (by file column, [`Field::Unread`] for those not read) as segments of rows
 /// that a record reads together: the arrays polars read (one per row group), or one array per
 /// column when the columns' arrays end at different rows (copied into one then).
-fn segments(frame: &DataFrame, names: &[String], kinds: &[FieldKind]) -> Option<Vec<Vec<Field>>> {
+fn segments(
+    frame: &DataFrame,
+    names: &[String],
+    kinds: &[FieldKind],
+    whole: &[Option<bool>],
+) -> Option<Vec<Vec<Field>>> {
     let typed = names
         .iter()
         .zip(kinds)
-        .map(|(name, &kind)| Typed::read(frame, name, kind))
+        .zip(whole)
+        .map(|((name, &kind), &whole)| Typed::read(frame, name, kind, whole))
         .collect::<Option<Vec<Typed>>>()?;
     let lengths: Vec<Vec<usize>> = typed.iter().filter_map(Typed::chunk_lengths).collect();
     let split = lengths.windows(2).all(|w| w[0] == w[1]);
@@ -429,6 +484,30 @@ impl<'a> Record<'a> for BatchRecord<'a> {
             }
             // Null, or a typed column (read through `number` and `date`).
             _ => Value::plain(""),
+        }
+    }
+
+    /// Equal views are equal values (the same inline bytes, or the same bytes of one buffer);
+    /// dictionary-encoded pages give a repeated value the same view.
+    #[inline]
+    fn repeats(&self, column: usize) -> bool {
+        let row = self.row;
+        if row == 0 {
+            return false;
+        }
+        match &self.fields[column] {
+            Field::Text(values) => {
+                let views = values.views();
+                views[row].as_u128() == views[row - 1].as_u128()
+                    && values.is_valid(row)
+                    && values.is_valid(row - 1)
+            }
+            Field::Integer(values) => {
+                values.value(row) == values.value(row - 1)
+                    && values.is_valid(row)
+                    && values.is_valid(row - 1)
+            }
+            _ => false,
         }
     }
 

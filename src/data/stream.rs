@@ -329,7 +329,11 @@ pub(crate) fn stream_files<S: RowSink>(
             }
             format.clone_from(&settled);
             if let Some(facts) = facts {
-                facts.date_format = settled.clone().unwrap_or(DateFormat::YearFirst);
+                // Typed dates read as they are: the loader says year first whatever was given.
+                facts.date_format = match &done.evidence {
+                    Some(_) => settled.clone().unwrap_or(DateFormat::YearFirst),
+                    None => DateFormat::YearFirst,
+                };
             }
             used.push((file.clone(), settled));
         }

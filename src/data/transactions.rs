@@ -767,33 +767,49 @@ fn id_column(frame: &DataFrame, source: &str, name: &str) -> Result<Column> {
 /// An id column as text, before trimming: a float column whose values are all whole numbers (a
 /// Parquet CustomerID of 17850.0) is written as integers first.
 pub(crate) fn id_text(column: &Column) -> Result<Column> {
-    let integers = integer_ids(column)?;
+    let integers = integer_ids(column, None)?;
     Ok(integers
         .as_ref()
         .unwrap_or(column)
         .cast(&DataType::String)?)
 }
 
-/// An id column as 64-bit integers when its values are integers: an integer column (but an
-/// unsigned 64-bit one, whose values may not fit), or a float column whose values are all whole
-/// numbers below 10^15 in size; `None` otherwise.
-pub(crate) fn integer_ids(column: &Column) -> Result<Option<Column>> {
+/// An id column as 64-bit integers when its values are integers: an integer column of up to 64
+/// bits (but an unsigned 64-bit one, whose values may not fit), or a float column whose values
+/// are all whole numbers below 10^15 in size ([`whole_ids`]); `None` otherwise. `whole` is that
+/// decision when the caller took it on more rows than `column` holds (a whole file read in
+/// batches), else it is taken on `column`.
+pub(crate) fn integer_ids(column: &Column, whole: Option<bool>) -> Result<Option<Column>> {
     let dtype = column.dtype();
-    if dtype.is_integer() && *dtype != DataType::UInt64 {
+    if matches!(
+        dtype,
+        DataType::Int8
+            | DataType::Int16
+            | DataType::Int32
+            | DataType::Int64
+            | DataType::UInt8
+            | DataType::UInt16
+            | DataType::UInt32
+    ) {
         return Ok(Some(column.cast(&DataType::Int64)?));
     }
     if !dtype.is_float() {
         return Ok(None);
     }
-    let values = column.cast(&DataType::Float64)?;
-    let all_whole = values
-        .f64()?
+    let whole = match whole {
+        Some(whole) => whole,
+        None => whole_ids(column.cast(&DataType::Float64)?.f64()?),
+    };
+    Ok(whole.then(|| column.cast(&DataType::Int64)).transpose()?)
+}
+
+/// Whether float ids are all whole numbers below 10^15 in size, so that they are written as
+/// integers (`17850`, not `17850.0`).
+pub(crate) fn whole_ids(values: &Float64Chunked) -> bool {
+    values
         .iter()
         .flatten()
-        .all(|v| v.fract() == 0.0 && v.abs() < 1e15);
-    Ok(all_whole
-        .then(|| column.cast(&DataType::Int64))
-        .transpose()?)
+        .all(|v| v.fract() == 0.0 && v.abs() < 1e15)
 }
 
 /// An id as custseg compares it: a whole number written with a zero fraction (`17850.0`, as pandas

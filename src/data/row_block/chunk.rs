@@ -176,22 +176,33 @@ impl Chunk {
     /// Missing values are counted by the callers, which see the field bounds.
     pub(crate) fn push<'t>(&mut self, layout: &Layout, record: &impl Record<'t>) {
         let value = |column: usize| record.value(column);
-        let customer = id_code(&mut self.customers, record.id(layout.customer));
+        // A field that repeats the previous row's value takes its code: every row pushes a
+        // customer and a date, and an invoice that is coded when the row has a customer.
+        let customer = match self.customer.last() {
+            Some(&previous) if record.repeats(layout.customer) => previous,
+            _ => id_code(&mut self.customers, record.id(layout.customer)),
+        };
+        let previous_had_customer = self.customer.last().is_some_and(|&c| c != NULL);
         self.customer.push(customer);
+        let date = match self.date.last() {
+            Some(&previous) if record.repeats(layout.date) => previous,
+            _ => self.date_code(record.date(layout.date)),
+        };
         if customer == NULL {
-            let date = self.date_code(record.date(layout.date));
             self.push_dropped(layout, date, DropReason::MissingCustomer);
             return;
         }
         let mut facts: Facts = 0;
         if let Some(column) = layout.invoice {
-            let invoice = id_code(&mut self.invoices, record.id(column));
+            let invoice = match self.invoice.last() {
+                Some(&previous) if previous_had_customer && record.repeats(column) => previous,
+                _ => id_code(&mut self.invoices, record.id(column)),
+            };
             if invoice == NULL {
                 facts |= DropReason::MissingInvoice.bit();
             }
             self.invoice.push(invoice);
         }
-        let date = self.date_code(record.date(layout.date));
         if date == NULL {
             facts |= DropReason::MissingDate.bit();
         }

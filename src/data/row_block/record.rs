@@ -33,6 +33,12 @@ pub(crate) trait Record<'t> {
         read_number(self.value(column).text, thousands)
     }
 
+    /// Whether the field in file column `column` is known to hold the same value as the
+    /// previous row's (a shortcut for typed sources; `false` says nothing).
+    fn repeats(&self, _column: usize) -> bool {
+        false
+    }
+
     /// The id in file column `column`.
     fn id(&self, column: usize) -> IdField<'t> {
         IdField::Text(self.value(column).text)
