@@ -54,7 +54,7 @@ pub(crate) struct Interner {
     last_code: u32,
     /// The previous integer id and its code ([`Interner::code_integer`]).
     last_integer: Option<(i64, u32)>,
-    /// Whether values are ids, compared as [`canonical_id`](crate::data::transactions::canonical_id)
+    /// Whether values are ids, compared as [`canonical_id`](crate::data::ids::canonical_id)
     /// makes them.
     ids: bool,
 }
@@ -117,7 +117,7 @@ impl Interner {
     fn code_new_run(&mut self, raw: &str) -> u32 {
         let value = raw.trim();
         let value = if self.ids {
-            crate::data::transactions::canonical_id(value)
+            crate::data::ids::canonical_id(value)
         } else {
             value
         };

@@ -11,7 +11,9 @@ use polars::prelude::*;
 use polars_arrow::array::{Array, PrimitiveArray, Utf8ViewArray};
 
 use crate::data::dates::{DateEvidence, DateFormat};
+use crate::data::ids::{integer_ids, whole_ids};
 use crate::data::numbers::{CommaReading, Number, read_number};
+use crate::data::options::LoadOptions;
 use crate::data::roles::ResolvedRoles;
 use crate::data::row_block::{
     Chunk, DateField, IdField, Layout, Record, Rules, Value, clean_chunk, evidence,
@@ -19,7 +21,6 @@ use crate::data::row_block::{
 };
 use crate::data::source::{FileFormat, SourceInfo};
 use crate::data::stream::{CleanBlock, FileRead, RowSink, Stream, kept_columns};
-use crate::data::transactions::{LoadOptions, integer_ids, whole_ids};
 
 /// Rows read at a time at least (whole row groups are read, so more when they are larger).
 const BATCH_ROWS: usize = 1 << 18;

@@ -6,6 +6,7 @@
 
 use std::path::Path;
 
+use crate::data::clean::cols;
 use crate::error::{Error, Result};
 
 /// The column names given for each role; `None` means auto-detect.
@@ -436,6 +437,25 @@ pub(crate) fn not_a_dimension(name: &str, loaded: &[String]) -> crate::error::Er
             }
         ),
     )
+}
+
+/// The free-text roles, as (file column, canonical name): product, description, then dimensions
+/// under their own names.
+pub(crate) fn text_roles(roles: &ResolvedRoles) -> Vec<(&str, &str)> {
+    let mut out = Vec::new();
+    for (role, name) in [
+        (&roles.product, cols::PRODUCT),
+        (&roles.description, cols::DESCRIPTION),
+        (&roles.basket, cols::BASKET),
+    ] {
+        if let Some(source) = role {
+            out.push((source.as_str(), name));
+        }
+    }
+    for dimension in &roles.dimensions {
+        out.push((dimension.as_str(), dimension.as_str()));
+    }
+    out
 }
 
 #[cfg(test)]

@@ -261,6 +261,19 @@ pub(crate) fn inflated_size_hint(gz: &[u8]) -> usize {
     trailer.min(ceiling).max(floor).saturating_add(64)
 }
 
+/// The format `read` gives, or the one the file's name and first bytes say.
+pub(crate) fn format_of_file(path: &Path, read: &ReadOptions) -> FileFormat {
+    use std::io::Read;
+    if let Some(format) = read.format {
+        return format;
+    }
+    let mut head = Vec::with_capacity(8);
+    if let Ok(file) = std::fs::File::open(path) {
+        let _ = file.take(8).read_to_end(&mut head);
+    }
+    detect_format(path, &head)
+}
+
 /// The format from the first bytes (Parquet's and Excel's magic numbers) and the name's extension.
 pub(crate) fn detect_format(path: &Path, bytes: &[u8]) -> FileFormat {
     let head = &bytes[..bytes.len().min(8)];

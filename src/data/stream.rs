@@ -30,10 +30,10 @@ use std::path::{Path, PathBuf};
 use crate::data::clean::{self, DropReason, Present, ReasonCounts, RowAccounting, cols};
 use crate::data::dates::{DateEvidence, DateFormat};
 use crate::data::interner::{Interner, NULL};
+use crate::data::options::LoadOptions;
 use crate::data::roles::ResolvedRoles;
 use crate::data::sanity::ParseFailure;
 use crate::data::source::{FileFormat, SourceInfo};
-use crate::data::transactions::LoadOptions;
 use crate::error::Result;
 
 /// A block of kept rows, in file order. Customer and invoice codes number the input's distinct
@@ -261,7 +261,7 @@ pub(crate) fn stream_files<S: RowSink>(
         if !file.is_file() {
             return Ok(None);
         }
-        match crate::data::transactions::Transactions::format_of_file(file, options) {
+        match crate::data::source::format_of_file(file, &options.read) {
             format @ (FileFormat::Csv | FileFormat::Parquet) => formats_of_files.push(format),
             _ => return Ok(None),
         }
@@ -428,9 +428,9 @@ impl TextCodes {
 }
 
 /// For each of the sink's text columns, its index among the text columns the loader keeps for
-/// `roles` ([`crate::data::transactions::text_roles`]); `None` when the input lacks it.
+/// `roles` ([`crate::data::roles::text_roles`]); `None` when the input lacks it.
 pub(crate) fn text_indices(roles: &ResolvedRoles, wanted: &SinkColumns) -> Vec<Option<usize>> {
-    let kept = crate::data::transactions::text_roles(roles);
+    let kept = crate::data::roles::text_roles(roles);
     wanted
         .texts
         .iter()
@@ -502,7 +502,7 @@ pub(crate) fn kept_columns(roles: &ResolvedRoles) -> Vec<String> {
         names.push(cols::PRICE.into());
     }
     names.push(cols::AMOUNT.into());
-    for (_, name) in crate::data::transactions::text_roles(roles) {
+    for (_, name) in crate::data::roles::text_roles(roles) {
         names.push(name.to_string());
     }
     names

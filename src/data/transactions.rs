@@ -25,31 +25,17 @@ use std::sync::OnceLock;
 
 use polars::prelude::*;
 
-use crate::data::clean::{self, CleaningRules, Present, cols};
+use crate::data::clean::{self, Present, cols};
 use crate::data::dates::{self, DateFormat};
 use crate::data::numbers::{CommaReading, Number, read_number};
-use crate::data::roles::{ColumnRoles, ResolvedRoles};
+use crate::data::roles::ResolvedRoles;
 use crate::data::sanity::{LoadFacts, ParseFailure, SanityInputs, SanityReport};
-use crate::data::source::{FileFormat, RawTable, ReadOptions, SourceInfo, read_bytes, read_input};
+use crate::data::source::{FileFormat, RawTable, SourceInfo, read_bytes, read_input};
 use crate::error::{Context, Error, Result};
 
-/// Everything that decides how a file becomes clean transactions.
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct LoadOptions {
-    /// File format, encoding, delimiter, sheet.
-    pub read: ReadOptions,
-    /// Which column plays which role.
-    pub roles: ColumnRoles,
-    /// Date layout; detected when `None`.
-    pub date_format: Option<DateFormat>,
-    /// Layouts tried, in order, for a date the main layout cannot read: the health study's
-    /// export has `DD/MM/YYYY HH:MM` dates among year-first ones, which `[DateFormat::DayFirst]`
-    /// converts instead of dropping.
-    pub other_date_formats: Vec<DateFormat>,
-    /// Which rows to drop.
-    pub rules: CleaningRules,
-}
+pub(crate) use crate::data::ids::{canonical_id, id_text, rank_by_id};
+pub use crate::data::options::LoadOptions;
+pub(crate) use crate::data::roles::text_roles;
 
 /// Kept rows (typed, text trimmed, duplicates dropped; no codes yet) and what cleaning learnt:
 /// what either loading path hands to [`Transactions::finish`].
@@ -179,7 +165,9 @@ impl Transactions {
     /// (see [`crate::data::fast_csv`]); anything else is read whole first.
     fn clean_file(path: &Path, options: &LoadOptions) -> Result<Cleaned> {
         use crate::data::fast_csv::{FileOutcome, load_file};
-        if path.is_file() && Self::format_of_file(path, options) == FileFormat::Csv {
+        if path.is_file()
+            && crate::data::source::format_of_file(path, &options.read) == FileFormat::Csv
+        {
             match load_file(path, options) {
                 FileOutcome::Loaded(cleaned) => return Ok(*cleaned),
                 FileOutcome::General => {
@@ -200,19 +188,6 @@ impl Transactions {
         }
         let (name, bytes) = read_input(path)?;
         Self::clean_bytes(&name, bytes, options)
-    }
-
-    /// The format the options give, or the one the file's name and first bytes say.
-    pub(crate) fn format_of_file(path: &Path, options: &LoadOptions) -> FileFormat {
-        use std::io::Read;
-        if let Some(format) = options.read.format {
-            return format;
-        }
-        let mut head = Vec::with_capacity(8);
-        if let Ok(file) = std::fs::File::open(path) {
-            let _ = file.take(8).read_to_end(&mut head);
-        }
-        crate::data::source::detect_format(path, &head)
     }
 
     /// Reads and cleans one file held in memory, by the fast path when it can.
@@ -554,23 +529,6 @@ fn attach_codes(
     Ok(DataFrame::new(frame.height(), columns)?)
 }
 
-/// The position of each distinct customer id in customer_id order: numeric when all ids are whole
-/// numbers, as pandas sorts a numeric CustomerID, else lexicographic. Customer codes are these
-/// positions, so that code order is id order.
-pub(crate) fn rank_by_id(uniques: &[&str]) -> Vec<u32> {
-    let numeric: Option<Vec<i128>> = uniques.iter().map(|id| id.parse::<i128>().ok()).collect();
-    let mut order: Vec<u32> = (0..uniques.len() as u32).collect();
-    match numeric {
-        Some(keys) => order.sort_by_key(|&i| keys[i as usize]),
-        None => order.sort_by(|&a, &b| uniques[a as usize].cmp(uniques[b as usize])),
-    }
-    let mut rank = vec![0u32; uniques.len()];
-    for (position, &code) in order.iter().enumerate() {
-        rank[code as usize] = position as u32;
-    }
-    rank
-}
-
 /// A scoped thread whose panic becomes an error instead of propagating.
 struct Joined<'scope, T>(std::thread::ScopedJoinHandle<'scope, T>);
 
@@ -707,25 +665,6 @@ fn other_columns(
     Ok(columns)
 }
 
-/// The free-text roles, as (file column, canonical name): product, description, then dimensions
-/// under their own names.
-pub(crate) fn text_roles(roles: &ResolvedRoles) -> Vec<(&str, &str)> {
-    let mut out = Vec::new();
-    for (role, name) in [
-        (&roles.product, cols::PRODUCT),
-        (&roles.description, cols::DESCRIPTION),
-        (&roles.basket, cols::BASKET),
-    ] {
-        if let Some(source) = role {
-            out.push((source.as_str(), name));
-        }
-    }
-    for dimension in &roles.dimensions {
-        out.push((dimension.as_str(), dimension.as_str()));
-    }
-    out
-}
-
 /// Trims the end of product, description and dimension values (empty becomes null), on the rows
 /// that survived the cleaning rules: a quarter of Online Retail's rows are dropped, and trimming
 /// rewrites the whole column whenever one description ends in a space.
@@ -762,71 +701,6 @@ fn id_column(frame: &DataFrame, source: &str, name: &str) -> Result<Column> {
     }
     let canonical: StringChunked = text.iter().map(|id| id.map(canonical_id)).collect();
     Ok(canonical.with_name(name.into()).into_column())
-}
-
-/// An id column as text, before trimming: a float column whose values are all whole numbers (a
-/// Parquet CustomerID of 17850.0) is written as integers first.
-pub(crate) fn id_text(column: &Column) -> Result<Column> {
-    let integers = integer_ids(column, None)?;
-    Ok(integers
-        .as_ref()
-        .unwrap_or(column)
-        .cast(&DataType::String)?)
-}
-
-/// An id column as 64-bit integers when its values are integers: an integer column of up to 64
-/// bits (but an unsigned 64-bit one, whose values may not fit), or a float column whose values
-/// are all whole numbers below 10^15 in size ([`whole_ids`]); `None` otherwise. `whole` is that
-/// decision when the caller took it on more rows than `column` holds (a whole file read in
-/// batches), else it is taken on `column`.
-pub(crate) fn integer_ids(column: &Column, whole: Option<bool>) -> Result<Option<Column>> {
-    let dtype = column.dtype();
-    if matches!(
-        dtype,
-        DataType::Int8
-            | DataType::Int16
-            | DataType::Int32
-            | DataType::Int64
-            | DataType::UInt8
-            | DataType::UInt16
-            | DataType::UInt32
-    ) {
-        return Ok(Some(column.cast(&DataType::Int64)?));
-    }
-    if !dtype.is_float() {
-        return Ok(None);
-    }
-    let whole = match whole {
-        Some(whole) => whole,
-        None => whole_ids(column.cast(&DataType::Float64)?.f64()?),
-    };
-    Ok(whole.then(|| column.cast(&DataType::Int64)).transpose()?)
-}
-
-/// Whether float ids are all whole numbers below 10^15 in size, so that they are written as
-/// integers (`17850`, not `17850.0`).
-pub(crate) fn whole_ids(values: &Float64Chunked) -> bool {
-    values
-        .iter()
-        .flatten()
-        .all(|v| v.fract() == 0.0 && v.abs() < 1e15)
-}
-
-/// An id as custseg compares it: a whole number written with a zero fraction (`17850.0`, as pandas
-/// writes a float CustomerID) is the same id as `17850`. Other ids are kept as they are, leading
-/// zeros included (`00001` is not `1`).
-pub(crate) fn canonical_id(id: &str) -> &str {
-    match id.split_once('.') {
-        Some((whole, fraction))
-            if !whole.is_empty()
-                && !fraction.is_empty()
-                && whole.bytes().all(|b| b.is_ascii_digit())
-                && fraction.bytes().all(|b| b == b'0') =>
-        {
-            whole
-        }
-        _ => id,
-    }
 }
 
 fn text_column(frame: &DataFrame, source: &str, name: &str, trim_only_end: bool) -> Result<Column> {

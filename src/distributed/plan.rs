@@ -300,7 +300,7 @@ fn trimmed(e: Expr) -> Expr {
     nullif(trimmed, lit(""))
 }
 
-/// An id as the loader reads it (`transactions::id_column` and `canonical_id`), and when it
+/// An id as the loader reads it (`transactions::id_column` and `ids::canonical_id`), and when it
 /// cannot be read so.
 fn id(column: &str, kind: IdKind) -> datafusion::error::Result<(Expr, Expr)> {
     Ok(match kind {

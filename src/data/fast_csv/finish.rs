@@ -394,7 +394,7 @@ impl<'p> Kept<'p> {
         };
         let (first_seen, firsts) = dense(customer_codes, customers.len());
         let ids: Vec<&str> = firsts.iter().map(|&c| customers.get(c)).collect();
-        let rank = crate::data::transactions::rank_by_id(&ids);
+        let rank = crate::data::ids::rank_by_id(&ids);
         let customer = first_seen.into_iter().map(|c| rank[c as usize]).collect();
         let invoice = invoice_codes.map(|codes| dense(codes, invoices.len()).0);
         (customer, invoice)

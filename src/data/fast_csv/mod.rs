@@ -42,10 +42,11 @@ use crate::data::dates;
 use crate::data::delimited::RejectedRows;
 use crate::data::interner::{Interner, NULL};
 use crate::data::numbers::CommaReading;
+use crate::data::options::LoadOptions;
 use crate::data::roles::ResolvedRoles;
 use crate::data::sanity::ParseFailure;
 use crate::data::source::{FileFormat, ReplacedBytes, SourceInfo, TextEncoding};
-use crate::data::transactions::{Cleaned, LoadOptions};
+use crate::data::transactions::Cleaned;
 
 mod fields;
 mod finish;

@@ -7,10 +7,10 @@ use std::sync::OnceLock;
 use super::{Chunk, Header, Unsupported, fast_delimiter, parse_in_order};
 use crate::data::clean::DropReason;
 use crate::data::dates::{DateEvidence, DateFormat};
+use crate::data::options::LoadOptions;
 use crate::data::row_block::{Rules, clean_chunk, evidence, typed_block_facts};
 use crate::data::source::{FileFormat, SourceInfo, TextEncoding};
 use crate::data::stream::{BlockFacts, FileRead, RowSink, SinkColumns, Stream, kept_columns};
-use crate::data::transactions::LoadOptions;
 
 /// Reads one file into `stream`, or `None` when it needs the in-memory loader (see
 /// [`crate::data::stream`]). Its rows are read with `options.date_format` when it is given, else

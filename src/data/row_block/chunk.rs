@@ -8,8 +8,8 @@ use crate::data::basket::BasketRows;
 use crate::data::clean::{self, DropReason, Facts, ReasonCounts};
 use crate::data::interner::{Interner, NULL};
 use crate::data::numbers::Number;
+use crate::data::options::LoadOptions;
 use crate::data::sanity::ParseFailure;
-use crate::data::transactions::LoadOptions;
 
 /// The rows of one block: one entry per row in each vector; ids and dates coded against the
 /// block's own distinct values (the loader merges a whole file's blocks afterwards, the stream

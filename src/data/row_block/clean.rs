@@ -9,12 +9,12 @@ use super::layout::Layout;
 use crate::data::clean::{self, Facts};
 use crate::data::dates::{self, DateEvidence, DateFormat, DateKind};
 use crate::data::interner::NULL;
+use crate::data::options::LoadOptions;
 use crate::data::roles::ResolvedRoles;
 use crate::data::sanity::ParseFailure;
 use crate::data::stream::{
     BlockFacts, CleanBlock, Fingerprint, SinkColumns, TextCodes, text_indices,
 };
-use crate::data::transactions::LoadOptions;
 
 /// What every block's cleaning needs.
 pub(crate) struct Rules<'o> {

@@ -3,7 +3,7 @@
 use crate::data::clean::{self, DropReason, Present, cols};
 use crate::data::numbers::CommaReading;
 use crate::data::roles::ResolvedRoles;
-use crate::data::transactions::text_roles;
+use crate::data::roles::text_roles;
 
 /// Which file column plays which role.
 #[derive(Clone)]
