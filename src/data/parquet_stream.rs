@@ -16,8 +16,7 @@ use crate::data::numbers::{CommaReading, Number, read_number};
 use crate::data::options::LoadOptions;
 use crate::data::roles::ResolvedRoles;
 use crate::data::row_block::{
-    Chunk, DateField, IdField, Layout, Record, Rules, Value, clean_chunk, evidence,
-    typed_block_facts,
+    Chunk, DateField, IdField, Layout, Record, Rules, Value, block_facts, clean_chunk, evidence,
 };
 use crate::data::source::{FileFormat, SourceInfo};
 use crate::data::stream::{CleanBlock, FileRead, RowSink, Stream, kept_columns};
@@ -69,7 +68,14 @@ pub(crate) fn stream_file<S: RowSink>(
     }
     let kinds = field_kinds(&names, &layout);
     let whole = whole_float_ids(path, &metadata, (&names, &kinds), &schema, &batches)?;
+    let read: Vec<String> = names
+        .iter()
+        .zip(&kinds)
+        .filter(|(_, kind)| **kind != FieldKind::Unread)
+        .map(|(name, _)| name.clone())
+        .collect();
     let job = Job {
+        read: &read,
         whole: &whole,
         path,
         metadata: metadata.clone(),
@@ -213,6 +219,8 @@ struct Job<'a> {
     /// The file's columns, in file order.
     names: &'a [String],
     kinds: &'a [FieldKind],
+    /// The columns a role reads (every column is read when `raw_facts`).
+    read: &'a [String],
     /// For each float id column, whether the file's ids are all whole numbers.
     whole: &'a [Option<bool>],
     layout: &'a Layout,
@@ -249,14 +257,7 @@ impl Job<'_> {
         offset: usize,
         rows: usize,
     ) -> Option<(usize, CleanBlock, Option<DateEvidence>)> {
-        let read: Vec<String> = self
-            .names
-            .iter()
-            .zip(self.kinds)
-            .filter(|(_, kind)| **kind != FieldKind::Unread)
-            .map(|(name, _)| name.clone())
-            .collect();
-        let frame = self.read(offset, rows, (!self.raw_facts).then_some(read))?;
+        let frame = self.read(offset, rows, (!self.raw_facts).then(|| self.read.to_vec()))?;
         let segments = segments(&frame, self.names, self.kinds, self.whole)?;
         let blank = self.blank_rows(&frame, offset)?;
         let blank_count = blank.iter().filter(|b| **b).count();
@@ -295,8 +296,9 @@ impl Job<'_> {
                 .map(|c| (c.name().to_string(), c.null_count() - blank_count))
                 .collect()
         };
+        // A Parquet file has no lines to reject: its blank rows are among the dropped rows.
         let block = clean_chunk(chunk, self.layout, &format, self.rules, |chunk, parsed| {
-            typed_block_facts(chunk, self.roles, parsed, missing_values())
+            block_facts(chunk, self.roles, parsed, missing_values(), Vec::new())
         });
         Some((rows, block, evidence))
     }

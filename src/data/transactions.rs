@@ -33,9 +33,10 @@ use crate::data::sanity::{LoadFacts, ParseFailure, SanityInputs, SanityReport};
 use crate::data::source::{FileFormat, RawTable, SourceInfo, read_bytes, read_input};
 use crate::error::{Context, Error, Result};
 
-pub(crate) use crate::data::ids::{canonical_id, id_text, rank_by_id};
+use crate::data::ids::{canonical_id, id_text, rank_by_id};
+use crate::data::roles::text_roles;
+
 pub use crate::data::options::LoadOptions;
-pub(crate) use crate::data::roles::text_roles;
 
 /// Kept rows (typed, text trimmed, duplicates dropped; no codes yet) and what cleaning learnt:
 /// what either loading path hands to [`Transactions::finish`].

@@ -8,10 +8,11 @@ use polars::prelude::*;
 
 use crate::data::clean::{RowAccounting, cols};
 use crate::data::dates::{MS_PER_DAY, day_number};
+use crate::data::ids::rank_by_id;
 use crate::data::stream::{
     KeptRows, NO_VALUE, RowSink, SinkColumns, Streamed, TextColumn, stream_in_blocks,
 };
-use crate::data::transactions::{LoadOptions, Transactions, rank_by_id};
+use crate::data::transactions::{LoadOptions, Transactions};
 use crate::dominant::{MISSING_VALUE, SpendByValue};
 use crate::error::{Context, Error, Result};
 use crate::exact_sum::ExactSum;

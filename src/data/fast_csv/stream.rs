@@ -8,7 +8,7 @@ use super::{Chunk, Header, Unsupported, fast_delimiter, parse_in_order};
 use crate::data::clean::DropReason;
 use crate::data::dates::{DateEvidence, DateFormat};
 use crate::data::options::LoadOptions;
-use crate::data::row_block::{Rules, clean_chunk, evidence, typed_block_facts};
+use crate::data::row_block::{Rules, block_facts, clean_chunk, evidence};
 use crate::data::source::{FileFormat, SourceInfo, TextEncoding};
 use crate::data::stream::{BlockFacts, FileRead, RowSink, SinkColumns, Stream, kept_columns};
 
@@ -103,7 +103,7 @@ fn stream_blocks<S: RowSink>(
             let format = read_with.wait();
             let rules = rules.get().ok_or(Other)?;
             let block = clean_chunk(chunk, &header.layout, format, rules, |chunk, parsed| {
-                block_facts(chunk, header, parsed)
+                delimited_block_facts(chunk, header, parsed)
             });
             Ok((block, evidence))
         },
@@ -135,18 +135,16 @@ fn stream_blocks<S: RowSink>(
 
 /// What a block says before cleaning, for the sanity report: missing values per file column,
 /// unreadable dates and numbers, blank lines.
-fn block_facts(chunk: &Chunk, header: &Header, parsed: &[Option<i64>]) -> BlockFacts {
+fn delimited_block_facts(chunk: &Chunk, header: &Header, parsed: &[Option<i64>]) -> BlockFacts {
     let blank = DropReason::BlankRow.bit();
-    BlockFacts {
-        missing_values: header
-            .names
-            .iter()
-            .cloned()
-            .zip(chunk.missing.iter().copied())
-            .collect(),
-        blank_rows: (0..chunk.facts.len())
-            .filter(|&row| chunk.facts[row] == blank)
-            .collect(),
-        ..typed_block_facts(chunk, &header.roles, parsed, Vec::new())
-    }
+    let missing_values = header
+        .names
+        .iter()
+        .cloned()
+        .zip(chunk.missing.iter().copied())
+        .collect();
+    let blank_rows = (0..chunk.facts.len())
+        .filter(|&row| chunk.facts[row] == blank)
+        .collect();
+    block_facts(chunk, &header.roles, parsed, missing_values, blank_rows)
 }

@@ -69,21 +69,23 @@ pub(crate) fn evidence(chunk: &Chunk) -> DateEvidence {
     evidence
 }
 
-/// What a block of a typed source (a Parquet batch) says before cleaning: its `missing_values`
-/// per column, counted from its nulls by the caller, and unreadable dates and numbers. Its blank
-/// rows are counted among the dropped rows, not as rejected lines (there are no lines).
-pub(crate) fn typed_block_facts(
+/// What a block says before cleaning, for the sanity report: the reader's `missing_values` per
+/// file column and `blank_rows` (a delimited file's rejected lines; a Parquet batch has none, its
+/// blank rows are counted among the dropped rows), and the unreadable dates and numbers the chunk
+/// met.
+pub(crate) fn block_facts(
     chunk: &Chunk,
     roles: &ResolvedRoles,
     parsed: &[Option<i64>],
     missing_values: Vec<(String, usize)>,
+    blank_rows: Vec<usize>,
 ) -> BlockFacts {
     let mut dates = (0, Vec::new());
     chunk.unreadable_dates(&chunk.dates, parsed, &mut dates);
     BlockFacts {
         missing_values,
         parse_failures: parse_failures(roles, dates, chunk.bad_numbers.clone()),
-        blank_rows: Vec::new(),
+        blank_rows,
     }
 }
 

@@ -13,6 +13,6 @@ mod layout;
 mod record;
 
 pub(crate) use chunk::{Chunk, date_facts};
-pub(crate) use clean::{Rules, clean_chunk, evidence, parse_failures, typed_block_facts};
+pub(crate) use clean::{Rules, block_facts, clean_chunk, evidence, parse_failures};
 pub(crate) use layout::{Layout, stored_texts};
 pub(crate) use record::{DateField, IdField, Record, Value};

@@ -7,10 +7,11 @@ use polars::prelude::*;
 
 use super::{BaseTotals, CustomerView, CustomerViewParams, MISSING_VALUE, ValueSpend};
 use crate::data::clean::RowAccounting;
+use crate::data::ids::rank_by_id;
 use crate::data::stream::{
     KeptRows, NO_VALUE, RowSink, SinkColumns, Streamed, TextColumn, stream_in_blocks,
 };
-use crate::data::transactions::{LoadOptions, Transactions, rank_by_id};
+use crate::data::transactions::{LoadOptions, Transactions};
 use crate::error::{Context, Result};
 use crate::exact_sum::ExactSum;
 use crate::grouping::DistinctPairs;
