@@ -14,6 +14,15 @@
 # at once never build in the same directory. evcxr's cache is kept beside the slots, so it only
 # ever holds entries made in these directories.
 set -euo pipefail
+# evcxr_jupyter allocates through mimalloc, which asks the kernel for transparent huge pages
+# (madvise) on every large region it maps. Its rust-analyzer (which evcxr runs to learn the types
+# of a cell's variables) faults in hundreds of megabytes, and the kernel zeroes each 2 MiB page
+# whole: on this kind of machine, 11 s of system time in each notebook's `:dep` cell (perf:
+# clear_page_erms under do_huge_pmd_anonymous_page). With THP off for the kernel and the child
+# process that runs the cells, that cell took 10.6-12.4 s instead of 23.5-24.5 s (alternating
+# runs), and notebook 05 111 s instead of 152 s on the same (slow) day.
+# A value already set in the environment wins.
+export MIMALLOC_ALLOW_THP="${MIMALLOC_ALLOW_THP:-0}"
 EVCXR="$1"
 CONNECTION_FILE="$2"
 BASE="${CUSTSEG_EVCXR_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/custseg/evcxr}"
