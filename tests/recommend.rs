@@ -173,6 +173,24 @@ fn top_k_of_the_tiny_baskets_by_hand() {
         reasons[0],
         "popular: 50.0% of all active customers bought it in all the data"
     );
+    // Every row is the per-customer list, in customer-code order, with its own reason.
+    let mut expected = Vec::new();
+    for c in 0..4u32 {
+        for r in recommender.recommend_customer(c) {
+            let group = recommender
+                .group_of(c)
+                .map_or("(none)".to_string(), |g| groups.names()[g as usize].clone());
+            let product = recommender.product_id(r.product).to_string();
+            expected.push((group, product, recommender.reason(c, &r)));
+        }
+    }
+    let rows: Vec<(String, String, String)> = texts(&frame, "group")
+        .into_iter()
+        .zip(texts(&frame, "product"))
+        .zip(reasons)
+        .map(|((g, p), r)| (g, p, r))
+        .collect();
+    assert_eq!(rows, expected);
 
     // Goods bought again: c0 may get A (B->A 1, all of G1) and B (A->B 2/3, all of G1).
     let again = tiny_params()

@@ -13,6 +13,8 @@
 //! [`RecommendParams::keep_bought`] is set (for goods bought again and again). Ties go to the
 //! smaller product id, so the output is the same on every run.
 
+use std::sync::Arc;
+
 use chrono::{Months, NaiveDate};
 use hashbrown::HashMap;
 use polars::prelude::*;
@@ -179,8 +181,8 @@ impl RecommendParams {
             bought,
             group_of,
             groups: groups.clone(),
-            customer_ids: purchases.customer_ids().to_vec(),
-            product_ids: purchases.product_ids().to_vec(),
+            customer_ids: purchases.customer_ids().into(),
+            product_ids: purchases.product_ids().into(),
             window: (window_start.map(date_of), last),
         })
     }
@@ -212,8 +214,8 @@ pub struct Recommender {
     bought: Vec<Vec<u32>>,
     group_of: Vec<Option<u32>>,
     groups: CustomerGroups,
-    customer_ids: Vec<String>,
-    product_ids: Vec<String>,
+    customer_ids: Arc<[String]>,
+    product_ids: Arc<[String]>,
     /// First and last day of the popularity window (`None`: from the first purchase).
     window: (Option<NaiveDate>, NaiveDate),
 }
@@ -329,38 +331,67 @@ impl Recommender {
 
     /// Why a product was recommended, in words.
     pub fn reason(&self, customer: u32, recommendation: &Recommendation) -> String {
-        let fmt = NumberFormat::default();
+        self.word(self.reason_key(customer, recommendation))
+    }
+
+    /// What [`Recommender::reason`] says, before it is put in words.
+    fn reason_key(&self, customer: u32, recommendation: &Recommendation) -> ReasonKey {
         let w = self.params.rule_weight;
         match recommendation.rule {
-            Some(rule) if w * rule.confidence >= (1.0 - w) * recommendation.share => format!(
-                "bought with {}: confidence {:.2}, lift {:.1}",
-                self.product_id(rule.antecedent),
-                rule.confidence,
-                rule.lift
-            ),
-            _ => {
-                let since = match self.window.0 {
-                    Some(first) => format!("since {first}"),
-                    None => "in all the data".to_string(),
-                };
-                let everyone = self
-                    .shares
-                    .last()
-                    .and_then(|shares| shares.get(&recommendation.product))
-                    .copied()
-                    .unwrap_or(0.0);
-                match self.popularity_source(customer) {
-                    Some(g) if recommendation.share > 0.0 => format!(
-                        "popular in {}: {} of its active customers bought it {since}",
-                        self.groups.names()[g as usize],
-                        fmt.percent(recommendation.share)
-                    ),
-                    _ => format!(
-                        "popular: {} of all active customers bought it {since}",
-                        fmt.percent(everyone)
-                    ),
+            Some(rule) if w * rule.confidence >= (1.0 - w) * recommendation.share => {
+                ReasonKey::Rule {
+                    antecedent: rule.antecedent,
+                    confidence: rule.confidence.to_bits(),
+                    lift: rule.lift.to_bits(),
                 }
             }
+            _ => match self.popularity_source(customer) {
+                Some(group) if recommendation.share > 0.0 => ReasonKey::Group {
+                    group,
+                    share: recommendation.share.to_bits(),
+                },
+                _ => ReasonKey::Everyone {
+                    share: self
+                        .shares
+                        .last()
+                        .and_then(|shares| shares.get(&recommendation.product))
+                        .copied()
+                        .unwrap_or(0.0)
+                        .to_bits(),
+                },
+            },
+        }
+    }
+
+    /// A reason in words.
+    fn word(&self, key: ReasonKey) -> String {
+        let fmt = NumberFormat::default();
+        let since = || match self.window.0 {
+            Some(first) => format!("since {first}"),
+            None => "in all the data".to_string(),
+        };
+        match key {
+            ReasonKey::Rule {
+                antecedent,
+                confidence,
+                lift,
+            } => format!(
+                "bought with {}: confidence {:.2}, lift {:.1}",
+                self.product_id(antecedent),
+                f64::from_bits(confidence),
+                f64::from_bits(lift)
+            ),
+            ReasonKey::Group { group, share } => format!(
+                "popular in {}: {} of its active customers bought it {}",
+                self.groups.names()[group as usize],
+                fmt.percent(f64::from_bits(share)),
+                since()
+            ),
+            ReasonKey::Everyone { share } => format!(
+                "popular: {} of all active customers bought it {}",
+                fmt.percent(f64::from_bits(share)),
+                since()
+            ),
         }
     }
 
@@ -369,34 +400,39 @@ impl Recommender {
         let customers: Vec<u32> = (0..self.bought.len() as u32)
             .filter(|&c| !self.bought[c as usize].is_empty())
             .collect();
-        // The reasons are formatted text, most of the work on large data: made in parallel too.
-        let rows: Vec<(u32, Vec<(Recommendation, String)>)> = customers
+        let lists: Vec<Vec<(Recommendation, ReasonKey)>> = customers
             .par_iter()
             .map(|&c| {
-                let list = self.recommend_customer(c);
-                let explained = list
+                self.recommend_customer(c)
                     .into_iter()
                     .map(|r| {
-                        let reason = self.reason(c, &r);
-                        (r, reason)
+                        let key = self.reason_key(c, &r);
+                        (r, key)
                     })
-                    .collect();
-                (c, explained)
+                    .collect()
             })
             .collect();
-        let mut out = Recommendations::default();
-        for (customer, list) in rows {
-            let group = self.group_of(customer).map_or_else(
-                || "(none)".to_string(),
-                |g| self.groups.names()[g as usize].clone(),
-            );
-            for (rank, (recommendation, reason)) in list.into_iter().enumerate() {
-                out.customer_id
-                    .push(self.customer_ids[customer as usize].clone());
-                out.group.push(group.clone());
+        // Distinct reasons are few (one per rule, and per product and group), so each is put
+        // in words once and the rows hold its code: at millions of rows, a text per row was
+        // most of the time and memory.
+        let mut codes: HashMap<ReasonKey, u32> = HashMap::new();
+        let mut out = Recommendations {
+            customer_ids: Arc::clone(&self.customer_ids),
+            product_ids: Arc::clone(&self.product_ids),
+            group_names: self.groups.names().to_vec(),
+            ..Default::default()
+        };
+        for (&customer, list) in customers.iter().zip(lists) {
+            let group = self.group_of(customer);
+            for (rank, (recommendation, key)) in list.into_iter().enumerate() {
+                let reason = *codes.entry(key).or_insert_with(|| {
+                    out.reasons.push(self.word(key));
+                    out.reasons.len() as u32 - 1
+                });
+                out.customer.push(customer);
+                out.group.push(group);
                 out.rank.push(rank as u32 + 1);
-                out.product
-                    .push(self.product_id(recommendation.product).to_string());
+                out.product.push(recommendation.product);
                 out.score.push(recommendation.score);
                 out.reason.push(reason);
             }
@@ -405,15 +441,38 @@ impl Recommender {
     }
 }
 
+/// What a reason says: the rule behind it, or the share of the group (or of everyone) who
+/// bought the product. Equal keys give equal words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum ReasonKey {
+    /// Bought with `antecedent` (confidence and lift as bits).
+    Rule {
+        antecedent: u32,
+        confidence: u64,
+        lift: u64,
+    },
+    /// Popular in `group` (share as bits).
+    Group { group: u32, share: u64 },
+    /// Popular among all active customers (share as bits).
+    Everyone { share: u64 },
+}
+
 /// Every customer's top-k: `customer_id, group, rank, product, score, reason`.
+///
+/// Rows hold codes; the ids and words are put in at [`Recommendations::frame`].
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Recommendations {
-    customer_id: Vec<String>,
-    group: Vec<String>,
+    customer_ids: Arc<[String]>,
+    product_ids: Arc<[String]>,
+    group_names: Vec<String>,
+    /// The distinct reasons, in words.
+    reasons: Vec<String>,
+    customer: Vec<u32>,
+    group: Vec<Option<u32>>,
     rank: Vec<u32>,
-    product: Vec<String>,
+    product: Vec<u32>,
     score: Vec<f64>,
-    reason: Vec<String>,
+    reason: Vec<u32>,
 }
 
 impl Recommendations {
@@ -429,15 +488,32 @@ impl Recommendations {
 
     /// The table: `customer_id, group, rank, product, score, reason`.
     pub fn frame(&self) -> Result<DataFrame> {
+        fn ids<'a>(names: &'a [String], codes: &[u32]) -> Vec<&'a str> {
+            codes.iter().map(|&c| names[c as usize].as_str()).collect()
+        }
+        let group: Vec<&str> = self
+            .group
+            .iter()
+            .map(|g| g.map_or("(none)", |g| self.group_names[g as usize].as_str()))
+            .collect();
+        // Gathered from the distinct words: the rows share one copy of each text.
+        let reason = StringChunked::from_iter_values(
+            "reason".into(),
+            self.reasons.iter().map(String::as_str),
+        )
+        .take(&IdxCa::from_vec("".into(), self.reason.clone()))?;
         Ok(DataFrame::new(
             self.len(),
             vec![
-                Column::new("customer_id".into(), &self.customer_id),
-                Column::new("group".into(), &self.group),
+                Column::new(
+                    "customer_id".into(),
+                    ids(&self.customer_ids, &self.customer),
+                ),
+                Column::new("group".into(), group),
                 Column::new("rank".into(), &self.rank),
-                Column::new("product".into(), &self.product),
+                Column::new("product".into(), ids(&self.product_ids, &self.product)),
                 Column::new("score".into(), &self.score),
-                Column::new("reason".into(), &self.reason),
+                reason.into_column(),
             ],
         )?)
     }
