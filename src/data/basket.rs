@@ -24,8 +24,8 @@ use polars::prelude::*;
 use rayon::prelude::*;
 
 use crate::data::clean::{self, DropReason, ReasonCounts, cols};
+use crate::data::cleaned::Cleaned;
 use crate::data::sanity::ParseFailure;
-use crate::data::transactions::Cleaned;
 use crate::error::Result;
 
 /// Keys that hold a product's id, in the order they are looked for.

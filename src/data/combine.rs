@@ -7,10 +7,10 @@ use std::path::Path;
 use polars::prelude::*;
 
 use crate::data::clean::{self, DropReason};
+use crate::data::cleaned::Cleaned;
 use crate::data::options::LoadOptions;
 use crate::data::sanity::ParseFailure;
 use crate::data::source::InputFile;
-use crate::data::transactions::Cleaned;
 use crate::error::{Error, Result};
 
 /// Puts the files' cleaned rows together, in order; `name` is the input as given. With

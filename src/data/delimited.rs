@@ -1,6 +1,6 @@
 //! Splitting decoded delimited text into a raw table, row by row, with line numbers.
 //!
-//! This is the general path's CSV reader (the streaming path in [`crate::data::fast_csv`] takes the
+//! This is the general path's CSV reader (the streaming path in `data::fast_csv` takes the
 //! common shape of file and hands everything else here). It is written out rather than left to
 //! polars' reader because custseg must account for every line: polars reads a blank line as a row
 //! of nulls, stops at the first ragged row with a message in Python's words and no line number, and

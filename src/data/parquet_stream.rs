@@ -15,11 +15,13 @@ use crate::data::ids::{integer_ids, whole_ids};
 use crate::data::numbers::{CommaReading, Number, read_number};
 use crate::data::options::LoadOptions;
 use crate::data::roles::ResolvedRoles;
+use crate::data::row_block::CleanBlock;
 use crate::data::row_block::{
     Chunk, DateField, IdField, Layout, Record, Rules, Value, block_facts, clean_chunk, evidence,
 };
+use crate::data::row_sink::RowSink;
 use crate::data::source::{FileFormat, SourceInfo};
-use crate::data::stream::{CleanBlock, FileRead, RowSink, Stream, kept_columns};
+use crate::data::stream::input::{FileRead, Stream, kept_columns};
 
 /// Rows read at a time at least (whole row groups are read, so more when they are larger).
 const BATCH_ROWS: usize = 1 << 18;

@@ -26,6 +26,7 @@ use std::sync::OnceLock;
 use polars::prelude::*;
 
 use crate::data::clean::{self, Present, cols};
+use crate::data::cleaned::Cleaned;
 use crate::data::dates::{self, DateFormat};
 use crate::data::numbers::{CommaReading, Number, read_number};
 use crate::data::roles::ResolvedRoles;
@@ -37,28 +38,6 @@ use crate::data::ids::{canonical_id, id_text, rank_by_id};
 use crate::data::roles::text_roles;
 
 pub use crate::data::options::LoadOptions;
-
-/// Kept rows (typed, text trimmed, duplicates dropped; no codes yet) and what cleaning learnt:
-/// what either loading path hands to [`Transactions::finish`].
-pub(crate) struct Cleaned {
-    pub kept: DataFrame,
-    pub accounting: clean::RowAccounting,
-    /// Missing (empty) values per file column, in file order.
-    pub missing_values: Vec<(String, usize)>,
-    pub date_format: DateFormat,
-    pub source: SourceInfo,
-    pub roles: ResolvedRoles,
-    /// `customer_code` and `invoice_code` of the kept rows, when the loading path knows them
-    /// already (see [`Transactions::frame`] for what they are).
-    pub codes: Option<(Vec<u32>, Option<Vec<u32>>)>,
-    /// Values that could not be read, per column.
-    pub parse_failures: Vec<ParseFailure>,
-    /// The periods whose rows the rules dropped, for the monthly coverage.
-    pub excluded_periods: Vec<crate::data::clean::Period>,
-    /// The kept rows' baskets, when the loading path read them already (the basket column is
-    /// then not among the kept columns).
-    pub baskets: Option<crate::data::basket::BasketRows>,
-}
 
 /// Clean transactions, with how they were obtained.
 #[derive(Debug, Clone)]
@@ -74,7 +53,7 @@ impl Transactions {
     /// Loads and cleans a transaction file.
     ///
     /// Well-formed UTF-8 CSV (optionally gzip-compressed) takes a streaming path that parses, types
-    /// and checks the rows in one pass ([`crate::data::fast_csv`]); everything else, and every error,
+    /// and checks the rows in one pass (`data::fast_csv`); everything else, and every error,
     /// goes through [`read_bytes`] and [`Transactions::from_raw`]. Both give the same result.
     ///
     /// ```no_run

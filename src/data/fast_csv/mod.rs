@@ -38,6 +38,7 @@ use polars_arrow::array::{Array, MutablePlString, Utf8ViewArray};
 
 use crate::data::basket::BasketRows;
 use crate::data::clean::{self, DropReason, Present, ReasonCounts, cols};
+use crate::data::cleaned::Cleaned;
 use crate::data::dates;
 use crate::data::delimited::RejectedRows;
 use crate::data::interner::{Interner, NULL};
@@ -46,7 +47,6 @@ use crate::data::options::LoadOptions;
 use crate::data::roles::ResolvedRoles;
 use crate::data::sanity::ParseFailure;
 use crate::data::source::{FileFormat, ReplacedBytes, SourceInfo, TextEncoding};
-use crate::data::transactions::Cleaned;
 
 mod fields;
 mod finish;

@@ -8,9 +8,11 @@ use super::{Chunk, Header, Unsupported, fast_delimiter, parse_in_order};
 use crate::data::clean::DropReason;
 use crate::data::dates::{DateEvidence, DateFormat};
 use crate::data::options::LoadOptions;
+use crate::data::row_block::BlockFacts;
 use crate::data::row_block::{Rules, block_facts, clean_chunk, evidence};
+use crate::data::row_sink::{RowSink, SinkColumns};
 use crate::data::source::{FileFormat, SourceInfo, TextEncoding};
-use crate::data::stream::{BlockFacts, FileRead, RowSink, SinkColumns, Stream, kept_columns};
+use crate::data::stream::input::{FileRead, Stream, kept_columns};
 
 /// Reads one file into `stream`, or `None` when it needs the in-memory loader (see
 /// [`crate::data::stream`]). Its rows are read with `options.date_format` when it is given, else

@@ -11,10 +11,9 @@ use crate::data::dates::{self, DateEvidence, DateFormat, DateKind};
 use crate::data::interner::NULL;
 use crate::data::options::LoadOptions;
 use crate::data::roles::ResolvedRoles;
+use crate::data::row_block::{BlockFacts, CleanBlock, Fingerprint, TextCodes, text_indices};
+use crate::data::row_sink::SinkColumns;
 use crate::data::sanity::ParseFailure;
-use crate::data::stream::{
-    BlockFacts, CleanBlock, Fingerprint, SinkColumns, TextCodes, text_indices,
-};
 
 /// What every block's cleaning needs.
 pub(crate) struct Rules<'o> {
