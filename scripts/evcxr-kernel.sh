@@ -20,8 +20,9 @@ set -euo pipefail
 # whole: on this kind of machine, 11 s of system time in each notebook's `:dep` cell (perf:
 # clear_page_erms under do_huge_pmd_anonymous_page). With THP off for the kernel and the child
 # process that runs the cells, that cell took 10.6-12.4 s instead of 23.5-24.5 s (alternating
-# runs), and notebook 05 111 s instead of 152 s on the same (slow) day.
-# A value already set in the environment wins.
+# runs), and notebook 05 111 s instead of 152 s on the same (slow) day. mimalloc turns THP off
+# for the whole process (prctl), which cargo and rustc inherit. A non-empty value already set in
+# the environment wins.
 export MIMALLOC_ALLOW_THP="${MIMALLOC_ALLOW_THP:-0}"
 EVCXR="$1"
 CONNECTION_FILE="$2"

@@ -1,7 +1,7 @@
 //! What a streamed input's kept rows are handed to: the [`RowSink`] a per-customer aggregation
 //! implements, and the [`KeptRows`] block it takes. The bottom of the streaming pipeline's
 //! types: the clean stage ([`crate::data::row_block`]) codes only the columns a sink asks for
-//! ([`SinkColumns`]), and [`crate::data::stream`] hands the sink each block in file order.
+//! ([`SinkColumns`]), and `data::stream::input` hands the sink each block in file order.
 
 use crate::data::interner::NULL;
 

@@ -1,6 +1,6 @@
 //! A block after the clean stage: its kept rows with ids coded against the block's own distinct
 //! values, the counts of what was dropped, and the raw facts the sanity report gathers. What a
-//! reader hands on to the input-wide stage ([`crate::data::stream`]).
+//! reader hands on to the input-wide stage (`data::stream::input`).
 
 use crate::data::clean::{ReasonCounts, cols};
 use crate::data::interner::Interner;

@@ -1,6 +1,6 @@
 //! A chunk's rows cleaned on their own: dates parsed once per distinct value, the rules
 //! applied, each dropped row counted under its reason, and the kept rows handed on as a
-//! [`CleanBlock`] for the aggregation ([`crate::data::stream`]).
+//! [`CleanBlock`] for the input-wide stage (`data::stream::input`).
 
 use polars_arrow::array::Array;
 

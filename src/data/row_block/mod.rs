@@ -2,7 +2,7 @@
 //! `fast_csv`, a Parquet batch in `parquet_stream`) pushes each row's fields into a [`Chunk`]
 //! through a [`Record`]; [`clean_chunk`] applies the cleaning rules to the chunk's rows, counts
 //! each dropped row under its reason and gives the kept rows as a [`CleanBlock`], which the reader
-//! hands on to the input-wide stage ([`crate::data::stream`]).
+//! hands on to the input-wide stage (`data::stream::input`).
 //!
 //! `record` is what a parser gives per row, `layout` which file column plays which role, `chunk`
 //! the block's rows as codes, numbers and facts, `clean` the rules applied to them, and `block`
