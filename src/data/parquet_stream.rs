@@ -15,9 +15,9 @@ use crate::data::ids::{integer_ids, whole_ids};
 use crate::data::numbers::{CommaReading, Number, read_number};
 use crate::data::options::LoadOptions;
 use crate::data::roles::ResolvedRoles;
-use crate::data::row_block::CleanBlock;
 use crate::data::row_block::{
-    Chunk, DateField, IdField, Layout, Record, Rules, Value, block_facts, clean_chunk, evidence,
+    Chunk, CleanBlock, DateField, IdField, Layout, Record, Rules, Value, block_facts, clean_chunk,
+    evidence,
 };
 use crate::data::row_sink::RowSink;
 use crate::data::source::{FileFormat, SourceInfo};

@@ -501,7 +501,7 @@ impl Recommendations {
             "reason".into(),
             self.reasons.iter().map(String::as_str),
         )
-        .take(&IdxCa::from_vec("".into(), self.reason.clone()))?;
+        .take(self.reason.as_slice())?;
         Ok(DataFrame::new(
             self.len(),
             vec![
