@@ -84,7 +84,7 @@ def main() -> None:
 
     km, kc = start_new_kernel(kernel_name="custseg-rust", startup_timeout=120)
     try:
-        setup = run(kc, f':dep custseg = {{ path = "{ROOT}" }}')
+        setup = run(kc, f':dep custseg = {{ path = "{ROOT}/notebooks/custseg-dylib", package = "custseg-dylib" }}')
         check(setup.status == "ok", "the custseg dependency builds", setup)
         run(kc, "use custseg::prelude::*;")
         loaded = run(kc, "let options = LoadOptions::default();\n"
