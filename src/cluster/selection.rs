@@ -10,6 +10,7 @@ use std::ops::RangeInclusive;
 use polars::prelude::*;
 use rand_xoshiro::Xoshiro256Plus;
 use rand_xoshiro::rand_core::{RngCore, SeedableRng};
+use rayon::prelude::*;
 
 use crate::cluster::metrics::{calinski_harabasz_score, davies_bouldin_score, silhouette_scores};
 use crate::cluster::model::{ClusterModel, Clustering};
@@ -254,15 +255,19 @@ pub fn select(x: &Matrix, params: &SelectionParams) -> Result<Selection> {
         } else {
             vec![0]
         };
-        for k in ks {
-            let fit = match (&embedding, model) {
+        // Each fit draws from its own seed, so fitting the ks side by side on rayon's threads
+        // gives the same results as one after another (k-means' few runs per k alone left a
+        // core idle), in k's order.
+        let fitted: Vec<Clustering> = ks
+            .par_iter()
+            .map(|&k| match (&embedding, model) {
                 (Some(e), ClusterModel::Spectral(p)) => {
-                    Clustering::new(x, p.clone().k(k).fit_embedding(e)?)
+                    Ok(Clustering::new(x, p.clone().k(k).fit_embedding(e)?))
                 }
-                _ => model.clone().with_k(k).fit(x)?,
-            };
-            fits.push((model, k, fit));
-        }
+                _ => model.clone().with_k(k).fit(x),
+            })
+            .collect::<Result<_>>()?;
+        fits.extend(ks.into_iter().zip(fitted).map(|(k, fit)| (model, k, fit)));
     }
     // Fits with fewer than two groups have no metrics; the others' silhouettes in one pass.
     let scored: Vec<usize> = (0..fits.len())
@@ -280,7 +285,7 @@ pub fn select(x: &Matrix, params: &SelectionParams) -> Result<Selection> {
         .collect();
     let silhouettes = match &sampled {
         Some(m) => labellings
-            .iter()
+            .par_iter()
             .map(|l| silhouette_scores(m, std::slice::from_ref(l)).map_or(f64::NAN, |s| s[0]))
             .collect(),
         None => silhouette_scores(x, &labellings)?,
