@@ -255,19 +255,23 @@ pub fn select(x: &Matrix, params: &SelectionParams) -> Result<Selection> {
         } else {
             vec![0]
         };
+        let fit_k = |k: usize| match (&embedding, model) {
+            (Some(e), ClusterModel::Spectral(p)) => {
+                Ok(Clustering::new(x, p.clone().k(k).fit_embedding(e)?))
+            }
+            _ => model.clone().with_k(k).fit(x),
+        };
         // Each fit draws from its own seed, so fitting the ks side by side on rayon's threads
         // gives the same results as one after another (k-means' few runs per k alone left a
-        // core idle), in k's order.
-        let fitted: Vec<Clustering> = ks
-            .par_iter()
-            .map(|&k| match (&embedding, model) {
-                (Some(e), ClusterModel::Spectral(p)) => {
-                    Ok(Clustering::new(x, p.clone().k(k).fit_embedding(e)?))
-                }
-                _ => model.clone().with_k(k).fit(x),
-            })
-            .collect::<Result<_>>()?;
-        fits.extend(ks.into_iter().zip(fitted).map(|(k, fit)| (model, k, fit)));
+        // core idle). Hierarchical fits hold every pairwise distance (up to 1.6 GB): one at a
+        // time. Collected in k's order, so the first failing k names the error.
+        let fitted: Vec<Result<Clustering>> = match model {
+            ClusterModel::Hierarchical(_) => ks.iter().map(|&k| fit_k(k)).collect(),
+            _ => ks.par_iter().map(|&k| fit_k(k)).collect(),
+        };
+        for (k, fit) in ks.into_iter().zip(fitted) {
+            fits.push((model, k, fit?));
+        }
     }
     // Fits with fewer than two groups have no metrics; the others' silhouettes in one pass.
     let scored: Vec<usize> = (0..fits.len())
