@@ -173,24 +173,30 @@ fn top_k_of_the_tiny_baskets_by_hand() {
         reasons[0],
         "popular: 50.0% of all active customers bought it in all the data"
     );
-    // Every row is the per-customer list, in customer-code order, with its own reason.
-    let mut expected = Vec::new();
-    for c in 0..4u32 {
-        for r in recommender.recommend_customer(c) {
-            let group = recommender
-                .group_of(c)
-                .map_or("(none)".to_string(), |g| groups.names()[g as usize].clone());
-            let product = recommender.product_id(r.product).to_string();
-            expected.push((group, product, recommender.reason(c, &r)));
-        }
-    }
-    let rows: Vec<(String, String, String)> = texts(&frame, "group")
-        .into_iter()
-        .zip(texts(&frame, "product"))
-        .zip(reasons)
-        .map(|((g, p), r)| (g, p, r))
-        .collect();
-    assert_eq!(rows, expected);
+    assert_eq!(every_row(&recommender), expected_rows(&recommender));
+    // c3 outside every group: its group reads "(none)" and its list comes from everyone's best
+    // sellers and the rules.
+    let ungrouped = CustomerGroups::new(
+        "segment",
+        ids(&["c0", "c1", "c2"]),
+        ids(&["G1", "G1", "G2"]),
+    )
+    .unwrap();
+    let partly = tiny_params().fit(&purchases, &ungrouped).unwrap();
+    let rows = every_row(&partly);
+    assert_eq!(rows, expected_rows(&partly));
+    assert!(rows.iter().any(|r| r.0 == "c3" && r.1 == "(none)"));
+    // `{:?}` gives sizes, not rows.
+    let distinct: std::collections::BTreeSet<String> =
+        every_row(&recommender).into_iter().map(|r| r.4).collect();
+    assert_eq!(
+        format!("{:?}", recommender.recommend().unwrap()),
+        format!(
+            "Recommendations {{ rows: 8, customers: 4, groups: [\"G1\", \"G2\"], \
+             distinct_reasons: {}, .. }}",
+            distinct.len()
+        )
+    );
 
     // Goods bought again: c0 may get A (B->A 1, all of G1) and B (A->B 2/3, all of G1).
     let again = tiny_params()
@@ -203,6 +209,49 @@ fn top_k_of_the_tiny_baskets_by_hand() {
         .map(|r| (r.product, r.score))
         .collect();
     assert_eq!(scores, vec![(0, 1.0), (1, 0.5 * (0.5 / 0.75) + 0.5)]);
+}
+
+/// The recommendations table's rows: customer, group, rank, product, reason.
+fn every_row(recommender: &Recommender) -> Vec<(String, String, u32, String, String)> {
+    let frame = recommender.recommend().unwrap().frame().unwrap();
+    let ranks: Vec<u32> = frame
+        .column("rank")
+        .unwrap()
+        .u32()
+        .unwrap()
+        .into_no_null_iter()
+        .collect();
+    texts(&frame, "customer_id")
+        .into_iter()
+        .zip(texts(&frame, "group"))
+        .zip(ranks)
+        .zip(texts(&frame, "product"))
+        .zip(texts(&frame, "reason"))
+        .map(|((((c, g), k), p), r)| (c, g, k, p, r))
+        .collect()
+}
+
+/// The same rows from the per-customer lists, in customer-code order, each with its own reason.
+fn expected_rows(recommender: &Recommender) -> Vec<(String, String, u32, String, String)> {
+    let customers = ["c0", "c1", "c2", "c3"];
+    let mut expected = Vec::new();
+    for (c, id) in customers.iter().enumerate() {
+        let c = c as u32;
+        for (rank, r) in recommender.recommend_customer(c).iter().enumerate() {
+            let group = recommender.group_of(c).map_or("(none)".to_string(), |g| {
+                recommender.groups().names()[g as usize].clone()
+            });
+            let product = recommender.product_id(r.product).to_string();
+            expected.push((
+                id.to_string(),
+                group,
+                rank as u32 + 1,
+                product,
+                recommender.reason(c, r),
+            ));
+        }
+    }
+    expected
 }
 
 /// The tiny baskets before the cut (day 0), and after it (day 10): c0 buys C; c2 buys B and A

@@ -459,8 +459,9 @@ enum ReasonKey {
 
 /// Every customer's top-k: `customer_id, group, rank, product, score, reason`.
 ///
-/// Rows hold codes; the ids and words are put in at [`Recommendations::frame`].
-#[derive(Debug, Clone, Default, PartialEq)]
+/// Rows hold codes; the ids and words are put in at [`Recommendations::frame`]. `{:?}` shows the
+/// sizes, not the millions of rows (print [`Recommendations::frame`] for those).
+#[derive(Clone, Default, PartialEq)]
 pub struct Recommendations {
     customer_ids: Arc<[String]>,
     product_ids: Arc<[String]>,
@@ -473,6 +474,18 @@ pub struct Recommendations {
     product: Vec<u32>,
     score: Vec<f64>,
     reason: Vec<u32>,
+}
+
+impl std::fmt::Debug for Recommendations {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Recommendations")
+            .field("rows", &self.len())
+            // Rows come customer by customer.
+            .field("customers", &self.customer.chunk_by(|a, b| a == b).count())
+            .field("groups", &self.group_names)
+            .field("distinct_reasons", &self.reasons.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Recommendations {
