@@ -27,7 +27,7 @@ pub(crate) struct CleanBlock {
     pub rows_in: usize,
     pub counts: ReasonCounts,
     /// What the block says before cleaning, when the stream gathers it for the sanity report
-    /// ([`crate::data::stream`]).
+    /// ([`crate::data::stream::input`], which adds them up per file).
     pub facts: Option<BlockFacts>,
 }
 
@@ -85,7 +85,7 @@ pub(crate) fn text_indices(roles: &ResolvedRoles, wanted: &SinkColumns) -> Vec<O
 }
 
 /// What a block says before cleaning, when the stream gathers it for the sanity report
-/// ([`crate::data::stream`]).
+/// ([`crate::data::stream::input`], which adds them up per file).
 #[derive(Default)]
 pub(crate) struct BlockFacts {
     /// Missing values per file column, in file order.

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use std::hash::{BuildHasher, Hasher};
 use std::path::PathBuf;
 
-use crate::data::clean::{self, DropReason, Present, ReasonCounts, cols};
+use crate::data::clean::{self, DropReason, Present, ReasonCounts, RowAccounting, cols};
 use crate::data::dates::{DateEvidence, DateFormat};
 use crate::data::interner::Interner;
 use crate::data::roles::ResolvedRoles;
@@ -17,7 +17,74 @@ use crate::data::row_sink::{KeptRows, NO_VALUE, RowSink, SinkColumns};
 use crate::data::sanity::ParseFailure;
 use crate::data::source::SourceInfo;
 
-use super::Streamed;
+/// An input read by [`stream`](super::stream): the sink that took its rows, and what the reading found.
+pub struct Streamed<S> {
+    /// The sink, after the last block.
+    pub sink: S,
+    customers: Interner,
+    /// Every input row, kept or counted under its reason.
+    pub accounting: RowAccounting,
+    /// Whether the input has invoices.
+    pub has_invoices: bool,
+    /// The files read, in order, and the date layout each was read with (`None`: typed dates).
+    pub files: Vec<(PathBuf, Option<DateFormat>)>,
+    /// How many times the input was read: 2 when a file's date layout was settled only by values
+    /// after its first block.
+    pub passes: usize,
+    /// Whether the input has a quantity column and the sink asked for it
+    /// ([`SinkColumns::quantity`]).
+    pub has_quantity: bool,
+    /// The values of the sink's [`SinkColumns::texts`] (`None`: the input lacks the column).
+    texts: Vec<Option<Interner>>,
+    /// Each file's facts, when they were gathered ([`stream_files`](super::stream_files)).
+    pub(crate) file_facts: Vec<FileFacts>,
+    /// The first file's columns by role.
+    roles: Option<ResolvedRoles>,
+}
+
+impl<S> Streamed<S> {
+    /// The id of customer `code` (codes as in [`KeptRows::customer`]).
+    pub fn customer_id(&self, code: u32) -> &str {
+        self.customers.get(code)
+    }
+
+    /// Number of customer codes (customers whose rows were all dropped included).
+    pub fn customer_codes(&self) -> usize {
+        self.customers.len()
+    }
+
+    /// The value of `code` in the sink's text column `column` (an index into
+    /// [`SinkColumns::texts`]); `None` for [`NO_VALUE`] and for a column the sink did not ask for.
+    pub fn text_value(&self, column: usize, code: u32) -> Option<&str> {
+        match self.texts.get(column) {
+            Some(Some(values)) if code != NO_VALUE => Some(values.get(code)),
+            _ => None,
+        }
+    }
+
+    /// Every value of the sink's text column `column` (an index into [`SinkColumns::texts`]), in
+    /// code order; none when the input lacks the column.
+    pub fn text_values(&self, column: usize) -> impl Iterator<Item = &str> {
+        self.texts
+            .get(column)
+            .into_iter()
+            .flatten()
+            .flat_map(Interner::values)
+    }
+
+    /// Whether the input has the sink's text column `column` (an index into
+    /// [`SinkColumns::texts`]).
+    pub fn has_text(&self, column: usize) -> bool {
+        matches!(self.texts.get(column), Some(Some(_)))
+    }
+
+    /// The columns by role, as the first file names them (a role given as `country` reads the
+    /// file's `Country`): what [`Transactions::roles`](crate::data::transactions::Transactions::roles)
+    /// gives for the loaded input.
+    pub fn roles(&self) -> Option<&ResolvedRoles> {
+        self.roles.as_ref()
+    }
+}
 
 /// What reading one file gave besides its rows.
 pub(crate) struct FileRead {
