@@ -6,11 +6,13 @@ use crate::error::Result;
 
 /// Returns the same frame rebuilt from its columns.
 ///
-/// Under the evcxr kernel every notebook cell is its own dynamic library with its own static copy
-/// of polars. A frame carries a cached schema, a hash map whose hasher draws on a process-global
-/// seed of the copy that built it; looked up from another cell's copy, names hash differently and
-/// polars reports `ColumnNotFound`. Rebuilding drops the cache (the columns themselves are shared,
-/// not copied), so every custseg entry point that takes a frame calls this first.
+/// Under the evcxr kernel every notebook cell is its own dynamic library. A notebook that depends
+/// on this crate directly (not through `notebooks/custseg-dylib`, whose cells share one polars)
+/// gives every cell its own static copy of polars. A frame carries a cached schema, a hash map
+/// whose hasher draws on a process-global seed of the copy that built it; looked up from another
+/// cell's copy, names hash differently and polars reports `ColumnNotFound`. Rebuilding drops the
+/// cache (the columns themselves are shared, not copied), so every custseg entry point that takes
+/// a frame calls this first.
 pub fn rebuild(frame: &DataFrame) -> Result<DataFrame> {
     Ok(DataFrame::new(frame.height(), frame.columns().to_vec())?)
 }
