@@ -173,7 +173,8 @@ fn top_k_of_the_tiny_baskets_by_hand() {
         reasons[0],
         "popular: 50.0% of all active customers bought it in all the data"
     );
-    assert_eq!(every_row(&recommender), expected_rows(&recommender));
+    let all_rows = every_row(&recommender);
+    assert_eq!(all_rows, expected_rows(&recommender));
     // c3 outside every group: its group reads "(none)" and its list comes from everyone's best
     // sellers and the rules.
     let ungrouped = CustomerGroups::new(
@@ -187,8 +188,7 @@ fn top_k_of_the_tiny_baskets_by_hand() {
     assert_eq!(rows, expected_rows(&partly));
     assert!(rows.iter().any(|r| r.0 == "c3" && r.1 == "(none)"));
     // `{:?}` gives sizes, not rows.
-    let distinct: std::collections::BTreeSet<String> =
-        every_row(&recommender).into_iter().map(|r| r.4).collect();
+    let distinct: std::collections::BTreeSet<&String> = all_rows.iter().map(|r| &r.4).collect();
     assert_eq!(
         format!("{:?}", recommender.recommend().unwrap()),
         format!(

@@ -17,7 +17,8 @@ use crate::data::row_sink::{KeptRows, NO_VALUE, RowSink, SinkColumns};
 use crate::data::sanity::ParseFailure;
 use crate::data::source::SourceInfo;
 
-/// An input read by [`stream`](super::stream): the sink that took its rows, and what the reading found.
+/// An input read by [`stream`](super::stream): the sink that took its rows, and what the reading
+/// found.
 pub struct Streamed<S> {
     /// The sink, after the last block.
     pub sink: S,
