@@ -108,7 +108,7 @@ pub fn read_delimited(
     }
     // Values go straight into the columns' arrays: one pass, and no vector of fields per row or
     // of values per column (on a 525 MB file those took more memory than the table).
-    let rows_guess = rows_estimate(lines.bytes.get(lines.pos..).unwrap_or_default());
+    let rows_guess = rows_estimate(lines.bytes.get(lines.pos..).unwrap_or_default(), width);
     let mut columns: Vec<MutablePlString> = (0..width)
         .map(|_| MutablePlString::with_capacity(rows_guess))
         .collect();
@@ -143,12 +143,15 @@ pub fn read_delimited(
     Ok((DataFrame::new(height, series)?, rejected))
 }
 
-/// About how many lines `text` has, from the lines in its first 256 KiB: room for the columns'
-/// values reserved once, without a count over the whole text.
-fn rows_estimate(text: &[u8]) -> usize {
+/// About how many rows of `width` fields `text` holds, from the lines in its first 256 KiB: room
+/// for the columns' values reserved once, without a count over the whole text. Never more than a
+/// table row can take (its delimiters, a line end and one non-empty field: blank rows are not
+/// kept), so that short lines at the start of a file cannot make it reserve more than that.
+fn rows_estimate(text: &[u8], width: usize) -> usize {
     let sample = &text[..text.len().min(1 << 18)];
     let lines = memchr::memchr_iter(b'\n', sample).count().max(1);
-    text.len() / sample.len().div_ceil(lines).max(1) + 1
+    let estimate = text.len() / sample.len().div_ceil(lines).max(1) + 1;
+    estimate.min(text.len() / (width + 1) + 1)
 }
 
 /// Header names as polars would give them: an empty name becomes `column_N` (its 1-based
@@ -435,6 +438,14 @@ mod tests {
             cells(&frame)[1],
             ["00001", "19970112", "1", "12.00"].map(|s| Some(s.to_string()))
         );
+    }
+
+    #[test]
+    fn the_row_estimate_follows_the_first_lines_and_never_passes_what_rows_can_take() {
+        assert_eq!(rows_estimate("a,b,c\n".repeat(1000).as_bytes(), 3), 1001);
+        // Blank lines at the start: at most one row per width + 1 bytes.
+        assert_eq!(rows_estimate("\n".repeat(100_000).as_bytes(), 3), 25_001);
+        assert_eq!(rows_estimate(b"", 3), 1);
     }
 
     #[test]
