@@ -91,15 +91,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ClusterModel::named("kmeans", k, 0)?.fit(&features.matrix()?)
     })?;
     let purchases = step("purchases", || Purchases::from_transactions(&tx))?;
-    let groups = CustomerGroups::new(
-        "cluster",
-        features.customer_ids().to_vec(),
-        clusters
-            .labels()
-            .iter()
-            .map(|l| format!("cluster {l}"))
-            .collect(),
-    )?;
+    let groups =
+        CustomerGroups::from_clusters(features.customer_ids().to_vec(), clusters.labels())?;
     let rec = step("recommend", || {
         RecommendParams::new()
             .k(5)
@@ -123,15 +116,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let labels_then = step("fit then", || {
         ClusterModel::named("kmeans", k, 0)?.fit(&features_then.matrix()?)
     })?;
-    let groups_then = CustomerGroups::new(
-        "cluster",
-        features_then.customer_ids().to_vec(),
-        labels_then
-            .labels()
-            .iter()
-            .map(|l| format!("cluster {l}"))
-            .collect(),
-    )?;
+    let groups_then =
+        CustomerGroups::from_clusters(features_then.customer_ids().to_vec(), labels_then.labels())?;
     step("evaluate", || {
         split.evaluate(
             &purchases,

@@ -107,14 +107,10 @@ impl RecommendArgs {
             "cluster" => {
                 let table = rfm.fit(transactions)?;
                 let features = FeatureMatrix::from_rfm(&table, &[Step::Log1p, Step::Standard])?;
-                let labels = ClusterModel::named("kmeans", self.clusters, self.seed)?
-                    .fit(&features.matrix()?)?
-                    .labels()
-                    .iter()
-                    .map(|l| format!("cluster {l}"))
-                    .collect();
+                let clusters = ClusterModel::named("kmeans", self.clusters, self.seed)?
+                    .fit(&features.matrix()?)?;
                 let ids = custseg::frame::text_values(&table.frame(), "customer_id")?;
-                CustomerGroups::new("cluster", ids, labels)
+                CustomerGroups::from_clusters(ids, clusters.labels())
             }
             column => CustomerGroups::from_dimension(transactions, column, until),
         }

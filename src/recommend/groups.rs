@@ -42,6 +42,20 @@ impl CustomerGroups {
         Self::ordered(by, customer_ids, labels, names)
     }
 
+    /// One group per cluster, named `cluster N` after a clustering model's label `N` for each
+    /// customer id (the names the CLI and the notebooks show).
+    ///
+    /// ```
+    /// use custseg::recommend::groups::CustomerGroups;
+    /// let groups = CustomerGroups::from_clusters(vec!["c1".into(), "c2".into()], &[1, 0])?;
+    /// assert_eq!(groups.names(), ["cluster 0", "cluster 1"]);
+    /// # Ok::<(), custseg::Error>(())
+    /// ```
+    pub fn from_clusters(customer_ids: Vec<String>, labels: &[i64]) -> Result<Self> {
+        let labels = labels.iter().map(|l| format!("cluster {l}")).collect();
+        Self::new("cluster", customer_ids, labels)
+    }
+
     /// As [`CustomerGroups::new`] with the groups in `order` (every label must be in it).
     pub fn ordered(
         by: &str,
