@@ -101,12 +101,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     })?;
     step("rec frame", || rec.recommend()?.frame()).map(|_| ())?;
     let split = HoldoutSplit::last_months(&purchases, 2)?;
-    let before_cut = step("load cut", || {
-        let mut o = options.clone();
-        o.rules.latest_date = split.cut();
-        Transactions::load(&path, &o)
+    let view_then = step("view at cut", || {
+        CustomerViewParams::new()
+            .observation_end(split.cut())
+            .fit(&tx)
     })?;
-    let view_then = CustomerViewParams::new().fit(&before_cut)?;
     let features_then = FeatureMatrix::from_frame(
         &view_then.frame(),
         "customer_id",

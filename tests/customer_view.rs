@@ -401,3 +401,105 @@ fn spend_is_the_exact_sum_in_any_row_order_and_equals_monetary() {
         m
     });
 }
+
+#[test]
+fn observation_end_gives_the_view_of_the_file_cut_at_that_day() {
+    let path = common::fixture("view/hand.csv");
+    let tx = load_with_dimensions(&path, &["Channel"]);
+    let jan = |d| chrono::NaiveDate::from_ymd_opt(2024, 1, d).unwrap();
+    // By Jan 11: customer 100 has invoices 1 and 2 (13 + 5, web and shop), 200 has invoice 4;
+    // 300 (Jan 30) is left out. Recency is measured to the next day, Jan 12.
+    let view = CustomerViewParams::new()
+        .observation_end(jan(11))
+        .fit(&tx)
+        .unwrap();
+    let frame = view.frame();
+    assert_eq!(view.snapshot(), jan(12));
+    assert_eq!(
+        texts(&frame, "customer_id"),
+        ["100", "200"].map(|s| Some(s.to_string()))
+    );
+    let some = |v: &[f64]| v.iter().map(|&x| Some(x)).collect::<Vec<_>>();
+    assert_eq!(f64s(&frame, "visits"), some(&[2.0, 1.0]));
+    assert_eq!(f64s(&frame, "spend"), some(&[18.0, 9.0]));
+    assert_eq!(f64s(&frame, "recency"), some(&[1.0, 7.0]));
+    assert_eq!(f64s(&frame, "share_channel_web"), some(&[13.0 / 18.0, 0.0]));
+    // The same table as loading the file with the date as the latest one, and as streaming it.
+    let options = LoadOptions {
+        roles: ColumnRoles {
+            dimensions: vec!["Channel".into()],
+            ..Default::default()
+        },
+        rules: CleaningRules {
+            latest_date: jan(11),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let reloaded = CustomerViewParams::new()
+        .fit(&Transactions::load(&path, &options).unwrap())
+        .unwrap();
+    assert!(reloaded.frame().equals_missing(&frame));
+    // A day without transactions: the same rows, recency measured to the day after it.
+    let later = CustomerViewParams::new()
+        .observation_end(jan(15))
+        .fit(&tx)
+        .unwrap();
+    assert_eq!(later.snapshot(), jan(16));
+    assert_eq!(f64s(&later.frame(), "recency"), some(&[5.0, 11.0]));
+    let default_options = LoadOptions {
+        rules: CleaningRules::default(),
+        ..options.clone()
+    };
+    let streamed = CustomerViewParams::new()
+        .observation_end(jan(11))
+        .fit_streaming(&path, &default_options)
+        .unwrap();
+    assert!(streamed.view.frame().equals_missing(&frame));
+    assert_eq!(streamed.accounting.rows_kept, 4);
+    assert_eq!(
+        streamed
+            .accounting
+            .dropped_for(custseg::data::clean::DropReason::DateOutOfRange),
+        2
+    );
+}
+
+#[test]
+fn observation_end_ranks_the_customers_left_as_loading_would() {
+    // Ids 10 and 9 are numbers, x is not: with x every id is ranked as text ("10" < "9"); by
+    // Jan 2, x is gone and the ids rank as numbers (9 before 10), as a load ending then ranks them.
+    let csv = "InvoiceNo,InvoiceDate,Amount,CustomerID\n\
+               1,2024-01-01,5,10\n\
+               2,2024-01-02,7,9\n\
+               3,2024-01-03,4,x\n";
+    let options = LoadOptions {
+        roles: ColumnRoles {
+            amount: Some("Amount".into()),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let tx = Transactions::from_bytes("ids.csv", csv.as_bytes().to_vec(), &options).unwrap();
+    let all = CustomerViewParams::new().fit(&tx).unwrap();
+    assert_eq!(
+        texts(&all.frame(), "customer_id"),
+        ["10", "9", "x"].map(|s| Some(s.to_string()))
+    );
+    let jan2 = chrono::NaiveDate::from_ymd_opt(2024, 1, 2).unwrap();
+    let cut = CustomerViewParams::new()
+        .observation_end(jan2)
+        .fit(&tx)
+        .unwrap();
+    assert_eq!(
+        texts(&cut.frame(), "customer_id"),
+        ["9", "10"].map(|s| Some(s.to_string()))
+    );
+    assert_eq!(f64s(&cut.frame(), "spend"), [Some(7.0), Some(5.0)]);
+    let err = CustomerViewParams::new()
+        .observation_end(chrono::NaiveDate::from_ymd_opt(2023, 12, 31).unwrap())
+        .fit(&tx)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("CustomerViewParams::observation_end"), "{err}");
+}

@@ -495,6 +495,33 @@ fn with_codes_in<'scope>(
     attach_codes(frame.clone(), codes, invoice_codes.join()?)
 }
 
+/// The rows of a transactions frame dated on or before `end` (the whole day), in their order;
+/// `None` when no row is.
+pub(crate) fn rows_until(frame: &DataFrame, end: chrono::NaiveDate) -> Result<Option<DataFrame>> {
+    let cutoff = end
+        .succ_opt()
+        .map_or(i64::MAX, |next| dates::day_number(next) * dates::MS_PER_DAY);
+    let dates = frame
+        .column(cols::DATE)?
+        .as_materialized_series()
+        .datetime()?
+        .physical()
+        .clone();
+    let kept = frame.filter(&dates.lt(cutoff))?;
+    Ok((kept.height() > 0).then_some(kept))
+}
+
+/// `frame` with its `customer_code` column made again from `customer_id`, as loading makes it:
+/// for a subset of loaded rows, so that the codes are again 0.. in id order.
+pub(crate) fn recode_customers(frame: DataFrame) -> Result<DataFrame> {
+    let (first_seen, uniques) = encode(frame.column(cols::CUSTOMER)?.str()?);
+    let rank = rank_by_id(&uniques);
+    let codes: Vec<u32> = first_seen.into_iter().map(|c| rank[c as usize]).collect();
+    let mut frame = frame;
+    frame.with_column(Column::new(cols::CUSTOMER_CODE.into(), codes))?;
+    Ok(frame)
+}
+
 /// Adds the `customer_code` and (when there are invoices) `invoice_code` columns.
 fn attach_codes(
     frame: DataFrame,

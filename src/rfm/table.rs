@@ -4,8 +4,8 @@ use chrono::{Duration, NaiveDate};
 use polars::prelude::*;
 
 use crate::data::clean::cols;
-use crate::data::dates::{MS_PER_DAY, day_number};
-use crate::data::transactions::Transactions;
+use crate::data::dates::MS_PER_DAY;
+use crate::data::transactions::{Transactions, rows_until};
 use crate::error::{Context, Error, Result};
 use crate::exact_sum::ExactSum;
 use crate::rfm::scoring::{ScoringMethod, ScoringReport, score};
@@ -123,7 +123,7 @@ impl RfmParams {
         let mut frame = transactions.frame();
         let mut last = last_date(&frame)?;
         if let Some(end) = self.observation_end {
-            frame = rows_until(&frame, end)?;
+            frame = rows_until(&frame, end)?.ok_or_else(|| before_first_transaction(end))?;
             last = end;
         }
         let snapshot = self.snapshot_after(last)?;
@@ -227,23 +227,6 @@ impl RfmParams {
             segments: self.segments.clone(),
         })
     }
-}
-
-/// The rows dated on or before `end`; an error when none are.
-fn rows_until(frame: &DataFrame, end: NaiveDate) -> Result<DataFrame> {
-    let cutoff = day_number(end + Duration::days(1)) * MS_PER_DAY;
-    let dates = frame
-        .column(cols::DATE)?
-        .as_materialized_series()
-        .datetime()?
-        .physical()
-        .clone();
-    let keep: BooleanChunked = dates.iter().map(|d| d.map(|d| d < cutoff)).collect();
-    let kept = frame.filter(&keep)?;
-    if kept.height() == 0 {
-        return Err(before_first_transaction(end));
-    }
-    Ok(kept)
 }
 
 /// The error for an observation end before any transaction.

@@ -33,7 +33,7 @@ use polars::prelude::*;
 
 use crate::data::clean::cols;
 use crate::data::dates::MS_PER_DAY;
-use crate::data::transactions::Transactions;
+use crate::data::transactions::{Transactions, recode_customers, rows_until};
 use crate::error::{Context, Error, Result};
 use crate::exact_sum::ExactSum;
 use crate::grouping::distinct_keys_per_group;
@@ -62,6 +62,7 @@ pub use streamed::StreamedView;
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerViewParams {
     snapshot: Option<NaiveDate>,
+    observation_end: Option<NaiveDate>,
     dimensions: Option<Vec<String>>,
     max_values: usize,
 }
@@ -70,6 +71,7 @@ impl Default for CustomerViewParams {
     fn default() -> Self {
         CustomerViewParams {
             snapshot: None,
+            observation_end: None,
             dimensions: None,
             max_values: 50,
         }
@@ -86,6 +88,27 @@ impl CustomerViewParams {
     /// The date recency is measured to.
     pub fn snapshot(mut self, date: NaiveDate) -> Self {
         self.snapshot = Some(date);
+        self
+    }
+
+    /// The view as it stood at the end of this day: later transactions are left out, as if the
+    /// file ended then (the same rows as loading it with
+    /// [`CleaningRules::latest_date`](crate::data::clean::CleaningRules::latest_date) set to
+    /// `day`), and recency is measured to the next day unless [`CustomerViewParams::snapshot`]
+    /// says otherwise. Customers with no transaction by then are left out. A holdout's
+    /// calibration view, as [`RfmParams::observation_end`](crate::rfm::RfmParams::observation_end)
+    /// gives its RFM table.
+    ///
+    /// ```no_run
+    /// use custseg::prelude::*;
+    /// let tx = Transactions::load("online_retail.csv.gz", &LoadOptions::default())?;
+    /// let cut = chrono::NaiveDate::from_ymd_opt(2011, 9, 30).unwrap();
+    /// let then = CustomerViewParams::new().observation_end(cut).fit(&tx)?;
+    /// println!("{} customers by {cut}", then.len());
+    /// # Ok::<(), custseg::Error>(())
+    /// ```
+    pub fn observation_end(mut self, day: NaiveDate) -> Self {
+        self.observation_end = Some(day);
         self
     }
 
@@ -121,7 +144,22 @@ impl CustomerViewParams {
 
     fn fit_steps(&self, transactions: &Transactions) -> Result<CustomerView> {
         self.check()?;
-        let frame = transactions.frame();
+        let frame = match self.observation_end {
+            Some(end) => {
+                let kept = rows_until(&transactions.frame(), end)?.ok_or_else(|| {
+                    Error::param(
+                        "CustomerViewParams::observation_end",
+                        format!(
+                            "{end} is before the first transaction; choose a day inside the data"
+                        ),
+                    )
+                })?;
+                // Ids are ranked as numbers only when every one is, so the customers left are
+                // ranked again, as a load ending on `end` ranks them.
+                recode_customers(kept)?
+            }
+            None => transactions.frame(),
+        };
         let dimensions = self.chosen_dimensions(&transactions.roles().dimensions)?;
         let rows = Rows::of(&frame, transactions.has_invoices())?;
         let last = rows.dates.iter().copied().max().unwrap_or(0);
@@ -176,9 +214,10 @@ impl CustomerViewParams {
         Ok(names.clone())
     }
 
-    /// The snapshot for transactions whose last is at `last` (ms since 1970).
+    /// The snapshot for transactions whose last is at `last` (ms since 1970), or that end on the
+    /// observation end.
     fn snapshot_after(&self, last: i64) -> Result<NaiveDate> {
-        let last_day = day_of(last);
+        let last_day = self.observation_end.unwrap_or_else(|| day_of(last));
         let snapshot = self.snapshot.unwrap_or(last_day + Duration::days(1));
         if snapshot < last_day {
             return Err(Error::param(

@@ -12,7 +12,7 @@ use crate::data::stream::{
     KeptRows, NO_VALUE, RowSink, SinkColumns, Streamed, TextColumn, stream_in_blocks,
 };
 use crate::data::transactions::{LoadOptions, Transactions};
-use crate::error::{Context, Result};
+use crate::error::{Context, Error, Result};
 use crate::exact_sum::ExactSum;
 use crate::grouping::DistinctPairs;
 
@@ -55,6 +55,10 @@ impl CustomerViewParams {
     /// same, bit for bit, as loading the input with [`Transactions::load`] and calling
     /// [`CustomerViewParams::fit`].
     ///
+    /// With [`CustomerViewParams::observation_end`], rows after that date are counted in the accounting as
+    /// [`DropReason::DateOutOfRange`](crate::data::clean::DropReason::DateOutOfRange), as a
+    /// [`CleaningRules::latest_date`](crate::data::clean::CleaningRules::latest_date) would.
+    ///
     /// `input` is a file, a directory or a glob, as [`Transactions::load`] takes it; the
     /// dimensions are those of `options.roles.dimensions` (or the ones chosen with
     /// [`CustomerViewParams::dimensions`] among them). Delimited text in UTF-8, plain or gzip, and
@@ -87,6 +91,25 @@ impl CustomerViewParams {
         block: usize,
     ) -> Result<StreamedView> {
         self.check()?;
+        let clamped;
+        let options = match self.observation_end {
+            Some(date) if date < options.rules.earliest_date => {
+                return Err(Error::param(
+                    "CustomerViewParams::observation_end",
+                    format!(
+                        "{date} is before `CleaningRules::earliest_date` ({}); no row could be kept",
+                        options.rules.earliest_date
+                    ),
+                ));
+            }
+            Some(date) if date < options.rules.latest_date => {
+                let mut o = options.clone();
+                o.rules.latest_date = date;
+                clamped = o;
+                &clamped
+            }
+            _ => options,
+        };
         // Every loaded dimension is summed: which ones the view keeps shows once the first file
         // says how it names them (a dimension given as `country` is the file's `Country`).
         let positions: Vec<usize> = (0..options.roles.dimensions.len()).collect();
