@@ -456,6 +456,16 @@ fn observation_end_gives_the_view_of_the_file_cut_at_that_day() {
         .fit_streaming(&path, &default_options)
         .unwrap();
     assert!(streamed.view.frame().equals_missing(&frame));
+    let too_early = CustomerViewParams::new()
+        .observation_end(chrono::NaiveDate::from_ymd_opt(1899, 12, 31).unwrap())
+        .fit_streaming(&path, &default_options)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        too_early.contains("CustomerViewParams::observation_end")
+            && too_early.contains("CleaningRules::earliest_date"),
+        "{too_early}"
+    );
     assert_eq!(streamed.accounting.rows_kept, 4);
     assert_eq!(
         streamed

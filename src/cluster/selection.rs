@@ -411,7 +411,8 @@ mod tests {
 
     #[test]
     fn kneedle_by_hand() {
-        // Normalised: x = 0, .25, .5, .75, 1; y = 1, .3, .1, .05, 0 -> 1 - y - x = 0, .45, .4, .2, 0.
+        // Normalised: x = 0, .25, .5, .75, 1; y = 1, .3, .1, .05, 0
+        // -> 1 - y - x = 0, .45, .4, .2, 0.
         let x = [1.0, 2.0, 3.0, 4.0, 5.0];
         let y = [100.0, 30.0, 10.0, 5.0, 0.0];
         assert_eq!(kneedle_convex_decreasing(&x, &y), Some(2.0));

@@ -252,7 +252,8 @@ impl Recommender {
     }
 
     /// The group whose popularity a customer's recommendations use: their own group when it had
-    /// at least [`RecommendParams::min_group_customers`] active customers in the window, else `None` (everyone).
+    /// at least [`RecommendParams::min_group_customers`] active customers in the window, else
+    /// `None` (everyone).
     pub fn popularity_source(&self, customer: u32) -> Option<u32> {
         self.group_of(customer)
             .and_then(|g| self.source.get(g as usize).copied().flatten())

@@ -80,8 +80,9 @@ impl<S> Streamed<S> {
     }
 
     /// The columns by role, as the first file names them (a role given as `country` reads the
-    /// file's `Country`): what [`Transactions::roles`](crate::data::transactions::Transactions::roles)
-    /// gives for the loaded input.
+    /// file's `Country`): what
+    /// [`Transactions::roles`](crate::data::transactions::Transactions::roles) gives for the
+    /// loaded input.
     pub fn roles(&self) -> Option<&ResolvedRoles> {
         self.roles.as_ref()
     }

@@ -15,8 +15,9 @@
 //! The rules and their accounting are the loader's, row for row: the sink sees exactly the rows
 //! [`Transactions::load`](crate::data::transactions::Transactions::load) would keep, in the same
 //! order, so sums over them are bit for bit the same. A file's date layout is settled from all of
-//! its values ([`DateEvidence`](crate::data::dates::DateEvidence)); the rows are read with the layout the first block suggests, and
-//! when the whole file settles on another one, the input is read a second time with that layout.
+//! its values ([`DateEvidence`](crate::data::dates::DateEvidence)); the rows are read with the
+//! layout the first block suggests, and when the whole file settles on another one, the input is
+//! read a second time with that layout.
 //!
 //! Delimited text (UTF-8, plain or gzip) is read in blocks by the loader's fast path, Parquet row
 //! group by row group. Inputs this path does not read (Excel, JSON baskets, text in another

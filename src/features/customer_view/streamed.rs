@@ -55,7 +55,8 @@ impl CustomerViewParams {
     /// same, bit for bit, as loading the input with [`Transactions::load`] and calling
     /// [`CustomerViewParams::fit`].
     ///
-    /// With [`CustomerViewParams::observation_end`], rows after that date are counted in the accounting as
+    /// With [`CustomerViewParams::observation_end`], rows after that day are counted in the
+    /// accounting as
     /// [`DropReason::DateOutOfRange`](crate::data::clean::DropReason::DateOutOfRange), as a
     /// [`CleaningRules::latest_date`](crate::data::clean::CleaningRules::latest_date) would.
     ///
@@ -97,7 +98,8 @@ impl CustomerViewParams {
                 return Err(Error::param(
                     "CustomerViewParams::observation_end",
                     format!(
-                        "{date} is before `CleaningRules::earliest_date` ({}); no row could be kept",
+                        "{date} is before `CleaningRules::earliest_date` ({}); no row could be \
+                         kept",
                         options.rules.earliest_date
                     ),
                 ));
