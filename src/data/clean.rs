@@ -419,6 +419,14 @@ pub(crate) mod cols {
     pub const BASKET: &str = "basket";
     /// `true` where the raw text was present but could not be parsed.
     pub const BAD_PREFIX: &str = "__unparsable_";
+
+    /// The [`DATE`] column of a transactions frame as milliseconds since 1970, in one chunk.
+    pub fn date_ms(
+        frame: &polars::prelude::DataFrame,
+    ) -> crate::error::Result<polars::prelude::Int64Chunked> {
+        let dates = frame.column(DATE)?.as_materialized_series().datetime()?;
+        Ok(dates.physical().rechunk().into_owned())
+    }
 }
 
 /// Which typed columns are present, so the rules know what to check.

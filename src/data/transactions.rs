@@ -501,12 +501,7 @@ pub(crate) fn rows_until(frame: &DataFrame, end: chrono::NaiveDate) -> Result<Op
     let cutoff = end
         .succ_opt()
         .map_or(i64::MAX, |next| dates::day_number(next) * dates::MS_PER_DAY);
-    let dates = frame
-        .column(cols::DATE)?
-        .as_materialized_series()
-        .datetime()?
-        .physical()
-        .clone();
+    let dates = cols::date_ms(frame)?;
     let kept = frame.filter(&dates.lt(cutoff))?;
     Ok((kept.height() > 0).then_some(kept))
 }

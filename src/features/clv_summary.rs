@@ -222,12 +222,7 @@ impl PurchaseDays {
         let customer = frame.column(cols::CUSTOMER_CODE)?.u32()?.rechunk();
         let customer = customer.cont_slice().map_err(Error::from)?;
         let id_column = frame.column(cols::CUSTOMER)?.str()?;
-        let dates = frame
-            .column(cols::DATE)?
-            .as_materialized_series()
-            .datetime()?
-            .physical()
-            .rechunk();
+        let dates = cols::date_ms(frame)?;
         let dates = dates.cont_slice().map_err(Error::from)?;
         let amounts = frame.column(cols::AMOUNT)?.f64()?.rechunk();
         let amounts = amounts.cont_slice().map_err(Error::from)?;

@@ -52,12 +52,7 @@ impl Purchases {
         }
         let customer = u32_column(&frame, cols::CUSTOMER_CODE)?;
         let id_column = frame.column(cols::CUSTOMER)?.str()?.clone();
-        let dates = frame
-            .column(cols::DATE)?
-            .as_materialized_series()
-            .datetime()?
-            .physical()
-            .rechunk();
+        let dates = cols::date_ms(&frame)?;
         let day: Vec<i64> = dates
             .cont_slice()
             .map_err(Error::from)?

@@ -248,12 +248,7 @@ impl MigrationParams {
 /// The first and last transaction's days.
 fn data_days(transactions: &Transactions) -> Result<(NaiveDate, NaiveDate)> {
     let frame = transactions.frame();
-    let dates = frame
-        .column(cols::DATE)?
-        .as_materialized_series()
-        .datetime()?
-        .physical()
-        .clone();
+    let dates = cols::date_ms(&frame)?;
     match (dates.min(), dates.max()) {
         (Some(first), Some(last)) => Ok((
             date_of(first.div_euclid(MS_PER_DAY)),

@@ -103,12 +103,7 @@ pub(crate) fn dominant_values(
     let customers = tx.column(cols::CUSTOMER_CODE)?.u32()?;
     let amounts = tx.column(cols::AMOUNT)?.f64()?;
     let values = tx.column(dimension)?.cast(&DataType::String)?;
-    let dates = tx
-        .column(cols::DATE)?
-        .as_materialized_series()
-        .datetime()?
-        .physical()
-        .clone();
+    let dates = cols::date_ms(&tx)?;
     let mut spend = SpendByValue::default();
     let mut codes: PlHashMap<&str, u32> = PlHashMap::new();
     let mut labels: Vec<&str> = vec![MISSING_VALUE];

@@ -238,12 +238,7 @@ pub(crate) fn before_first_transaction(end: NaiveDate) -> Error {
 }
 
 fn last_date(frame: &DataFrame) -> Result<NaiveDate> {
-    let dates = frame
-        .column(cols::DATE)?
-        .as_materialized_series()
-        .datetime()?
-        .physical()
-        .clone();
+    let dates = cols::date_ms(frame)?;
     let max = dates
         .max()
         .ok_or_else(|| Error::param("transactions", "there are no transactions"))?;
@@ -262,12 +257,7 @@ fn rfm_values(frame: DataFrame, has_invoices: bool, snapshot: NaiveDate) -> Resu
     let customer = frame.column(cols::CUSTOMER_CODE)?.u32()?.rechunk();
     let customer = customer.cont_slice().map_err(Error::from)?;
     let ids = frame.column(cols::CUSTOMER)?.str()?;
-    let dates = frame
-        .column(cols::DATE)?
-        .as_materialized_series()
-        .datetime()?
-        .physical()
-        .rechunk();
+    let dates = cols::date_ms(&frame)?;
     let amounts = frame.column(cols::AMOUNT)?.f64()?.rechunk();
     let n = customer.iter().copied().max().map_or(0, |m| m as usize + 1);
     let mut last = vec![i64::MIN; n];

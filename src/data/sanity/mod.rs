@@ -168,12 +168,7 @@ impl SanityInputs {
             parse_failures,
             excluded_periods,
         } = facts;
-        let dates = kept
-            .column(cols::DATE)?
-            .as_materialized_series()
-            .datetime()?
-            .physical()
-            .clone();
+        let dates = cols::date_ms(kept)?;
         let invoice_codes = match roles.invoice {
             Some(_) => Some(kept.column(cols::INVOICE_CODE)?.u32()?.clone()),
             None => None,

@@ -314,13 +314,7 @@ impl Rows {
             .into_no_null_iter()
             .collect();
         let customers = customer.iter().copied().max().map_or(0, |m| m as usize + 1);
-        let dates: Vec<i64> = frame
-            .column(cols::DATE)?
-            .as_materialized_series()
-            .datetime()?
-            .physical()
-            .into_no_null_iter()
-            .collect();
+        let dates: Vec<i64> = cols::date_ms(frame)?.into_no_null_iter().collect();
         let amounts: Vec<f64> = frame
             .column(cols::AMOUNT)?
             .f64()?
