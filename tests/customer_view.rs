@@ -447,6 +447,17 @@ fn observation_end_gives_the_view_of_the_file_cut_at_that_day() {
         .unwrap();
     assert_eq!(later.snapshot(), jan(16));
     assert_eq!(f64s(&later.frame(), "recency"), some(&[5.0, 11.0]));
+    let err = CustomerViewParams::new()
+        .observation_end(jan(15))
+        .snapshot(jan(14))
+        .fit(&tx)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("CustomerViewParams::snapshot")
+            && err.contains("is before `CustomerViewParams::observation_end` (2024-01-15)"),
+        "{err}"
+    );
     let default_options = LoadOptions {
         rules: CleaningRules::default(),
         ..options.clone()

@@ -220,12 +220,13 @@ impl CustomerViewParams {
         let last_day = self.observation_end.unwrap_or_else(|| day_of(last));
         let snapshot = self.snapshot.unwrap_or(last_day + Duration::days(1));
         if snapshot < last_day {
+            let end = match self.observation_end {
+                Some(_) => "`CustomerViewParams::observation_end`",
+                None => "the last transaction",
+            };
             return Err(Error::param(
                 "CustomerViewParams::snapshot",
-                format!(
-                    "{snapshot} is before the last transaction ({last_day}); recency would be \
-                     negative"
-                ),
+                format!("{snapshot} is before {end} ({last_day}); recency would be negative"),
             ));
         }
         Ok(snapshot)
