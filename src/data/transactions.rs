@@ -496,14 +496,29 @@ fn with_codes_in<'scope>(
 }
 
 /// The rows of a transactions frame dated on or before `end` (the whole day), in their order;
-/// `None` when no row is.
-pub(crate) fn rows_until(frame: &DataFrame, end: chrono::NaiveDate) -> Result<Option<DataFrame>> {
+/// when no row is, the error of [`before_first_transaction`] for the parameter `setting`.
+pub(crate) fn rows_until(
+    frame: &DataFrame,
+    end: chrono::NaiveDate,
+    setting: &'static str,
+) -> Result<DataFrame> {
     let cutoff = end
         .succ_opt()
         .map_or(i64::MAX, |next| dates::day_number(next) * dates::MS_PER_DAY);
     let dates = cols::date_ms(frame)?;
     let kept = frame.filter(&dates.lt(cutoff))?;
-    Ok((kept.height() > 0).then_some(kept))
+    if kept.height() == 0 {
+        return Err(before_first_transaction(setting, end));
+    }
+    Ok(kept)
+}
+
+/// The error for an observation end (the parameter `setting`) before any transaction.
+pub(crate) fn before_first_transaction(setting: &'static str, end: chrono::NaiveDate) -> Error {
+    Error::param(
+        setting,
+        format!("{end} is before the first transaction; choose a day inside the data"),
+    )
 }
 
 /// `frame` with its `customer_code` column made again from `customer_id`, as loading makes it:

@@ -12,13 +12,13 @@ use crate::data::ids::rank_by_id;
 use crate::data::stream::{
     KeptRows, NO_VALUE, RowSink, SinkColumns, Streamed, TextColumn, stream_in_blocks,
 };
-use crate::data::transactions::{LoadOptions, Transactions};
+use crate::data::transactions::{LoadOptions, Transactions, before_first_transaction};
 use crate::dominant::{MISSING_VALUE, SpendByValue};
 use crate::error::{Context, Error, Result};
 use crate::exact_sum::ExactSum;
 use crate::grouping::DistinctPairs;
 use crate::rfm::summary::SegmentSummary;
-use crate::rfm::table::{RfmParams, RfmTable, before_first_transaction};
+use crate::rfm::table::{RfmParams, RfmTable};
 
 /// An RFM table computed from files, and the row accounting of the read
 /// ([`RfmParams::fit_streaming`]).
@@ -194,7 +194,9 @@ impl RfmParams {
     ) -> Result<RfmTable> {
         let last_ms = customers.last.iter().copied().max().unwrap_or(i64::MIN);
         let last = match self.observation_end_day() {
-            Some(end) if last_ms == i64::MIN => return Err(before_first_transaction(end)),
+            Some(end) if last_ms == i64::MIN => {
+                return Err(before_first_transaction("RfmParams::observation_end", end));
+            }
             Some(end) => end,
             None => chrono::DateTime::from_timestamp_millis(last_ms)
                 .unwrap_or_default()

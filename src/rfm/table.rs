@@ -123,7 +123,7 @@ impl RfmParams {
         let mut frame = transactions.frame();
         let mut last = last_date(&frame)?;
         if let Some(end) = self.observation_end {
-            frame = rows_until(&frame, end)?.ok_or_else(|| before_first_transaction(end))?;
+            frame = rows_until(&frame, end, "RfmParams::observation_end")?;
             last = end;
         }
         let snapshot = self.snapshot_after(last)?;
@@ -227,14 +227,6 @@ impl RfmParams {
             segments: self.segments.clone(),
         })
     }
-}
-
-/// The error for an observation end before any transaction.
-pub(crate) fn before_first_transaction(end: NaiveDate) -> Error {
-    Error::param(
-        "RfmParams::observation_end",
-        format!("{end} is before the first transaction; choose a day inside the data"),
-    )
 }
 
 fn last_date(frame: &DataFrame) -> Result<NaiveDate> {

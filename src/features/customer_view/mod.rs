@@ -146,14 +146,11 @@ impl CustomerViewParams {
         self.check()?;
         let frame = match self.observation_end {
             Some(end) => {
-                let kept = rows_until(&transactions.frame(), end)?.ok_or_else(|| {
-                    Error::param(
-                        "CustomerViewParams::observation_end",
-                        format!(
-                            "{end} is before the first transaction; choose a day inside the data"
-                        ),
-                    )
-                })?;
+                let kept = rows_until(
+                    &transactions.frame(),
+                    end,
+                    "CustomerViewParams::observation_end",
+                )?;
                 // Ids are ranked as numbers only when every one is, so the customers left are
                 // ranked again, as a load ending on `end` ranks them.
                 recode_customers(kept)?
