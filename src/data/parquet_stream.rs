@@ -8,16 +8,17 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{OnceLock, mpsc};
 
 use polars::prelude::*;
-use polars_arrow::array::{Array, PrimitiveArray, Utf8ViewArray};
+use polars_arrow::array::{Array, MutablePlString, PrimitiveArray, Utf8ViewArray};
 
 use crate::data::dates::{DateEvidence, DateFormat};
 use crate::data::ids::{integer_ids, whole_ids};
+use crate::data::interner::{Interner, NULL};
 use crate::data::numbers::{CommaReading, Number, read_number};
 use crate::data::options::LoadOptions;
 use crate::data::roles::ResolvedRoles;
 use crate::data::row_block::{
-    Chunk, CleanBlock, DateField, IdField, Layout, Record, Rules, Value, block_facts, clean_chunk,
-    evidence,
+    Chunk, CleanBlock, Columns, Layout, Rules, TypedDates, block_facts, clean_chunk, code_runs,
+    evidence, push_texts,
 };
 use crate::data::row_sink::RowSink;
 use crate::data::source::{FileFormat, SourceInfo};
@@ -131,6 +132,9 @@ pub(crate) fn stream_file<S: RowSink>(
         roles,
     })
 }
+
+/// Rows pushed into a block at a time, column by column.
+const PUSHED_ROWS: usize = 4096;
 
 /// Batches read and cleaned at once.
 const PARALLEL_BATCHES: usize = 2;
@@ -265,16 +269,16 @@ impl Job<'_> {
         let blank_count = blank.iter().filter(|b| **b).count();
         let mut chunk = Chunk::new(self.layout);
         chunk.reserve(self.layout, frame.height());
-        let mut blank_rows = blank.iter();
+        let mut rest = &blank[..];
         for fields in &segments {
             let rows = fields.iter().find_map(Field::len).unwrap_or_default();
-            for (row, &blank) in (0..rows).zip(&mut blank_rows) {
-                if blank {
-                    chunk.push_blank(self.layout);
-                } else {
-                    chunk.push(self.layout, &BatchRecord { fields, row });
-                }
+            let (segment_blank, after) = rest.split_at(rows.min(rest.len()));
+            // In slices that stay in the core's cache while each column is read over them.
+            for (slice, blank) in segment_blank.chunks(PUSHED_ROWS).enumerate() {
+                let start = slice * PUSHED_ROWS;
+                chunk.push_columns(self.layout, &Segment { fields, start }, blank);
             }
+            rest = after;
         }
         chunk.finish_text();
         let evidence = self.dated_as_text.then(|| evidence(&chunk));
@@ -461,10 +465,11 @@ fn segments(
     Some(segments)
 }
 
-/// Row `row` of a batch.
-struct BatchRecord<'a> {
+/// Rows of one segment of a batch, from `start` on: the segment's columns by file column, each an
+/// array of the segment's rows.
+struct Segment<'a> {
     fields: &'a [Field],
-    row: usize,
+    start: usize,
 }
 
 impl Field {
@@ -478,69 +483,123 @@ impl Field {
             Field::Unread => None,
         }
     }
+
+    /// Row `row` as text: empty when null or not text (typed columns are read as they are).
+    #[inline]
+    fn text(&self, row: usize) -> Option<&str> {
+        match self {
+            Field::Text(values) if values.is_valid(row) => Some(values.value(row)),
+            _ => None,
+        }
+    }
 }
 
-impl<'a> Record<'a> for BatchRecord<'a> {
-    #[inline]
-    fn value(&self, column: usize) -> Value<'a> {
+/// Whether rows `row` and `row - 1` of a text array hold the same value: equal views are equal
+/// values (the same inline bytes, or the same bytes of one buffer), and dictionary-encoded pages
+/// give a repeated value the same view. `false` says nothing.
+#[inline]
+fn same_text(values: &Utf8ViewArray, row: usize) -> bool {
+    let views = values.views();
+    views[row].as_u128() == views[row - 1].as_u128()
+        && values.is_valid(row)
+        && values.is_valid(row - 1)
+}
+
+/// Whether rows `row` and `row - 1` of a typed array hold the same value.
+#[inline]
+fn same_value<T: polars_arrow::types::NativeType>(values: &PrimitiveArray<T>, row: usize) -> bool {
+    values.value(row) == values.value(row - 1) && values.is_valid(row) && values.is_valid(row - 1)
+}
+
+impl Columns for Segment<'_> {
+    fn code_ids(&self, column: usize, read: &[bool], ids: &mut Interner, codes: &mut Vec<u32>) {
+        let at = self.start;
         match &self.fields[column] {
-            Field::Text(values) if values.is_valid(self.row) => {
-                Value::plain(values.value(self.row))
-            }
-            // Null, or a typed column (read through `number` and `date`).
-            _ => Value::plain(""),
+            Field::Integer(values) => code_runs(
+                read,
+                codes,
+                |row| same_value(values, at + row),
+                |row| values.get(at + row).map_or(NULL, |id| ids.code_integer(id)),
+            ),
+            Field::Text(values) => code_runs(
+                read,
+                codes,
+                |row| same_text(values, at + row),
+                |row| ids.code(self.text(column, row)),
+            ),
+            _ => code_runs(
+                read,
+                codes,
+                |_| false,
+                |row| ids.code(self.text(column, row)),
+            ),
         }
     }
 
-    /// Equal views are equal values (the same inline bytes, or the same bytes of one buffer);
-    /// dictionary-encoded pages give a repeated value the same view.
-    #[inline]
-    fn repeats(&self, column: usize) -> bool {
-        let row = self.row;
-        if row == 0 {
-            return false;
-        }
+    fn code_dates(
+        &self,
+        column: usize,
+        read: &[bool],
+        (text, typed): (&mut Interner, &mut Option<TypedDates>),
+        codes: &mut Vec<u32>,
+    ) {
+        let at = self.start;
         match &self.fields[column] {
-            Field::Text(values) => {
-                let views = values.views();
-                views[row].as_u128() == views[row - 1].as_u128()
-                    && values.is_valid(row)
-                    && values.is_valid(row - 1)
-            }
-            Field::Integer(values) => {
-                values.value(row) == values.value(row - 1)
-                    && values.is_valid(row)
-                    && values.is_valid(row - 1)
-            }
-            _ => false,
+            Field::Date(values) => code_runs(
+                read,
+                codes,
+                |row| same_value(values, at + row),
+                |row| match values.get(at + row) {
+                    Some(ms) => typed.get_or_insert_default().code(ms),
+                    None => NULL,
+                },
+            ),
+            Field::Text(values) => code_runs(
+                read,
+                codes,
+                |row| same_text(values, at + row),
+                |row| text.code(self.text(column, row)),
+            ),
+            _ => code_runs(
+                read,
+                codes,
+                |_| false,
+                |row| text.code(self.text(column, row)),
+            ),
         }
     }
 
-    #[inline]
-    fn id(&self, column: usize) -> IdField<'a> {
-        match &self.fields[column] {
-            Field::Integer(values) => match values.get(self.row) {
-                Some(value) => IdField::Integer(value),
-                None => IdField::Text(""),
-            },
-            _ => IdField::Text(self.value(column).text),
-        }
+    fn numbers(
+        &self,
+        column: usize,
+        read: &[bool],
+        thousands: CommaReading,
+        numbers: &mut Vec<Number>,
+    ) {
+        let at = self.start;
+        let field = &self.fields[column];
+        numbers.extend(
+            read.iter()
+                .enumerate()
+                .map(|(row, &read)| match (read, field) {
+                    (false, _) => Number::Missing,
+                    (true, Field::Number(values)) => {
+                        values.get(at + row).map_or(Number::Missing, Number::Value)
+                    }
+                    (true, _) => read_number(self.text(column, row), thousands),
+                }),
+        );
     }
 
-    #[inline]
-    fn number(&self, column: usize, thousands: CommaReading) -> Number {
-        match &self.fields[column] {
-            Field::Number(values) => values.get(self.row).map_or(Number::Missing, Number::Value),
-            _ => read_number(self.value(column).text, thousands),
-        }
+    fn texts(&self, column: usize, read: &[bool], values: &mut MutablePlString) {
+        let field = &self.fields[column];
+        push_texts(read, values, |row| field.text(self.start + row));
     }
 
-    #[inline]
-    fn date(&self, column: usize) -> DateField<'a> {
-        match &self.fields[column] {
-            Field::Date(values) => DateField::Typed(values.get(self.row)),
-            _ => DateField::Text(self.value(column).text),
-        }
+    fn text(&self, column: usize, row: usize) -> &str {
+        self.fields[column]
+            .text(self.start + row)
+            .unwrap_or_default()
     }
 }
 

@@ -2,12 +2,13 @@
 
 use polars_arrow::array::{MutablePlString, Utf8ViewArray};
 
+use super::columns::{amount_too_large, number_value};
 use super::layout::Layout;
-use super::record::{DateField, IdField, Record};
+use super::record::Value;
 use crate::data::basket::BasketRows;
 use crate::data::clean::{self, DropReason, Facts, ReasonCounts};
 use crate::data::interner::{Interner, NULL};
-use crate::data::numbers::Number;
+use crate::data::numbers::read_number;
 use crate::data::options::LoadOptions;
 use crate::data::sanity::ParseFailure;
 
@@ -38,15 +39,6 @@ pub(crate) struct Chunk {
     pub(crate) baskets: Option<BasketRows>,
 }
 
-/// The code of an id among `ids`.
-#[inline]
-fn id_code(ids: &mut Interner, id: IdField<'_>) -> u32 {
-    match id {
-        IdField::Text(text) => ids.code(text),
-        IdField::Integer(value) => ids.code_integer(value),
-    }
-}
-
 /// What each distinct date value (parsed, `None` when unreadable) says about its rows.
 pub(crate) fn date_facts(parsed: &[Option<i64>], options: &LoadOptions) -> Vec<Facts> {
     let (earliest, latest) = options.rules.date_bounds_ms();
@@ -73,7 +65,7 @@ pub(crate) struct TypedDates {
 }
 
 impl TypedDates {
-    fn code(&mut self, ms: i64) -> u32 {
+    pub(crate) fn code(&mut self, ms: i64) -> u32 {
         if let Some((last, code)) = self.last
             && last == ms
         {
@@ -172,32 +164,24 @@ impl Chunk {
         }
     }
 
-    /// Adds one record; `record.value(i)` is its field in file column `i`.
-    /// Missing values are counted by the callers, which see the field bounds.
-    pub(crate) fn push<'t>(&mut self, layout: &Layout, record: &impl Record<'t>) {
-        let value = |column: usize| record.value(column);
-        // A field that repeats the previous row's value takes its code: every row pushes a
-        // customer and a date, and an invoice that is coded when the row has a customer.
-        let customer = match self.customer.last() {
-            Some(&previous) if record.repeats(layout.customer) => previous,
-            _ => id_code(&mut self.customers, record.id(layout.customer)),
-        };
-        let previous_had_customer = self.customer.last().is_some_and(|&c| c != NULL);
+    /// Adds one record of a delimited file; `value(i)` is its field in file column `i` (a typed
+    /// source's batch goes in column by column: [`Chunk::push_columns`]). Missing values are
+    /// counted by the callers, which see the field bounds.
+    pub(crate) fn push<'t>(&mut self, layout: &Layout, value: &impl Fn(usize) -> Value<'t>) {
+        let customer = self.customers.code(value(layout.customer).text);
         self.customer.push(customer);
-        let date = match self.date.last() {
-            Some(&previous) if record.repeats(layout.date) => previous,
-            _ => self.date_code(record.date(layout.date)),
-        };
+        // A row without a customer is dropped for that whatever else holds (it is the first
+        // reason and always enforced), so its numbers, invoice and text are not read, but its
+        // date is coded: the date layout is detected from every row's date, as the general path
+        // does.
+        let date = self.dates.code(value(layout.date).text);
         if customer == NULL {
             self.push_dropped(layout, date, DropReason::MissingCustomer);
             return;
         }
         let mut facts: Facts = 0;
         if let Some(column) = layout.invoice {
-            let invoice = match self.invoice.last() {
-                Some(&previous) if previous_had_customer && record.repeats(column) => previous,
-                _ => id_code(&mut self.invoices, record.id(column)),
-            };
+            let invoice = self.invoices.code(value(column).text);
             if invoice == NULL {
                 facts |= DropReason::MissingInvoice.bit();
             }
@@ -209,36 +193,15 @@ impl Chunk {
         self.date.push(date);
         let mut read = [1.0f64; 3];
         for &(k, column) in &layout.numbers {
-            let [unparsable, missing, non_positive] = layout.number_reasons[k];
-            let number = match record.number(column, layout.thousands) {
-                Number::Value(v) => {
-                    if v <= 0.0 {
-                        facts |= non_positive.bit();
-                    }
-                    v
-                }
-                Number::Missing => {
-                    facts |= missing.bit();
-                    0.0
-                }
-                Number::Unparsable => {
-                    facts |= unparsable.bit();
-                    let (rows, examples) = &mut self.bad_numbers[k];
-                    *rows += 1;
-                    ParseFailure::add_example(examples, value(column).text.trim());
-                    0.0
-                }
-            };
+            let number = read_number(value(column).text, layout.thousands);
+            let bad = &mut self.bad_numbers[k];
+            let reasons = layout.number_reasons[k];
+            let number = number_value(number, reasons, &mut facts, bad, || value(column).text);
             self.numbers[k].push(number);
             read[k] = number;
         }
         // Spend per row: a huge or overflowing amount is dropped.
-        let amount = if layout.amount_column {
-            read[2]
-        } else {
-            read[0] * read[1]
-        };
-        if clean::amount_too_large(amount) {
+        if amount_too_large(layout, read) {
             facts |= DropReason::AmountTooLarge.bit();
         }
         for &(t, column) in &layout.texts {
@@ -257,18 +220,6 @@ impl Chunk {
             }
         }
         self.facts.push(facts);
-    }
-
-    /// The code of a row's date. A row without a customer is dropped for that whatever else holds
-    /// (it is the first reason and always enforced), so its numbers, invoice and text are not
-    /// read, but its date is coded: the date layout is detected from every row's date, as the
-    /// general path does.
-    fn date_code(&mut self, date: DateField<'_>) -> u32 {
-        match date {
-            DateField::Text(text) => self.dates.code(text),
-            DateField::Typed(Some(ms)) => self.typed_dates.get_or_insert_default().code(ms),
-            DateField::Typed(None) => NULL,
-        }
     }
 
     /// A row whose fields are all empty: dropped as a blank row, its fields not counted as missing

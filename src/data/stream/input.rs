@@ -334,32 +334,44 @@ impl<S: RowSink> Stream<S> {
         for codes in &mut self.texts {
             codes.clear();
         }
-        for row in 0..block.customer.len() {
-            if let Some(seen) = &mut self.seen
-                && !seen.insert(block.fingerprint[row])
-            {
-                self.counts[DropReason::Duplicate as usize] += 1;
-                continue;
-            }
-            self.customer.push(customers[block.customer[row] as usize]);
-            if has_invoices {
-                self.invoice.push(invoices[block.invoice[row] as usize]);
-            }
-            self.date.push(block.date[row]);
-            self.amount.push(block.amount[row]);
-            if let Some(quantity) = &block.quantity {
-                self.quantity.push(quantity[row]);
-            }
-            for ((codes, block_codes), input_codes) in
-                self.texts.iter_mut().zip(&block.texts).zip(&text_codes)
-            {
-                codes.push(match (block_codes, input_codes) {
-                    (Some(block_codes), Some(input_codes)) => match block_codes.codes[row] {
+        // Without duplicates to look for every row is kept: each column is copied on its own.
+        let kept: Option<Vec<usize>> = self.seen.as_mut().map(|seen| {
+            (0..block.customer.len())
+                .filter(|&row| seen.insert(block.fingerprint[row]))
+                .collect()
+        });
+        if let Some(kept) = &kept {
+            self.counts[DropReason::Duplicate as usize] += block.customer.len() - kept.len();
+        }
+        copy_kept(&mut self.customer, &block.customer, kept.as_deref(), |c| {
+            customers[c as usize]
+        });
+        if has_invoices {
+            copy_kept(&mut self.invoice, &block.invoice, kept.as_deref(), |i| {
+                invoices[i as usize]
+            });
+        }
+        copy_kept(&mut self.date, &block.date, kept.as_deref(), |date| date);
+        copy_kept(&mut self.amount, &block.amount, kept.as_deref(), |amount| {
+            amount
+        });
+        if let Some(quantity) = &block.quantity {
+            copy_kept(&mut self.quantity, quantity, kept.as_deref(), |q| q);
+        }
+        for ((codes, block_codes), input_codes) in
+            self.texts.iter_mut().zip(&block.texts).zip(&text_codes)
+        {
+            match (block_codes, input_codes) {
+                (Some(block_codes), Some(input_codes)) => copy_kept(
+                    codes,
+                    &block_codes.codes,
+                    kept.as_deref(),
+                    |code| match code {
                         NO_VALUE => NO_VALUE,
                         code => input_codes[code as usize],
                     },
-                    _ => NO_VALUE,
-                });
+                ),
+                _ => codes.resize(self.customer.len(), NO_VALUE),
             }
         }
         self.rows_kept += self.customer.len();
@@ -371,6 +383,20 @@ impl<S: RowSink> Stream<S> {
             quantity: has_quantity.then_some(&self.quantity[..]),
             texts: &self.texts,
         });
+    }
+}
+
+/// Appends `map` of the `kept` rows of `block` (every row when `None`) to `out`.
+#[inline]
+fn copy_kept<T: Copy, U>(
+    out: &mut Vec<U>,
+    block: &[T],
+    kept: Option<&[usize]>,
+    map: impl Fn(T) -> U,
+) {
+    match kept {
+        None => out.extend(block.iter().map(|&value| map(value))),
+        Some(kept) => out.extend(kept.iter().map(|&row| map(block[row]))),
     }
 }
 

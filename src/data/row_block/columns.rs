@@ -1,0 +1,199 @@
+//! A typed source's batch (a Parquet batch) added to a [`Chunk`] column by column: the same
+//! codes, numbers, text and facts as [`Chunk::push`] gives a delimited file's rows, with each
+//! column's type matched once per slice of rows rather than once per field (pushing Parquet rows
+//! one at a time was the largest single cost of reading 10^8 rows; BENCHMARKS.md).
+
+use polars_arrow::array::MutablePlString;
+
+use super::chunk::{Chunk, TypedDates};
+use super::layout::Layout;
+use crate::data::clean::{DropReason, Facts};
+use crate::data::interner::{Interner, NULL};
+use crate::data::numbers::{CommaReading, Number};
+
+/// A batch's columns as [`Chunk::push_columns`] reads them, by file column. Each method reads one
+/// column over every row of the batch; `read[row]` says whether the row's value is read at all
+/// (a row that is not gets [`NULL`], a null text or [`Number::Missing`] as a placeholder).
+pub(crate) trait Columns {
+    /// Pushes the code among `ids` of each row's id in `column` to `codes` ([`NULL`] for a missing
+    /// id), as [`Interner::code`] and [`Interner::code_integer`] code them.
+    fn code_ids(&self, column: usize, read: &[bool], ids: &mut Interner, codes: &mut Vec<u32>);
+
+    /// Pushes the code of each row's date in `column` to `codes`: text dates among `text`, typed
+    /// ones among `typed` (made when the first typed date comes).
+    fn code_dates(
+        &self,
+        column: usize,
+        read: &[bool],
+        dates: (&mut Interner, &mut Option<TypedDates>),
+        codes: &mut Vec<u32>,
+    );
+
+    /// Pushes each row's number in `column` to `numbers`.
+    fn numbers(
+        &self,
+        column: usize,
+        read: &[bool],
+        thousands: CommaReading,
+        numbers: &mut Vec<Number>,
+    );
+
+    /// Pushes each row's text in `column` to `values`, its end trimmed, empty text as null.
+    fn texts(&self, column: usize, read: &[bool], values: &mut MutablePlString);
+
+    /// The field in `column` of `row` as text (an unreadable number's example).
+    fn text(&self, column: usize, row: usize) -> &str;
+}
+
+/// Pushes a code per row to `codes`: [`NULL`] for the rows not `read`, the previous row's code
+/// when both are read and `same(row)` (the row holds the previous row's value: the lines of one
+/// invoice repeat ids and dates), else `code(row)`.
+#[inline]
+pub(crate) fn code_runs(
+    read: &[bool],
+    codes: &mut Vec<u32>,
+    same: impl Fn(usize) -> bool,
+    mut code: impl FnMut(usize) -> u32,
+) {
+    codes.reserve(read.len());
+    let mut previous: Option<u32> = None;
+    for (row, &read) in read.iter().enumerate() {
+        let value = match (read, previous) {
+            (false, _) => NULL,
+            (true, Some(previous)) if same(row) => previous,
+            (true, _) => code(row),
+        };
+        previous = read.then_some(value);
+        codes.push(value);
+    }
+}
+
+/// Pushes each row's text to `values` as [`Chunk::push`] keeps text: the end trimmed, empty (or
+/// not read) as null.
+#[inline]
+pub(crate) fn push_texts<'a>(
+    read: &[bool],
+    values: &mut MutablePlString,
+    text: impl Fn(usize) -> Option<&'a str>,
+) {
+    values.reserve(read.len());
+    for (row, &read) in read.iter().enumerate() {
+        match text(row).filter(|_| read).map(str::trim_end) {
+            Some("") | None => values.push_null(),
+            Some(value) => values.push_value(value),
+        }
+    }
+}
+
+impl Chunk {
+    /// Adds a batch's rows column by column; `blank[row]` says whether the row is null in every
+    /// column of the file. The layout must not read baskets (a typed source's baskets are read by
+    /// the loader).
+    pub(crate) fn push_columns(&mut self, layout: &Layout, batch: &impl Columns, blank: &[bool]) {
+        debug_assert!(layout.basket.is_none(), "baskets are read row by row");
+        let start = self.customer.len();
+        let not_blank: Vec<bool> = blank.iter().map(|blank| !blank).collect();
+        batch.code_ids(
+            layout.customer,
+            &not_blank,
+            &mut self.customers,
+            &mut self.customer,
+        );
+        // Every row's date is coded (the layout is detected from all of them), as `push` does.
+        let dates = (&mut self.dates, &mut self.typed_dates);
+        batch.code_dates(layout.date, &not_blank, dates, &mut self.date);
+        // A row without a customer is dropped for that whatever else holds: nothing more is read.
+        let read: Vec<bool> = self.customer[start..].iter().map(|&c| c != NULL).collect();
+        let mut facts: Vec<Facts> = blank
+            .iter()
+            .zip(&read)
+            .zip(&self.date[start..])
+            .map(|((&blank, &read), &date)| match (blank, read) {
+                (true, _) => DropReason::BlankRow.bit(),
+                (false, false) => DropReason::MissingCustomer.bit(),
+                (false, true) if date == NULL => DropReason::MissingDate.bit(),
+                (false, true) => 0,
+            })
+            .collect();
+        if let Some(column) = layout.invoice {
+            batch.code_ids(column, &read, &mut self.invoices, &mut self.invoice);
+            let invoices = &self.invoice[start..];
+            for ((facts, &invoice), &read) in facts.iter_mut().zip(invoices).zip(&read) {
+                if read && invoice == NULL {
+                    *facts |= DropReason::MissingInvoice.bit();
+                }
+            }
+        }
+        let mut numbers = Vec::with_capacity(read.len());
+        for &(k, column) in &layout.numbers {
+            numbers.clear();
+            batch.numbers(column, &read, layout.thousands, &mut numbers);
+            let reasons = layout.number_reasons[k];
+            let bad = &mut self.bad_numbers[k];
+            let values = &mut self.numbers[k];
+            values.reserve(read.len());
+            for (row, (&number, &read)) in numbers.iter().zip(&read).enumerate() {
+                values.push(match read {
+                    true => number_value(number, reasons, &mut facts[row], bad, || {
+                        batch.text(column, row)
+                    }),
+                    false => 0.0,
+                });
+            }
+        }
+        for (row, facts) in facts.iter_mut().enumerate() {
+            let mut spend = [1.0f64; 3];
+            for &(k, _) in &layout.numbers {
+                spend[k] = self.numbers[k][start + row];
+            }
+            if read[row] && amount_too_large(layout, spend) {
+                *facts |= DropReason::AmountTooLarge.bit();
+            }
+        }
+        for &(t, column) in &layout.texts {
+            batch.texts(column, &read, &mut self.building[t]);
+        }
+        self.facts.extend(facts);
+    }
+}
+
+/// The value a row keeps of `number`, adding to `facts` what it says under `reasons`
+/// ([`Layout::number_reasons`]); an unparsable one is counted in `bad` with `text` as an example.
+#[inline]
+pub(super) fn number_value<'t>(
+    number: Number,
+    [unparsable, missing, non_positive]: [DropReason; 3],
+    facts: &mut Facts,
+    (rows, examples): &mut (usize, Vec<String>),
+    text: impl FnOnce() -> &'t str,
+) -> f64 {
+    match number {
+        Number::Value(v) => {
+            if v <= 0.0 {
+                *facts |= non_positive.bit();
+            }
+            v
+        }
+        Number::Missing => {
+            *facts |= missing.bit();
+            0.0
+        }
+        Number::Unparsable => {
+            *facts |= unparsable.bit();
+            *rows += 1;
+            crate::data::sanity::ParseFailure::add_example(examples, text().trim());
+            0.0
+        }
+    }
+}
+
+/// Whether a row's spend is too large to keep: its amount, or quantity x price, from `read` (the
+/// row's quantity, price and amount; 1 for those the file lacks).
+#[inline]
+pub(super) fn amount_too_large(layout: &Layout, read: [f64; 3]) -> bool {
+    let amount = match layout.amount_column {
+        true => read[2],
+        false => read[0] * read[1],
+    };
+    crate::data::clean::amount_too_large(amount)
+}
