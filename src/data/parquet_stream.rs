@@ -574,21 +574,26 @@ impl Columns for Segment<'_> {
         column: usize,
         read: &[bool],
         thousands: CommaReading,
-        numbers: &mut Vec<Number>,
+        mut each: impl FnMut(usize, Number),
     ) {
-        let at = self.start;
-        let field = &self.fields[column];
-        numbers.extend(
-            read.iter()
-                .enumerate()
-                .map(|(row, &read)| match (read, field) {
-                    (false, _) => Number::Missing,
-                    (true, Field::Number(values)) => {
-                        values.get(at + row).map_or(Number::Missing, Number::Value)
-                    }
-                    (true, _) => read_number(self.text(column, row), thousands),
-                }),
-        );
+        let rows = read.iter().enumerate().filter(|(_, read)| **read);
+        match &self.fields[column] {
+            Field::Number(values) => {
+                for (row, _) in rows {
+                    each(
+                        row,
+                        values
+                            .get(self.start + row)
+                            .map_or(Number::Missing, Number::Value),
+                    );
+                }
+            }
+            _ => {
+                for (row, _) in rows {
+                    each(row, read_number(self.text(column, row), thousands));
+                }
+            }
+        }
     }
 
     fn texts(&self, column: usize, read: &[bool], values: &mut MutablePlString) {

@@ -174,14 +174,15 @@ impl RfmParams {
     }
 
     fn table_from_totals(&self, streamed: &Streamed<RfmTotals>) -> Result<RfmTable> {
-        let totals = &streamed.sink;
-        let present = (0..totals.last.len()).filter(|&c| totals.last[c] != i64::MIN);
         let mut customers = CustomerTotals::default();
-        for c in present {
+        for (c, totals) in streamed.sink.customers.iter().enumerate() {
+            if totals.last == i64::MIN {
+                continue;
+            }
             customers.ids.push(streamed.customer_id(c as u32));
-            customers.last.push(totals.last[c]);
-            customers.frequency.push(totals.frequency[c]);
-            customers.monetary.push(totals.monetary[c].value());
+            customers.last.push(totals.last);
+            customers.frequency.push(totals.frequency);
+            customers.monetary.push(totals.monetary.value());
         }
         self.table_from_customers(customers, streamed.has_invoices)
     }
@@ -280,9 +281,8 @@ impl CustomerTotals<'_> {
 pub(crate) struct RfmTotals {
     /// Rows dated at or after this (ms) are left out: [`RfmParams::observation_end`].
     cutoff: Option<i64>,
-    last: Vec<i64>,
-    monetary: Vec<ExactSum>,
-    frequency: Vec<i64>,
+    /// By customer code.
+    customers: Vec<Totals>,
     /// The distinct (customer, invoice) pairs.
     purchases: DistinctPairs,
     /// Without invoices a purchase is a customer's calendar day.
@@ -290,6 +290,25 @@ pub(crate) struct RfmTotals {
     /// For the summary by a dimension: the spend per customer and value of each loaded dimension
     /// (over every row, as the summary of loaded transactions takes it); empty without one.
     by: Vec<SpendByValue>,
+}
+
+/// One customer's totals, side by side in one cache line: a row reads its customer's once (three
+/// vectors took three cache misses per invoice over 800,000 customers).
+#[derive(Clone, Copy)]
+#[repr(align(64))]
+struct Totals {
+    monetary: ExactSum,
+    /// The last date (ms since 1970); `i64::MIN` until the customer has a row.
+    last: i64,
+    frequency: i64,
+}
+
+impl Totals {
+    const NONE: Totals = Totals {
+        monetary: ExactSum { high: 0, low: 0 },
+        last: i64::MIN,
+        frequency: 0,
+    };
 }
 
 impl RfmTotals {
@@ -300,9 +319,7 @@ impl RfmTotals {
                 .map(|_| SpendByValue::default())
                 .collect(),
             cutoff,
-            last: Vec::new(),
-            monetary: Vec::new(),
-            frequency: Vec::new(),
+            customers: Vec::new(),
             purchases: DistinctPairs::default(),
             days: HashSet::new(),
         }
@@ -332,18 +349,17 @@ impl RowSink for RfmTotals {
             }
             let customer = rows.customer[row];
             let c = customer as usize;
-            if c >= self.last.len() {
-                self.last.resize(c + 1, i64::MIN);
-                self.monetary.resize(c + 1, ExactSum::default());
-                self.frequency.resize(c + 1, 0);
+            if c >= self.customers.len() {
+                self.customers.resize(c + 1, Totals::NONE);
             }
-            self.last[c] = self.last[c].max(date);
-            self.monetary[c].add(rows.amount[row]);
             let new_purchase = match rows.invoice {
                 Some(invoices) => self.purchases.insert(customer, invoices[row]),
                 None => self.days.insert((customer, date.div_euclid(MS_PER_DAY))),
             };
-            self.frequency[c] += i64::from(new_purchase);
+            let totals = &mut self.customers[c];
+            totals.last = totals.last.max(date);
+            totals.monetary.add(rows.amount[row]);
+            totals.frequency += i64::from(new_purchase);
         }
     }
 }

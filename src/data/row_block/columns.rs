@@ -29,13 +29,13 @@ pub(crate) trait Columns {
         codes: &mut Vec<u32>,
     );
 
-    /// Pushes each row's number in `column` to `numbers`.
+    /// Hands `each` the number in `column` of each row that is `read`, with the row.
     fn numbers(
         &self,
         column: usize,
         read: &[bool],
         thousands: CommaReading,
-        numbers: &mut Vec<Number>,
+        each: impl FnMut(usize, Number),
     );
 
     /// Pushes each row's text in `column` to `values`, its end trimmed, empty text as null.
@@ -124,22 +124,17 @@ impl Chunk {
                 }
             }
         }
-        let mut numbers = Vec::with_capacity(read.len());
         for &(k, column) in &layout.numbers {
-            numbers.clear();
-            batch.numbers(column, &read, layout.thousands, &mut numbers);
             let reasons = layout.number_reasons[k];
             let bad = &mut self.bad_numbers[k];
             let values = &mut self.numbers[k];
-            values.reserve(read.len());
-            for (row, (&number, &read)) in numbers.iter().zip(&read).enumerate() {
-                values.push(match read {
-                    true => number_value(number, reasons, &mut facts[row], bad, || {
-                        batch.text(column, row)
-                    }),
-                    false => 0.0,
-                });
-            }
+            // Rows not read keep 0.
+            values.resize(start + read.len(), 0.0);
+            let values = &mut values[start..];
+            batch.numbers(column, &read, layout.thousands, |row, number| {
+                let text = || batch.text(column, row);
+                values[row] = number_value(number, reasons, &mut facts[row], bad, text);
+            });
         }
         for (row, facts) in facts.iter_mut().enumerate() {
             let mut spend = [1.0f64; 3];
