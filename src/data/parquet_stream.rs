@@ -511,6 +511,20 @@ fn same_value<T: polars_arrow::types::NativeType>(values: &PrimitiveArray<T>, ro
     values.value(row) == values.value(row - 1) && values.is_valid(row) && values.is_valid(row - 1)
 }
 
+impl Segment<'_> {
+    /// Pushes the code among `values` of each row's text in `column` to `codes` (the rows of a
+    /// run of one view share a code).
+    fn code_text(&self, column: usize, read: &[bool], values: &mut Interner, codes: &mut Vec<u32>) {
+        let code = |row| values.code(self.text(column, row));
+        match &self.fields[column] {
+            Field::Text(text) => {
+                code_runs(read, codes, |row| same_text(text, self.start + row), code)
+            }
+            _ => code_runs(read, codes, |_| false, code),
+        }
+    }
+}
+
 impl Columns for Segment<'_> {
     fn code_ids(&self, column: usize, read: &[bool], ids: &mut Interner, codes: &mut Vec<u32>) {
         let at = self.start;
@@ -521,18 +535,7 @@ impl Columns for Segment<'_> {
                 |row| same_value(values, at + row),
                 |row| values.get(at + row).map_or(NULL, |id| ids.code_integer(id)),
             ),
-            Field::Text(values) => code_runs(
-                read,
-                codes,
-                |row| same_text(values, at + row),
-                |row| ids.code(self.text(column, row)),
-            ),
-            _ => code_runs(
-                read,
-                codes,
-                |_| false,
-                |row| ids.code(self.text(column, row)),
-            ),
+            _ => self.code_text(column, read, ids, codes),
         }
     }
 
@@ -554,18 +557,7 @@ impl Columns for Segment<'_> {
                     None => NULL,
                 },
             ),
-            Field::Text(values) => code_runs(
-                read,
-                codes,
-                |row| same_text(values, at + row),
-                |row| text.code(self.text(column, row)),
-            ),
-            _ => code_runs(
-                read,
-                codes,
-                |_| false,
-                |row| text.code(self.text(column, row)),
-            ),
+            _ => self.code_text(column, read, text, codes),
         }
     }
 
