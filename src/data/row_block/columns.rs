@@ -192,3 +192,38 @@ pub(super) fn amount_too_large(layout: &Layout, read: [f64; 3]) -> bool {
     };
     crate::data::clean::amount_too_large(amount)
 }
+
+#[cfg(test)]
+mod tests {
+    use polars_arrow::array::{Array, Utf8ViewArray};
+
+    use super::*;
+
+    #[test]
+    fn a_row_takes_the_previous_code_only_when_both_are_read() {
+        let read = [true, true, false, true, true, true];
+        // Rows 1, 3 and 4 hold the previous row's value; row 3's previous row is not read.
+        let same = |row: usize| matches!(row, 1 | 3 | 4);
+        let mut coded = Vec::new();
+        let mut codes = vec![7];
+        code_runs(&read, &mut codes, same, |row| {
+            coded.push(row);
+            10 + row as u32
+        });
+        assert_eq!(codes, [7, 10, 10, NULL, 13, 13, 15]);
+        assert_eq!(coded, [0, 3, 5]);
+    }
+
+    #[test]
+    fn texts_are_trimmed_at_the_end_and_empty_ones_null() {
+        let fields = [Some(" a  "), Some("   "), Some("b"), None, Some("c")];
+        let read = [true, true, false, true, true];
+        let mut values = MutablePlString::new();
+        push_texts(&read, &mut values, |row| fields[row]);
+        let values: Utf8ViewArray = values.into();
+        let kept: Vec<Option<&str>> = (0..values.len())
+            .map(|row| values.is_valid(row).then(|| values.value(row)))
+            .collect();
+        assert_eq!(kept, [Some(" a"), None, None, None, Some("c")]);
+    }
+}
