@@ -477,6 +477,20 @@ fn observation_end_gives_the_view_of_the_file_cut_at_that_day() {
             && too_early.contains("CleaningRules::earliest_date"),
         "{too_early}"
     );
+    // Inside the cleaning rules' dates but before the file's first one: the error `fit` gives.
+    let dec31 = chrono::NaiveDate::from_ymd_opt(2023, 12, 31).unwrap();
+    let before_data = CustomerViewParams::new().observation_end(dec31);
+    let streamed_err = before_data
+        .fit_streaming(&path, &default_options)
+        .unwrap_err()
+        .to_string();
+    let loaded_err = before_data.fit(&tx).unwrap_err().to_string();
+    assert!(
+        streamed_err.contains("CustomerViewParams::observation_end")
+            && streamed_err.contains("2023-12-31 is before the first transaction"),
+        "{streamed_err}"
+    );
+    assert_eq!(streamed_err, loaded_err);
     assert_eq!(streamed.accounting.rows_kept, 4);
     assert_eq!(
         streamed

@@ -11,7 +11,7 @@ use crate::data::ids::rank_by_id;
 use crate::data::stream::{
     KeptRows, NO_VALUE, RowSink, SinkColumns, Streamed, TextColumn, stream_in_blocks,
 };
-use crate::data::transactions::{LoadOptions, Transactions};
+use crate::data::transactions::{LoadOptions, Transactions, before_first_transaction};
 use crate::error::{Context, Error, Result};
 use crate::exact_sum::ExactSum;
 use crate::grouping::DistinctPairs;
@@ -92,6 +92,7 @@ impl CustomerViewParams {
         block: usize,
     ) -> Result<StreamedView> {
         self.check()?;
+        let given = options;
         let clamped;
         let options = match self.observation_end {
             Some(date) if date < options.rules.earliest_date => {
@@ -119,7 +120,8 @@ impl CustomerViewParams {
         let streamed = stream_in_blocks(input, options, make_sink, block)
             .doing(format!("reading {}", input.display()))?;
         let Some(streamed) = streamed else {
-            let transactions = Transactions::load(input, options)?;
+            let transactions = Transactions::load(input, options)
+                .map_err(|err| self.explain_empty_cut(input, given, block, err))?;
             return Ok(StreamedView {
                 view: self.fit(&transactions)?,
                 accounting: transactions.accounting().clone(),
@@ -134,6 +136,31 @@ impl CustomerViewParams {
             accounting: streamed.accounting,
             streamed: true,
         })
+    }
+
+    /// The error of a read that kept no row once cut at the observation end: when the input
+    /// keeps rows without the cut, the observation end is before the first transaction, which is
+    /// what [`CustomerViewParams::fit`] says; otherwise `err`, the load's own error. Reads the
+    /// input once more, in this error path only (streamed when it can be).
+    fn explain_empty_cut(
+        &self,
+        input: &Path,
+        given: &LoadOptions,
+        block: usize,
+        err: Error,
+    ) -> Error {
+        let Some(end) = self.observation_end else {
+            return err;
+        };
+        let kept_without_cut = match stream_in_blocks(input, given, || NoSink, block) {
+            Ok(Some(_)) => true,
+            Ok(None) => Transactions::load(input, given).is_ok(),
+            Err(_) => false,
+        };
+        match kept_without_cut {
+            true => before_first_transaction("CustomerViewParams::observation_end", end),
+            false => err,
+        }
     }
 
     fn view_from_sink(&self, streamed: &Streamed<ViewSink>) -> Result<CustomerView> {
@@ -324,6 +351,17 @@ impl RowSink for ViewSink {
             }
         }
     }
+}
+
+/// A sink that takes nothing: a read that only tells whether any row is kept.
+struct NoSink;
+
+impl RowSink for NoSink {
+    fn columns(&self) -> SinkColumns {
+        SinkColumns::default()
+    }
+
+    fn take(&mut self, _rows: &KeptRows<'_>) {}
 }
 
 #[cfg(test)]
