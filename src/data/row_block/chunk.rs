@@ -2,13 +2,12 @@
 
 use polars_arrow::array::{MutablePlString, Utf8ViewArray};
 
-use super::columns::{amount_too_large, number_value};
 use super::layout::Layout;
 use super::record::Value;
 use crate::data::basket::BasketRows;
 use crate::data::clean::{self, DropReason, Facts, ReasonCounts};
 use crate::data::interner::{Interner, NULL};
-use crate::data::numbers::read_number;
+use crate::data::numbers::{Number, read_number};
 use crate::data::options::LoadOptions;
 use crate::data::sanity::ParseFailure;
 
@@ -205,10 +204,7 @@ impl Chunk {
             facts |= DropReason::AmountTooLarge.bit();
         }
         for &(t, column) in &layout.texts {
-            match value(column).text.trim_end() {
-                "" => self.building[t].push_null(),
-                text => self.building[t].push_value(text),
-            }
+            push_text(&mut self.building[t], value(column).text);
         }
         if let (Some(column), Some(baskets)) = (layout.basket, self.baskets.as_mut()) {
             // Read whatever else holds: a reason found so far may be one the rules do not enforce.
@@ -246,5 +242,55 @@ impl Chunk {
             baskets.push_unread();
         }
         self.facts.push(reason.bit());
+    }
+}
+
+/// The value a row keeps of `number`, adding to `facts` what it says under `reasons`
+/// ([`Layout::number_reasons`]); an unparsable one is counted in `bad` with `text` as an example.
+#[inline]
+pub(super) fn number_value<'t>(
+    number: Number,
+    [unparsable, missing, non_positive]: [DropReason; 3],
+    facts: &mut Facts,
+    (rows, examples): &mut (usize, Vec<String>),
+    text: impl FnOnce() -> &'t str,
+) -> f64 {
+    match number {
+        Number::Value(v) => {
+            if v <= 0.0 {
+                *facts |= non_positive.bit();
+            }
+            v
+        }
+        Number::Missing => {
+            *facts |= missing.bit();
+            0.0
+        }
+        Number::Unparsable => {
+            *facts |= unparsable.bit();
+            *rows += 1;
+            ParseFailure::add_example(examples, text().trim());
+            0.0
+        }
+    }
+}
+
+/// Whether a row's spend is too large to keep: its amount, or quantity x price, from `read` (the
+/// row's quantity, price and amount; 1 for those the file lacks).
+#[inline]
+pub(super) fn amount_too_large(layout: &Layout, read: [f64; 3]) -> bool {
+    let amount = match layout.amount_column {
+        true => read[2],
+        false => read[0] * read[1],
+    };
+    crate::data::clean::amount_too_large(amount)
+}
+
+/// Adds a text field as the chunk keeps text: the end trimmed, empty text as null.
+#[inline]
+pub(super) fn push_text(values: &mut MutablePlString, text: &str) {
+    match text.trim_end() {
+        "" => values.push_null(),
+        text => values.push_value(text),
     }
 }

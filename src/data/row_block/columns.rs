@@ -5,7 +5,7 @@
 
 use polars_arrow::array::MutablePlString;
 
-use super::chunk::{Chunk, TypedDates};
+use super::chunk::{Chunk, TypedDates, amount_too_large, number_value, push_text};
 use super::layout::Layout;
 use crate::data::clean::{DropReason, Facts};
 use crate::data::interner::{Interner, NULL};
@@ -13,7 +13,7 @@ use crate::data::numbers::{CommaReading, Number};
 
 /// A batch's columns as [`Chunk::push_columns`] reads them, by file column. Each method reads one
 /// column over every row of the batch; `read[row]` says whether the row's value is read at all
-/// (a row that is not gets [`NULL`], a null text or [`Number::Missing`] as a placeholder).
+/// (a row that is not gets [`NULL`] or a null text; `numbers` skips it).
 pub(crate) trait Columns {
     /// Pushes the code among `ids` of each row's id in `column` to `codes` ([`NULL`] for a missing
     /// id), as [`Interner::code`] and [`Interner::code_integer`] code them.
@@ -68,8 +68,8 @@ pub(crate) fn code_runs(
     }
 }
 
-/// Pushes each row's text to `values` as [`Chunk::push`] keeps text: the end trimmed, empty (or
-/// not read) as null.
+/// Pushes each row's text to `values` as [`Chunk::push`] keeps text ([`push_text`]); a row not
+/// read, or null, as null.
 #[inline]
 pub(crate) fn push_texts<'a>(
     read: &[bool],
@@ -78,10 +78,7 @@ pub(crate) fn push_texts<'a>(
 ) {
     values.reserve(read.len());
     for (row, &read) in read.iter().enumerate() {
-        match text(row).filter(|_| read).map(str::trim_end) {
-            Some("") | None => values.push_null(),
-            Some(value) => values.push_value(value),
-        }
+        push_text(values, text(row).filter(|_| read).unwrap_or_default());
     }
 }
 
@@ -150,47 +147,6 @@ impl Chunk {
         }
         self.facts.extend(facts);
     }
-}
-
-/// The value a row keeps of `number`, adding to `facts` what it says under `reasons`
-/// ([`Layout::number_reasons`]); an unparsable one is counted in `bad` with `text` as an example.
-#[inline]
-pub(super) fn number_value<'t>(
-    number: Number,
-    [unparsable, missing, non_positive]: [DropReason; 3],
-    facts: &mut Facts,
-    (rows, examples): &mut (usize, Vec<String>),
-    text: impl FnOnce() -> &'t str,
-) -> f64 {
-    match number {
-        Number::Value(v) => {
-            if v <= 0.0 {
-                *facts |= non_positive.bit();
-            }
-            v
-        }
-        Number::Missing => {
-            *facts |= missing.bit();
-            0.0
-        }
-        Number::Unparsable => {
-            *facts |= unparsable.bit();
-            *rows += 1;
-            crate::data::sanity::ParseFailure::add_example(examples, text().trim());
-            0.0
-        }
-    }
-}
-
-/// Whether a row's spend is too large to keep: its amount, or quantity x price, from `read` (the
-/// row's quantity, price and amount; 1 for those the file lacks).
-#[inline]
-pub(super) fn amount_too_large(layout: &Layout, read: [f64; 3]) -> bool {
-    let amount = match layout.amount_column {
-        true => read[2],
-        false => read[0] * read[1],
-    };
-    crate::data::clean::amount_too_large(amount)
 }
 
 #[cfg(test)]
